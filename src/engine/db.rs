@@ -1,0 +1,154 @@
+//! One numbered database: key → value, and key → expiry time.
+//!
+//! Expired keys vanish on access (here) and by the active sweep (`Keyspace::active_expire`).
+//! Typed lookups answer `WrongType` as Redis does. Knows nothing of RESP or Python.
+
+use std::collections::HashMap;
+
+use super::clock::unix_ms;
+use super::error::{Error, Result};
+use super::list::List;
+use super::value::Value;
+
+/// Keys are binary-safe byte strings.
+pub type Key = Box<[u8]>;
+
+/// Randomly seeded hashing: keys come from network peers too, so no flooding by chosen keys.
+pub type Map<K, V> = HashMap<K, V, ahash::RandomState>;
+
+/// A database. Invariant: every key in `expires` is also in `map`; no container in `map` is
+/// empty.
+#[derive(Debug, Default)]
+pub struct Db {
+    /// The keyspace proper.
+    pub map: Map<Key, Value>,
+    /// Absolute expiry times in Unix milliseconds, for the keys that have one.
+    pub expires: Map<Key, i64>,
+}
+
+impl Db {
+    /// Deletes `key` if its time has come. Returns whether it was deleted.
+    fn expire_if_due(&mut self, key: &[u8]) -> bool {
+        if self.expires.is_empty() {
+            return false;
+        }
+        match self.expires.get(key) {
+            Some(&at) if at <= unix_ms() => {
+                self.expires.remove(key);
+                self.map.remove(key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The live value at `key`, if any.
+    pub fn get(&mut self, key: &[u8]) -> Option<&Value> {
+        self.expire_if_due(key);
+        self.map.get(key)
+    }
+
+    /// The live value at `key`, mutably.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.expire_if_due(key);
+        self.map.get_mut(key)
+    }
+
+    /// Whether `key` holds a live value.
+    pub fn contains(&mut self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The list at `key`; `None` if missing; `WrongType` if it holds something else.
+    pub fn list(&mut self, key: &[u8]) -> Result<Option<&List>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::List(l)) => Ok(Some(l)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The list at `key`, mutably.
+    pub fn list_mut(&mut self, key: &[u8]) -> Result<Option<&mut List>> {
+        match self.get_mut(key) {
+            None => Ok(None),
+            Some(Value::List(l)) => Ok(Some(l)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The list at `key`, created empty if missing. The caller must leave it non-empty.
+    pub fn list_or_create(&mut self, key: &[u8]) -> Result<&mut List> {
+        self.expire_if_due(key);
+        if !self.map.contains_key(key) {
+            self.map.insert(key.into(), Value::List(List::new()));
+        }
+        match self.map.get_mut(key) {
+            Some(Value::List(l)) => Ok(l),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The string at `key`.
+    pub fn string(&mut self, key: &[u8]) -> Result<Option<&Vec<u8>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// Deletes `key` if it holds an empty container (Redis never keeps one).
+    pub fn drop_if_empty(&mut self, key: &[u8]) {
+        let empty = match self.map.get(key) {
+            Some(Value::List(l)) => l.is_empty(),
+            _ => false,
+        };
+        if empty {
+            self.remove(key);
+        }
+    }
+
+    /// Removes `key` and its expiry; returns the value it held.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        if !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+        self.map.remove(key)
+    }
+
+    /// Stores `value` at `key`, dropping any expiry unless `keep_ttl`.
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        if !keep_ttl && !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+        if let Some(slot) = self.map.get_mut(key) {
+            *slot = value;
+        } else {
+            self.map.insert(key.into(), value);
+        }
+    }
+
+    /// The expiry of a live `key`, in Unix ms.
+    pub fn expiry(&mut self, key: &[u8]) -> Option<i64> {
+        self.expire_if_due(key);
+        self.expires.get(key).copied()
+    }
+
+    /// Number of live keys (keys past their time but not yet swept count until swept, as
+    /// in Redis's DBSIZE).
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the database holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Drops every key.
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.expires.clear();
+    }
+}

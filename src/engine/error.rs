@@ -1,0 +1,196 @@
+//! The engine's one error vocabulary: a variant per Redis error reply.
+//!
+//! `Display` is Redis's exact text (prefix included), so the server can answer as Redis
+//! does and the Python layer can strip the prefix as redis-py does. No call site builds an
+//! error string of its own. Knows nothing of RESP or Python.
+
+use std::fmt;
+
+/// An error reply, worded as Redis 7 words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A command ran against a key holding another type.
+    WrongType,
+    /// `ERR syntax error`.
+    Syntax,
+    /// An argument that must be an integer is not one, or does not fit in an i64.
+    NotAnInteger,
+    /// An argument that must be a float is not one.
+    NotAFloat,
+    /// An argument must be a positive integer (COUNT of LPOP and friends).
+    NotPositive,
+    /// INCR family on a value that would overflow an i64.
+    Overflow,
+    /// A blocking timeout that is not a number.
+    TimeoutNotFloat,
+    /// A blocking timeout below zero.
+    TimeoutNegative,
+    /// A blocking timeout too large to be represented.
+    TimeoutOutOfRange,
+    /// An expire time that is not positive or overflows (`set`, `expire`, …: the command name).
+    InvalidExpireTime { cmd: String },
+    /// A command called with the wrong number of arguments (lower-case name).
+    WrongArity { cmd: String },
+    /// A command name that is not in the table, with the first arguments quoted.
+    UnknownCommand { cmd: String, args: Vec<String> },
+    /// An unknown subcommand of a container command (`PUBSUB`, `XGROUP`, …).
+    UnknownSubcommand { cmd: String, sub: String },
+    /// LSET/RENAME on a missing key.
+    NoSuchKey,
+    /// LSET with an index past either end.
+    IndexOutOfRange,
+    /// SELECT with a database number outside 0..16.
+    DbIndexOutOfRange,
+    /// `numkeys` of LMPOP/BLMPOP is not above zero.
+    NumkeysNotPositive,
+    /// `numkeys` of LMPOP/BLMPOP is larger than the number of keys given.
+    NumkeysTooLarge,
+    /// COUNT of LMPOP/BLMPOP is not above zero.
+    CountNotPositive,
+    /// LPOS RANK 0.
+    LposRankZero,
+    /// LPOS COUNT below zero.
+    LposCountNegative,
+    /// LPOS MAXLEN below zero.
+    LposMaxlenNegative,
+    /// SET with both NX and XX, or another pair of options that exclude each other.
+    SetOptionsExclusive,
+
+    // Streams.
+    /// XADD with an ID not above the stream's last ID.
+    StreamIdTooSmall,
+    /// XADD with the ID 0-0 on an empty stream.
+    StreamIdZero,
+    /// An ID that does not parse.
+    InvalidStreamId,
+    /// The stream's last ID is the largest possible one.
+    StreamExhausted,
+    /// XGROUP CREATE of a group that exists.
+    BusyGroup,
+    /// XREADGROUP on a missing key or group.
+    NoGroupRead { key: String, group: String },
+    /// XPENDING/XCLAIM/XACK… on a missing key or group.
+    NoGroup { key: String, group: String },
+    /// XINFO CONSUMERS / XGROUP SETID… on a missing group.
+    NoSuchGroup { key: String, group: String },
+    /// XGROUP on a missing key without MKSTREAM.
+    XgroupNeedsKey,
+    /// XREAD/XREADGROUP whose STREAMS list has not one ID per key.
+    XreadUnbalanced { cmd: String },
+    /// XSETID with an ID below the stream's top entry.
+    XsetidTooSmall,
+    /// An XADD/XTRIM option used where it is not allowed (LIMIT with `=`, …).
+    XtrimLimitWithExact,
+
+    // Connection and server level.
+    /// A command not allowed in the current context (e.g. a blocking command in a replay).
+    NotAllowed { what: String },
+}
+
+/// The result of any engine operation.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// The first word of the reply, as clients key their exception classes on it.
+    pub fn prefix(&self) -> &'static str {
+        match self {
+            Error::WrongType => "WRONGTYPE",
+            Error::BusyGroup => "BUSYGROUP",
+            Error::NoGroupRead { .. } | Error::NoGroup { .. } | Error::NoSuchGroup { .. } => {
+                "NOGROUP"
+            }
+            _ => "ERR",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::WrongType => {
+                f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value")
+            }
+            Error::Syntax => f.write_str("ERR syntax error"),
+            Error::NotAnInteger => f.write_str("ERR value is not an integer or out of range"),
+            Error::NotAFloat => f.write_str("ERR value is not a valid float"),
+            Error::NotPositive => f.write_str("ERR value is out of range, must be positive"),
+            Error::Overflow => f.write_str("ERR increment or decrement would overflow"),
+            Error::TimeoutNotFloat => f.write_str("ERR timeout is not a float or out of range"),
+            Error::TimeoutNegative => f.write_str("ERR timeout is negative"),
+            Error::TimeoutOutOfRange => f.write_str("ERR timeout is out of range"),
+            Error::InvalidExpireTime { cmd } => {
+                write!(f, "ERR invalid expire time in '{cmd}' command")
+            }
+            Error::WrongArity { cmd } => {
+                write!(f, "ERR wrong number of arguments for '{cmd}' command")
+            }
+            Error::UnknownCommand { cmd, args } => {
+                write!(f, "ERR unknown command '{cmd}', with args beginning with: ")?;
+                for a in args {
+                    write!(f, "'{a}' ")?;
+                }
+                Ok(())
+            }
+            Error::UnknownSubcommand { cmd, sub } => write!(
+                f,
+                "ERR unknown subcommand '{sub}'. Try {} HELP.",
+                cmd.to_ascii_uppercase()
+            ),
+            Error::NoSuchKey => f.write_str("ERR no such key"),
+            Error::IndexOutOfRange => f.write_str("ERR index out of range"),
+            Error::DbIndexOutOfRange => f.write_str("ERR DB index is out of range"),
+            Error::NumkeysNotPositive => f.write_str("ERR numkeys should be greater than 0"),
+            Error::NumkeysTooLarge => {
+                f.write_str("ERR Number of keys can't be greater than number of args")
+            }
+            Error::CountNotPositive => f.write_str("ERR count should be greater than 0"),
+            Error::LposRankZero => f.write_str(
+                "ERR RANK can't be zero: use 1 to start from the first match, 2 from the \
+                 second ... or use negative to start from the end of the list",
+            ),
+            Error::LposCountNegative => f.write_str("ERR COUNT can't be negative"),
+            Error::LposMaxlenNegative => f.write_str("ERR MAXLEN can't be negative"),
+            Error::SetOptionsExclusive => f.write_str("ERR syntax error"),
+            Error::StreamIdTooSmall => f.write_str(
+                "ERR The ID specified in XADD is equal or smaller than the target stream top item",
+            ),
+            Error::StreamIdZero => {
+                f.write_str("ERR The ID specified in XADD must be greater than 0-0")
+            }
+            Error::InvalidStreamId => {
+                f.write_str("ERR Invalid stream ID specified as stream command argument")
+            }
+            Error::StreamExhausted => f.write_str(
+                "ERR The stream has exhausted the last possible ID, unable to add more items",
+            ),
+            Error::BusyGroup => f.write_str("BUSYGROUP Consumer Group name already exists"),
+            Error::NoGroupRead { key, group } => write!(
+                f,
+                "NOGROUP No such key '{key}' or consumer group '{group}' in XREADGROUP with GROUP option"
+            ),
+            Error::NoGroup { key, group } => {
+                write!(f, "NOGROUP No such key '{key}' or consumer group '{group}'")
+            }
+            Error::NoSuchGroup { key, group } => {
+                write!(f, "NOGROUP No such consumer group '{group}' for key name '{key}'")
+            }
+            Error::XgroupNeedsKey => f.write_str(
+                "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you \
+                 may want to use the MKSTREAM option to create an empty stream automatically.",
+            ),
+            Error::XreadUnbalanced { cmd } => write!(
+                f,
+                "ERR Unbalanced '{cmd}' list of streams: for each stream key an ID or '$' must be specified."
+            ),
+            Error::XsetidTooSmall => f.write_str(
+                "ERR The ID specified in XSETID is smaller than the target stream top item",
+            ),
+            Error::XtrimLimitWithExact => f.write_str(
+                "ERR syntax error, LIMIT cannot be used without the special ~ option",
+            ),
+            Error::NotAllowed { what } => write!(f, "ERR {what}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,295 @@
+//! The whole locked state: 16 databases and the blocked waiters, plus the generic key
+//! commands (DEL, EXISTS, TYPE, KEYS, SCAN, RENAME, EXPIRE family, FLUSHDB…).
+//!
+//! Every method here runs inside one critical section (`Engine::execute`), which is what
+//! makes each command atomic. Knows nothing of RESP or Python.
+
+
+use super::clock::unix_ms;
+use super::db::{Db, Key};
+use super::error::{Error, Result};
+use super::glob::glob_match;
+use super::value::Value;
+use super::waiters::Waiters;
+
+/// Number of databases, as Redis's default `databases 16`.
+pub const DATABASES: usize = 16;
+
+/// Which existing expiry an EXPIRE may replace (Redis 7's NX/XX/GT/LT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExpireCondition {
+    /// Always set.
+    #[default]
+    Always,
+    /// Only when the key has no expiry.
+    Nx,
+    /// Only when the key has an expiry.
+    Xx,
+    /// Only when the new expiry is later (no expiry counts as infinite).
+    Gt,
+    /// Only when the new expiry is sooner (no expiry counts as infinite).
+    Lt,
+}
+
+/// The broker's state. Only ever touched under the engine's mutex.
+#[derive(Debug)]
+pub struct Keyspace {
+    /// The databases, 0..DATABASES.
+    pub(crate) dbs: Vec<Db>,
+    /// Blocked consumers and the keys made ready by the current unit.
+    pub(crate) waiters: Waiters,
+    /// Set when a key first gets an expiry, so that the engine starts its sweeper.
+    pub(crate) wants_sweeper: bool,
+    /// Seeds the hash that orders SCAN; fixed for the process so cursors stay valid.
+    scan_hasher: ahash::RandomState,
+    /// Where the next active-expiry sweep of each database resumes.
+    sweep_offset: Vec<usize>,
+}
+
+impl Default for Keyspace {
+    fn default() -> Self {
+        Keyspace {
+            dbs: (0..DATABASES).map(|_| Db::default()).collect(),
+            waiters: Waiters::default(),
+            wants_sweeper: false,
+            scan_hasher: ahash::RandomState::new(),
+            sweep_offset: vec![0; DATABASES],
+        }
+    }
+}
+
+/// Checks a database index given by a caller.
+pub fn check_db(db: i64) -> Result<usize> {
+    usize::try_from(db).ok().filter(|&d| d < DATABASES).ok_or(Error::DbIndexOutOfRange)
+}
+
+impl Keyspace {
+    /// Database `db`. Callers validated the index with `check_db`.
+    pub fn db(&mut self, db: usize) -> &mut Db {
+        &mut self.dbs[db]
+    }
+
+    /// DEL / UNLINK: how many of `keys` existed.
+    pub fn del(&mut self, db: usize, keys: &[&[u8]]) -> usize {
+        let d = &mut self.dbs[db];
+        keys.iter().filter(|k| d.get(k).is_some() && d.remove(k).is_some()).count()
+    }
+
+    /// EXISTS: how many of `keys` exist, a key named twice counting twice.
+    pub fn exists(&mut self, db: usize, keys: &[&[u8]]) -> usize {
+        let d = &mut self.dbs[db];
+        keys.iter().filter(|k| d.contains(k)).count()
+    }
+
+    /// TYPE: the value's type name, or "none".
+    pub fn type_of(&mut self, db: usize, key: &[u8]) -> &'static str {
+        self.dbs[db].get(key).map_or("none", Value::type_name)
+    }
+
+    /// KEYS pattern: every live key matching the glob.
+    pub fn keys(&mut self, db: usize, pattern: &[u8]) -> Vec<Key> {
+        let now = unix_ms();
+        let d = &self.dbs[db];
+        let all = pattern == b"*";
+        d.map
+            .keys()
+            .filter(|k| d.expires.get(*k).is_none_or(|&at| at > now))
+            .filter(|k| all || glob_match(pattern, k, false))
+            .cloned()
+            .collect()
+    }
+
+    fn scan_hash(&self, key: &[u8]) -> u64 {
+        // 62 bits, so that `hash + 1` is a valid cursor that is never 0.
+        self.scan_hasher.hash_one(key) >> 2
+    }
+
+    /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
+    ///
+    /// Keys are visited in the order of a per-process hash; the cursor is the hash to resume
+    /// from. That keeps Redis's guarantee: a key present from the start to the end of a
+    /// full iteration is returned, and returned once, whatever is added or removed between
+    /// calls. Like Redis, COUNT bounds the keys visited and MATCH/TYPE filter afterwards,
+    /// so a call may return fewer keys than COUNT (or none) with a non-zero cursor.
+    pub fn scan(
+        &mut self,
+        db: usize,
+        cursor: u64,
+        pattern: Option<&[u8]>,
+        count: usize,
+        type_name: Option<&[u8]>,
+    ) -> (u64, Vec<Key>) {
+        let count = count.max(1);
+        let now = unix_ms();
+        let d = &self.dbs[db];
+        let mut found: Vec<(u64, &Key)> = d
+            .map
+            .keys()
+            .map(|k| (self.scan_hash(k), k))
+            .filter(|(h, _)| *h >= cursor)
+            .collect();
+        let next = if found.len() > count {
+            found.select_nth_unstable(count);
+            let boundary = found[count].0;
+            // Keys sharing the boundary hash go together, or the cursor would skip some.
+            found.retain(|(h, _)| *h < boundary);
+            boundary
+        } else {
+            0
+        };
+        let keys = found
+            .into_iter()
+            .map(|(_, k)| k)
+            .filter(|k| d.expires.get(*k).is_none_or(|&at| at > now))
+            .filter(|k| pattern.is_none_or(|p| glob_match(p, k, false)))
+            .filter(|k| {
+                type_name.is_none_or(|t| {
+                    d.map.get(*k).is_some_and(|v| v.type_name().as_bytes().eq_ignore_ascii_case(t))
+                })
+            })
+            .cloned()
+            .collect();
+        (next, keys)
+    }
+
+    /// DBSIZE.
+    pub fn dbsize(&self, db: usize) -> usize {
+        self.dbs[db].len()
+    }
+
+    /// FLUSHDB.
+    pub fn flushdb(&mut self, db: usize) {
+        self.dbs[db].clear();
+    }
+
+    /// FLUSHALL.
+    pub fn flushall(&mut self) {
+        for d in &mut self.dbs {
+            d.clear();
+        }
+    }
+
+    /// RENAME / RENAMENX. Returns false when `nx` and the destination exists.
+    ///
+    /// # Errors
+    /// `NoSuchKey` when `src` does not exist.
+    pub fn rename(&mut self, db: usize, src: &[u8], dst: &[u8], nx: bool) -> Result<bool> {
+        let d = &mut self.dbs[db];
+        if !d.contains(src) {
+            return Err(Error::NoSuchKey);
+        }
+        if src == dst {
+            return Ok(!nx);
+        }
+        if nx && d.contains(dst) {
+            return Ok(false);
+        }
+        let expiry = d.expiry(src);
+        let Some(value) = d.remove(src) else { return Err(Error::NoSuchKey) };
+        let is_list = matches!(value, Value::List(_));
+        d.set(dst, value, false);
+        if let Some(at) = expiry {
+            d.expires.insert(dst.into(), at);
+        }
+        if is_list {
+            self.waiters.signal_ready(db, dst);
+        }
+        Ok(true)
+    }
+
+    /// EXPIREAT/PEXPIREAT core: sets `key` to expire at Unix time `at_ms`. A time already past
+    /// deletes the key, as Redis does. Returns whether the expiry was set (or the key deleted).
+    pub fn expire_at(&mut self, db: usize, key: &[u8], at_ms: i64, cond: ExpireCondition) -> bool {
+        let d = &mut self.dbs[db];
+        if !d.contains(key) {
+            return false;
+        }
+        let current = d.expires.get(key).copied();
+        let allowed = match cond {
+            ExpireCondition::Always => true,
+            ExpireCondition::Nx => current.is_none(),
+            ExpireCondition::Xx => current.is_some(),
+            ExpireCondition::Gt => current.is_some_and(|c| at_ms > c),
+            ExpireCondition::Lt => current.is_none_or(|c| at_ms < c),
+        };
+        if !allowed {
+            return false;
+        }
+        if at_ms <= unix_ms() {
+            d.remove(key);
+        } else {
+            d.expires.insert(key.into(), at_ms);
+            self.wants_sweeper = true;
+        }
+        true
+    }
+
+    /// PTTL core: -2 when missing, -1 without expiry, else milliseconds left.
+    pub fn pttl(&mut self, db: usize, key: &[u8]) -> i64 {
+        let d = &mut self.dbs[db];
+        if !d.contains(key) {
+            return -2;
+        }
+        d.expiry(key).map_or(-1, |at| (at - unix_ms()).max(0))
+    }
+
+    /// PERSIST: whether an expiry was removed.
+    pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
+        let d = &mut self.dbs[db];
+        d.contains(key) && d.expires.remove(key).is_some()
+    }
+
+    /// The active half of expiry (Redis `activeExpireCycle`, simplified): look at up to
+    /// `budget` keys with an expiry per database, resuming where the last sweep stopped, and
+    /// delete those past their time. Returns how many were deleted.
+    pub fn active_expire(&mut self, budget: usize) -> usize {
+        let now = unix_ms();
+        let mut deleted = 0;
+        for (i, d) in self.dbs.iter_mut().enumerate() {
+            let n = d.expires.len();
+            if n == 0 {
+                continue;
+            }
+            let start = self.sweep_offset[i] % n;
+            let due: Vec<Key> = d
+                .expires
+                .iter()
+                .skip(start)
+                .take(budget)
+                .filter(|(_, &at)| at <= now)
+                .map(|(k, _)| k.clone())
+                .collect();
+            self.sweep_offset[i] = start + budget.min(n);
+            for k in due {
+                d.remove(&k);
+                deleted += 1;
+            }
+        }
+        deleted
+    }
+
+    /// Whether any key of any database has an expiry (the sweeper can stop otherwise).
+    pub fn has_expires(&self) -> bool {
+        self.dbs.iter().any(|d| !d.expires.is_empty())
+    }
+
+    /// (keys, lists, list elements) over all databases, for a broker's `repr`.
+    pub fn summary(&self) -> (usize, usize, usize) {
+        let mut out = (0, 0, 0);
+        for d in &self.dbs {
+            out.0 += d.map.len();
+            for v in d.map.values() {
+                if let Value::List(l) = v {
+                    out.1 += 1;
+                    out.2 += l.len();
+                }
+            }
+        }
+        out
+    }
+
+    /// INFO's `blocked_clients`.
+    pub fn blocked_clients(&self) -> usize {
+        self.waiters.blocked_count()
+    }
+}

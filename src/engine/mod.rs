@@ -1,0 +1,115 @@
+//! The broker itself: keyspace, lists, strings, blocking waiters. No Python, no sockets,
+//! no files: every door (Python method, network command, AOF replay) ends here.
+//!
+//! `Engine` is a cheap-clone handle over one mutex. `execute` runs one atomic unit: the
+//! command, then the serving of blocked waiters whose keys it fed, then (lock released)
+//! the wake-ups.
+
+pub mod blocking;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod glob;
+pub mod keyspace;
+pub mod list;
+pub mod lists;
+pub mod strings;
+pub mod value;
+pub mod waiters;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+pub use error::{Error, Result};
+pub use keyspace::{Keyspace, DATABASES};
+pub use list::End;
+
+/// How often the active-expiry sweeper runs (Redis's `hz 10`).
+const SWEEP_EVERY: Duration = Duration::from_millis(100);
+/// Keys with an expiry examined per database per sweep.
+const SWEEP_BUDGET: usize = 1000;
+
+/// A handle on one broker. Clones share the same data.
+#[derive(Clone, Debug, Default)]
+pub struct Engine {
+    shared: Arc<Shared>,
+}
+
+/// What all handles share.
+#[derive(Debug, Default)]
+struct Shared {
+    /// The whole state. A leaf lock: while it is held nothing calls into Python, does I/O,
+    /// or wakes anyone (wakes are collected and fired after release).
+    ks: Mutex<Keyspace>,
+    /// Whether the active-expiry thread runs. Set once, by the first unit that added an
+    /// expiry; the thread clears it when it exits for lack of work.
+    sweeper_running: AtomicBool,
+}
+
+impl Engine {
+    /// A new, empty broker.
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// Whether two handles share the same broker.
+    pub fn same_as(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Runs `f` as one atomic unit (see the module doc) and returns its result.
+    pub fn execute<R>(&self, f: impl FnOnce(&mut Keyspace) -> R) -> R {
+        let mut ks = self.shared.ks.lock();
+        let r = f(&mut ks);
+        self.finish_unit(ks);
+        r
+    }
+
+    /// Ends a unit: serve the ready keys, release the lock, then wake whoever was served.
+    fn finish_unit(&self, mut ks: parking_lot::MutexGuard<'_, Keyspace>) {
+        ks.serve_ready_keys();
+        let wakes = ks.waiters.take_wakes();
+        let start_sweeper = std::mem::take(&mut ks.wants_sweeper);
+        drop(ks);
+        for w in wakes {
+            w.wake();
+        }
+        if start_sweeper && !self.shared.sweeper_running.swap(true, Ordering::AcqRel) {
+            self.spawn_sweeper();
+        }
+    }
+
+    /// Starts the active-expiry thread. It holds only a weak reference, so it ends when the
+    /// broker is dropped, and it ends when no key has an expiry left.
+    fn spawn_sweeper(&self) {
+        let weak: Weak<Shared> = Arc::downgrade(&self.shared);
+        let spawned = std::thread::Builder::new().name("embedis-expire".into()).spawn(move || {
+            loop {
+                std::thread::sleep(SWEEP_EVERY);
+                let Some(shared) = weak.upgrade() else { return };
+                let engine = Engine { shared };
+                let more = engine.execute(|ks| {
+                    ks.active_expire(SWEEP_BUDGET);
+                    ks.has_expires()
+                });
+                if !more {
+                    engine.shared.sweeper_running.store(false, Ordering::Release);
+                    // A unit may have added an expiry between our check and the store.
+                    if engine.execute(|ks| ks.has_expires())
+                        && !engine.shared.sweeper_running.swap(true, Ordering::AcqRel)
+                    {
+                        continue;
+                    }
+                    return;
+                }
+            }
+        });
+        if spawned.is_err() {
+            // No thread: expiry still happens on access; allow a later retry.
+            self.shared.sweeper_running.store(false, Ordering::Release);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! String commands on the keyspace: GET, SET with its options, GETDEL, MGET, MSET, and the
+//! INCR family. Worker scripts coordinate through these (locks, counters, results).
+
+use super::clock::unix_ms;
+use super::error::{Error, Result};
+use super::keyspace::Keyspace;
+use super::value::Value;
+
+/// SET's options, already validated (EX/PX/EXAT/PXAT resolved to an absolute time).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetOptions {
+    /// Absolute expiry in Unix ms.
+    pub expire_at_ms: Option<i64>,
+    /// Only set if the key does not exist.
+    pub nx: bool,
+    /// Only set if the key exists.
+    pub xx: bool,
+    /// Keep the key's current expiry.
+    pub keep_ttl: bool,
+    /// Return the old value.
+    pub get: bool,
+}
+
+/// What SET did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetOutcome {
+    /// Whether the value was written (false when NX/XX said no).
+    pub written: bool,
+    /// With GET: the value before (None if there was none).
+    pub old: Option<Vec<u8>>,
+}
+
+/// Parses a whole byte string as an i64 the way Redis's `string2ll` does: an optional
+/// minus, digits, no spaces, no plus sign, no leading zeros.
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
+    let (neg, digits) = match s {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if digits.len() > 1 && digits[0] == b'0' {
+        return None;
+    }
+    if neg && digits == b"0" {
+        return None;
+    }
+    let text = std::str::from_utf8(s).ok()?;
+    text.parse().ok()
+}
+
+impl Keyspace {
+    /// GET.
+    pub fn get(&mut self, db: usize, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.dbs[db].string(key)?.cloned())
+    }
+
+    /// SET with options.
+    ///
+    /// # Errors
+    /// With GET, `WrongType` when the old value is not a string (nothing is written).
+    pub fn set(&mut self, db: usize, key: &[u8], value: &[u8], opts: SetOptions) -> Result<SetOutcome> {
+        let d = &mut self.dbs[db];
+        let old = if opts.get {
+            d.string(key)?.cloned()
+        } else {
+            None
+        };
+        let exists = d.contains(key);
+        if (opts.nx && exists) || (opts.xx && !exists) {
+            return Ok(SetOutcome { written: false, old });
+        }
+        d.set(key, Value::Str(value.to_vec()), opts.keep_ttl);
+        if let Some(at) = opts.expire_at_ms {
+            if at <= unix_ms() {
+                d.remove(key);
+            } else {
+                d.expires.insert(key.into(), at);
+                self.wants_sweeper = true;
+            }
+        }
+        Ok(SetOutcome { written: true, old })
+    }
+
+    /// GETDEL.
+    pub fn getdel(&mut self, db: usize, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let d = &mut self.dbs[db];
+        let v = d.string(key)?.cloned();
+        if v.is_some() {
+            d.remove(key);
+        }
+        Ok(v)
+    }
+
+    /// MGET: a value per key; keys holding other types read as missing, as in Redis.
+    pub fn mget(&mut self, db: usize, keys: &[&[u8]]) -> Vec<Option<Vec<u8>>> {
+        let d = &mut self.dbs[db];
+        keys.iter()
+            .map(|k| match d.get(k) {
+                Some(Value::Str(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// MSET (and MSETNX with `nx`: all or nothing). Returns whether anything was written.
+    pub fn mset(&mut self, db: usize, pairs: &[(&[u8], &[u8])], nx: bool) -> bool {
+        let d = &mut self.dbs[db];
+        if nx && pairs.iter().any(|(k, _)| d.contains(k)) {
+            return false;
+        }
+        for (k, v) in pairs {
+            d.set(k, Value::Str(v.to_vec()), false);
+        }
+        true
+    }
+
+    /// INCRBY core (INCR, DECR, DECRBY are it with another delta): the new value.
+    ///
+    /// # Errors
+    /// `NotAnInteger` when the value does not parse, `Overflow` when the sum would not fit.
+    pub fn incr_by(&mut self, db: usize, key: &[u8], delta: i64) -> Result<i64> {
+        let d = &mut self.dbs[db];
+        let current = match d.string(key)? {
+            None => 0,
+            Some(s) => parse_i64(s).ok_or(Error::NotAnInteger)?,
+        };
+        let new = current.checked_add(delta).ok_or(Error::Overflow)?;
+        // INCR keeps the key's expiry, as in Redis.
+        d.set(key, Value::Str(new.to_string().into_bytes()), true);
+        Ok(new)
+    }
+}

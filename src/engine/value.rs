@@ -1,0 +1,22 @@
+//! The values a key can hold, and their TYPE names. Knows nothing of RESP or Python.
+
+use super::list::List;
+
+/// What a key holds. Empty containers never stay in the keyspace (Redis deletes them).
+#[derive(Debug)]
+pub enum Value {
+    /// A string (Redis also stores counters as strings).
+    Str(Vec<u8>),
+    /// A list, stored packed (see `list.rs`).
+    List(List),
+}
+
+impl Value {
+    /// The name TYPE answers with.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+        }
+    }
+}

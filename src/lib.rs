@@ -1,0 +1,13 @@
+//! embedis: an in-process message broker with Redis semantics.
+//!
+//! Layers (each depends only on those below it):
+//! - `python` (feature `python`): the PyO3 binding. Converts and delegates; no Redis rule lives there.
+//! - `command`: one table of Redis commands, argv in, `Reply` out: for `execute_command`,
+//!   later the RESP server and AOF replay.
+//! - `engine`: the broker itself. No Python, no sockets, no files (`cargo test` builds it alone).
+
+pub mod command;
+pub mod engine;
+
+#[cfg(feature = "python")]
+mod python;

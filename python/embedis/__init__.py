@@ -1,0 +1,78 @@
+"""embedis: an in-process message broker with Redis semantics.
+
+``embedis.Broker()`` stands where ``redis.Redis()`` stands: the same methods, arguments
+and return shapes, with no server to run. Lists work as queues (LPUSH/BRPOP, BLMOVE),
+blocking calls release the GIL and answer Ctrl-C, and ``embedis.asyncio`` mirrors
+``redis.asyncio``.
+
+>>> import embedis
+>>> r = embedis.Broker()
+>>> r.lpush("jobs", "a", "b")
+2
+>>> r.brpop("jobs", timeout=1)
+(b'jobs', b'a')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from . import exceptions
+from ._embedis import Broker as _NativeBroker
+from ._embedis import __version__
+from .exceptions import (
+    ConnectionError,
+    DataError,
+    PubSubError,
+    RedisError,
+    ResponseError,
+    TimeoutError,
+    WatchError,
+)
+
+__all__ = [
+    "Broker",
+    "ConnectionError",
+    "DataError",
+    "PubSubError",
+    "RedisError",
+    "ResponseError",
+    "TimeoutError",
+    "WatchError",
+    "__version__",
+    "exceptions",
+]
+
+
+class Broker(_NativeBroker):
+    """An in-process broker with Redis semantics; mirrors ``redis.Redis``.
+
+    ``Broker()`` is a new, empty broker. ``Broker(broker=other)`` is another handle on
+    the data of ``other`` (for instance with another ``db`` or ``decode_responses``), as
+    two ``redis.Redis`` clients of one server share data. Every method is thread-safe and
+    each command is atomic.
+    """
+
+    def scan_iter(
+        self,
+        match: Any = None,
+        count: int | None = None,
+        _type: Any = None,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        """Iterate over every key (matching ``match`` and of type ``_type``) with SCAN."""
+        cursor = None
+        while cursor != 0:
+            cursor, keys = self.scan(cursor or 0, match=match, count=count, _type=_type)
+            yield from keys
+
+    def close(self) -> None:
+        """Nothing to release (kept for redis-py compatibility); the data lives on while
+        any handle does."""
+
+    def __enter__(self) -> Broker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,157 @@
+"""``embedis.asyncio``: the same broker API as coroutines, mirroring ``redis.asyncio``.
+
+``embedis.asyncio.Broker()`` is a new, empty broker. To share one broker between threads
+and asyncio tasks, open the asyncio API over a sync broker's data::
+
+    sync = embedis.Broker()
+    broker = embedis.asyncio.Broker(broker=sync)   # same data, awaitable methods
+
+Calls that can be served at once complete without suspending the task. Awaiting a
+blocking call (``blpop``, ``brpop``, ``blmove``, ``brpoplpush``, ``blmpop``) holds no
+thread, and cancelling it (``task.cancel()``, ``asyncio.timeout``, ``wait_for``) never
+loses an element: one already handed to the cancelled call goes back to its list.
+"""
+
+from __future__ import annotations
+
+import asyncio as _asyncio
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .. import Broker as _SyncBroker
+from .._embedis import BlockSpec as _BlockSpec
+
+__all__ = ["Broker"]
+
+if sys.version_info >= (3, 11):
+    _timeout = _asyncio.timeout
+else:  # pragma: no cover - 3.10 only
+    _timeout = None
+
+
+async def _block(spec: _BlockSpec) -> Any:
+    """Run a blocking call: at once if data is there, else await it up to its timeout."""
+    ready = spec.try_now()
+    if ready is not None:
+        return ready
+    limit = spec.timeout
+    if limit is None:
+        return await spec.wait()
+    try:
+        if _timeout is not None:
+            async with _timeout(limit):
+                return await spec.wait()
+        return await _asyncio.wait_for(spec.wait(), limit)  # pragma: no cover - 3.10
+    except TimeoutError:
+        return None
+
+
+def _forward(name: str) -> Any:
+    """An ``async def`` twin of the sync method ``name`` (no thread hop, no suspension)."""
+    sync = getattr(_SyncBroker, name)
+
+    async def method(self: Broker, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self._sync, name)(*args, **kwargs)
+
+    method.__name__ = name
+    method.__qualname__ = f"Broker.{name}"
+    method.__doc__ = sync.__doc__
+    return method
+
+
+class Broker:
+    """An asyncio broker with Redis semantics; mirrors ``redis.asyncio.Redis``.
+
+    ``Broker()`` is a new, empty broker; ``Broker(broker=b)`` works on the data of ``b``
+    (a sync ``embedis.Broker`` or another asyncio one).
+    """
+
+    def __init__(
+        self,
+        *,
+        db: int = 0,
+        decode_responses: bool = False,
+        encoding: str = "utf-8",
+        encoding_errors: str = "strict",
+        broker: _SyncBroker | Broker | None = None,
+    ) -> None:
+        base = broker._sync if isinstance(broker, Broker) else broker
+        self._sync = _SyncBroker(
+            db=db,
+            decode_responses=decode_responses,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+            broker=base,
+        )
+
+    @property
+    def sync(self) -> _SyncBroker:
+        """A sync handle on the same data and settings (for threads)."""
+        return self._sync
+
+    def __repr__(self) -> str:
+        return repr(self._sync).replace("embedis.Broker", "embedis.asyncio.Broker", 1)
+
+    async def blpop(self, keys: Any, timeout: Any = 0) -> Any:
+        """Await an element from the head of the first non-empty of ``keys``:
+        ``(key, element)``, or None after ``timeout`` seconds (0: forever)."""
+        return await _block(self._sync._bpop_spec(keys, timeout, True))
+
+    async def brpop(self, keys: Any, timeout: Any = 0) -> Any:
+        """As ``blpop``, from the tail."""
+        return await _block(self._sync._bpop_spec(keys, timeout, False))
+
+    async def blmove(
+        self, first_list: Any, second_list: Any, timeout: Any, src: str = "LEFT", dest: str = "RIGHT"
+    ) -> Any:
+        """Await ``lmove`` from ``first_list`` to ``second_list`` (reliable queue)."""
+        return await _block(self._sync._blmove_spec(first_list, second_list, timeout, src, dest))
+
+    async def brpoplpush(self, src: Any, dst: Any, timeout: Any = 0) -> Any:
+        """Await ``rpoplpush`` from ``src`` to ``dst``."""
+        return await _block(self._sync._blmove_spec(src, dst, 0 if timeout is None else timeout, "RIGHT", "LEFT"))
+
+    async def blmpop(
+        self, timeout: Any, numkeys: int, *args: Any, direction: str, count: int | None = 1
+    ) -> Any:
+        """Await ``lmpop``: ``[key, [elements]]`` or None after ``timeout`` seconds."""
+        return await _block(self._sync._blmpop_spec(timeout, numkeys, args, direction, count))
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Run a command from its words; blocking commands are awaited, not run on a thread."""
+        spec = self._sync._command_spec(*args)
+        if spec is not None:
+            return await _block(spec)
+        return self._sync.execute_command(*args, **options)
+
+    async def scan_iter(
+        self, match: Any = None, count: int | None = None, _type: Any = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        """Iterate over every key with SCAN."""
+        for key in self._sync.scan_iter(match=match, count=count, _type=_type):
+            yield key
+
+    async def aclose(self) -> None:
+        """Nothing to release (kept for redis-py compatibility)."""
+
+    async def close(self) -> None:
+        """Deprecated alias of ``aclose`` in redis-py; kept for compatibility."""
+
+    async def __aenter__(self) -> Broker:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+_FORWARDED = """
+    lpush rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert lrem ltrim lpos
+    lmove rpoplpush lmpop delete unlink exists type keys scan dbsize flushdb flushall
+    rename renamenx expire pexpire expireat pexpireat ttl pttl persist ping echo get set
+    setnx getdel mget mset msetnx incr incrby decr decrby
+""".split()
+
+for _name in _FORWARDED:
+    setattr(Broker, _name, _forward(_name))
+del _name

@@ -1,0 +1,103 @@
+"""Exceptions raised by embedis, named and arranged as in ``redis.exceptions``.
+
+When redis-py is installed, each class also derives from its redis-py namesake, so code
+written for redis-py (``except redis.exceptions.ResponseError``) catches embedis's errors
+unchanged.
+"""
+
+from __future__ import annotations
+
+try:  # Optional: embedis needs no redis-py at run time.
+    from redis import exceptions as _redis
+except ImportError:  # pragma: no cover - exercised only without redis-py
+    _redis = None
+
+__all__ = [
+    "RedisError",
+    "EmbedisError",
+    "ConnectionError",
+    "TimeoutError",
+    "AuthenticationError",
+    "ResponseError",
+    "DataError",
+    "PubSubError",
+    "WatchError",
+    "InvalidResponse",
+    "ExecAbortError",
+    "ReadOnlyError",
+    "NoPermissionError",
+    "BusyLoadingError",
+    "OutOfMemoryError",
+]
+
+
+def _also(name: str) -> tuple[type, ...]:
+    """redis-py's class of the same name, when redis-py is installed."""
+    return (getattr(_redis, name),) if _redis is not None else ()
+
+
+if _redis is not None:
+    class RedisError(_redis.RedisError):
+        """Base class of every embedis error (``redis.exceptions.RedisError``)."""
+else:
+    class RedisError(Exception):  # type: ignore[no-redef]
+        """Base class of every embedis error (``redis.exceptions.RedisError``)."""
+
+EmbedisError = RedisError
+
+
+class ConnectionError(RedisError, *_also("ConnectionError")):  # type: ignore[misc]
+    """The broker could not be reached (server mode only)."""
+
+
+class TimeoutError(RedisError, *_also("TimeoutError")):  # type: ignore[misc]
+    """An operation ran out of time (socket timeouts in server mode)."""
+
+
+class AuthenticationError(ConnectionError, *_also("AuthenticationError")):  # type: ignore[misc]
+    """Authentication failed (server mode only)."""
+
+
+class BusyLoadingError(ConnectionError, *_also("BusyLoadingError")):  # type: ignore[misc]
+    """The broker is still loading its data set."""
+
+
+class InvalidResponse(RedisError, *_also("InvalidResponse")):  # type: ignore[misc]
+    """A reply could not be parsed."""
+
+
+class ResponseError(RedisError, *_also("ResponseError")):  # type: ignore[misc]
+    """The broker refused a command; the message is Redis's own text.
+
+    As in redis-py, a leading ``ERR`` is stripped (``'no such key'``) while other
+    prefixes stay (``'WRONGTYPE Operation against a key holding the wrong kind of value'``).
+    """
+
+
+class ExecAbortError(ResponseError, *_also("ExecAbortError")):  # type: ignore[misc]
+    """A transaction was discarded because of an earlier error."""
+
+
+class ReadOnlyError(ResponseError, *_also("ReadOnlyError")):  # type: ignore[misc]
+    """A write was sent to a read-only broker."""
+
+
+class NoPermissionError(ResponseError, *_also("NoPermissionError")):  # type: ignore[misc]
+    """The user lacks the permission for a command."""
+
+
+class OutOfMemoryError(ResponseError, *_also("OutOfMemoryError")):  # type: ignore[misc]
+    """A write was refused for lack of memory."""
+
+
+class DataError(RedisError, *_also("DataError")):  # type: ignore[misc]
+    """An argument of a type Redis cannot take (None, bool, dict, …), refused before any
+    command runs, with redis-py's words."""
+
+
+class PubSubError(RedisError, *_also("PubSubError")):  # type: ignore[misc]
+    """A misuse of a PubSub object, or a subscription closed by the broker."""
+
+
+class WatchError(RedisError, *_also("WatchError")):  # type: ignore[misc]
+    """A watched key changed before EXEC."""

@@ -1,0 +1,25 @@
+//! The PyO3 binding (feature `python`): converts and delegates, nothing more.
+
+mod broker;
+mod convert;
+mod errors;
+mod wait;
+
+use pyo3::prelude::*;
+
+/// The native core of embedis; use the `embedis` package, not this module.
+#[pymodule]
+#[pyo3(name = "_embedis")]
+mod embedis_native {
+    #[pymodule_export]
+    use super::broker::PyBroker;
+    #[pymodule_export]
+    use super::wait::BlockSpec;
+
+    use super::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))
+    }
+}

@@ -4,6 +4,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, final
 
+from typing_extensions import disjoint_base
+
+__all__ = ["Broker", "BlockSpec", "__version__"]
 __version__: str
 
 _Encodable = bytes | bytearray | memoryview | str | int | float
@@ -23,6 +26,7 @@ class BlockSpec:
     def try_now(self) -> Any: ...
     async def wait(self) -> Any: ...
 
+@disjoint_base
 class Broker:
     """An in-process broker with Redis semantics; mirrors ``redis.Redis``."""
 
@@ -36,7 +40,7 @@ class Broker:
         broker: Broker | None = None,
     ) -> Broker: ...
     @property
-    def get_db(self) -> int: ...
+    def db(self) -> int: ...
     @property
     def decode_responses(self) -> bool: ...
     def shares_data_with(self, other: Broker) -> bool: ...

@@ -7,6 +7,9 @@ unchanged.
 
 from __future__ import annotations
 
+from types import ModuleType
+
+_redis: ModuleType | None
 try:  # Optional: embedis needs no redis-py at run time.
     from redis import exceptions as _redis
 except ImportError:  # pragma: no cover - exercised only without redis-py
@@ -36,12 +39,12 @@ def _also(name: str) -> tuple[type, ...]:
     return (getattr(_redis, name),) if _redis is not None else ()
 
 
-if _redis is not None:
-    class RedisError(_redis.RedisError):
-        """Base class of every embedis error (``redis.exceptions.RedisError``)."""
-else:
-    class RedisError(Exception):  # type: ignore[no-redef]
-        """Base class of every embedis error (``redis.exceptions.RedisError``)."""
+_RedisBase: type = _redis.RedisError if _redis is not None else Exception
+
+
+class RedisError(_RedisBase):  # type: ignore[valid-type,misc]
+    """Base class of every embedis error (``redis.exceptions.RedisError``)."""
+
 
 EmbedisError = RedisError
 

@@ -76,8 +76,8 @@ class Broker:
         encoding_errors: str = "strict",
         broker: _SyncBroker | Broker | None = None,
     ) -> None:
-        base = broker._sync if isinstance(broker, Broker) else broker
-        self._sync = _SyncBroker(
+        base = broker.sync if isinstance(broker, Broker) else broker
+        self._sync: _SyncBroker = _SyncBroker(
             db=db,
             decode_responses=decode_responses,
             encoding=encoding,
@@ -125,6 +125,14 @@ class Broker:
             return await _block(spec)
         return self._sync.execute_command(*args, **options)
 
+    async def ping(self, **kwargs: Any) -> bool:
+        """True: the broker answers."""
+        return self._sync.ping()
+
+    async def dbsize(self, **kwargs: Any) -> int:
+        """Number of keys in the database."""
+        return self._sync.dbsize()
+
     async def scan_iter(
         self, match: Any = None, count: int | None = None, _type: Any = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
@@ -147,8 +155,8 @@ class Broker:
 
 _FORWARDED = """
     lpush rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert lrem ltrim lpos
-    lmove rpoplpush lmpop delete unlink exists type keys scan dbsize flushdb flushall
-    rename renamenx expire pexpire expireat pexpireat ttl pttl persist ping echo get set
+    lmove rpoplpush lmpop delete unlink exists type keys scan flushdb flushall
+    rename renamenx expire pexpire expireat pexpireat ttl pttl persist echo get set
     setnx getdel mget mset msetnx incr incrby decr decrby
 """.split()
 

@@ -24,6 +24,9 @@ pub struct Db {
     pub map: Map<Key, Value>,
     /// Absolute expiry times in Unix milliseconds, for the keys that have one.
     pub expires: Map<Key, i64>,
+    /// Keys deleted because their time had come, not yet turned into DEL effects. Drained
+    /// by every unit (`Keyspace::emit`, `Keyspace::end_unit`).
+    pub expired: Vec<Key>,
 }
 
 impl Db {
@@ -36,6 +39,7 @@ impl Db {
             Some(&at) if at <= unix_ms() => {
                 self.expires.remove(key);
                 self.map.remove(key);
+                self.expired.push(key.into());
                 true
             }
             _ => false,

@@ -7,6 +7,7 @@
 
 use super::clock::unix_ms;
 use super::db::{Db, Key};
+use super::effects::{int, Effects};
 use super::error::{Error, Result};
 use super::glob::glob_match;
 use super::value::Value;
@@ -38,6 +39,10 @@ pub struct Keyspace {
     pub(crate) dbs: Vec<Db>,
     /// Blocked consumers and the keys made ready by the current unit.
     pub(crate) waiters: Waiters,
+    /// What the current unit changed, for the AOF.
+    pub effects: Effects,
+    /// Where each unit's effects go; `None` without an AOF (then nothing is recorded).
+    pub(crate) sink: Option<std::sync::Arc<dyn super::effects::EffectSink>>,
     /// Set when a key first gets an expiry, so that the engine starts its sweeper.
     pub(crate) wants_sweeper: bool,
     /// Seeds the hash that orders SCAN; fixed for the process so cursors stay valid.
@@ -51,6 +56,8 @@ impl Default for Keyspace {
         Keyspace {
             dbs: (0..DATABASES).map(|_| Db::default()).collect(),
             waiters: Waiters::default(),
+            effects: Effects::default(),
+            sink: None,
             wants_sweeper: false,
             scan_hasher: ahash::RandomState::new(),
             sweep_offset: vec![0; DATABASES],
@@ -64,6 +71,25 @@ pub fn check_db(db: i64) -> Result<usize> {
 }
 
 impl Keyspace {
+    /// Records a change of database `db`, after the DELs of keys that expired on access
+    /// (they happened first, so they replay first).
+    pub fn emit(&mut self, db: usize, argv: impl FnOnce() -> Vec<Vec<u8>>) {
+        self.flush_expired();
+        self.effects.emit(db, argv);
+    }
+
+    /// Turns keys that expired on access into DEL effects (Redis propagates them so).
+    pub fn flush_expired(&mut self) {
+        for (i, d) in self.dbs.iter_mut().enumerate() {
+            if d.expired.is_empty() {
+                continue;
+            }
+            for k in std::mem::take(&mut d.expired) {
+                self.effects.emit(i, || vec![b"DEL".to_vec(), k.to_vec()]);
+            }
+        }
+    }
+
     /// Database `db`. Callers validated the index with `check_db`.
     pub fn db(&mut self, db: usize) -> &mut Db {
         &mut self.dbs[db]
@@ -72,7 +98,11 @@ impl Keyspace {
     /// DEL / UNLINK: how many of `keys` existed.
     pub fn del(&mut self, db: usize, keys: &[&[u8]]) -> usize {
         let d = &mut self.dbs[db];
-        keys.iter().filter(|k| d.get(k).is_some() && d.remove(k).is_some()).count()
+        let gone: Vec<&[u8]> = keys.iter().copied().filter(|k| d.get(k).is_some() && d.remove(k).is_some()).collect();
+        if !gone.is_empty() {
+            self.emit(db, || std::iter::once(b"DEL".to_vec()).chain(gone.iter().map(|k| k.to_vec())).collect());
+        }
+        gone.len()
     }
 
     /// EXISTS: how many of `keys` exist, a key named twice counting twice.
@@ -160,6 +190,7 @@ impl Keyspace {
     /// FLUSHDB.
     pub fn flushdb(&mut self, db: usize) {
         self.dbs[db].clear();
+        self.emit(db, || vec![b"FLUSHDB".to_vec()]);
     }
 
     /// FLUSHALL.
@@ -167,6 +198,7 @@ impl Keyspace {
         for d in &mut self.dbs {
             d.clear();
         }
+        self.emit(0, || vec![b"FLUSHALL".to_vec()]);
     }
 
     /// RENAME / RENAMENX. Returns false when `nx` and the destination exists.
@@ -194,6 +226,7 @@ impl Keyspace {
         if is_list {
             self.waiters.signal_ready(db, dst);
         }
+        self.emit(db, || vec![b"RENAME".to_vec(), src.to_vec(), dst.to_vec()]);
         Ok(true)
     }
 
@@ -217,9 +250,11 @@ impl Keyspace {
         }
         if at_ms <= unix_ms() {
             d.remove(key);
+            self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
         } else {
             d.expires.insert(key.into(), at_ms);
             self.wants_sweeper = true;
+            self.emit(db, || vec![b"PEXPIREAT".to_vec(), key.to_vec(), int(at_ms)]);
         }
         true
     }
@@ -236,7 +271,11 @@ impl Keyspace {
     /// PERSIST: whether an expiry was removed.
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
-        d.contains(key) && d.expires.remove(key).is_some()
+        let done = d.contains(key) && d.expires.remove(key).is_some();
+        if done {
+            self.emit(db, || vec![b"PERSIST".to_vec(), key.to_vec()]);
+        }
+        done
     }
 
     /// The active half of expiry (Redis `activeExpireCycle`, simplified): look at up to
@@ -262,6 +301,7 @@ impl Keyspace {
             self.sweep_offset[i] = start + budget.min(n);
             for k in due {
                 d.remove(&k);
+                self.effects.emit(i, || vec![b"DEL".to_vec(), k.to_vec()]);
                 deleted += 1;
             }
         }

@@ -6,6 +6,7 @@
 //! parameter, as `pushGenericCommand` in redis `src/t_list.c`.
 
 use super::db::Key;
+use super::effects::{end_word, int, pop_word, push_word};
 use super::error::{Error, Result};
 use super::keyspace::Keyspace;
 use super::list::End;
@@ -44,6 +45,11 @@ impl Keyspace {
         }
         let len = list.len();
         self.waiters.signal_ready(db, key);
+        self.emit(db, || {
+            let mut argv = vec![push_word(end), key.to_vec()];
+            argv.extend(values.iter().map(|v| v.to_vec()));
+            argv
+        });
         Ok(len)
     }
 
@@ -54,6 +60,9 @@ impl Keyspace {
         let v = list.pop(end);
         if list.is_empty() {
             d.remove(key);
+        }
+        if v.is_some() {
+            self.emit(db, || vec![pop_word(end), key.to_vec()]);
         }
         Ok(v)
     }
@@ -69,9 +78,12 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         let Some(list) = d.list_mut(key)? else { return Ok(None) };
         let n = count.min(list.len());
-        let out = (0..n).filter_map(|_| list.pop(end)).collect();
+        let out: Vec<Vec<u8>> = (0..n).filter_map(|_| list.pop(end)).collect();
         if list.is_empty() {
             d.remove(key);
+        }
+        if !out.is_empty() {
+            self.emit(db, || vec![pop_word(end), key.to_vec(), int(out.len())]);
         }
         Ok(Some(out))
     }
@@ -97,11 +109,11 @@ impl Keyspace {
     /// `NoSuchKey` on a missing key, `IndexOutOfRange` past either end.
     pub fn lset(&mut self, db: usize, key: &[u8], index: i64, value: &[u8]) -> Result<()> {
         let list = self.dbs[db].list_mut(key)?.ok_or(Error::NoSuchKey)?;
-        if list.set(index, value) {
-            Ok(())
-        } else {
-            Err(Error::IndexOutOfRange)
+        if !list.set(index, value) {
+            return Err(Error::IndexOutOfRange);
         }
+        self.emit(db, || vec![b"LSET".to_vec(), key.to_vec(), int(index), value.to_vec()]);
+        Ok(())
     }
 
     /// LINSERT: the new length, -1 if the pivot is absent, 0 if the key is.
@@ -119,6 +131,8 @@ impl Keyspace {
         }
         let len = list.len();
         self.waiters.signal_ready(db, key);
+        let word = if place == Where::Before { b"BEFORE".to_vec() } else { b"AFTER".to_vec() };
+        self.emit(db, || vec![b"LINSERT".to_vec(), key.to_vec(), word, pivot.to_vec(), value.to_vec()]);
         Ok(i64::try_from(len).unwrap_or(i64::MAX))
     }
 
@@ -128,6 +142,9 @@ impl Keyspace {
         let Some(list) = d.list_mut(key)? else { return Ok(0) };
         let n = list.remove(count, value);
         d.drop_if_empty(key);
+        if n > 0 {
+            self.emit(db, || vec![b"LREM".to_vec(), key.to_vec(), int(count), value.to_vec()]);
+        }
         Ok(n)
     }
 
@@ -135,8 +152,13 @@ impl Keyspace {
     pub fn ltrim(&mut self, db: usize, key: &[u8], start: i64, stop: i64) -> Result<()> {
         let d = &mut self.dbs[db];
         if let Some(list) = d.list_mut(key)? {
+            let before = list.len();
             list.trim(start, stop);
+            let changed = list.len() != before;
             d.drop_if_empty(key);
+            if changed {
+                self.emit(db, || vec![b"LTRIM".to_vec(), key.to_vec(), int(start), int(stop)]);
+            }
         }
         Ok(())
     }
@@ -187,6 +209,7 @@ impl Keyspace {
         d.drop_if_empty(src);
         d.list_or_create(dst)?.push(to, &v);
         self.waiters.signal_ready(db, dst);
+        self.emit(db, || vec![b"LMOVE".to_vec(), src.to_vec(), dst.to_vec(), end_word(from), end_word(to)]);
         Ok(Some(v))
     }
 

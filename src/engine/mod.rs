@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod clock;
 pub mod db;
+pub mod effects;
 pub mod error;
 pub mod glob;
 pub mod keyspace;
@@ -68,18 +69,46 @@ impl Engine {
         r
     }
 
-    /// Ends a unit: serve the ready keys, release the lock, then wake whoever was served.
+    /// Ends a unit: serve the ready keys, hand the unit's effects to the AOF, release the
+    /// lock, wait for durability if the policy says so, then wake whoever was served (so
+    /// no consumer sees an element the AOF might still lose).
     fn finish_unit(&self, mut ks: parking_lot::MutexGuard<'_, Keyspace>) {
         ks.serve_ready_keys();
+        ks.flush_expired();
+        let durable = if ks.effects.is_empty() {
+            None
+        } else {
+            let effects = ks.effects.take();
+            ks.sink.clone().map(|sink| (sink.record(effects), sink))
+        };
         let wakes = ks.waiters.take_wakes();
         let start_sweeper = std::mem::take(&mut ks.wants_sweeper);
         drop(ks);
+        if let Some((seq, sink)) = durable {
+            sink.wait_durable(seq);
+        }
         for w in wakes {
             w.wake();
         }
         if start_sweeper && !self.shared.sweeper_running.swap(true, Ordering::AcqRel) {
             self.spawn_sweeper();
         }
+    }
+
+    /// Sends every later unit's effects to `sink` (or stops recording with `None`). Returns
+    /// what `f` computes in the same unit, so that the AOF can start from a snapshot taken
+    /// at exactly that point.
+    pub fn set_sink<R>(
+        &self,
+        sink: Option<Arc<dyn effects::EffectSink>>,
+        f: impl FnOnce(&mut Keyspace) -> R,
+    ) -> R {
+        let mut ks = self.shared.ks.lock();
+        ks.effects.enabled = sink.is_some();
+        ks.sink = sink;
+        let r = f(&mut ks);
+        drop(ks);
+        r
     }
 
     /// Starts the active-expiry thread. It holds only a weak reference, so it ends when the

@@ -2,6 +2,7 @@
 //! INCR family. Worker scripts coordinate through these (locks, counters, results).
 
 use super::clock::unix_ms;
+use super::effects::int;
 use super::error::{Error, Result};
 use super::keyspace::Keyspace;
 use super::value::Value;
@@ -72,14 +73,28 @@ impl Keyspace {
             return Ok(SetOutcome { written: false, old });
         }
         d.set(key, Value::Str(value.to_vec()), opts.keep_ttl);
+        let mut expired_now = false;
         if let Some(at) = opts.expire_at_ms {
             if at <= unix_ms() {
                 d.remove(key);
+                expired_now = true;
             } else {
                 d.expires.insert(key.into(), at);
                 self.wants_sweeper = true;
             }
         }
+        self.emit(db, || {
+            if expired_now {
+                return vec![b"DEL".to_vec(), key.to_vec()];
+            }
+            let mut argv = vec![b"SET".to_vec(), key.to_vec(), value.to_vec()];
+            if let Some(at) = opts.expire_at_ms {
+                argv.extend([b"PXAT".to_vec(), int(at)]);
+            } else if opts.keep_ttl {
+                argv.push(b"KEEPTTL".to_vec());
+            }
+            argv
+        });
         Ok(SetOutcome { written: true, old })
     }
 
@@ -89,6 +104,7 @@ impl Keyspace {
         let v = d.string(key)?.cloned();
         if v.is_some() {
             d.remove(key);
+            self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
         }
         Ok(v)
     }
@@ -113,6 +129,13 @@ impl Keyspace {
         for (k, v) in pairs {
             d.set(k, Value::Str(v.to_vec()), false);
         }
+        self.emit(db, || {
+            let mut argv = vec![b"MSET".to_vec()];
+            for (k, v) in pairs {
+                argv.extend([k.to_vec(), v.to_vec()]);
+            }
+            argv
+        });
         true
     }
 
@@ -129,6 +152,7 @@ impl Keyspace {
         let new = current.checked_add(delta).ok_or(Error::Overflow)?;
         // INCR keeps the key's expiry, as in Redis.
         d.set(key, Value::Str(new.to_string().into_bytes()), true);
+        self.emit(db, || vec![b"INCRBY".to_vec(), key.to_vec(), int(delta)]);
         Ok(new)
     }
 }

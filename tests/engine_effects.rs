@@ -1,0 +1,92 @@
+//! Effects are what the AOF logs: the change as Redis command words, in lock order.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use embedis::engine::blocking::Attempt;
+use embedis::engine::db::Key;
+use embedis::engine::effects::{Effect, EffectSink};
+use embedis::engine::keyspace::ExpireCondition;
+use embedis::engine::strings::SetOptions;
+use embedis::engine::waiters::{BlockOp, Wake};
+use embedis::engine::{End, Engine};
+use parking_lot::{Condvar, Mutex};
+
+#[derive(Debug, Default)]
+struct Recorder(Mutex<Vec<Vec<Effect>>>);
+
+impl EffectSink for Recorder {
+    fn record(&self, effects: Vec<Effect>) -> u64 {
+        let mut units = self.0.lock();
+        units.push(effects);
+        units.len() as u64
+    }
+    fn wait_durable(&self, _seq: u64) {}
+}
+
+fn words(units: &[Vec<Effect>]) -> Vec<String> {
+    units
+        .iter()
+        .flatten()
+        .map(|e| e.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+fn engine_with_recorder() -> (Engine, Arc<Recorder>) {
+    let e = Engine::new();
+    let rec = Arc::new(Recorder::default());
+    e.set_sink(Some(rec.clone()), |_| ());
+    (e, rec)
+}
+
+#[test]
+fn served_blocking_pop_is_logged_as_the_pop_it_became() {
+    let (e, rec) = engine_with_recorder();
+    let cv = Arc::new(Condvar::new());
+    let Attempt::Waiting(id) = e.block(0, vec![Key::from(&b"q"[..])], BlockOp::Pop { end: End::Right }, Wake::Thread(cv.clone())).unwrap() else {
+        panic!("should wait")
+    };
+    e.execute(|ks| ks.push(0, b"q", &[b"a"], End::Left, false)).unwrap();
+    assert!(e.wait_until(id, &cv, Instant::now()).is_some());
+    assert_eq!(words(&rec.0.lock()), vec!["LPUSH q a", "RPOP q"]);
+    // Push and hand-over were one unit: replay can never see "a" stay in the list.
+    assert_eq!(rec.0.lock().len(), 1);
+}
+
+#[test]
+fn relative_expiry_is_logged_as_absolute_pexpireat() {
+    let (e, rec) = engine_with_recorder();
+    e.execute(|ks| ks.set(0, b"k", b"v", SetOptions::default())).unwrap();
+    let at = embedis::engine::clock::unix_ms() + 60_000;
+    assert!(e.execute(|ks| ks.expire_at(0, b"k", at, ExpireCondition::Always)));
+    assert_eq!(words(&rec.0.lock()), vec!["SET k v".to_string(), format!("PEXPIREAT k {at}")]);
+}
+
+#[test]
+fn key_expired_on_access_is_logged_as_del_before_the_write() {
+    let (e, rec) = engine_with_recorder();
+    let past = embedis::engine::clock::unix_ms() + 20;
+    let opts = SetOptions { expire_at_ms: Some(past), ..SetOptions::default() };
+    e.execute(|ks| ks.set(0, b"k", b"old", opts)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(40));
+    e.execute(|ks| ks.push(0, b"k", &[b"x"], End::Right, false)).unwrap();
+    let w = words(&rec.0.lock());
+    assert_eq!(w[1..], ["DEL k".to_string(), "RPUSH k x".to_string()]);
+}
+
+#[test]
+fn reads_and_failed_writes_log_nothing() {
+    let (e, rec) = engine_with_recorder();
+    e.execute(|ks| ks.lrange(0, b"q", 0, -1)).unwrap();
+    assert_eq!(e.execute(|ks| ks.pop(0, b"q", End::Left)).unwrap(), None);
+    e.execute(|ks| ks.set(0, b"s", b"v", SetOptions::default())).unwrap();
+    assert!(e.execute(|ks| ks.push(0, b"s", &[b"x"], End::Left, false)).is_err());
+    assert_eq!(words(&rec.0.lock()), vec!["SET s v"]);
+}
+
+#[test]
+fn nothing_is_recorded_without_a_sink() {
+    let e = Engine::new();
+    e.execute(|ks| ks.push(0, b"q", &[b"a"], End::Left, false)).unwrap();
+    assert!(e.execute(|ks| ks.effects.take()).is_empty());
+}

@@ -171,7 +171,7 @@ impl Keyspace {
             .into_iter()
             .map(|(_, k)| k)
             .filter(|k| d.expires.get(*k).is_none_or(|&at| at > now))
-            .filter(|k| pattern.is_none_or(|p| glob_match(p, k, false)))
+            .filter(|k| pattern.is_none_or(|p| p == b"*" || glob_match(p, k, false)))
             .filter(|k| {
                 type_name.is_none_or(|t| {
                     d.map.get(*k).is_some_and(|v| v.type_name().as_bytes().eq_ignore_ascii_case(t))

@@ -81,6 +81,20 @@ pub enum Error {
     XsetidTooSmall,
     /// An XADD/XTRIM option used where it is not allowed (LIMIT with `=`, …).
     XtrimLimitWithExact,
+    /// XRANGE with an exclusive start that cannot be incremented.
+    InvalidStartInterval,
+    /// XRANGE with an exclusive end that cannot be decremented.
+    InvalidEndInterval,
+    /// XADD `ms-*` whose millisecond has no sequence left (Redis 7.0's wording).
+    StreamElementsTooLarge,
+    /// XREADGROUP with `$`.
+    XreadgroupDollarId,
+    /// XREAD with `>`.
+    XreadGreaterIdWithoutGroup,
+    /// XSETID below the given max-deleted-entry-id.
+    XsetidSmallerThanProvidedMaxDeleted,
+    /// XSETID whose entries-added is below the length.
+    XsetidEntriesAddedTooSmall,
 
     // Connection and server level.
     /// A command not allowed in the current context (e.g. a blocking command in a replay).
@@ -187,6 +201,24 @@ impl fmt::Display for Error {
             ),
             Error::XtrimLimitWithExact => f.write_str(
                 "ERR syntax error, LIMIT cannot be used without the special ~ option",
+            ),
+            Error::InvalidStartInterval => f.write_str("ERR invalid start ID for the interval"),
+            Error::InvalidEndInterval => f.write_str("ERR invalid end ID for the interval"),
+            Error::StreamElementsTooLarge => f.write_str("ERR Elements are too large to be stored"),
+            Error::XreadgroupDollarId => f.write_str(
+                "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the \
+                 history of this consumer by specifying a proper ID, or use the > ID to get new \
+                 messages. The $ ID would just return an empty result set.",
+            ),
+            Error::XreadGreaterIdWithoutGroup => f.write_str(
+                "ERR The > ID can be specified only when calling XREADGROUP using the GROUP \
+                 <group> <consumer> option.",
+            ),
+            Error::XsetidSmallerThanProvidedMaxDeleted => f.write_str(
+                "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id",
+            ),
+            Error::XsetidEntriesAddedTooSmall => f.write_str(
+                "ERR The entries_added specified in XSETID is smaller than the target stream length",
             ),
             Error::NotAllowed { what } => write!(f, "ERR {what}"),
         }

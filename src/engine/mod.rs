@@ -14,6 +14,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod list;
 pub mod lists;
+pub mod stream;
 pub mod strings;
 pub mod value;
 pub mod waiters;

@@ -1,0 +1,454 @@
+//! One node of a stream's storage: a byte buffer of entries delta-encoded against the node's
+//! master ID, the counterpart of a listpack in redis `src/t_stream.c` (format on [`Node`]).
+//! In memory only; private to `stream`.
+
+use super::id::StreamId;
+
+/// The entry was deleted (XDEL or trimming inside a node); its bytes stay until the node goes.
+pub(super) const FLAG_DELETED: u8 = 1;
+/// The entry has the master's field names, so only its values are stored.
+pub(super) const FLAG_SAMEFIELDS: u8 = 2;
+
+/// Field/value pairs of one entry, in the order they were added.
+pub type Fields = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// A node: entries encoded back to back after the master field names.
+///
+/// Byte format (varint = unsigned LEB128, 1 to 10 bytes; `bytes` = varint length, then the
+/// raw bytes):
+/// - `master := varint(n) bytes{n}`: the field names of the node's first entry;
+/// - then entries, `entry := flags:u8 varint(ms - master.ms) varint(seq') body`, where
+///   `seq'` is `seq - master.seq` when the ms delta is 0 and `seq` itself otherwise;
+/// - flags bit 0 ([`FLAG_DELETED`]): deleted; bit 1 ([`FLAG_SAMEFIELDS`]): the master's
+///   field names, so `body := bytes{n}` (values only); otherwise
+///   `body := varint(k) (bytes bytes){k}` (field, value pairs).
+///
+/// Invariants: entries are in increasing ID order, the first one has the master ID (the key
+/// the node is filed under), and `live >= 1` while the node is in a stream.
+#[derive(Debug, Clone)]
+pub(super) struct Node {
+    /// The encoded master fields followed by the entries (format in the module doc).
+    buf: Vec<u8>,
+    /// Entries not flagged deleted (the listpack's "count").
+    live: u32,
+    /// Entries flagged deleted and still taking bytes (the listpack's "deleted").
+    deleted: u32,
+}
+
+impl Node {
+    /// A node whose master fields, and first entry, are `fields` with ID `id`.
+    pub(super) fn new(id: StreamId, fields: &[(&[u8], &[u8])]) -> Node {
+        let mut buf = Vec::new();
+        put_varint(&mut buf, fields.len() as u64);
+        for (field, _) in fields {
+            put_bytes(&mut buf, field);
+        }
+        let mut node = Node {
+            buf,
+            live: 0,
+            deleted: 0,
+        };
+        node.append(id, id, fields);
+        node
+    }
+
+    /// Appends an entry; `id` must be above every ID in the node and `master` is the key.
+    pub(super) fn append(&mut self, master: StreamId, id: StreamId, fields: &[(&[u8], &[u8])]) {
+        debug_assert!(id >= master);
+        let same = self.has_master_fields(fields);
+        self.buf.push(if same { FLAG_SAMEFIELDS } else { 0 });
+        let ms_delta = id.ms.wrapping_sub(master.ms);
+        put_varint(&mut self.buf, ms_delta);
+        put_varint(
+            &mut self.buf,
+            if ms_delta == 0 {
+                id.seq.wrapping_sub(master.seq)
+            } else {
+                id.seq
+            },
+        );
+        if same {
+            for (_, value) in fields {
+                put_bytes(&mut self.buf, value);
+            }
+        } else {
+            put_varint(&mut self.buf, fields.len() as u64);
+            for (field, value) in fields {
+                put_bytes(&mut self.buf, field);
+                put_bytes(&mut self.buf, value);
+            }
+        }
+        self.live += 1;
+    }
+
+    /// True when the next entry, whose fields and values add up to `incoming` bytes, must
+    /// start a new node: the same test as `streamAppendItem` (bytes so far plus the new
+    /// element bytes reach `max_bytes`, or live plus deleted entries reach `max_entries`).
+    pub(super) fn is_full(&self, max_bytes: usize, max_entries: usize, incoming: usize) -> bool {
+        self.buf.len().saturating_add(incoming) >= max_bytes
+            || (max_entries != 0 && (self.live as usize + self.deleted as usize) >= max_entries)
+    }
+
+    /// Gives back the spare capacity of a node that will not grow any more.
+    pub(super) fn seal(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
+    /// Entries not flagged deleted.
+    pub(super) fn live(&self) -> u32 {
+        self.live
+    }
+
+    /// Heap bytes held by the buffer.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Flags the entry whose flags byte is at `flags_pos` as deleted. Returns false if it
+    /// already was.
+    pub(super) fn mark_deleted(&mut self, flags_pos: usize) -> bool {
+        match self.buf.get_mut(flags_pos) {
+            Some(flags) if *flags & FLAG_DELETED == 0 => {
+                *flags |= FLAG_DELETED;
+                self.live = self.live.saturating_sub(1);
+                self.deleted += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Every entry, deleted ones included, in ID order.
+    pub(super) fn iter(&self, master: StreamId) -> NodeIter<'_> {
+        let buf = &self.buf[..];
+        let mut pos = 0;
+        let mut n_master = 0;
+        let mut master_fields: &[u8] = &[];
+        if let Some(n) = get_varint(buf, &mut pos) {
+            let start = pos;
+            let ok = (0..n).all(|_| get_bytes(buf, &mut pos).is_some());
+            debug_assert!(ok, "corrupt stream node header");
+            if ok {
+                n_master = usize::try_from(n).unwrap_or(0);
+                master_fields = &buf[start..pos];
+            } else {
+                pos = buf.len();
+            }
+        }
+        NodeIter {
+            buf,
+            master,
+            master_fields,
+            n_master,
+            pos,
+        }
+    }
+
+    /// The last entry of the node, deleted or not (`lpGetEdgeStreamID(lp, 0, ..)`).
+    pub(super) fn last_entry_id(&self, master: StreamId) -> StreamId {
+        self.iter(master).last().map_or(master, |e| e.id)
+    }
+
+    /// True if `fields` has exactly the master's field names, in order.
+    fn has_master_fields(&self, fields: &[(&[u8], &[u8])]) -> bool {
+        let buf = &self.buf[..];
+        let mut pos = 0;
+        if get_varint(buf, &mut pos) != Some(fields.len() as u64) {
+            return false;
+        }
+        fields
+            .iter()
+            .all(|(field, _)| get_bytes(buf, &mut pos) == Some(field))
+    }
+}
+
+/// An entry as stored in a node, borrowed from it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct EntryRef<'a> {
+    /// The entry's ID.
+    pub id: StreamId,
+    /// Offset of the flags byte in the node, for [`Node::mark_deleted`].
+    pub flags_pos: usize,
+    /// The entry's flags byte.
+    flags: u8,
+    /// The encoded values (same-fields entries) or field count and pairs (others).
+    body: &'a [u8],
+    /// The node's encoded master field names, for same-fields entries.
+    master_fields: &'a [u8],
+    /// How many master field names there are.
+    n_master: usize,
+}
+
+impl EntryRef<'_> {
+    /// True if the entry was deleted.
+    pub fn is_deleted(&self) -> bool {
+        self.flags & FLAG_DELETED != 0
+    }
+
+    /// The entry's field/value pairs, copied out.
+    pub fn fields(&self) -> Fields {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        if self.flags & FLAG_SAMEFIELDS != 0 {
+            let mut fpos = 0;
+            for _ in 0..self.n_master {
+                match (
+                    get_bytes(self.master_fields, &mut fpos),
+                    get_bytes(self.body, &mut pos),
+                ) {
+                    (Some(f), Some(v)) => out.push((f.to_vec(), v.to_vec())),
+                    _ => break,
+                }
+            }
+        } else {
+            let n = get_varint(self.body, &mut pos).unwrap_or(0);
+            for _ in 0..n {
+                match (
+                    get_bytes(self.body, &mut pos),
+                    get_bytes(self.body, &mut pos),
+                ) {
+                    (Some(f), Some(v)) => out.push((f.to_vec(), v.to_vec())),
+                    _ => break,
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Forward iterator over a node's entries (deleted ones included).
+pub(super) struct NodeIter<'a> {
+    /// The node's bytes.
+    buf: &'a [u8],
+    /// The node's master ID, which entry IDs are deltas from.
+    master: StreamId,
+    /// The encoded master field names.
+    master_fields: &'a [u8],
+    /// How many master field names there are.
+    n_master: usize,
+    /// Offset of the next entry's flags byte.
+    pos: usize,
+}
+
+impl<'a> Iterator for NodeIter<'a> {
+    type Item = EntryRef<'a>;
+
+    fn next(&mut self) -> Option<EntryRef<'a>> {
+        if self.pos >= self.buf.len() {
+            return None;
+        }
+        let entry = self.decode();
+        debug_assert!(entry.is_some(), "corrupt stream node entry");
+        if entry.is_none() {
+            self.pos = self.buf.len();
+        }
+        entry
+    }
+}
+
+impl<'a> NodeIter<'a> {
+    /// Decodes the entry at `pos` and moves past it; `None` if the bytes do not parse.
+    fn decode(&mut self) -> Option<EntryRef<'a>> {
+        let buf = self.buf;
+        let mut pos = self.pos;
+        let flags_pos = pos;
+        let flags = *buf.get(pos)?;
+        pos += 1;
+        let ms_delta = get_varint(buf, &mut pos)?;
+        let seq_part = get_varint(buf, &mut pos)?;
+        let id = if ms_delta == 0 {
+            StreamId::new(self.master.ms, self.master.seq.wrapping_add(seq_part))
+        } else {
+            StreamId::new(self.master.ms.wrapping_add(ms_delta), seq_part)
+        };
+        let body_start = pos;
+        if flags & FLAG_SAMEFIELDS != 0 {
+            for _ in 0..self.n_master {
+                get_bytes(buf, &mut pos)?;
+            }
+        } else {
+            let n = get_varint(buf, &mut pos)?;
+            for _ in 0..n.checked_mul(2)? {
+                get_bytes(buf, &mut pos)?;
+            }
+        }
+        self.pos = pos;
+        Some(EntryRef {
+            id,
+            flags_pos,
+            flags,
+            body: &buf[body_start..pos],
+            master_fields: self.master_fields,
+            n_master: self.n_master,
+        })
+    }
+}
+
+/// Appends `v` as unsigned LEB128.
+fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+/// Appends a length-prefixed byte string.
+fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
+    put_varint(buf, bytes.len() as u64);
+    buf.extend_from_slice(bytes);
+}
+
+/// Reads an unsigned LEB128 at `*pos`, moving past it.
+fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut value: u64 = 0;
+    for shift in (0..64).step_by(7) {
+        let byte = *buf.get(*pos)?;
+        *pos += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Reads a length-prefixed byte string at `*pos`, moving past it.
+fn get_bytes<'a>(buf: &'a [u8], pos: &mut usize) -> Option<&'a [u8]> {
+    let len = usize::try_from(get_varint(buf, pos)?).ok()?;
+    let end = pos.checked_add(len)?;
+    let bytes = buf.get(*pos..end)?;
+    *pos = end;
+    Some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(node: &Node, master: StreamId) -> Vec<(StreamId, bool)> {
+        node.iter(master).map(|e| (e.id, e.is_deleted())).collect()
+    }
+
+    #[test]
+    fn varint_round_trips_edges() {
+        for v in [
+            0,
+            1,
+            127,
+            128,
+            300,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            let mut buf = Vec::new();
+            put_varint(&mut buf, v);
+            let mut pos = 0;
+            assert_eq!(get_varint(&buf, &mut pos), Some(v));
+            assert_eq!(pos, buf.len());
+        }
+        assert_eq!(get_varint(&[0x80], &mut 0), None);
+        assert_eq!(get_varint(&[0xff; 11], &mut 0), None);
+    }
+
+    #[test]
+    fn entries_with_master_fields_store_values_only() {
+        let master = StreamId::new(100, 5);
+        let mut node = Node::new(master, &[(b"order_id", b"OID-1"), (b"amount", b"10")]);
+        let before = node.buf.len();
+        node.append(
+            master,
+            StreamId::new(100, 6),
+            &[(b"order_id", b"OID-2"), (b"amount", b"20")],
+        );
+        // flags + two one-byte deltas + two length-prefixed values, no field names.
+        assert_eq!(node.buf.len() - before, 1 + 1 + 1 + 6 + 3);
+        let entries: Vec<_> = node.iter(master).collect();
+        assert_eq!(
+            entries[1].fields(),
+            vec![
+                (b"order_id".to_vec(), b"OID-2".to_vec()),
+                (b"amount".to_vec(), b"20".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn entries_with_other_fields_keep_their_names() {
+        let master = StreamId::new(7, 0);
+        let mut node = Node::new(master, &[(b"a", b"1")]);
+        node.append(master, StreamId::new(9, 3), &[(b"b", b"2"), (b"c", b"")]);
+        node.append(master, StreamId::new(9, 4), &[]);
+        let entries: Vec<_> = node.iter(master).collect();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[1].id, StreamId::new(9, 3));
+        assert_eq!(
+            entries[1].fields(),
+            vec![(b"b".to_vec(), b"2".to_vec()), (b"c".to_vec(), vec![])]
+        );
+        assert_eq!(entries[2].fields(), Vec::new());
+    }
+
+    #[test]
+    fn ids_decode_across_millisecond_and_sequence_extremes() {
+        let master = StreamId::new(5, u64::MAX - 1);
+        let mut node = Node::new(master, &[(b"f", b"v")]);
+        for id in [
+            StreamId::new(5, u64::MAX),
+            StreamId::new(6, 0),
+            StreamId::MAX,
+        ] {
+            node.append(master, id, &[(b"f", b"v")]);
+        }
+        assert_eq!(
+            ids(&node, master)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect::<Vec<_>>(),
+            vec![
+                master,
+                StreamId::new(5, u64::MAX),
+                StreamId::new(6, 0),
+                StreamId::MAX
+            ]
+        );
+        assert_eq!(node.last_entry_id(master), StreamId::MAX);
+    }
+
+    #[test]
+    fn mark_deleted_flags_once_and_keeps_counts() {
+        let master = StreamId::new(1, 0);
+        let mut node = Node::new(master, &[(b"f", b"v")]);
+        node.append(master, StreamId::new(1, 1), &[(b"f", b"w")]);
+        let pos = node
+            .iter(master)
+            .nth(1)
+            .map(|e| e.flags_pos)
+            .unwrap_or(usize::MAX);
+        assert!(node.mark_deleted(pos));
+        assert!(!node.mark_deleted(pos));
+        assert_eq!((node.live, node.deleted), (1, 1));
+        assert_eq!(
+            ids(&node, master),
+            vec![(master, false), (StreamId::new(1, 1), true)]
+        );
+    }
+
+    #[test]
+    fn node_is_full_by_bytes_or_by_entries_counting_deleted_ones() {
+        let master = StreamId::new(1, 0);
+        let mut node = Node::new(master, &[(b"f", b"v")]);
+        assert!(!node.is_full(4096, 2, 2));
+        assert!(node.is_full(node.buf.len() + 2, 0, 2));
+        node.append(master, StreamId::new(1, 1), &[(b"f", b"v")]);
+        let pos = node
+            .iter(master)
+            .nth(1)
+            .map(|e| e.flags_pos)
+            .unwrap_or(usize::MAX);
+        node.mark_deleted(pos);
+        assert!(node.is_full(4096, 2, 2));
+        assert!(!node.is_full(4096, 0, 2));
+    }
+}

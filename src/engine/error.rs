@@ -96,6 +96,19 @@ pub enum Error {
     /// XSETID whose entries-added is below the length.
     XsetidEntriesAddedTooSmall,
 
+    /// DECRBY of i64::MIN (its negation does not fit).
+    DecrementOverflow,
+    /// An option a command does not know (EXPIRE's flags).
+    UnsupportedOption { opt: String },
+    /// EXPIRE with NX and one of XX/GT/LT.
+    ExpireNxAndOthers,
+    /// EXPIRE with both GT and LT.
+    ExpireGtAndLt,
+    /// An integer outside a command's range (Redis's wording lacks a "be").
+    IntRange { min: i64, max: i64 },
+    /// SCAN with a cursor that is not an unsigned integer.
+    InvalidCursor,
+
     // Connection and server level.
     /// A command not allowed in the current context (e.g. a blocking command in a replay).
     NotAllowed { what: String },
@@ -220,6 +233,18 @@ impl fmt::Display for Error {
             Error::XsetidEntriesAddedTooSmall => f.write_str(
                 "ERR The entries_added specified in XSETID is smaller than the target stream length",
             ),
+            Error::DecrementOverflow => f.write_str("ERR decrement would overflow"),
+            Error::UnsupportedOption { opt } => write!(f, "ERR Unsupported option {opt}"),
+            Error::ExpireNxAndOthers => f.write_str(
+                "ERR NX and XX, GT or LT options at the same time are not compatible",
+            ),
+            Error::ExpireGtAndLt => {
+                f.write_str("ERR GT and LT options at the same time are not compatible")
+            }
+            Error::IntRange { min, max } => {
+                write!(f, "ERR value is out of range, value must between {min} and {max}")
+            }
+            Error::InvalidCursor => f.write_str("ERR invalid cursor"),
             Error::NotAllowed { what } => write!(f, "ERR {what}"),
         }
     }

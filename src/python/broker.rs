@@ -92,6 +92,13 @@ impl PyBroker {
 
     fn push(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>, end: End, x: bool) -> PyResult<usize> {
         let key = self.key(name)?;
+        let db = self.db();
+        // One value is the common case: no vectors at all.
+        if values.len() == 1 {
+            let item = values.get_borrowed_item(0)?;
+            let v = self.codec.encode(&item)?;
+            return self.engine.execute(|ks| ks.push(db, &key, &[&v], end, x)).py_err();
+        }
         let items: Vec<Bound<'_, PyAny>> = values.iter().collect();
         let vals = self.codec.encode_all(&items)?;
         if vals.is_empty() {
@@ -104,7 +111,7 @@ impl PyBroker {
             return Err(to_pyerr(&crate::engine::Error::WrongArity { cmd: cmd.into() }));
         }
         let refs = slices(&vals);
-        self.engine.execute(|ks| ks.push(self.db(), &key, &refs, end, x)).py_err()
+        self.engine.execute(|ks| ks.push(db, &key, &refs, end, x)).py_err()
     }
 
     fn pop<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>, count: Option<i64>, end: End) -> PyResult<Bound<'py, PyAny>> {
@@ -682,7 +689,7 @@ impl PyBroker {
     #[pyo3(signature = (name, amount = 1))]
     fn decrby(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
         let key = self.key(name)?;
-        let delta = amount.checked_neg().ok_or_else(|| to_pyerr(&crate::engine::Error::Overflow))?;
+        let delta = amount.checked_neg().ok_or_else(|| to_pyerr(&crate::engine::Error::DecrementOverflow))?;
         self.engine.execute(|ks| ks.incr_by(self.db(), &key, delta)).py_err()
     }
 

@@ -1,0 +1,88 @@
+//! Blocking commands seen from outside a unit: argv → the wait it asks for
+//! (`parse_blocking`), and what was served → the reply (`served_reply`). The waiting itself
+//! belongs to `engine::blocking`; the server and the Python binding drive it.
+
+use std::time::Duration;
+
+use super::args::Args;
+use super::reply::Reply;
+use super::table::lookup;
+use crate::engine::db::Key;
+use crate::engine::waiters::{BlockOp, Served};
+use crate::engine::{Error, Keyspace, Result};
+
+/// A blocking command, parsed and validated: wait on `keys` (in order) to run `op`.
+#[derive(Debug, Clone)]
+pub struct BlockingCall {
+    /// The keys to watch, in the order given (the first with data is served).
+    pub keys: Vec<Key>,
+    /// What to do with the data.
+    pub op: BlockOp,
+    /// How long to wait; `None` is forever (a timeout of 0).
+    pub timeout: Option<Duration>,
+}
+
+impl BlockingCall {
+    /// The reply when the wait timed out: a null array for every list command (Redis
+    /// `replyToBlockedClientTimedOut`).
+    pub fn timeout_reply(&self) -> Reply {
+        Reply::NilArray
+    }
+
+    /// The reply when nothing was there and the caller may not block (MULTI, AOF replay,
+    /// `dispatch`): what Redis answers for a client with `CLIENT_DENY_BLOCKING`. A null
+    /// bulk for BLMOVE/BRPOPLPUSH (`blmoveGenericCommand`), a null array otherwise.
+    pub fn no_block_reply(&self) -> Reply {
+        match self.op {
+            BlockOp::Move { .. } => Reply::Nil,
+            BlockOp::Pop { .. } | BlockOp::MPop { .. } => Reply::NilArray,
+        }
+    }
+
+    /// Runs the call once, without blocking, inside a unit: the engine's first attempt
+    /// (`Keyspace::try_block_op`, the one `Engine::block` makes).
+    ///
+    /// # Errors
+    /// `WrongType` when a key examined before one with data holds another type.
+    pub fn run_once(&self, ks: &mut Keyspace, db: usize) -> Result<Reply> {
+        Ok(match ks.try_block_op(db, &self.keys, &self.op)? {
+            Some(served) => Reply::from(served),
+            None => self.no_block_reply(),
+        })
+    }
+}
+
+/// If `argv` (name first) is a blocking command, its wait: keys, op and timeout, validated
+/// as Redis validates them, errors in Redis's order. `Ok(None)` for any other command, known
+/// or not (let `dispatch` answer it).
+///
+/// # Errors
+/// `WrongArity`, `Syntax`, the timeout errors, LMPOP's numkeys/count errors.
+pub fn parse_blocking(argv: &[&[u8]]) -> Result<Option<BlockingCall>> {
+    let Some(cmd) = argv.first().and_then(|name| lookup(name)) else { return Ok(None) };
+    let Some(parse) = cmd.block else { return Ok(None) };
+    if !cmd.arity_ok(argv.len()) {
+        return Err(Error::WrongArity { cmd: cmd.name.to_owned() });
+    }
+    parse(&mut Args::new(cmd.name, &argv[1..])).map(Some)
+}
+
+/// The reply for what a blocked call was handed: BLPOP/BRPOP `[key, element]`,
+/// BLMOVE/BRPOPLPUSH the element, BLMPOP `[key, [elements…]]`.
+pub fn served_reply(served: &Served) -> Reply {
+    Reply::from(served.clone())
+}
+
+impl From<Served> for Reply {
+    fn from(served: Served) -> Reply {
+        match served {
+            Served::Pop { key, value } => {
+                Reply::Array(vec![Reply::Bulk(key.into_vec()), Reply::Bulk(value)])
+            }
+            Served::MPop { key, values } => {
+                Reply::Array(vec![Reply::Bulk(key.into_vec()), Reply::bulks(values)])
+            }
+            Served::Move { value } => Reply::Bulk(value),
+        }
+    }
+}

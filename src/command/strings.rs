@@ -1,0 +1,200 @@
+//! String command handlers: GET, SET and its options, SETNX, GETDEL, MGET, MSET, MSETNX,
+//! the INCR family. Option checks follow redis `src/t_string.c` (7.0): syntax first, then
+//! numbers, then the keyspace.
+
+use super::args::{is_keyword, Args};
+use super::reply::Reply;
+use super::Context;
+use crate::engine::clock::unix_ms;
+use crate::engine::strings::{parse_i64, SetOptions};
+use crate::engine::{Error, Keyspace, Result};
+
+/// ```text
+/// GET key
+/// ```
+pub(super) fn get(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    Ok(Reply::bulk_or_nil(ks.get(ctx.db, key)?))
+}
+
+/// ```text
+/// GETDEL key
+/// ```
+pub(super) fn getdel(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    Ok(Reply::bulk_or_nil(ks.getdel(ctx.db, key)?))
+}
+
+/// The expiry options of SET, which exclude one another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expiry {
+    /// EX seconds (relative).
+    Ex,
+    /// PX milliseconds (relative).
+    Px,
+    /// EXAT unix-time-seconds.
+    ExAt,
+    /// PXAT unix-time-milliseconds.
+    PxAt,
+}
+
+impl Expiry {
+    fn from_keyword(opt: &[u8]) -> Option<Expiry> {
+        [("ex", Expiry::Ex), ("px", Expiry::Px), ("exat", Expiry::ExAt), ("pxat", Expiry::PxAt)]
+            .into_iter()
+            .find_map(|(kw, e)| is_keyword(opt, kw).then_some(e))
+    }
+
+    /// The absolute time in Unix ms for `raw`, as Redis 7.0 `getExpireMillisecondsOrReply`:
+    /// not above zero, or overflowing once converted and added to now, is an invalid
+    /// expire time.
+    fn resolve(self, raw: &[u8]) -> Result<i64> {
+        let invalid = || Error::InvalidExpireTime { cmd: "set".to_owned() };
+        let n = parse_i64(raw).ok_or(Error::NotAnInteger)?;
+        let seconds = matches!(self, Expiry::Ex | Expiry::ExAt);
+        if n <= 0 || (seconds && n > i64::MAX / 1000) {
+            return Err(invalid());
+        }
+        let ms = if seconds { n * 1000 } else { n };
+        match self {
+            Expiry::Ex | Expiry::Px => ms.checked_add(unix_ms()).ok_or_else(invalid),
+            Expiry::ExAt | Expiry::PxAt => Ok(ms),
+        }
+    }
+}
+
+/// ```text
+/// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds |
+///   EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
+/// ```
+/// OK, or nil when NX/XX said no; with GET, the old value (or nil) either way. Options
+/// parse as Redis 7.0 `parseExtendedStringArgumentsOrReply`: NX with XX, or two different
+/// expiry options (KEEPTTL included), is a syntax error; the same expiry option twice is
+/// allowed and the last one counts; NX with GET is allowed.
+pub(super) fn set(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let value = args.next_bytes()?;
+    let mut opts = SetOptions::default();
+    let mut expiry: Option<(Expiry, &[u8])> = None;
+    while let Some(opt) = args.next_opt() {
+        if is_keyword(opt, "nx") {
+            if opts.xx {
+                return Err(Error::SetOptionsExclusive);
+            }
+            opts.nx = true;
+        } else if is_keyword(opt, "xx") {
+            if opts.nx {
+                return Err(Error::SetOptionsExclusive);
+            }
+            opts.xx = true;
+        } else if is_keyword(opt, "get") {
+            opts.get = true;
+        } else if is_keyword(opt, "keepttl") {
+            if expiry.is_some() {
+                return Err(Error::SetOptionsExclusive);
+            }
+            opts.keep_ttl = true;
+        } else if let Some(kind) = Expiry::from_keyword(opt) {
+            if opts.keep_ttl || expiry.is_some_and(|(k, _)| k != kind) {
+                return Err(Error::SetOptionsExclusive);
+            }
+            expiry = Some((kind, args.next_bytes()?));
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    if let Some((kind, raw)) = expiry {
+        opts.expire_at_ms = Some(kind.resolve(raw)?);
+    }
+    let out = ks.set(ctx.db, key, value, opts)?;
+    Ok(if opts.get {
+        Reply::bulk_or_nil(out.old)
+    } else if out.written {
+        Reply::Ok
+    } else {
+        Reply::Nil
+    })
+}
+
+/// ```text
+/// SETNX key value
+/// ```
+pub(super) fn setnx(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let value = args.next_bytes()?;
+    let opts = SetOptions { nx: true, ..SetOptions::default() };
+    Ok(Reply::bool(ks.set(ctx.db, key, value, opts)?.written))
+}
+
+/// ```text
+/// MGET key [key ...]
+/// ```
+/// A value per key; nil for missing keys and keys of other types.
+pub(super) fn mget(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let keys = args.rest();
+    Ok(Reply::Array(ks.mget(ctx.db, keys).into_iter().map(Reply::bulk_or_nil).collect()))
+}
+
+/// `key value [key value ...]`: an odd count is an arity error, as in Redis `msetGenericCommand`.
+fn pairs<'a>(args: &mut Args<'a>) -> Result<Vec<(&'a [u8], &'a [u8])>> {
+    if args.remaining() % 2 != 0 {
+        return Err(args.arity_error());
+    }
+    Ok(args.rest().chunks_exact(2).map(|kv| (kv[0], kv[1])).collect())
+}
+
+/// ```text
+/// MSET key value [key value ...]
+/// ```
+pub(super) fn mset(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let pairs = pairs(args)?;
+    ks.mset(ctx.db, &pairs, false);
+    Ok(Reply::Ok)
+}
+
+/// ```text
+/// MSETNX key value [key value ...]
+/// ```
+/// 1 if every key was set, 0 (and nothing set) if any existed.
+pub(super) fn msetnx(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let pairs = pairs(args)?;
+    Ok(Reply::bool(ks.mset(ctx.db, &pairs, true)))
+}
+
+/// ```text
+/// INCR key
+/// ```
+pub(super) fn incr(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    Ok(Reply::Int(ks.incr_by(ctx.db, key, 1)?))
+}
+
+/// ```text
+/// DECR key
+/// ```
+pub(super) fn decr(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    Ok(Reply::Int(ks.incr_by(ctx.db, key, -1)?))
+}
+
+/// ```text
+/// INCRBY key increment
+/// ```
+pub(super) fn incrby(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let delta = args.next_i64()?;
+    Ok(Reply::Int(ks.incr_by(ctx.db, key, delta)?))
+}
+
+/// ```text
+/// DECRBY key decrement
+/// ```
+/// A decrement of `i64::MIN` cannot be negated: Redis refuses it before reading the key.
+pub(super) fn decrby(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let delta = args.next_i64()?;
+    let Some(delta) = delta.checked_neg() else {
+        return Err(Error::DecrementOverflow);
+    };
+    Ok(Reply::Int(ks.incr_by(ctx.db, key, delta)?))
+}

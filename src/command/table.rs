@@ -1,0 +1,210 @@
+//! The command table: one row per command, as in redis `src/commands/*.json`: name, arity
+//! in Redis's sign convention, flags, handler, and for blocking commands the parser that
+//! turns argv into an engine wait. Sorted by name; looked up case-insensitively.
+
+use std::cmp::Ordering;
+
+use super::args::Args;
+use super::blocking::BlockingCall;
+use super::reply::Reply;
+use super::{keys, lists, server, strings, Context};
+use crate::engine::{Keyspace, Result};
+
+/// Runs one command inside a locked unit: parse the arguments, call the engine, shape the
+/// reply. Never blocks (blocking commands run as their non-blocking attempt).
+pub type Handler = fn(&mut Keyspace, &mut Context, &mut Args<'_>) -> Result<Reply>;
+
+/// Parses a blocking command's arguments into the wait it asks for (`parse_blocking`).
+pub type BlockParser = fn(&mut Args<'_>) -> Result<BlockingCall>;
+
+/// Command flags, named as Redis's (`CMD_WRITE`, `CMD_READONLY`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags(u16);
+
+impl Flags {
+    /// No flag.
+    pub const NONE: Flags = Flags(0);
+    /// May change the keyspace: logged to the AOF, refused on a read-only replica.
+    pub const WRITE: Flags = Flags(1);
+    /// Only reads the keyspace.
+    pub const READONLY: Flags = Flags(1 << 1);
+    /// May grow memory use (refused when over `maxmemory`, once there is one).
+    pub const DENYOOM: Flags = Flags(1 << 2);
+    /// O(1) or O(log n), never delays others (Redis `CMD_FAST`).
+    pub const FAST: Flags = Flags(1 << 3);
+    /// May block the caller (BLPOP …); runs non-blocking where blocking is not allowed.
+    pub const BLOCKING: Flags = Flags(1 << 4);
+
+    /// The union of `flags`.
+    pub const fn of(flags: &[Flags]) -> Flags {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < flags.len() {
+            bits |= flags[i].0;
+            i += 1;
+        }
+        Flags(bits)
+    }
+
+    /// Whether every flag of `other` is set.
+    pub const fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// One row of the table.
+#[derive(Debug)]
+pub struct Command {
+    /// Lower-case name (also the name quoted in arity errors).
+    pub name: &'static str,
+    /// Redis's convention: `n > 0` means exactly n arguments counting the name; `-n` means
+    /// at least n.
+    pub arity: i32,
+    /// What kind of command it is.
+    pub flags: Flags,
+    /// Runs it in a locked unit.
+    pub handler: Handler,
+    /// For BLOCKING commands: the parse into a wait, shared with `handler`.
+    pub block: Option<BlockParser>,
+}
+
+impl Command {
+    /// Whether `argc` arguments (counting the name) fit the arity (Redis `processCommand`).
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = i64::try_from(argc).unwrap_or(i64::MAX);
+        let arity = i64::from(self.arity);
+        if arity > 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+}
+
+const W: Flags = Flags::WRITE;
+const R: Flags = Flags::READONLY;
+const M: Flags = Flags::DENYOOM;
+const F: Flags = Flags::FAST;
+const B: Flags = Flags::BLOCKING;
+
+const fn row(name: &'static str, arity: i32, flags: &[Flags], handler: Handler) -> Command {
+    Command { name, arity, flags: Flags::of(flags), handler, block: None }
+}
+
+const fn blocking(
+    name: &'static str,
+    arity: i32,
+    flags: &[Flags],
+    handler: Handler,
+    parse: BlockParser,
+) -> Command {
+    Command { name, arity, flags: Flags::of(flags), handler, block: Some(parse) }
+}
+
+/// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
+static COMMANDS: &[Command] = &[
+    blocking("blmove", 6, &[W, M, B], lists::blmove, lists::parse_blmove),
+    blocking("blmpop", -5, &[W, B], lists::blmpop, lists::parse_blmpop),
+    blocking("blpop", -3, &[W, B], lists::blpop, lists::parse_blpop),
+    blocking("brpop", -3, &[W, B], lists::brpop, lists::parse_brpop),
+    blocking("brpoplpush", 4, &[W, M, B], lists::brpoplpush, lists::parse_brpoplpush),
+    row("dbsize", 1, &[R, F], keys::dbsize),
+    row("decr", 2, &[W, M, F], strings::decr),
+    row("decrby", 3, &[W, M, F], strings::decrby),
+    row("del", -2, &[W], keys::del),
+    row("echo", 2, &[F], server::echo),
+    row("exists", -2, &[R, F], keys::exists),
+    row("expire", -3, &[W, F], keys::expire),
+    row("expireat", -3, &[W, F], keys::expireat),
+    row("flushall", -1, &[W], keys::flushall),
+    row("flushdb", -1, &[W], keys::flushdb),
+    row("get", 2, &[R, F], strings::get),
+    row("getdel", 2, &[W, F], strings::getdel),
+    row("incr", 2, &[W, M, F], strings::incr),
+    row("incrby", 3, &[W, M, F], strings::incrby),
+    row("keys", 2, &[R], keys::keys),
+    row("lindex", 3, &[R], lists::lindex),
+    row("linsert", 5, &[W, M], lists::linsert),
+    row("llen", 2, &[R, F], lists::llen),
+    row("lmove", 5, &[W, M], lists::lmove),
+    row("lmpop", -4, &[W], lists::lmpop),
+    row("lpop", -2, &[W, F], lists::lpop),
+    row("lpos", -3, &[R], lists::lpos),
+    row("lpush", -3, &[W, M, F], lists::lpush),
+    row("lpushx", -3, &[W, M, F], lists::lpushx),
+    row("lrange", 4, &[R], lists::lrange),
+    row("lrem", 4, &[W], lists::lrem),
+    row("lset", 4, &[W, M], lists::lset),
+    row("ltrim", 4, &[W], lists::ltrim),
+    row("mget", -2, &[R, F], strings::mget),
+    row("mset", -3, &[W, M], strings::mset),
+    row("msetnx", -3, &[W, M], strings::msetnx),
+    row("persist", 2, &[W, F], keys::persist),
+    row("pexpire", -3, &[W, F], keys::pexpire),
+    row("pexpireat", -3, &[W, F], keys::pexpireat),
+    row("ping", -1, &[F], server::ping),
+    row("pttl", 2, &[R, F], keys::pttl),
+    row("rename", 3, &[W], keys::rename),
+    row("renamenx", 3, &[W, F], keys::renamenx),
+    row("rpop", -2, &[W, F], lists::rpop),
+    row("rpoplpush", 3, &[W, M], lists::rpoplpush),
+    row("rpush", -3, &[W, M, F], lists::rpush),
+    row("rpushx", -3, &[W, M, F], lists::rpushx),
+    row("scan", -2, &[R], keys::scan),
+    row("select", 2, &[F], keys::select),
+    row("set", -3, &[W, M], strings::set),
+    row("setnx", 3, &[W, M, F], strings::setnx),
+    row("ttl", 2, &[R, F], keys::ttl),
+    row("type", 2, &[R, F], keys::type_),
+    row("unlink", -2, &[W, F], keys::unlink),
+];
+
+/// Compares a requested name, in any case, with a table name (lower case).
+fn cmp_name(requested: &[u8], name: &str) -> Ordering {
+    requested.iter().map(u8::to_ascii_lowercase).cmp(name.bytes())
+}
+
+/// The command named `name` (any case), if there is one.
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    COMMANDS.binary_search_by(|c| cmp_name(name, c.name).reverse()).ok().map(|i| &COMMANDS[i])
+}
+
+/// Every command of the table, sorted by name (COMMAND, COMMAND COUNT).
+pub fn commands() -> &'static [Command] {
+    COMMANDS
+}
+
+/// Every command name, lower case, sorted.
+pub fn command_names() -> impl Iterator<Item = &'static str> {
+    COMMANDS.iter().map(|c| c.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_unique_and_lower_case() {
+        for pair in COMMANDS.windows(2) {
+            assert!(pair[0].name < pair[1].name, "{} before {}", pair[0].name, pair[1].name);
+        }
+        for c in COMMANDS {
+            assert_eq!(c.name, c.name.to_ascii_lowercase());
+            assert_eq!(c.block.is_some(), c.flags.contains(Flags::BLOCKING), "{}", c.name);
+            let both = Flags::of(&[Flags::WRITE, Flags::READONLY]);
+            assert!(!c.flags.contains(both), "{} is both WRITE and READONLY", c.name);
+        }
+    }
+
+    #[test]
+    fn lookup_ignores_case_and_finds_every_row() {
+        for c in COMMANDS {
+            assert_eq!(lookup(c.name.as_bytes()).map(|f| f.name), Some(c.name));
+            assert_eq!(lookup(c.name.to_ascii_uppercase().as_bytes()).map(|f| f.name), Some(c.name));
+        }
+        assert!(lookup(b"nosuch").is_none());
+        assert!(lookup(b"").is_none());
+        assert!(lookup(b"getx").is_none());
+        assert!(lookup(b"ge").is_none());
+    }
+}

@@ -73,8 +73,8 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
 ///
 /// Redis 7.0 rounds up to whole milliseconds (`ceill(t * 1000)`), so `0.0001` waits 1 ms
 /// and `-0.0001` rounds to 0 and blocks forever. Values too large for a millisecond
-/// deadline get Redis 7.2's "timeout is out of range" (7.0 casts them, with undefined
-/// behaviour, to a negative number and says "timeout is negative").
+/// `long long` get 7.0's "timeout is negative" (its cast turns them negative); a deadline
+/// past i64 milliseconds gets "timeout is out of range".
 ///
 /// # Errors
 /// `TimeoutNotFloat`, `TimeoutNegative`, `TimeoutOutOfRange`.
@@ -88,9 +88,10 @@ pub fn parse_timeout(s: &[u8]) -> Result<Option<Duration>> {
     if ms < 0.0 {
         return Err(Error::TimeoutNegative);
     }
-    // 2^63: the first value above LLONG_MAX.
+    // 2^63: the first value above LLONG_MAX. Redis 7.0 (the version CI compares against)
+    // casts such values to a negative `long long` and answers "timeout is negative".
     if ms >= 9_223_372_036_854_775_808.0 {
-        return Err(Error::TimeoutOutOfRange);
+        return Err(Error::TimeoutNegative);
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let ms = ms as u64;

@@ -156,29 +156,3 @@ impl Drop for BlockFuture {
     }
 }
 
-/// A blocking list command's timeout, in seconds as Redis reads it
-/// (`getTimeoutFromObjectOrReply` in redis `src/timeout.c`): `None` for 0, which means
-/// forever.
-///
-/// # Errors
-/// `TimeoutNotFloat` when it does not parse, `TimeoutNegative` below zero. Values too large
-/// for Redis's millisecond counter come out negative there, and so they do here.
-pub fn timeout_from_secs(arg: &[u8]) -> Result<Option<std::time::Duration>> {
-    use super::error::Error;
-    let text = std::str::from_utf8(arg).map_err(|_| Error::TimeoutNotFloat)?;
-    if text.is_empty() || text.trim() != text {
-        return Err(Error::TimeoutNotFloat);
-    }
-    let secs: f64 = text.parse().map_err(|_| Error::TimeoutNotFloat)?;
-    if secs.is_nan() {
-        return Err(Error::TimeoutNotFloat);
-    }
-    let ms = secs * 1000.0;
-    // 2^63 ms: Redis's `long long` conversion wraps past it.
-    if ms < 0.0 || !ms.is_finite() || ms >= 9.223_372_036_854_776e18 {
-        return Err(Error::TimeoutNegative);
-    }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let ms = ms as u64;
-    Ok((ms > 0).then(|| std::time::Duration::from_millis(ms)))
-}

@@ -74,7 +74,7 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
 /// Redis 7.0 rounds up to whole milliseconds (`ceill(t * 1000)`), so `0.0001` waits 1 ms
 /// and `-0.0001` rounds to 0 and blocks forever. Values too large for a millisecond
 /// `long long` get 7.0's "timeout is negative" (its cast turns them negative); a deadline
-/// past i64 milliseconds gets "timeout is out of range".
+/// past i64 milliseconds blocks for good, as 7.0 does.
 ///
 /// # Errors
 /// `TimeoutNotFloat`, `TimeoutNegative`, `TimeoutOutOfRange`.
@@ -98,10 +98,10 @@ pub fn parse_timeout(s: &[u8]) -> Result<Option<Duration>> {
     if ms == 0 {
         return Ok(None);
     }
-    // The deadline (now + ms) must fit in an i64 of milliseconds, as in Redis 7.2.
+    // A deadline past i64 milliseconds: Redis 7.0 blocks (as good as forever), so do we.
     let now = u64::try_from(unix_ms()).unwrap_or(0);
     if ms > (i64::MAX as u64).saturating_sub(now) {
-        return Err(Error::TimeoutOutOfRange);
+        return Ok(None);
     }
     Ok(Some(Duration::from_millis(ms)))
 }

@@ -8,6 +8,7 @@
 
 pub mod command;
 pub mod engine;
+pub mod persist;
 pub mod resp;
 
 #[cfg(feature = "python")]

@@ -196,3 +196,14 @@ fn served_replies_have_redis_shapes() {
     );
     assert_eq!(run(&e, "LRANGE m 0 -1"), Ok(Reply::Array(vec![bulk("3")])));
 }
+
+#[test]
+fn timeouts_may_be_hexadecimal_floats_as_strtod_reads_them() {
+    use embedis::command::parse_timeout;
+    use std::time::Duration;
+    assert_eq!(parse_timeout(b"0x10"), Ok(Some(Duration::from_secs(16))));
+    assert_eq!(parse_timeout(b"0x1.8p1"), Ok(Some(Duration::from_secs(3))));
+    assert_eq!(parse_timeout(b"-0x1p0").unwrap_err().to_string(), "ERR timeout is negative");
+    assert_eq!(parse_timeout(b"0x").unwrap_err().to_string(), "ERR timeout is not a float or out of range");
+    assert_eq!(parse_timeout(b"0xg").unwrap_err().to_string(), "ERR timeout is not a float or out of range");
+}

@@ -24,6 +24,7 @@ from ._embedis import __version__
 from .exceptions import (
     ConnectionError,
     DataError,
+    PersistenceError,
     PubSubError,
     RedisError,
     ResponseError,
@@ -35,6 +36,7 @@ __all__ = [
     "Broker",
     "ConnectionError",
     "DataError",
+    "PersistenceError",
     "PubSubError",
     "RedisError",
     "ResponseError",

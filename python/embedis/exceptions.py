@@ -31,6 +31,7 @@ __all__ = [
     "NoPermissionError",
     "BusyLoadingError",
     "OutOfMemoryError",
+    "PersistenceError",
 ]
 
 
@@ -104,3 +105,10 @@ class PubSubError(RedisError, *_also("PubSubError")):  # type: ignore[misc]
 
 class WatchError(RedisError, *_also("WatchError")):  # type: ignore[misc]
     """A watched key changed before EXEC."""
+
+
+class PersistenceError(RedisError):
+    """The snapshot or the append-only file cannot be used: the directory is locked by
+    another broker, a file is damaged (the message names the file and the byte offset), or
+    an I/O error. No redis-py counterpart: a Redis server reports these in its log and
+    refuses to start."""

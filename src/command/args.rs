@@ -34,13 +34,16 @@ enum Fit {
     Underflow,
 }
 
-/// Parses a float the way C `strtod` does for Redis, minus hexadecimal floats: an optional
-/// sign, decimal digits with an optional point and exponent, or `inf`/`infinity` in any
-/// case. Leading or trailing spaces and NaN are refused, as in Redis `string2d`.
+/// Parses a float the way C `strtod` does for Redis: an optional sign, decimal digits with
+/// an optional point and exponent, a C99 hexadecimal float (`0x1.8p3`), or `inf`/`infinity`
+/// in any case. Leading or trailing spaces and NaN are refused, as in Redis `string2d`.
 fn parse_float(s: &[u8]) -> Option<(f64, Fit)> {
     let text = std::str::from_utf8(s).ok()?;
     // Rust's grammar is strtod's decimal one, but it refuses any space, as Redis does.
-    let v: f64 = text.parse().ok()?;
+    let v: f64 = match text.parse() {
+        Ok(v) => v,
+        Err(_) => parse_hex_float(text)?,
+    };
     if v.is_nan() {
         return None;
     }
@@ -58,9 +61,46 @@ fn parse_float(s: &[u8]) -> Option<(f64, Fit)> {
     Some((v, fit))
 }
 
+/// A C99 hexadecimal float as strtod reads it: `[+-]0x` hex digits, an optional `.` and
+/// more hex digits (at least one digit in all), an optional `p[+-]decimal` binary exponent.
+fn parse_hex_float(text: &str) -> Option<f64> {
+    let (neg, rest) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let rest = rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X"))?;
+    let (mantissa, exp) = match rest.find(['p', 'P']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let mut value = 0.0_f64;
+    for c in int_part.chars() {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        value += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    if let Some(e) = exp {
+        let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let e: i32 = e.parse().unwrap_or(if e.starts_with('-') { i32::MIN } else { i32::MAX });
+        value *= 2f64.powi(e);
+    }
+    Some(if neg { -value } else { value })
+}
+
 /// Parses a float argument as Redis `getDoubleFromObject` (`string2d`) does: `inf`,
 /// `+inf`, `-inf` are accepted; NaN, spaces, trailing bytes, and values that overflow or
-/// underflow a double are not. (Hexadecimal floats, which strtod accepts, are not.)
+/// underflow a double are not. Hexadecimal floats are, as strtod reads them.
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
     match parse_float(s)? {
         (v, Fit::Exact) => Some(v),

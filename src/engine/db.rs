@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::clock::unix_ms;
 use super::error::{Error, Result};
 use super::list::List;
+use super::stream::Stream;
 use super::value::Value;
 
 /// Keys are binary-safe byte strings.
@@ -27,6 +28,10 @@ pub struct Db {
     /// Keys deleted because their time had come, not yet turned into DEL effects. Drained
     /// by every unit (`Keyspace::emit`, `Keyspace::end_unit`).
     pub expired: Vec<Key>,
+    /// Stream keys deleted or overwritten (DEL, expiry, SET, RENAME, FLUSHDB…) during the
+    /// unit, so that XREADGROUP calls blocked on them wake with an error, as Redis 7.0's
+    /// `signalDeletedKeyAsReady` does. Drained by `Keyspace::serve_ready_keys`.
+    pub removed_streams: Vec<Key>,
 }
 
 impl Db {
@@ -38,7 +43,9 @@ impl Db {
         match self.expires.get(key) {
             Some(&at) if at <= unix_ms() => {
                 self.expires.remove(key);
-                self.map.remove(key);
+                if let Some(Value::Stream(_)) = self.map.remove(key) {
+                    self.removed_streams.push(key.into());
+                }
                 self.expired.push(key.into());
                 true
             }
@@ -93,6 +100,37 @@ impl Db {
         }
     }
 
+    /// The stream at `key`; `None` if missing; `WrongType` if it holds something else.
+    pub fn stream(&mut self, key: &[u8]) -> Result<Option<&Stream>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Stream(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The stream at `key`, mutably.
+    pub fn stream_mut(&mut self, key: &[u8]) -> Result<Option<&mut Stream>> {
+        match self.get_mut(key) {
+            None => Ok(None),
+            Some(Value::Stream(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The stream at `key`, created empty if missing (XADD, XGROUP CREATE MKSTREAM). An empty
+    /// stream is a valid value and stays.
+    pub fn stream_or_create(&mut self, key: &[u8]) -> Result<&mut Stream> {
+        self.expire_if_due(key);
+        if !self.map.contains_key(key) {
+            self.map.insert(key.into(), Value::Stream(Box::default()));
+        }
+        match self.map.get_mut(key) {
+            Some(Value::Stream(s)) => Ok(s),
+            _ => Err(Error::WrongType),
+        }
+    }
+
     /// The string at `key`.
     pub fn string(&mut self, key: &[u8]) -> Result<Option<&Vec<u8>>> {
         match self.get(key) {
@@ -118,7 +156,11 @@ impl Db {
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }
-        self.map.remove(key)
+        let old = self.map.remove(key);
+        if let Some(Value::Stream(_)) = old {
+            self.removed_streams.push(key.into());
+        }
+        old
     }
 
     /// Stores `value` at `key`, dropping any expiry unless `keep_ttl`.
@@ -127,6 +169,9 @@ impl Db {
             self.expires.remove(key);
         }
         if let Some(slot) = self.map.get_mut(key) {
+            if let Value::Stream(_) = slot {
+                self.removed_streams.push(key.into());
+            }
             *slot = value;
         } else {
             self.map.insert(key.into(), value);
@@ -152,6 +197,11 @@ impl Db {
 
     /// Drops every key.
     pub fn clear(&mut self) {
+        for (k, v) in &self.map {
+            if let Value::Stream(_) = v {
+                self.removed_streams.push(k.clone());
+            }
+        }
         self.map.clear();
         self.expires.clear();
     }

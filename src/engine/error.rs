@@ -95,6 +95,41 @@ pub enum Error {
     XsetidSmallerThanProvidedMaxDeleted,
     /// XSETID whose entries-added is below the length.
     XsetidEntriesAddedTooSmall,
+    /// XSETID ENTRIESADDED below zero.
+    XsetidEntriesAddedNegative,
+    /// XADD/XTRIM MAXLEN below zero.
+    MaxlenNegative,
+    /// XADD/XTRIM LIMIT below zero.
+    LimitNegative,
+    /// XADD/XTRIM with both MAXLEN and MINID.
+    TrimStrategiesExclusive,
+    /// XADD/XTRIM LIMIT without MAXLEN or MINID.
+    LimitWithoutStrategy,
+    /// XTRIM without MAXLEN or MINID.
+    XtrimNeedsStrategy,
+    /// XGROUP CREATE/SETID ENTRIESREAD below -1.
+    EntriesReadInvalid,
+    /// XCLAIM / XAUTOCLAIM min-idle-time that is not an integer (`cmd`: "XCLAIM"…).
+    MinIdleInvalid { cmd: &'static str },
+    /// XCLAIM IDLE / TIME / RETRYCOUNT value that is not an integer (`opt` upper case).
+    XclaimOptionInvalid { opt: &'static str },
+    /// XCLAIM with an argument that is neither an ID nor an option (quoted as given).
+    XclaimUnknownOption { opt: String },
+    /// XAUTOCLAIM COUNT outside 1..=LONG_MAX/16.
+    XautoclaimCount,
+    /// XREAD with GROUP or NOACK (`opt` upper case).
+    XreadOptionNeedsGroup { opt: &'static str },
+    /// XREADGROUP without GROUP.
+    XreadgroupMissingGroup,
+    /// A millisecond timeout (XREAD BLOCK) that is not an integer.
+    TimeoutNotInteger,
+    /// A subcommand called with arguments it does not take (Redis
+    /// `addReplySubcommandSyntaxError`): `sub` as the caller wrote it.
+    SubcommandSyntax { cmd: String, sub: String },
+    /// An XREADGROUP blocked on a key that was deleted or overwritten (Redis 7.0).
+    StreamKeyDeleted,
+    /// An XREADGROUP blocked on a group that was destroyed.
+    NoGroupBlocked,
 
     /// DECRBY of i64::MIN (its negation does not fit).
     DecrementOverflow,
@@ -123,9 +158,11 @@ impl Error {
         match self {
             Error::WrongType => "WRONGTYPE",
             Error::BusyGroup => "BUSYGROUP",
-            Error::NoGroupRead { .. } | Error::NoGroup { .. } | Error::NoSuchGroup { .. } => {
-                "NOGROUP"
-            }
+            Error::NoGroupRead { .. }
+            | Error::NoGroup { .. }
+            | Error::NoSuchGroup { .. }
+            | Error::NoGroupBlocked => "NOGROUP",
+            Error::StreamKeyDeleted => "UNBLOCKED",
             _ => "ERR",
         }
     }
@@ -205,9 +242,9 @@ impl fmt::Display for Error {
                 "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you \
                  may want to use the MKSTREAM option to create an empty stream automatically.",
             ),
-            Error::XreadUnbalanced { cmd } => write!(
-                f,
-                "ERR Unbalanced '{cmd}' list of streams: for each stream key an ID or '$' must be specified."
+            // Redis 7.0 names XREAD (and `$`) for XREADGROUP too; `cmd` is kept for callers.
+            Error::XreadUnbalanced { cmd: _ } => f.write_str(
+                "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
             ),
             Error::XsetidTooSmall => f.write_str(
                 "ERR The ID specified in XSETID is smaller than the target stream top item",
@@ -232,6 +269,44 @@ impl fmt::Display for Error {
             ),
             Error::XsetidEntriesAddedTooSmall => f.write_str(
                 "ERR The entries_added specified in XSETID is smaller than the target stream length",
+            ),
+            Error::XsetidEntriesAddedNegative => f.write_str("ERR entries_added must be positive"),
+            Error::MaxlenNegative => f.write_str("ERR The MAXLEN argument must be >= 0."),
+            Error::LimitNegative => f.write_str("ERR The LIMIT argument must be >= 0."),
+            Error::TrimStrategiesExclusive => f.write_str(
+                "ERR syntax error, MAXLEN and MINID options at the same time are not compatible",
+            ),
+            Error::LimitWithoutStrategy => f.write_str(
+                "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy",
+            ),
+            Error::XtrimNeedsStrategy => {
+                f.write_str("ERR syntax error, XTRIM must be called with a trimming strategy")
+            }
+            Error::EntriesReadInvalid => {
+                f.write_str("ERR value for ENTRIESREAD must be positive or -1")
+            }
+            Error::MinIdleInvalid { cmd } => {
+                write!(f, "ERR Invalid min-idle-time argument for {cmd}")
+            }
+            Error::XclaimOptionInvalid { opt } => {
+                write!(f, "ERR Invalid {opt} option argument for XCLAIM")
+            }
+            Error::XclaimUnknownOption { opt } => write!(f, "ERR Unrecognized XCLAIM option '{opt}'"),
+            Error::XautoclaimCount => f.write_str("ERR COUNT must be > 0"),
+            Error::XreadOptionNeedsGroup { opt } => write!(
+                f,
+                "ERR The {opt} option is only supported by XREADGROUP. You called XREAD instead."
+            ),
+            Error::XreadgroupMissingGroup => f.write_str("ERR Missing GROUP option for XREADGROUP"),
+            Error::TimeoutNotInteger => f.write_str("ERR timeout is not an integer or out of range"),
+            Error::SubcommandSyntax { cmd, sub } => write!(
+                f,
+                "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {} HELP.",
+                cmd.to_ascii_uppercase()
+            ),
+            Error::StreamKeyDeleted => f.write_str("UNBLOCKED the stream key no longer exists"),
+            Error::NoGroupBlocked => f.write_str(
+                "NOGROUP the consumer group this client was blocked on no longer exists",
             ),
             Error::DecrementOverflow => f.write_str("ERR decrement would overflow"),
             Error::UnsupportedOption { opt } => write!(f, "ERR Unsupported option {opt}"),

@@ -39,6 +39,8 @@ pub struct Keyspace {
     pub(crate) dbs: Vec<Db>,
     /// Blocked consumers and the keys made ready by the current unit.
     pub(crate) waiters: Waiters,
+    /// Pub/sub channel and pattern subscriptions (nothing of it is persisted).
+    pub(crate) pubsub: super::pubsub::Registry,
     /// What the current unit changed, for the AOF.
     pub effects: Effects,
     /// Where each unit's effects go; `None` without an AOF (then nothing is recorded).
@@ -56,6 +58,7 @@ impl Default for Keyspace {
         Keyspace {
             dbs: (0..DATABASES).map(|_| Db::default()).collect(),
             waiters: Waiters::default(),
+            pubsub: super::pubsub::Registry::default(),
             effects: Effects::default(),
             sink: None,
             wants_sweeper: false,

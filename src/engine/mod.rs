@@ -14,6 +14,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod list;
 pub mod lists;
+pub mod pubsub;
 pub mod stream;
 pub mod strings;
 pub mod value;
@@ -83,12 +84,16 @@ impl Engine {
             ks.sink.clone().map(|sink| (sink.record(effects), sink))
         };
         let wakes = ks.waiters.take_wakes();
+        let pubsub_wakes = ks.pubsub.take_wakes();
         let start_sweeper = std::mem::take(&mut ks.wants_sweeper);
         drop(ks);
         if let Some((seq, sink)) = durable {
             sink.wait_durable(seq);
         }
         for w in wakes {
+            w.wake();
+        }
+        for w in pubsub_wakes {
             w.wake();
         }
         if start_sweeper && !self.shared.sweeper_running.swap(true, Ordering::AcqRel) {

@@ -7,16 +7,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
 
 use super::convert::{keys_arg, slices, Codec};
 use super::errors::{to_pyerr, DataError, IntoPy};
+use crate::engine::clock::unix_ms;
 use super::wait::{block_sync, parse_timeout, BlockSpec};
 use crate::command::{self, reply::Reply, Context};
-use crate::engine::clock::unix_ms;
 use crate::engine::db::Key;
-use crate::engine::keyspace::{check_db, ExpireCondition};
-use crate::engine::lists::Where;
+use crate::engine::keyspace::check_db;
 use crate::engine::strings::SetOptions;
 use crate::engine::waiters::{BlockOp, Served};
 use crate::engine::{End, Engine};
@@ -30,58 +29,26 @@ pub struct PyBroker {
     db: AtomicUsize,
     /// redis-py's encoding and `decode_responses` settings.
     pub(crate) codec: Codec,
+    /// The engine's persistence, shared by every handle on the engine (`broker=`); `None`
+    /// without `dir=`.
+    pub(crate) persist: Option<crate::persist::Persistence>,
+    /// Unix seconds when the engine was created (LASTSAVE without persistence).
+    opened_at: i64,
 }
 
-fn end_arg(s: &str) -> PyResult<End> {
-    if s.eq_ignore_ascii_case("LEFT") {
-        Ok(End::Left)
-    } else if s.eq_ignore_ascii_case("RIGHT") {
-        Ok(End::Right)
-    } else {
-        Err(to_pyerr(&crate::engine::Error::Syntax))
-    }
-}
 
-fn count_arg(count: i64) -> PyResult<usize> {
-    usize::try_from(count).map_err(|_| to_pyerr(&crate::engine::Error::NotPositive))
-}
 
-/// redis-py's `ExpiryT`: int seconds/ms or a `datetime.timedelta`.
-fn duration_ms(time: &Bound<'_, PyAny>, unit_ms: i64) -> PyResult<i64> {
-    if let Ok(total) = time.call_method0("total_seconds") {
-        let secs: f64 = total.extract()?;
-        #[allow(clippy::cast_possible_truncation)]
-        return Ok((secs * 1000.0) as i64);
-    }
-    let n: i64 = time.extract().map_err(|_| to_pyerr(&crate::engine::Error::NotAnInteger))?;
-    n.checked_mul(unit_ms).ok_or_else(|| to_pyerr(&crate::engine::Error::NotAnInteger))
-}
 
-/// redis-py's `AbsExpiryT`: int Unix seconds/ms or a `datetime.datetime`.
-fn instant_ms(when: &Bound<'_, PyAny>, unit_ms: i64) -> PyResult<i64> {
-    if let Ok(ts) = when.call_method0("timestamp") {
-        let secs: f64 = ts.extract()?;
-        #[allow(clippy::cast_possible_truncation)]
-        return Ok((secs * 1000.0) as i64);
-    }
-    let n: i64 = when.extract().map_err(|_| to_pyerr(&crate::engine::Error::NotAnInteger))?;
-    n.checked_mul(unit_ms).ok_or_else(|| to_pyerr(&crate::engine::Error::NotAnInteger))
-}
 
-fn expire_condition(nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<ExpireCondition> {
-    Ok(match (nx, xx, gt, lt) {
-        (false, false, false, false) => ExpireCondition::Always,
-        (true, false, false, false) => ExpireCondition::Nx,
-        (false, true, false, false) => ExpireCondition::Xx,
-        (false, false, true, false) => ExpireCondition::Gt,
-        (false, false, false, true) => ExpireCondition::Lt,
-        _ => {
-            return Err(to_pyerr(&crate::engine::Error::Syntax));
-        }
-    })
-}
 
 impl PyBroker {
+    /// The persistence, or the error Redis-minded users expect without `dir=`.
+    fn persistence(&self) -> PyResult<&crate::persist::Persistence> {
+        self.persist.as_ref().ok_or_else(|| {
+            super::persist::PersistenceError::new_err("this broker has no persistence: open it with Broker(dir=...)")
+        })
+    }
+
     fn db(&self) -> usize {
         self.db.load(Ordering::Relaxed)
     }
@@ -114,51 +81,32 @@ impl PyBroker {
         self.engine.execute(|ks| ks.push(db, &key, &refs, end, x)).py_err()
     }
 
-    fn pop<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>, count: Option<i64>, end: End) -> PyResult<Bound<'py, PyAny>> {
-        let key = self.key(name)?;
+    fn pop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Bound<'py, PyAny>> {
         let db = self.db();
-        match count {
-            None => {
-                let v = self.engine.execute(|ks| ks.pop(db, &key, end)).py_err()?;
-                self.codec.out_opt(py, v.as_deref())
-            }
-            Some(n) => {
-                let n = count_arg(n)?;
-                match self.engine.execute(|ks| ks.pop_count(db, &key, end, n)).py_err()? {
-                    Some(vals) => self.codec.out_list(py, &vals),
-                    None => Ok(py.None().into_bound(py)),
-                }
-            }
+        let Some(count) = count.filter(|c| !c.is_none()) else {
+            let key = self.key(name)?;
+            let v = self.engine.execute(|ks| ks.pop(db, &key, end)).py_err()?;
+            return self.codec.out_opt(py, v.as_deref());
+        };
+        let Some(n) = plain_i64(count).and_then(|n| usize::try_from(n).ok()) else {
+            let word = if end == End::Left { "LPOP" } else { "RPOP" };
+            return self.command(py, &[W(word), A(name), A(count)]);
+        };
+        let key = self.key(name)?;
+        match self.engine.execute(|ks| ks.pop_count(db, &key, end, n)).py_err()? {
+            Some(vals) => self.codec.out_list(py, &vals),
+            None => Ok(py.None().into_bound(py)),
         }
     }
 
-    /// A blocking call's spec: encoded keys, op, timeout.
-    fn spec(&self, keys: Vec<Key>, op: BlockOp, timeout: &Bound<'_, PyAny>) -> PyResult<BlockSpec> {
-        let timeout = parse_timeout(&self.codec, timeout)?;
-        Ok(BlockSpec { engine: self.engine.clone(), db: self.db(), keys, op, timeout, codec: self.codec.clone() })
+    /// A blocking call's spec.
+    fn spec(&self, keys: Vec<Key>, op: BlockOp, timeout: Option<std::time::Duration>) -> BlockSpec {
+        BlockSpec { engine: self.engine.clone(), db: self.db(), keys, op, timeout, codec: self.codec.clone() }
     }
 
     fn keys_vec(&self, keys: &Bound<'_, PyAny>, more: &Bound<'_, PyTuple>) -> PyResult<Vec<Key>> {
         let all = keys_arg(keys, more)?;
         all.iter().map(|k| Ok(Key::from(self.key(k)?.as_ref()))).collect()
-    }
-
-    fn lmpop_spec(&self, numkeys: i64, args: &Bound<'_, PyTuple>, direction: &str, count: Option<i64>) -> PyResult<(Vec<Key>, End, usize)> {
-        let n = usize::try_from(numkeys).ok().filter(|&n| n > 0).ok_or_else(|| to_pyerr(&crate::engine::Error::NumkeysNotPositive))?;
-        let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
-        if n > items.len() {
-            return Err(to_pyerr(&crate::engine::Error::NumkeysTooLarge));
-        }
-        if n < items.len() {
-            return Err(to_pyerr(&crate::engine::Error::Syntax));
-        }
-        let keys = items.iter().map(|k| Ok(Key::from(self.key(k)?.as_ref()))).collect::<PyResult<Vec<_>>>()?;
-        let end = end_arg(direction)?;
-        let count = match count {
-            None => 1,
-            Some(c) => usize::try_from(c).ok().filter(|&c| c > 0).ok_or_else(|| to_pyerr(&crate::engine::Error::CountNotPositive))?,
-        };
-        Ok((keys, end, count))
     }
 }
 
@@ -182,18 +130,116 @@ impl PyBroker {
     /// Arguments mirror `redis.Redis`: `db` selects one of the 16 databases,
     /// `decode_responses=True` returns str instead of bytes, `encoding` and
     /// `encoding_errors` say how str arguments are encoded and replies decoded.
+    ///
+    /// Persistence, with Redis's configuration names: ``dir`` (the directory; nothing is
+    /// persisted without it), ``appendonly``, ``appendfsync`` (``"always"``, ``"everysec"``,
+    /// ``"no"``), ``save`` (``[(seconds, changes), ...]``; Redis's default rules when
+    /// omitted, ``[]`` for none), ``dbfilename`` (``"dump.edb"``), ``appendfilename``,
+    /// ``appenddirname``, ``auto_aof_rewrite_percentage``, ``auto_aof_rewrite_min_size``,
+    /// ``aof_use_rdb_preamble``. A broker opened on a directory loads what is there; a
+    /// second broker on the same directory raises ``PersistenceError``.
     #[new]
-    #[pyo3(signature = (*, db = 0, decode_responses = false, encoding = "utf-8", encoding_errors = "strict", broker = None))]
+    #[pyo3(signature = (*, db = 0, decode_responses = false, encoding = "utf-8", encoding_errors = "strict", broker = None, dir = None, appendonly = None, appendfsync = None, save = None, dbfilename = None, appendfilename = None, appenddirname = None, auto_aof_rewrite_percentage = None, auto_aof_rewrite_min_size = None, aof_use_rdb_preamble = None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         db: i64,
         decode_responses: bool,
         encoding: &str,
         encoding_errors: &str,
         broker: Option<&Bound<'_, PyBroker>>,
+        dir: Option<std::path::PathBuf>,
+        appendonly: Option<bool>,
+        appendfsync: Option<String>,
+        save: Option<Bound<'_, PyAny>>,
+        dbfilename: Option<String>,
+        appendfilename: Option<String>,
+        appenddirname: Option<String>,
+        auto_aof_rewrite_percentage: Option<u64>,
+        auto_aof_rewrite_min_size: Option<u64>,
+        aof_use_rdb_preamble: Option<bool>,
     ) -> PyResult<Self> {
         let db = check_db(db).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let engine = broker.map_or_else(Engine::new, |b| b.get().engine.clone());
-        Ok(PyBroker { engine, db: AtomicUsize::new(db), codec: Codec::new(decode_responses, encoding, encoding_errors) })
+        let codec = Codec::new(decode_responses, encoding, encoding_errors);
+        let options = super::persist::Options {
+            dir,
+            appendonly,
+            appendfsync,
+            save,
+            dbfilename,
+            appendfilename,
+            appenddirname,
+            auto_aof_rewrite_percentage,
+            auto_aof_rewrite_min_size,
+            aof_use_rdb_preamble,
+        };
+        if let Some(b) = broker {
+            if options.dir.is_some() {
+                return Err(PyValueError::new_err("broker= shares another broker's data and persistence; it takes no dir="));
+            }
+            let b = b.get();
+            return Ok(PyBroker { engine: b.engine.clone(), db: AtomicUsize::new(db), codec, persist: b.persist.clone(), opened_at: b.opened_at });
+        }
+        let opened_at = unix_ms() / 1000;
+        let (engine, persist) = match super::persist::open(py, &options)? {
+            Some((engine, p)) => (engine, Some(p)),
+            None => (Engine::new(), None),
+        };
+        Ok(PyBroker { engine, db: AtomicUsize::new(db), codec, persist, opened_at })
+    }
+
+    // ---- persistence -------------------------------------------------------------------
+
+    /// Save the data to disk now (Redis SAVE); returns True once the snapshot is on disk.
+    #[pyo3(signature = (**_kwargs))]
+    fn save(&self, py: Python<'_>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        let p = self.persistence()?;
+        py.detach(|| p.save()).map_err(|e| super::persist::to_pyerr(&e))?;
+        Ok(true)
+    }
+
+    /// Save the data to disk in the background (Redis BGSAVE); writers go on meanwhile.
+    #[pyo3(signature = (schedule = true, **_kwargs))]
+    fn bgsave(&self, schedule: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        let _ = schedule;
+        self.persistence()?.bgsave().map_err(|e| super::persist::to_pyerr(&e))?;
+        Ok(true)
+    }
+
+    /// Rewrite the append-only file in the background (Redis BGREWRITEAOF): a new base from
+    /// a snapshot and a fresh incremental file, switched atomically.
+    #[pyo3(signature = (**_kwargs))]
+    fn bgrewriteaof(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.persistence()?.bgrewriteaof().map_err(|e| super::persist::to_pyerr(&e))?;
+        Ok(true)
+    }
+
+    /// The time of the last successful save, as a ``datetime`` (Redis LASTSAVE).
+    #[pyo3(signature = (**_kwargs))]
+    fn lastsave<'py>(&self, py: Python<'py>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let secs = self.persist.as_ref().map_or(self.opened_at, crate::persist::Persistence::lastsave);
+        super::persist::datetime_from_unix(py, secs)
+    }
+
+    /// Redis INFO as a dict; the ``persistence`` section (Redis's field names) is the one
+    /// embedis fills. Other sections give an empty dict.
+    #[pyo3(signature = (section = None, *_args, **_kwargs))]
+    fn info<'py>(&self, py: Python<'py>, section: Option<&str>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        match section.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("persistence" | "all" | "default" | "everything") => super::persist::info_dict(py, self.persist.as_ref()),
+            Some(_) => Ok(PyDict::new(py)),
+        }
+    }
+
+    /// Wait until no background save or rewrite runs, then write and fsync what the AOF
+    /// has buffered (embedis only; useful in tests and before a controlled exit).
+    fn _sync_persistence(&self, py: Python<'_>) {
+        if let Some(p) = &self.persist {
+            py.detach(|| {
+                p.wait_background();
+                p.sync();
+            });
+        }
     }
 
     fn __repr__(&self) -> String {
@@ -250,13 +296,13 @@ impl PyBroker {
 
     /// Remove and return the first element of ``name`` (a list of up to ``count`` if given).
     #[pyo3(signature = (name, count = None))]
-    fn lpop<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>, count: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+    fn lpop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         self.pop(py, name, count, End::Left)
     }
 
     /// Remove and return the last element of ``name`` (a list of up to ``count`` if given).
     #[pyo3(signature = (name, count = None))]
-    fn rpop<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>, count: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+    fn rpop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         self.pop(py, name, count, End::Right)
     }
 
@@ -267,81 +313,75 @@ impl PyBroker {
     }
 
     /// Elements ``start`` to ``end`` (inclusive; negative counts from the tail).
-    fn lrange<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>, start: i64, end: i64) -> PyResult<Bound<'py, PyAny>> {
+    fn lrange<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, start: &Bound<'py, PyAny>, end: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (Some(s), Some(e)) = (plain_i64(start), plain_i64(end)) else {
+            return self.command(py, &[W("LRANGE"), A(name), A(start), A(end)]);
+        };
         let key = self.key(name)?;
-        let v = self.engine.execute(|ks| ks.lrange(self.db(), &key, start, end)).py_err()?;
+        let v = self.engine.execute(|ks| ks.lrange(self.db(), &key, s, e)).py_err()?;
         self.codec.out_list(py, &v)
     }
 
     /// The element at ``index``, or None.
-    fn lindex<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>, index: i64) -> PyResult<Bound<'py, PyAny>> {
+    fn lindex<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let Some(i) = plain_i64(index) else {
+            return self.command(py, &[W("LINDEX"), A(name), A(index)]);
+        };
         let key = self.key(name)?;
-        let v = self.engine.execute(|ks| ks.lindex(self.db(), &key, index)).py_err()?;
+        let v = self.engine.execute(|ks| ks.lindex(self.db(), &key, i)).py_err()?;
         self.codec.out_opt(py, v.as_deref())
     }
 
     /// Set the element at ``index`` to ``value``; True.
-    fn lset(&self, name: &Bound<'_, PyAny>, index: i64, value: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let key = self.key(name)?;
-        let v = self.codec.encode(value)?;
-        self.engine.execute(|ks| ks.lset(self.db(), &key, index, &v)).py_err()?;
-        Ok(true)
+    fn lset<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, &[W("LSET"), A(name), A(index), A(value)])
     }
 
     /// Insert ``value`` before or after (``where``) the first ``refvalue``; the new length,
     /// -1 if ``refvalue`` is absent, 0 if the list is.
     #[pyo3(signature = (name, r#where, refvalue, value))]
-    fn linsert(&self, name: &Bound<'_, PyAny>, r#where: &str, refvalue: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<i64> {
-        let place = if r#where.eq_ignore_ascii_case("BEFORE") {
-            Where::Before
-        } else if r#where.eq_ignore_ascii_case("AFTER") {
-            Where::After
-        } else {
-            return Err(to_pyerr(&crate::engine::Error::Syntax));
-        };
-        let key = self.key(name)?;
-        let (p, v) = (self.codec.encode(refvalue)?, self.codec.encode(value)?);
-        self.engine.execute(|ks| ks.linsert(self.db(), &key, place, &p, &v)).py_err()
+    fn linsert<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, r#where: &Bound<'py, PyAny>, refvalue: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, &[W("LINSERT"), A(name), A(r#where), A(refvalue), A(value)])
     }
 
     /// Remove ``count`` occurrences of ``value`` (>0 from the head, <0 from the tail, 0 all).
-    fn lrem(&self, name: &Bound<'_, PyAny>, count: i64, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    fn lrem<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let Some(c) = plain_i64(count) else {
+            return self.command(py, &[W("LREM"), A(name), A(count), A(value)]);
+        };
         let key = self.key(name)?;
         let v = self.codec.encode(value)?;
-        self.engine.execute(|ks| ks.lrem(self.db(), &key, count, &v)).py_err()
+        let n = self.engine.execute(|ks| ks.lrem(self.db(), &key, c, &v)).py_err()?;
+        Ok(n.into_pyobject(py)?.into_any())
     }
 
     /// Keep only elements ``start`` to ``end``; True.
-    fn ltrim(&self, name: &Bound<'_, PyAny>, start: i64, end: i64) -> PyResult<bool> {
+    fn ltrim<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, start: &Bound<'py, PyAny>, end: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (Some(s), Some(e)) = (plain_i64(start), plain_i64(end)) else {
+            return self.command(py, &[W("LTRIM"), A(name), A(start), A(end)]);
+        };
         let key = self.key(name)?;
-        self.engine.execute(|ks| ks.ltrim(self.db(), &key, start, end)).py_err()?;
-        Ok(true)
+        self.engine.execute(|ks| ks.ltrim(self.db(), &key, s, e)).py_err()?;
+        Ok(true.into_pyobject(py)?.to_owned().into_any())
     }
 
     /// The index of ``value`` in the list (a list of indexes with ``count``).
     #[pyo3(signature = (name, value, rank = None, count = None, maxlen = None))]
-    fn lpos<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, rank: Option<i64>, count: Option<i64>, maxlen: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
-        let key = self.key(name)?;
-        let v = self.codec.encode(value)?;
-        let found = self
-            .engine
-            .execute(|ks| ks.lpos(self.db(), &key, &v, rank.unwrap_or(1), count.unwrap_or(1), maxlen.unwrap_or(0)))
-            .py_err()?;
-        if count.is_some() {
-            Ok(PyList::new(py, found)?.into_any())
-        } else {
-            Ok(found.first().copied().into_pyobject(py)?.into_any())
+    fn lpos<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, rank: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>, maxlen: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let mut parts = vec![W("LPOS"), A(name), A(value)];
+        for (word, arg) in [("RANK", rank), ("COUNT", count), ("MAXLEN", maxlen)] {
+            if let Some(a) = arg.filter(|a| !a.is_none()) {
+                parts.extend([W(word), A(a)]);
+            }
         }
+        self.command(py, &parts)
     }
 
     /// Atomically pop from ``src`` end of ``first_list`` and push to ``dest`` end of
     /// ``second_list``; the element, or None.
     #[pyo3(signature = (first_list, second_list, src = "LEFT", dest = "RIGHT"))]
-    fn lmove<'py>(&self, py: Python<'py>, first_list: &Bound<'_, PyAny>, second_list: &Bound<'_, PyAny>, src: &str, dest: &str) -> PyResult<Bound<'py, PyAny>> {
-        let (from, to) = (end_arg(src)?, end_arg(dest)?);
-        let (a, b) = (self.key(first_list)?, self.key(second_list)?);
-        let v = self.engine.execute(|ks| ks.lmove(self.db(), &a, &b, from, to)).py_err()?;
-        self.codec.out_opt(py, v.as_deref())
+    fn lmove<'py>(&self, py: Python<'py>, first_list: &Bound<'py, PyAny>, second_list: &Bound<'py, PyAny>, src: &str, dest: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.command(py, &[W("LMOVE"), A(first_list), A(second_list), S(src), S(dest)])
     }
 
     /// RPOP from ``src`` and LPUSH onto ``dst``, atomically.
@@ -353,14 +393,17 @@ impl PyBroker {
 
     /// Pop up to ``count`` elements from the first non-empty list of ``args``:
     /// ``[key, [elements]]`` or None.
-    #[pyo3(signature = (num_keys, *args, direction, count = 1))]
-    fn lmpop<'py>(&self, py: Python<'py>, num_keys: i64, args: &Bound<'_, PyTuple>, direction: &str, count: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
-        let (keys, end, count) = self.lmpop_spec(num_keys, args, direction, count)?;
-        let refs: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        match self.engine.execute(|ks| ks.lmpop(self.db(), &refs, end, count)).py_err()? {
-            Some((key, values)) => served_to_py(py, &self.codec, Served::MPop { key, values }),
-            None => Ok(py.None().into_bound(py)),
+    #[pyo3(signature = (num_keys, *args, direction, count = Some(1)))]
+    fn lmpop<'py>(&self, py: Python<'py>, num_keys: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, direction: &Bound<'py, PyAny>, count: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        let items: Vec<Bound<'py, PyAny>> = args.iter().collect();
+        let count_obj = count.into_pyobject(py)?;
+        let mut parts = vec![W("LMPOP"), A(num_keys)];
+        parts.extend(items.iter().map(A));
+        parts.push(A(direction));
+        if count != Some(1) {
+            parts.extend([W("COUNT"), A(&count_obj)]);
         }
+        self.command(py, &parts)
     }
 
     /// Block until one of ``keys`` has an element, then pop it from the head:
@@ -370,17 +413,13 @@ impl PyBroker {
     /// element handed over meanwhile goes back to its list.
     #[pyo3(signature = (keys, timeout = None))]
     fn blpop<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let keys = self.keys_vec(keys, &PyTuple::empty(py))?;
-        let spec = self.spec(keys, BlockOp::Pop { end: End::Left }, &opt_timeout(py, timeout))?;
-        block_sync(py, &spec)
+        self.bpop(py, keys, timeout, End::Left)
     }
 
     /// As ``blpop``, from the tail.
     #[pyo3(signature = (keys, timeout = None))]
     fn brpop<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let keys = self.keys_vec(keys, &PyTuple::empty(py))?;
-        let spec = self.spec(keys, BlockOp::Pop { end: End::Right }, &opt_timeout(py, timeout))?;
-        block_sync(py, &spec)
+        self.bpop(py, keys, timeout, End::Right)
     }
 
     /// Blocking ``lmove``: waits up to ``timeout`` seconds for ``first_list`` to have an
@@ -394,13 +433,13 @@ impl PyBroker {
     /// Blocking ``rpoplpush``.
     #[pyo3(signature = (src, dst, timeout = None))]
     fn brpoplpush<'py>(&self, py: Python<'py>, src: &Bound<'py, PyAny>, dst: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let spec = self._blmove_spec(src, dst, &opt_timeout(py, timeout), "RIGHT", "LEFT")?;
-        block_sync(py, &spec)
+        let t = opt_timeout(py, timeout);
+        self.command(py, &[W("BRPOPLPUSH"), A(src), A(dst), A(&t)])
     }
 
     /// Blocking ``lmpop``.
-    #[pyo3(signature = (timeout, numkeys, *args, direction, count = 1))]
-    fn blmpop<'py>(&self, py: Python<'py>, timeout: &Bound<'py, PyAny>, numkeys: i64, args: &Bound<'py, PyTuple>, direction: &str, count: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (timeout, numkeys, *args, direction, count = Some(1)))]
+    fn blmpop<'py>(&self, py: Python<'py>, timeout: &Bound<'py, PyAny>, numkeys: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, direction: &Bound<'py, PyAny>, count: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
         let spec = self._blmpop_spec(timeout, numkeys, args, direction, count)?;
         block_sync(py, &spec)
     }
@@ -408,52 +447,54 @@ impl PyBroker {
     /// The spec of a ``blpop``/``brpop`` for the asyncio twin (validated, not run).
     #[pyo3(signature = (keys, timeout, left))]
     fn _bpop_spec(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, timeout: Option<&Bound<'_, PyAny>>, left: bool) -> PyResult<BlockSpec> {
+        let timeout = self.timeout_arg(&opt_timeout(py, timeout))?;
         let keys = self.keys_vec(keys, &PyTuple::empty(py))?;
         let end = if left { End::Left } else { End::Right };
-        self.spec(keys, BlockOp::Pop { end }, &opt_timeout(py, timeout))
+        Ok(self.spec(keys, BlockOp::Pop { end }, timeout))
     }
 
     /// The spec of a ``blmove`` for the asyncio twin.
-    #[pyo3(signature = (first_list, second_list, timeout, src, dest))]
+    #[pyo3(signature = (first_list, second_list, timeout, src = "LEFT", dest = "RIGHT"))]
     fn _blmove_spec(&self, first_list: &Bound<'_, PyAny>, second_list: &Bound<'_, PyAny>, timeout: &Bound<'_, PyAny>, src: &str, dest: &str) -> PyResult<BlockSpec> {
-        let (from, to) = (end_arg(src)?, end_arg(dest)?);
-        let keys = vec![Key::from(self.key(first_list)?.as_ref())];
-        let dest = Key::from(self.key(second_list)?.as_ref());
-        self.spec(keys, BlockOp::Move { from, dest, to }, timeout)
+        self.blocking_spec(&[W("BLMOVE"), A(first_list), A(second_list), S(src), S(dest), A(timeout)])
     }
 
-    /// The spec of a ``blmpop`` for the asyncio twin.
+    /// The spec of a ``blmpop`` for the asyncio twin (redis-py always sends COUNT).
     #[pyo3(signature = (timeout, numkeys, args, direction, count))]
-    fn _blmpop_spec(&self, timeout: &Bound<'_, PyAny>, numkeys: i64, args: &Bound<'_, PyTuple>, direction: &str, count: Option<i64>) -> PyResult<BlockSpec> {
-        let timeout = parse_timeout(&self.codec, timeout)?;
-        let (keys, end, count) = self.lmpop_spec(numkeys, args, direction, count)?;
-        Ok(BlockSpec { engine: self.engine.clone(), db: self.db(), keys, op: BlockOp::MPop { end, count }, timeout, codec: self.codec.clone() })
+    fn _blmpop_spec(&self, timeout: &Bound<'_, PyAny>, numkeys: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>, direction: &Bound<'_, PyAny>, count: Option<i64>) -> PyResult<BlockSpec> {
+        let py = timeout.py();
+        let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
+        let count_obj = count.into_pyobject(py)?;
+        let mut parts = vec![W("BLMPOP"), A(timeout), A(numkeys)];
+        parts.extend(items.iter().map(A));
+        parts.extend([A(direction), W("COUNT"), A(&count_obj)]);
+        self.blocking_spec(&parts)
     }
 
     // ---- keyspace ----------------------------------------------------------------------
 
     /// Delete ``names``; how many existed.
     #[pyo3(signature = (*names))]
-    fn delete(&self, names: &Bound<'_, PyTuple>) -> PyResult<usize> {
-        let items: Vec<Bound<'_, PyAny>> = names.iter().collect();
-        let keys = self.codec.encode_all(&items)?;
-        let refs = slices(&keys);
-        Ok(self.engine.execute(|ks| ks.del(self.db(), &refs)))
+    fn delete<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        self.del_generic(py, names, "DEL")
     }
 
     /// Same as ``delete`` (memory is reclaimed at once either way).
     #[pyo3(signature = (*names))]
-    fn unlink(&self, names: &Bound<'_, PyTuple>) -> PyResult<usize> {
-        self.delete(names)
+    fn unlink<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        self.del_generic(py, names, "UNLINK")
     }
 
     /// How many of ``names`` exist (a name given twice counts twice).
     #[pyo3(signature = (*names))]
-    fn exists(&self, names: &Bound<'_, PyTuple>) -> PyResult<usize> {
+    fn exists<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        if names.is_empty() {
+            return self.command(py, &[W("EXISTS")]);
+        }
         let items: Vec<Bound<'_, PyAny>> = names.iter().collect();
         let keys = self.codec.encode_all(&items)?;
         let refs = slices(&keys);
-        Ok(self.engine.execute(|ks| ks.exists(self.db(), &refs)))
+        Ok(self.engine.execute(|ks| ks.exists(self.db(), &refs)).into_pyobject(py)?.into_any())
     }
 
     /// The type of ``name``: ``b'list'``, ``b'string'``, ``b'none'``…
@@ -475,16 +516,16 @@ impl PyBroker {
     }
 
     /// One step of an incremental iteration: ``(next_cursor, [keys])``; 0 ends it.
-    #[pyo3(signature = (cursor = 0, r#match = None, count = None, _type = None, **_kwargs))]
-    fn scan<'py>(&self, py: Python<'py>, cursor: u64, r#match: Option<&Bound<'_, PyAny>>, count: Option<i64>, _type: Option<&Bound<'_, PyAny>>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        let pattern = r#match.map(|m| self.codec.encode(m)).transpose()?;
-        let type_name = _type.map(|t| self.codec.encode(t)).transpose()?;
-        let count = match count {
-            None => 10,
-            Some(c) => usize::try_from(c).ok().filter(|&c| c > 0).ok_or_else(|| to_pyerr(&crate::engine::Error::Syntax))?,
-        };
-        let (next, keys) = self.engine.execute(|ks| ks.scan(self.db(), cursor, pattern.as_deref(), count, type_name.as_deref()));
-        Ok(PyTuple::new(py, [next.into_pyobject(py)?.into_any(), self.codec.out_list(py, &keys)?])?.into_any())
+    #[pyo3(signature = (cursor = None, r#match = None, count = None, _type = None, **_kwargs))]
+    fn scan<'py>(&self, py: Python<'py>, cursor: Option<&Bound<'py, PyAny>>, r#match: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>, _type: Option<&Bound<'py, PyAny>>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let zero = 0i64.into_pyobject(py)?.into_any();
+        let mut parts = vec![W("SCAN"), A(cursor.unwrap_or(&zero))];
+        for (word, arg) in [("MATCH", r#match), ("COUNT", count), ("TYPE", _type)] {
+            if let Some(a) = arg.filter(|a| !a.is_none()) {
+                parts.extend([W(word), A(a)]);
+            }
+        }
+        self.command(py, &parts)
     }
 
     /// Number of keys in the database.
@@ -524,30 +565,30 @@ impl PyBroker {
 
     /// Expire ``name`` in ``time`` seconds (int or timedelta).
     #[pyo3(signature = (name, time, nx = false, xx = false, gt = false, lt = false))]
-    fn expire(&self, name: &Bound<'_, PyAny>, time: &Bound<'_, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<bool> {
-        let ms = duration_ms(time, 1000).map_err(|_| to_pyerr(&crate::engine::Error::InvalidExpireTime { cmd: "expire".into() }))?;
-        self.expire_generic(name, unix_ms().checked_add(ms), "expire", expire_condition(nx, xx, gt, lt)?)
+    fn expire<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, time: &Bound<'py, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<Bound<'py, PyAny>> {
+        let t = timedelta_to_int(time, 1)?;
+        self.expire_generic(py, "EXPIRE", name, &t, [nx, xx, gt, lt])
     }
 
     /// Expire ``name`` in ``time`` milliseconds (int or timedelta).
     #[pyo3(signature = (name, time, nx = false, xx = false, gt = false, lt = false))]
-    fn pexpire(&self, name: &Bound<'_, PyAny>, time: &Bound<'_, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<bool> {
-        let ms = duration_ms(time, 1).map_err(|_| to_pyerr(&crate::engine::Error::InvalidExpireTime { cmd: "pexpire".into() }))?;
-        self.expire_generic(name, unix_ms().checked_add(ms), "pexpire", expire_condition(nx, xx, gt, lt)?)
+    fn pexpire<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, time: &Bound<'py, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<Bound<'py, PyAny>> {
+        let t = timedelta_to_int(time, 1000)?;
+        self.expire_generic(py, "PEXPIRE", name, &t, [nx, xx, gt, lt])
     }
 
     /// Expire ``name`` at ``when`` (Unix seconds or datetime).
     #[pyo3(signature = (name, when, nx = false, xx = false, gt = false, lt = false))]
-    fn expireat(&self, name: &Bound<'_, PyAny>, when: &Bound<'_, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<bool> {
-        let at = instant_ms(when, 1000).ok();
-        self.expire_generic(name, at, "expireat", expire_condition(nx, xx, gt, lt)?)
+    fn expireat<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, when: &Bound<'py, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<Bound<'py, PyAny>> {
+        let t = datetime_to_int(when, 1)?;
+        self.expire_generic(py, "EXPIREAT", name, &t, [nx, xx, gt, lt])
     }
 
     /// Expire ``name`` at ``when`` (Unix milliseconds or datetime).
     #[pyo3(signature = (name, when, nx = false, xx = false, gt = false, lt = false))]
-    fn pexpireat(&self, name: &Bound<'_, PyAny>, when: &Bound<'_, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<bool> {
-        let at = instant_ms(when, 1).ok();
-        self.expire_generic(name, at, "pexpireat", expire_condition(nx, xx, gt, lt)?)
+    fn pexpireat<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, when: &Bound<'py, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<Bound<'py, PyAny>> {
+        let t = datetime_to_int(when, 1000)?;
+        self.expire_generic(py, "PEXPIREAT", name, &t, [nx, xx, gt, lt])
     }
 
     /// Seconds to live: -2 if missing, -1 without expiry.
@@ -597,38 +638,49 @@ impl PyBroker {
     /// present; ``keepttl``: keep the expiry; ``get``: return the old value.
     /// Returns True, or None when ``nx``/``xx`` prevented it (the old value with ``get``).
     #[pyo3(signature = (name, value, ex = None, px = None, nx = false, xx = false, keepttl = false, get = false, exat = None, pxat = None))]
-    fn set<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, ex: Option<&Bound<'_, PyAny>>, px: Option<&Bound<'_, PyAny>>, nx: bool, xx: bool, keepttl: bool, get: bool, exat: Option<&Bound<'_, PyAny>>, pxat: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let given = [ex.is_some(), px.is_some(), exat.is_some(), pxat.is_some(), keepttl].iter().filter(|b| **b).count();
-        if given > 1 || (nx && xx) {
-            return Err(to_pyerr(&crate::engine::Error::Syntax));
+    fn set<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, ex: Option<&Bound<'py, PyAny>>, px: Option<&Bound<'py, PyAny>>, nx: bool, xx: bool, keepttl: bool, get: bool, exat: Option<&Bound<'py, PyAny>>, pxat: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let (ex, px, exat, pxat) = (some(ex), some(px), some(exat), some(pxat));
+        // redis-py's own checks, before anything is sent (`Redis.set`, `extract_expire_flags`).
+        if [ex.is_some(), px.is_some(), exat.is_some(), pxat.is_some(), keepttl].iter().filter(|b| **b).count() > 1 {
+            return Err(DataError::new_err("``ex``, ``px``, ``exat``, ``pxat``, and ``keepttl`` are mutually exclusive."));
         }
-        let invalid = || to_pyerr(&crate::engine::Error::InvalidExpireTime { cmd: "set".into() });
-        let now = unix_ms();
-        let rel = |t: &Bound<'_, PyAny>, unit: i64| -> PyResult<i64> {
-            let ms = duration_ms(t, unit).map_err(|_| invalid())?;
-            if ms <= 0 { return Err(invalid()); }
-            now.checked_add(ms).ok_or_else(invalid)
-        };
-        let abs = |t: &Bound<'_, PyAny>, unit: i64| -> PyResult<i64> {
-            let at = instant_ms(t, unit).map_err(|_| invalid())?;
-            if at <= 0 { return Err(invalid()); }
-            Ok(at)
-        };
-        let expire_at_ms = match (ex, px, exat, pxat) {
-            (Some(t), ..) => Some(rel(t, 1000)?),
-            (_, Some(t), ..) => Some(rel(t, 1)?),
-            (_, _, Some(t), _) => Some(abs(t, 1000)?),
-            (_, _, _, Some(t)) => Some(abs(t, 1)?),
-            _ => None,
-        };
-        let key = self.key(name)?;
-        let v = self.codec.encode(value)?;
-        let opts = SetOptions { expire_at_ms, nx, xx, keep_ttl: keepttl, get };
-        let out = self.engine.execute(|ks| ks.set(self.db(), &key, &v, opts)).py_err()?;
+        if nx && xx {
+            return Err(DataError::new_err("``nx``, ``xx``, ``ifeq``, ``ifne``, ``ifdeq``, ``ifdne`` are mutually exclusive."));
+        }
+        if !(nx || xx || get || keepttl) && ex.is_none() && px.is_none() && exat.is_none() && pxat.is_none() {
+            // The plain SET: no command words to build.
+            let key = self.key(name)?;
+            let v = self.codec.encode(value)?;
+            self.engine.execute(|ks| ks.set(self.db(), &key, &v, SetOptions::default())).py_err()?;
+            return Ok(true.into_pyobject(py)?.to_owned().into_any());
+        }
+        let mut parts = vec![W("SET"), A(name), A(value)];
+        if nx {
+            parts.push(W("NX"));
+        } else if xx {
+            parts.push(W("XX"));
+        }
         if get {
-            return self.codec.out_opt(py, out.old.as_deref());
+            parts.push(W("GET"));
         }
-        Ok(if out.written { true.into_pyobject(py)?.to_owned().into_any() } else { py.None().into_bound(py) })
+        let expiry;
+        if let Some(t) = ex {
+            expiry = expiry_arg(t, 1, "ex must be datetime.timedelta or int", true)?;
+            parts.extend([W("EX"), A(&expiry)]);
+        } else if let Some(t) = px {
+            expiry = expiry_arg(t, 1000, "px must be datetime.timedelta or int", false)?;
+            parts.extend([W("PX"), A(&expiry)]);
+        } else if let Some(t) = exat {
+            expiry = datetime_to_int(t, 1)?;
+            parts.extend([W("EXAT"), A(&expiry)]);
+        } else if let Some(t) = pxat {
+            expiry = datetime_to_int(t, 1000)?;
+            parts.extend([W("PXAT"), A(&expiry)]);
+        }
+        if keepttl {
+            parts.push(W("KEEPTTL"));
+        }
+        self.command(py, &parts)
     }
 
     /// Set ``name`` to ``value`` if it does not exist; whether it was set.
@@ -657,40 +709,100 @@ impl PyBroker {
     }
 
     /// Set every key/value of ``mapping``; True.
-    fn mset(&self, mapping: &Bound<'_, PyAny>) -> PyResult<bool> {
-        self.mset_generic(mapping, false)
+    fn mset<'py>(&self, py: Python<'py>, mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.mset_generic(py, mapping, "MSET")
     }
 
     /// Set every key/value of ``mapping`` if none of the keys exists; whether it did.
-    fn msetnx(&self, mapping: &Bound<'_, PyAny>) -> PyResult<bool> {
-        self.mset_generic(mapping, true)
+    fn msetnx<'py>(&self, py: Python<'py>, mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.mset_generic(py, mapping, "MSETNX")
     }
 
     /// Increment ``name`` by ``amount``; the new value.
-    #[pyo3(signature = (name, amount = 1))]
-    fn incr(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
-        self.incrby(name, amount)
+    #[pyo3(signature = (name, amount = None))]
+    fn incr<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.incr_generic(py, name, amount, "INCRBY", false)
     }
 
     /// Increment ``name`` by ``amount``; the new value.
-    #[pyo3(signature = (name, amount = 1))]
-    fn incrby(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
-        let key = self.key(name)?;
-        self.engine.execute(|ks| ks.incr_by(self.db(), &key, amount)).py_err()
+    #[pyo3(signature = (name, amount = None))]
+    fn incrby<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.incr_generic(py, name, amount, "INCRBY", false)
     }
 
     /// Decrement ``name`` by ``amount``; the new value.
-    #[pyo3(signature = (name, amount = 1))]
-    fn decr(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
-        self.decrby(name, amount)
+    #[pyo3(signature = (name, amount = None))]
+    fn decr<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.incr_generic(py, name, amount, "DECRBY", true)
     }
 
     /// Decrement ``name`` by ``amount``; the new value.
-    #[pyo3(signature = (name, amount = 1))]
-    fn decrby(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
-        let key = self.key(name)?;
-        let delta = amount.checked_neg().ok_or_else(|| to_pyerr(&crate::engine::Error::DecrementOverflow))?;
-        self.engine.execute(|ks| ks.incr_by(self.db(), &key, delta)).py_err()
+    #[pyo3(signature = (name, amount = None))]
+    fn decrby<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.incr_generic(py, name, amount, "DECRBY", true)
+    }
+
+    // ---- pub/sub (engine::pubsub; the PubSub object is src/python/pubsub.rs) ----------
+
+    /// Publish ``message`` on ``channel``; returns the number of receivers, counted as Redis
+    /// counts them (a subscriber reached through its channel and a pattern counts twice).
+    #[pyo3(signature = (channel, message, **_kwargs))]
+    fn publish(&self, channel: &Bound<'_, PyAny>, message: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+        let ch = self.key(channel)?;
+        let data = self.codec.encode(message)?;
+        Ok(self.engine.execute(|ks| ks.pubsub.publish(&ch, &data)))
+    }
+
+    /// Channels with at least one (non-pattern) subscriber, matching the glob ``pattern``.
+    #[pyo3(signature = (pattern = None, **_kwargs))]
+    fn pubsub_channels<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'_, PyAny>>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let p = match pattern {
+            Some(p) => self.codec.encode(p)?,
+            None => Cow::Borrowed(&b"*"[..]),
+        };
+        let names = self.engine.execute(|ks| ks.pubsub.channels(Some(&p)));
+        self.codec.out_list(py, &names)
+    }
+
+    /// ``[(channel, subscribers), ...]`` for each of ``args`` (pattern subscribers not counted).
+    #[pyo3(signature = (*args, **_kwargs))]
+    fn pubsub_numsub<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
+        let names = self.codec.encode_all(&items)?;
+        let refs = slices(&names);
+        let counts = self.engine.execute(|ks| ks.pubsub.numsub(&refs));
+        let pairs = refs
+            .iter()
+            .zip(counts)
+            .map(|(n, c)| Ok(PyTuple::new(py, [self.codec.out(py, n)?, c.into_pyobject(py)?.into_any()])?.into_any()))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, pairs)?.into_any())
+    }
+
+    /// The number of distinct patterns subscribed to.
+    #[pyo3(signature = (**_kwargs))]
+    fn pubsub_numpat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> usize {
+        self.engine.execute(|ks| ks.pubsub.numpat())
+    }
+
+    /// Sets the backlog limits of every subscriber of this broker, as Redis's
+    /// ``client-output-buffer-limit pubsub <hard> <soft> <soft_seconds>``: a subscriber
+    /// whose unread messages reach ``hard`` bytes, or stay at or above ``soft`` bytes for
+    /// more than ``soft_seconds``, is unsubscribed from everything and its next read raises
+    /// ``PubSubError``. 0 disables a limit. Defaults: 32 MiB, 8 MiB, 60 s.
+    #[pyo3(signature = (hard, soft, soft_seconds))]
+    fn set_pubsub_limits(&self, hard: usize, soft: usize, soft_seconds: f64) -> PyResult<()> {
+        let soft_seconds = std::time::Duration::try_from_secs_f64(soft_seconds)
+            .map_err(|_| PyValueError::new_err("soft_seconds must be a finite number >= 0"))?;
+        let limits = crate::engine::pubsub::Limits { hard, soft, soft_seconds };
+        self.engine.execute(|ks| ks.pubsub.set_limits(limits));
+        Ok(())
+    }
+
+    /// ``(hard, soft, soft_seconds)``: the backlog limits (see ``set_pubsub_limits``).
+    fn get_pubsub_limits(&self) -> (usize, usize, f64) {
+        let l = self.engine.execute(|ks| ks.pubsub.limits());
+        (l.hard, l.soft, l.soft_seconds.as_secs_f64())
     }
 
     // ---- generic -----------------------------------------------------------------------
@@ -703,15 +815,7 @@ impl PyBroker {
             return Err(DataError::new_err("execute_command needs a command name"));
         }
         let words = self.codec.encode_all(&items)?;
-        let argv = slices(&words);
-        Ok(command::parse_blocking(&argv).py_err()?.map(|call| BlockSpec {
-            engine: self.engine.clone(),
-            db: self.db(),
-            keys: call.keys,
-            op: call.op,
-            timeout: call.timeout,
-            codec: self.codec.clone(),
-        }))
+        self.spec_of_words(&words)
     }
 
     /// Run any supported Redis command from its words, as ``redis.Redis.execute_command``
@@ -719,39 +823,183 @@ impl PyBroker {
     /// response callbacks for that command (``OK`` → True, BLPOP → tuple, …).
     #[pyo3(signature = (*args, **_options))]
     fn execute_command<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, _options: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(spec) = self._command_spec(args)? {
-            // block_sync already gives redis-py's shapes (BLPOP's tuple, BLMPOP's list).
+        let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
+        if items.is_empty() {
+            return Err(DataError::new_err("execute_command needs a command name"));
+        }
+        let words = self.codec.encode_all(&items)?;
+        self.run(py, &words)
+    }
+}
+
+/// One piece of a command line built the way redis-py builds it: a literal word, or an
+/// argument that redis-py would encode (and Redis would then parse).
+enum Part<'a, 'py> {
+    W(&'static str),
+    S(&'a str),
+    A(&'a Bound<'py, PyAny>),
+}
+use Part::{A, S, W};
+
+/// A Python int that fits an i64 (not a bool, not a float): the fast paths' only input.
+/// Anything else goes down the command path, where Redis's own parsing answers.
+fn plain_i64(o: &Bound<'_, PyAny>) -> Option<i64> {
+    if o.is_exact_instance_of::<PyInt>() {
+        o.extract().ok()
+    } else {
+        None
+    }
+}
+
+/// `None` for an absent or None argument.
+fn some<'a, 'py>(o: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    o.filter(|o| !o.is_none())
+}
+
+/// redis-py's handling of an `ExpiryT`: a timedelta becomes whole seconds (times `scale`),
+/// anything else is sent as it is.
+fn timedelta_to_int<'py>(t: &Bound<'py, PyAny>, scale: i64) -> PyResult<Bound<'py, PyAny>> {
+    if t.hasattr("total_seconds")? && !t.is_instance_of::<PyInt>() {
+        let secs = t.call_method0("total_seconds")?;
+        let scaled = secs.mul(scale)?;
+        return t.py().get_type::<PyInt>().call1((scaled,));
+    }
+    Ok(t.clone())
+}
+
+/// redis-py's handling of an `AbsExpiryT`: a datetime becomes a Unix time (times `scale`).
+fn datetime_to_int<'py>(t: &Bound<'py, PyAny>, scale: i64) -> PyResult<Bound<'py, PyAny>> {
+    if t.hasattr("timestamp")? && !t.is_instance_of::<PyInt>() {
+        let secs = t.call_method0("timestamp")?;
+        let scaled = secs.mul(scale)?;
+        return t.py().get_type::<PyInt>().call1((scaled,));
+    }
+    Ok(t.clone())
+}
+
+/// redis-py's `extract_expire_flags` for EX/PX: timedelta or int, else DataError (EX also
+/// takes a digit string).
+fn expiry_arg<'py>(t: &Bound<'py, PyAny>, scale: i64, error: &'static str, digits_ok: bool) -> PyResult<Bound<'py, PyAny>> {
+    if t.is_instance_of::<PyInt>() {
+        return Ok(t.clone());
+    }
+    if let Ok(s) = t.cast::<PyString>() {
+        let text = s.to_str()?;
+        if digits_ok && !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+            return t.py().get_type::<PyInt>().call1((t,));
+        }
+        return Err(DataError::new_err(error));
+    }
+    if t.hasattr("total_seconds")? {
+        return timedelta_to_int(t, scale);
+    }
+    Err(DataError::new_err(error))
+}
+
+impl PyBroker {
+    /// Runs a command built from `parts` exactly as redis-py would send it.
+    fn command<'py>(&self, py: Python<'py>, parts: &[Part<'_, 'py>]) -> PyResult<Bound<'py, PyAny>> {
+        let words = self.words(parts)?;
+        self.run(py, &words)
+    }
+
+    fn words<'a>(&self, parts: &'a [Part<'_, '_>]) -> PyResult<Vec<Cow<'a, [u8]>>> {
+        parts
+            .iter()
+            .map(|p| match p {
+                W(w) => Ok(Cow::Borrowed(w.as_bytes())),
+                S(w) => Ok(Cow::Borrowed(w.as_bytes())),
+                A(o) => self.codec.encode(o),
+            })
+            .collect()
+    }
+
+    /// The blocking spec of a command built from `parts`.
+    fn blocking_spec(&self, parts: &[Part<'_, '_>]) -> PyResult<BlockSpec> {
+        let words = self.words(parts)?;
+        self.spec_of_words(&words)?.ok_or_else(|| DataError::new_err("not a blocking command"))
+    }
+
+    fn spec_of_words(&self, words: &[Cow<'_, [u8]>]) -> PyResult<Option<BlockSpec>> {
+        let argv = slices(words);
+        Ok(command::parse_blocking(&argv).py_err()?.map(|call| self.spec(call.keys, call.op, call.timeout)))
+    }
+
+    /// Runs command words through the command layer (blocking ones through the waiter) and
+    /// shapes the reply with redis-py's callback for that command.
+    fn run<'py>(&self, py: Python<'py>, words: &[Cow<'_, [u8]>]) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(spec) = self.spec_of_words(words)? {
+            // block_sync gives redis-py's shapes already (BLPOP's tuple, BLMPOP's list).
             return block_sync(py, &spec);
         }
-        let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
-        let words = self.codec.encode_all(&items)?;
-        let argv = slices(&words);
-        let name = String::from_utf8_lossy(argv[0]).to_ascii_uppercase();
+        let argv = slices(words);
         let mut ctx = Context { db: self.db(), ..Context::default() };
         let reply = command::dispatch(&self.engine, &mut ctx, &argv).py_err()?;
         if ctx.db != self.db() {
             self.db.store(ctx.db, Ordering::Relaxed);
         }
+        let name = String::from_utf8_lossy(argv[0]).to_ascii_uppercase();
         apply_callback(py, &self.codec, &name, &argv, &reply)
     }
-}
 
-impl PyBroker {
-    fn expire_generic(&self, name: &Bound<'_, PyAny>, at: Option<i64>, cmd: &str, cond: ExpireCondition) -> PyResult<bool> {
-        let at = at.ok_or_else(|| to_pyerr(&crate::engine::Error::InvalidExpireTime { cmd: cmd.into() }))?;
-        let key = self.key(name)?;
-        Ok(self.engine.execute(|ks| ks.expire_at(self.db(), &key, at, cond)))
+    /// A blocking list command's timeout (seconds), read as Redis reads it.
+    fn timeout_arg(&self, t: &Bound<'_, PyAny>) -> PyResult<Option<std::time::Duration>> {
+        parse_timeout(&self.codec, t)
     }
 
-    fn mset_generic(&self, mapping: &Bound<'_, PyAny>, nx: bool) -> PyResult<bool> {
-        let items = mapping.call_method0("items")?;
-        let mut owned = Vec::new();
-        for item in items.try_iter()? {
-            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-            owned.push((self.codec.encode(&k)?.into_owned(), self.codec.encode(&v)?.into_owned()));
+    /// BLPOP/BRPOP: served at once without building a waiter when data is there.
+    fn bpop<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = self.timeout_arg(&opt_timeout(py, timeout))?;
+        let keys = self.keys_vec(keys, &PyTuple::empty(py))?;
+        let op = BlockOp::Pop { end };
+        if let Some(served) = self.engine.execute(|ks| ks.try_block_op(self.db(), &keys, &op)).py_err()? {
+            return served_to_py(py, &self.codec, served);
         }
-        let pairs: Vec<(&[u8], &[u8])> = owned.iter().map(|(k, v)| (k.as_slice(), v.as_slice())).collect();
-        Ok(self.engine.execute(|ks| ks.mset(self.db(), &pairs, nx)))
+        block_sync(py, &self.spec(keys, op, timeout))
+    }
+
+    fn del_generic<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>, word: &'static str) -> PyResult<Bound<'py, PyAny>> {
+        if names.is_empty() {
+            return self.command(py, &[W(word)]);
+        }
+        let items: Vec<Bound<'_, PyAny>> = names.iter().collect();
+        let keys = self.codec.encode_all(&items)?;
+        let refs = slices(&keys);
+        Ok(self.engine.execute(|ks| ks.del(self.db(), &refs)).into_pyobject(py)?.into_any())
+    }
+
+    fn expire_generic<'py>(&self, py: Python<'py>, word: &'static str, name: &Bound<'py, PyAny>, t: &Bound<'py, PyAny>, flags: [bool; 4]) -> PyResult<Bound<'py, PyAny>> {
+        let mut parts = vec![W(word), A(name), A(t)];
+        for (on, w) in flags.iter().zip(["NX", "XX", "GT", "LT"]) {
+            if *on {
+                parts.push(W(w));
+            }
+        }
+        self.command(py, &parts)
+    }
+
+    fn mset_generic<'py>(&self, py: Python<'py>, mapping: &Bound<'py, PyAny>, word: &'static str) -> PyResult<Bound<'py, PyAny>> {
+        let items = mapping.call_method0("items")?;
+        let mut objs: Vec<Bound<'py, PyAny>> = Vec::new();
+        for item in items.try_iter()? {
+            let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+            objs.extend([k, v]);
+        }
+        let mut parts = vec![W(word)];
+        parts.extend(objs.iter().map(A));
+        self.command(py, &parts)
+    }
+
+    fn incr_generic<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>, word: &'static str, negate: bool) -> PyResult<Bound<'py, PyAny>> {
+        let one = 1i64.into_pyobject(py)?.into_any();
+        let amount = amount.unwrap_or(&one);
+        let delta = plain_i64(amount).and_then(|a| if negate { a.checked_neg() } else { Some(a) });
+        let Some(delta) = delta else {
+            return self.command(py, &[W(word), A(name), A(amount)]);
+        };
+        let key = self.key(name)?;
+        let n = self.engine.execute(|ks| ks.incr_by(self.db(), &key, delta)).py_err()?;
+        Ok(n.into_pyobject(py)?.into_any())
     }
 }
 

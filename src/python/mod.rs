@@ -3,6 +3,8 @@
 mod broker;
 mod convert;
 mod errors;
+mod persist;
+mod pubsub;
 mod wait;
 
 use pyo3::prelude::*;
@@ -15,6 +17,10 @@ mod embedis_native {
     use super::broker::PyBroker;
     #[pymodule_export]
     use super::wait::BlockSpec;
+    #[pymodule_export]
+    use super::pubsub::PyPubSub;
+    #[pymodule_export]
+    use super::persist::check_aof;
 
     use super::*;
 

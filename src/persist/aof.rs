@@ -1,0 +1,526 @@
+//! The AOF writer: the engine's [`EffectSink`]. Each unit's effects are encoded as RESP
+//! commands (redis `feedAppendOnlyFile`): `SELECT` when the database changes, `MULTI`/`EXEC`
+//! around a unit of several effects, so that a unit replays all or nothing.
+//!
+//! `record` runs under the keyspace lock and only appends to a buffer. Writing and fsync
+//! happen outside it, per `appendfsync`:
+//! - `always`: `wait_durable` returns once the unit is on disk. Group commit: one caller
+//!   becomes the leader, writes everything buffered so far and fsyncs once; callers that
+//!   arrive meanwhile wait, and the next leader covers them all (okaywal's batching).
+//! - `everysec`: a background thread writes the buffer every few milliseconds and fsyncs
+//!   once a second; callers never wait.
+//! - `no`: the background thread writes; the OS decides when the data reaches the disk.
+//!
+//! A rewrite switches to a new incremental file at an exact point of the unit order
+//! (`rotate`, called under the keyspace lock at the instant the snapshot is taken).
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::fs::FsFile;
+use super::snapshot::{Captured, Snapshot};
+use crate::engine::effects::{Effect, EffectSink};
+use crate::resp::encode_command;
+
+/// `appendfsync`: when appended data is forced to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fsync {
+    /// After every write, before the write call returns (group commit).
+    Always,
+    /// Once a second, by a background thread.
+    EverySec,
+    /// Never explicitly; the OS flushes when it likes.
+    No,
+}
+
+impl Fsync {
+    /// Parses Redis's words.
+    pub fn parse(s: &str) -> Option<Fsync> {
+        match s.to_ascii_lowercase().as_str() {
+            "always" => Some(Fsync::Always),
+            "everysec" => Some(Fsync::EverySec),
+            "no" => Some(Fsync::No),
+            _ => None,
+        }
+    }
+    /// Redis's word.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::EverySec => "everysec",
+            Fsync::No => "no",
+        }
+    }
+}
+
+/// Items per RPUSH when a list is written as commands (redis `AOF_REWRITE_ITEMS_PER_CMD`).
+const ITEMS_PER_CMD: usize = 64;
+
+fn int(i: impl ToString) -> Vec<u8> {
+    i.to_string().into_bytes()
+}
+
+fn command(out: &mut Vec<u8>, argv: &[&[u8]]) {
+    encode_command(argv, out);
+}
+
+/// Appends one unit's effects to `out` as RESP, given the database the file is on.
+pub fn encode_unit(effects: &[Effect], out: &mut Vec<u8>, selected: &mut Option<usize>) {
+    let wrap = effects.len() > 1;
+    let mut first = true;
+    for e in effects {
+        if *selected != Some(e.db) {
+            command(out, &[b"SELECT", &int(e.db)]);
+            *selected = Some(e.db);
+        }
+        if wrap && first {
+            out.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n");
+        }
+        first = false;
+        put_argv(out, &e.argv);
+    }
+    if wrap {
+        out.extend_from_slice(b"*1\r\n$4\r\nEXEC\r\n");
+    }
+}
+
+/// `encode_command` for owned arguments, with no intermediate vector (the hot path: it
+/// runs under the keyspace lock for every write).
+fn put_argv(out: &mut Vec<u8>, argv: &[Vec<u8>]) {
+    let need: usize = argv.iter().map(|a| a.len() + 16).sum::<usize>() + 16;
+    out.reserve(need);
+    put_len(out, b'*', argv.len());
+    for a in argv {
+        put_len(out, b'$', a.len());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+fn put_len(out: &mut Vec<u8>, kind: u8, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        // A digit is below 10: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let d = (v % 10) as u8;
+        digits[i] = b'0' + d;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push(kind);
+    out.extend_from_slice(&digits[i..]);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes `snap` as RESP commands (a `.base.aof`, as redis `rewriteAppendOnlyFileRio` with
+/// `aof-use-rdb-preamble no`): SELECT, then per key SET or RPUSH in batches of 64, then
+/// PEXPIREAT for a key with an expiry.
+///
+/// # Errors
+/// The I/O error of `w`.
+pub fn write_resp(snap: &Snapshot, w: &mut dyn Write) -> io::Result<u64> {
+    let mut buf = Vec::with_capacity(1 << 20);
+    let mut written = 0u64;
+    let mut flush = |buf: &mut Vec<u8>, force: bool| -> io::Result<()> {
+        if force || buf.len() >= 1 << 20 {
+            w.write_all(buf)?;
+            written += buf.len() as u64;
+            buf.clear();
+        }
+        Ok(())
+    };
+    for (db, items) in &snap.dbs {
+        command(&mut buf, &[b"SELECT", &int(db)]);
+        for item in items {
+            match &item.value {
+                Captured::Str(s) => command(&mut buf, &[b"SET", &item.key, s]),
+                Captured::List(l) => {
+                    let mut argv: Vec<&[u8]> = Vec::with_capacity(ITEMS_PER_CMD + 2);
+                    let mut it = l.iter().peekable();
+                    while it.peek().is_some() {
+                        argv.clear();
+                        argv.extend_from_slice(&[b"RPUSH", &item.key]);
+                        argv.extend(it.by_ref().take(ITEMS_PER_CMD));
+                        command(&mut buf, &argv);
+                        flush(&mut buf, false)?;
+                    }
+                }
+            }
+            if let Some(at) = item.expire_ms {
+                command(&mut buf, &[b"PEXPIREAT", &item.key, &int(at)]);
+            }
+            flush(&mut buf, false)?;
+        }
+    }
+    flush(&mut buf, true)?;
+    Ok(written)
+}
+
+/// A switch to a new incremental file, at byte `at` of the buffer.
+#[derive(Debug)]
+struct Rotation {
+    at: usize,
+    file: Box<dyn FsFile>,
+}
+
+/// The writer's state, under its own (inner) mutex. `record` touches it under the keyspace
+/// lock; the leader and the background thread touch it briefly, never across I/O.
+#[derive(Debug)]
+struct State {
+    /// Encoded units not yet handed to a writer.
+    buf: Vec<u8>,
+    /// Sequence number of the last unit recorded.
+    seq: u64,
+    /// Every unit up to this one is written (to the OS).
+    written_seq: u64,
+    /// Every unit up to this one is fsynced.
+    synced_seq: u64,
+    /// The database the current incremental file is on (None: emit SELECT first).
+    selected: Option<usize>,
+    /// The current incremental file; `None` while a leader writes, or with no AOF.
+    file: Option<Box<dyn FsFile>>,
+    /// A pending switch of file.
+    rotation: Option<Rotation>,
+    /// Whether a thread is writing now.
+    leader: bool,
+    /// Bytes appended to the incremental files since the last rewrite switch.
+    incr_bytes: u64,
+    /// Whether the last write or fsync failed (`aof_last_write_status`).
+    write_failed: bool,
+    /// When written data was last fsynced.
+    last_sync: Instant,
+    /// Written but not fsynced.
+    unsynced: bool,
+}
+
+/// Where effects go (see the module doc). Without an AOF it only counts changes, for the
+/// `save` rules.
+pub struct Recorder {
+    /// The fsync policy; `None` when there is no AOF.
+    policy: Option<Fsync>,
+    state: Mutex<State>,
+    /// Signalled when `synced_seq` or `written_seq` moves or a leader finishes.
+    done: Condvar,
+    /// Changes since the last successful save (`rdb_changes_since_last_save`).
+    pub dirty: AtomicU64,
+    /// fsyncs done on the AOF.
+    pub fsyncs: AtomicU64,
+    /// Warnings go here (I/O errors, with the retry).
+    log: super::LogFn,
+    /// Wraps a wait for fsync (the binding releases the GIL there).
+    block: super::BlockFn,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
+impl Recorder {
+    /// A recorder appending to `file` (or only counting, with `None`).
+    pub fn new(aof: Option<(Fsync, Box<dyn FsFile>)>, log: super::LogFn, block: super::BlockFn) -> Recorder {
+        let (policy, file) = match aof {
+            Some((p, f)) => (Some(p), Some(f)),
+            None => (None, None),
+        };
+        Recorder {
+            policy,
+            state: Mutex::new(State {
+                buf: Vec::new(),
+                seq: 0,
+                written_seq: 0,
+                synced_seq: 0,
+                selected: None,
+                file,
+                rotation: None,
+                leader: false,
+                incr_bytes: 0,
+                write_failed: false,
+                last_sync: Instant::now(),
+                unsynced: false,
+            }),
+            done: Condvar::new(),
+            dirty: AtomicU64::new(0),
+            fsyncs: AtomicU64::new(0),
+            log,
+            block,
+        }
+    }
+
+    /// The fsync policy, if there is an AOF.
+    pub fn policy(&self) -> Option<Fsync> {
+        self.policy
+    }
+
+    /// Switches to `file` for every unit recorded after this call. Call under the keyspace
+    /// lock, in the same unit that captures the rewrite's snapshot.
+    pub fn rotate(&self, file: Box<dyn FsFile>) {
+        let mut st = self.state.lock();
+        let at = st.buf.len();
+        // A second rotation before the first was written: the first file gets nothing more.
+        if let Some(prev) = st.rotation.take() {
+            let at_prev = prev.at;
+            debug_assert!(at_prev <= at);
+            // Units between the two rotations belong to the first new file, which the
+            // second rewrite also supersedes; keep it simple and send them to the newest.
+            drop(prev);
+            st.rotation = Some(Rotation { at: at_prev, file });
+        } else {
+            st.rotation = Some(Rotation { at, file });
+        }
+        st.selected = None;
+        st.incr_bytes = 0;
+    }
+
+    /// Returns once the last `rotate` has been carried out (the new file is current), so
+    /// that a next rotation cannot overtake it.
+    pub fn wait_rotated(&self) {
+        let mut st = self.state.lock();
+        while st.rotation.is_some() {
+            if st.leader || st.file.is_none() {
+                self.done.wait_for(&mut st, Duration::from_millis(20));
+            } else {
+                self.lead(&mut st, false);
+                if st.write_failed {
+                    parking_lot::MutexGuard::unlocked(&mut st, || std::thread::sleep(Duration::from_millis(50)));
+                }
+            }
+        }
+    }
+
+    /// `(bytes appended since the last switch, buffered bytes, last write failed)`.
+    pub fn stats(&self) -> (u64, u64, bool) {
+        let st = self.state.lock();
+        (st.incr_bytes, st.buf.len() as u64, st.write_failed)
+    }
+
+    /// Writes what is buffered and, if `sync`, fsyncs it. Returns at once if another thread
+    /// is writing (it will cover this data or the next round will).
+    pub fn flush(&self, sync: bool) {
+        let mut st = self.state.lock();
+        if st.leader {
+            return;
+        }
+        let target = st.seq;
+        if target == st.synced_seq && !st.unsynced && st.buf.is_empty() && st.rotation.is_none() {
+            return;
+        }
+        self.lead(&mut st, sync);
+    }
+
+    /// Writes everything buffered and fsyncs it if `sync` (or if earlier writes are still
+    /// unsynced). Called with `st` locked and no leader; returns with it locked. Never does
+    /// I/O, nor logs, with the lock held.
+    fn lead(&self, st: &mut parking_lot::MutexGuard<'_, State>, sync: bool) {
+        let Some(file) = st.file.take() else { return };
+        st.leader = true;
+        let target = st.seq;
+        let buf = std::mem::take(&mut st.buf);
+        let rotation = st.rotation.take();
+        let want_sync = sync;
+        let (outcome, buf) = parking_lot::MutexGuard::unlocked(st, || {
+            let r = write_out(file, &buf, rotation, want_sync, &self.fsyncs);
+            if let Err((_, _, _, e)) = &r {
+                (self.log)(super::Level::Warning, &format!("AOF write failed, will retry: {e}"));
+            }
+            (r, buf)
+        });
+        match outcome {
+            Ok((f, synced)) => {
+                st.file = Some(f);
+                st.written_seq = target;
+                if synced {
+                    st.synced_seq = target;
+                    st.unsynced = false;
+                    st.last_sync = Instant::now();
+                } else {
+                    st.unsynced = true;
+                }
+                st.write_failed = false;
+                if st.buf.is_empty() && st.buf.capacity() < buf.capacity() {
+                    let mut spare = buf;
+                    spare.clear();
+                    st.buf = spare;
+                }
+            }
+            Err((f, mut rest, failed_rotation, _)) => {
+                st.file = Some(f);
+                // Unwritten bytes go back in front of what was buffered meanwhile.
+                let moved = rest.len();
+                rest.extend_from_slice(&st.buf);
+                match (failed_rotation, st.rotation.as_mut()) {
+                    // The earlier switch comes first; a later one (rare: two rewrites while
+                    // the disk fails) is folded into it.
+                    (Some(r), _) => st.rotation = Some(r),
+                    (None, Some(r)) => r.at += moved,
+                    (None, None) => {}
+                }
+                st.buf = rest;
+                st.write_failed = true;
+                st.unsynced = true;
+            }
+        }
+        st.leader = false;
+        self.done.notify_all();
+    }
+
+    /// The background thread's tick (everysec and no): write, and fsync when a second has
+    /// passed since the last one (everysec).
+    pub fn tick(&self) {
+        let sync = match self.policy {
+            Some(Fsync::EverySec) => self.state.lock().last_sync.elapsed() >= Duration::from_secs(1),
+            Some(Fsync::Always) => false,
+            _ => false,
+        };
+        self.flush(sync);
+    }
+
+    /// Writes and fsyncs everything (on close, before a switch of manifest).
+    pub fn sync_all(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut st = self.state.lock();
+            if st.file.is_none() && !st.leader {
+                return;
+            }
+            if !st.leader && st.buf.is_empty() && st.rotation.is_none() && !st.unsynced {
+                return;
+            }
+            if st.leader {
+                self.done.wait_for(&mut st, Duration::from_millis(50));
+                continue;
+            }
+            self.lead(&mut st, true);
+            if st.write_failed {
+                drop(st);
+                if Instant::now() > deadline {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+/// What a failed write leaves: the file to go on with, the bytes still to write, the switch
+/// still to make (its `at` relative to those bytes), and the error.
+type Failed = (Box<dyn FsFile>, Vec<u8>, Option<Rotation>, io::Error);
+
+/// Writes `buf` (switching file at the rotation point), then fsyncs if asked. Returns the
+/// file now current and whether it synced.
+fn write_out(
+    mut cur: Box<dyn FsFile>,
+    buf: &[u8],
+    rotation: Option<Rotation>,
+    sync: bool,
+    fsyncs: &AtomicU64,
+) -> Result<(Box<dyn FsFile>, bool), Failed> {
+    let split = rotation.as_ref().map_or(buf.len(), |r| r.at.min(buf.len()));
+    let (first, second) = buf.split_at(split);
+    let mut done = 0usize;
+    if let Err(e) = write_counted(&mut cur, first, &mut done) {
+        let rotation = rotation.map(|mut r| {
+            r.at = split - done;
+            r
+        });
+        return Err((cur, buf[done..].to_vec(), rotation, e));
+    }
+    if let Some(r) = rotation {
+        // The old file is complete: make it durable before anything lands in the new one,
+        // so that no unit of the new file can survive a crash that loses one before it.
+        if let Err(e) = cur.sync() {
+            let r = Rotation { at: 0, file: r.file };
+            return Err((cur, second.to_vec(), Some(r), e));
+        }
+        fsyncs.fetch_add(1, Ordering::Relaxed);
+        cur = r.file;
+        let mut d2 = 0usize;
+        if let Err(e) = write_counted(&mut cur, second, &mut d2) {
+            return Err((cur, second[d2..].to_vec(), None, e));
+        }
+    }
+    if sync {
+        if let Err(e) = cur.sync() {
+            return Err((cur, Vec::new(), None, e));
+        }
+        fsyncs.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok((cur, sync))
+}
+
+fn write_counted(f: &mut Box<dyn FsFile>, mut data: &[u8], done: &mut usize) -> io::Result<()> {
+    while !data.is_empty() {
+        match f.write(data) {
+            Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "wrote nothing")),
+            Ok(n) => {
+                *done += n;
+                data = &data[n..];
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+impl EffectSink for Recorder {
+    fn record(&self, effects: Vec<Effect>) -> u64 {
+        self.dirty.fetch_add(effects.len() as u64, Ordering::Relaxed);
+        if self.policy.is_none() {
+            // Counting only (save rules without AOF): no buffer, nothing to wait for.
+            return 0;
+        }
+        let mut st = self.state.lock();
+        st.seq += 1;
+        if self.policy.is_some() {
+            let before = st.buf.len();
+            let mut selected = st.selected;
+            encode_unit(&effects, &mut st.buf, &mut selected);
+            st.selected = selected;
+            let added = (st.buf.len() - before) as u64;
+            st.incr_bytes += added;
+        }
+        st.seq
+    }
+
+    fn wait_durable(&self, seq: u64) {
+        if self.policy != Some(Fsync::Always) || self.state.lock().synced_seq >= seq {
+            return;
+        }
+        (self.block)(&mut || self.wait_synced(seq));
+    }
+}
+
+impl Recorder {
+    /// `always`: blocks until unit `seq` is fsynced, leading a group commit when no one else
+    /// does.
+    fn wait_synced(&self, seq: u64) {
+        let mut st = self.state.lock();
+        let mut failures = 0u32;
+        loop {
+            if st.synced_seq >= seq {
+                return;
+            }
+            if st.leader || st.file.is_none() {
+                self.done.wait_for(&mut st, Duration::from_millis(100));
+                continue;
+            }
+            self.lead(&mut st, true);
+            if st.write_failed && st.synced_seq < seq {
+                // Never acknowledge a write that is not on disk: retry until it is.
+                failures += 1;
+                let pause = Duration::from_millis(u64::from(failures.min(10)) * 10);
+                parking_lot::MutexGuard::unlocked(&mut st, || std::thread::sleep(pause));
+            }
+        }
+    }
+}

@@ -1,0 +1,1081 @@
+//! Persistence: snapshots and the append-only file, with Redis's names and Redis 7's
+//! multi-part AOF layout. Knows the engine (it captures and replays it) and RESP; knows
+//! nothing of Python.
+//!
+//! A [`Persistence`] owns one directory (`dir`), locked with `flock` on `dir/embedis.lock`
+//! for as long as it lives, so a second broker, in this process or another, gets
+//! [`Error::Locked`] and neither damages the files. In it:
+//!
+//! ```text
+//! dir/
+//!   embedis.lock                      lock file (holds the owner's pid, for the message)
+//!   dump.edb                          `dbfilename`: the snapshot (SAVE, BGSAVE, `save` rules)
+//!   appendonlydir/                    `appenddirname`, when `appendonly`
+//!     appendonly.aof.manifest         which files make the AOF (manifest.rs)
+//!     appendonly.aof.1.base.edb       base: snapshot at the last rewrite (snapshot.rs), or
+//!     appendonly.aof.1.base.aof         a RESP base when `aof_use_rdb_preamble` is false
+//!     appendonly.aof.1.incr.aof       RESP commands since (aof.rs)
+//! ```
+//!
+//! The default base is embedis's own snapshot format (`.base.edb`), the counterpart of
+//! Redis's default RDB preamble (`aof-use-rdb-preamble yes`, `.base.rdb`): checksummed, and
+//! about ten times faster to load than commands. The incremental files are plain Redis AOF,
+//! which `redis-check-aof` accepts and `redis-cli --pipe` replays into a real Redis. With
+//! `aof_use_rdb_preamble=False` the base is RESP too (`.base.aof`), and redis-server loads
+//! the whole directory as its own.
+//!
+//! Opening loads what is there, as Redis does: the AOF if `appendonly` and a manifest
+//! exists (base, then incremental files in order), else the snapshot. Turning `appendonly`
+//! on over a directory that has only a snapshot loads it and writes it as the first base.
+//! A torn tail (the last file ends inside a command or a MULTI) is cut with a warning that
+//! says how many bytes; any other damage stops the open with an error naming the file and
+//! the offset. A broker never starts with part of its data.
+
+pub mod aof;
+pub mod fs;
+pub mod load;
+pub mod manifest;
+pub mod snapshot;
+
+use std::fmt;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+pub use aof::Fsync;
+use aof::Recorder;
+use fs::{Fs, FsLock};
+use manifest::{Entry, FileType, Manifest};
+use snapshot::Snapshot;
+
+use crate::engine::clock::{unix_ms, while_loading};
+use crate::engine::Engine;
+
+/// Name of the lock file in `dir`.
+pub const LOCK_FILE: &str = "embedis.lock";
+
+/// How loud a log line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Progress and events (quiet unless asked for).
+    Info,
+    /// Something the user should know: a cut tail, a failed background job.
+    Warning,
+}
+
+/// Where log lines go. Must not block for long: it may be called by background threads
+/// (the Python binding hands the line to a logging thread).
+pub type LogFn = Arc<dyn Fn(Level, &str) + Send + Sync>;
+
+/// Runs a wait that may block (an `always` write waiting for its fsync). The Python
+/// binding releases the GIL around it, so that other threads' writes join the same fsync.
+pub type BlockFn = Arc<dyn Fn(&mut (dyn FnMut() + Send)) + Send + Sync>;
+
+/// Why persistence failed. `Display` names the file and, for damage, the offset.
+#[derive(Debug)]
+pub enum Error {
+    /// An I/O error on `path`.
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// Damage that is not a torn tail: loading stops.
+    Corrupt {
+        /// The damaged file.
+        file: PathBuf,
+        /// Byte offset of the damage (or of the record or command it is in).
+        offset: u64,
+        /// What is wrong.
+        what: String,
+    },
+    /// Another broker (this process or another) has the directory.
+    Locked {
+        /// The directory.
+        dir: PathBuf,
+        /// The owner's pid, when the lock file says it.
+        pid: Option<u32>,
+    },
+    /// A configuration value Redis would refuse.
+    Config(String),
+    /// A job of that kind is already running (Redis's texts).
+    Busy(&'static str),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Corrupt { file, offset, what } => {
+                write!(f, "{} is damaged at offset {offset}: {what}", file.display())
+            }
+            Error::Locked { dir, pid } => {
+                write!(f, "{} is in use by another embedis broker", dir.display())?;
+                if let Some(pid) = pid {
+                    write!(f, " (process {pid})")?;
+                }
+                write!(f, "; two brokers cannot share a persistence directory")
+            }
+            Error::Config(s) => f.write_str(s),
+            Error::Busy(s) => f.write_str(s),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |source| Error::Io { path: path.to_path_buf(), source }
+}
+
+/// Persistence settings, with Redis's names and defaults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `dir`: where every file lives.
+    pub dir: PathBuf,
+    /// `dbfilename` (Redis: `dump.rdb`; ours is not RDB, hence `dump.edb`).
+    pub dbfilename: String,
+    /// `appendonly`.
+    pub appendonly: bool,
+    /// `appendfilename`: the prefix of the AOF's files.
+    pub appendfilename: String,
+    /// `appenddirname`.
+    pub appenddirname: String,
+    /// `appendfsync`.
+    pub appendfsync: Fsync,
+    /// `save`: (seconds, changes) rules; a snapshot is taken when any rule is met.
+    pub save: Vec<(u64, u64)>,
+    /// `auto-aof-rewrite-percentage` (0 disables automatic rewrites).
+    pub auto_aof_rewrite_percentage: u64,
+    /// `auto-aof-rewrite-min-size`, bytes.
+    pub auto_aof_rewrite_min_size: u64,
+    /// `aof-use-rdb-preamble`: base as a binary snapshot (`.base.edb`) or as RESP (`.base.aof`).
+    pub aof_use_rdb_preamble: bool,
+}
+
+impl Config {
+    /// Redis's defaults in `dir`: `save 3600 1 300 100 60 10000`, no AOF.
+    pub fn new(dir: impl Into<PathBuf>) -> Config {
+        Config {
+            dir: dir.into(),
+            dbfilename: "dump.edb".into(),
+            appendonly: false,
+            appendfilename: "appendonly.aof".into(),
+            appenddirname: "appendonlydir".into(),
+            appendfsync: Fsync::EverySec,
+            save: vec![(3600, 1), (300, 100), (60, 10000)],
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 << 20,
+            aof_use_rdb_preamble: true,
+        }
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        for (what, name) in [("dbfilename", &self.dbfilename), ("appendfilename", &self.appendfilename), ("appenddirname", &self.appenddirname)] {
+            if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+                return Err(Error::Config(format!("{what} can't be a path, just a filename")));
+            }
+        }
+        if self.save.iter().any(|&(s, c)| s == 0 || c == 0) {
+            return Err(Error::Config("Invalid save parameters".into()));
+        }
+        Ok(())
+    }
+
+    fn aof_dir(&self) -> PathBuf {
+        self.dir.join(&self.appenddirname)
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.aof_dir().join(format!("{}.manifest", self.appendfilename))
+    }
+
+    fn incr_name(&self, seq: u64) -> String {
+        format!("{}.{seq}.incr.aof", self.appendfilename)
+    }
+
+    fn base_name(&self, seq: u64) -> String {
+        let ext = if self.aof_use_rdb_preamble { "edb" } else { "aof" };
+        format!("{}.{seq}.base.{ext}", self.appendfilename)
+    }
+}
+
+/// What opening found, for the caller to report.
+#[derive(Debug, Default, Clone)]
+pub struct OpenReport {
+    /// Keys in the broker after loading.
+    pub keys: u64,
+    /// Where the data came from (file names), in load order.
+    pub loaded: Vec<String>,
+    /// Warnings (torn tails cut).
+    pub warnings: Vec<String>,
+    /// Time spent loading.
+    pub load_time: Duration,
+}
+
+/// Counters for INFO persistence.
+#[derive(Debug, Clone)]
+struct Stats {
+    lastsave: i64,
+    saves: u64,
+    last_bgsave_ok: bool,
+    last_bgsave_time: Option<Duration>,
+    bgsave_started: Option<Instant>,
+    last_save_stall: Option<Duration>,
+    rewrites: u64,
+    rewrite_failures_in_a_row: u64,
+    last_rewrite_ok: bool,
+    last_rewrite_time: Option<Duration>,
+    rewrite_started: Option<Instant>,
+    last_rewrite_stall: Option<Duration>,
+    rewrite_scheduled: bool,
+    /// Bytes of AOF files that no longer grow (base, earlier incr files, and what the
+    /// current incr file held when it was opened).
+    aof_fixed: u64,
+    /// `aof_rewrite_base_size`: the AOF's size after the last rewrite (or at open).
+    aof_rewrite_base: u64,
+    /// Base file size.
+    aof_base_file: u64,
+    loaded_keys: u64,
+    loaded_expired: u64,
+    load_time: Duration,
+}
+
+/// The directory's state that changes with rewrites.
+#[derive(Debug)]
+struct AofFiles {
+    manifest: Manifest,
+}
+
+/// Background jobs running: (bgsave, rewrite), and their end signal.
+#[derive(Debug, Default)]
+struct Jobs {
+    running: Mutex<(bool, bool)>,
+    done: Condvar,
+}
+
+impl Jobs {
+    fn end(&self, bgsave: bool) {
+        let mut r = self.running.lock();
+        if bgsave {
+            r.0 = false;
+        } else {
+            r.1 = false;
+        }
+        drop(r);
+        self.done.notify_all();
+    }
+}
+
+/// What the persistence of one engine shares (see `Persistence`).
+struct Inner {
+    engine: Engine,
+    fs: Arc<dyn Fs>,
+    config: Config,
+    /// The engine's sink; `None` without AOF and without save rules.
+    recorder: Option<Arc<Recorder>>,
+    /// The AOF's files; held by a rewrite from its start to its switch.
+    aof: Mutex<AofFiles>,
+    /// Which background jobs run. Apart from `Inner` so that a job thread can drop its
+    /// reference before it says it is done (then a `wait_background` caller that drops the
+    /// last handle really closes the directory).
+    jobs: Arc<Jobs>,
+    stats: Mutex<Stats>,
+    /// Set when the persistence closes; the cron thread sleeps on it (holding no strong
+    /// reference) and exits.
+    closing: Arc<(Mutex<bool>, Condvar)>,
+    log: LogFn,
+    /// The directory lock, released last.
+    lock: Mutex<Option<Box<dyn FsLock>>>,
+    /// Temp file names are unique per process through this.
+    temp_seq: std::sync::atomic::AtomicU64,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Persistence").field("dir", &self.config.dir).field("appendonly", &self.config.appendonly).finish_non_exhaustive()
+    }
+}
+
+/// The persistence of one engine: a cheap-clone handle. Every Python handle on the engine
+/// shares one. When the last clone is dropped, it writes and fsyncs what is buffered,
+/// takes a final snapshot if `save` rules are set and something changed (as Redis's
+/// SHUTDOWN), stops recording, and releases the directory lock.
+#[derive(Debug, Clone)]
+pub struct Persistence {
+    inner: Arc<Inner>,
+}
+
+/// Counts of what loading did.
+#[derive(Debug, Default)]
+struct Loaded {
+    keys: u64,
+    expired: u64,
+}
+
+impl Persistence {
+    /// Opens `config.dir`: takes its lock, loads what is there into a new engine, and
+    /// starts recording. `block` wraps waits for fsync (see `BlockFn`).
+    ///
+    /// # Errors
+    /// `Locked`, `Config`, `Io`, or `Corrupt` naming the file and offset.
+    pub fn open(config: Config, fs: Arc<dyn Fs>, log: LogFn, block: BlockFn) -> Result<(Engine, Persistence, OpenReport), Error> {
+        config.check()?;
+        let dir = config.dir.clone();
+        fs.create_dir_all(&dir).map_err(io_at(&dir))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let Some(lock) = fs.try_lock(&lock_path).map_err(io_at(&lock_path))? else {
+            let pid = read_pid(&*fs, &lock_path);
+            return Err(Error::Locked { dir, pid });
+        };
+        write_pid(&*fs, &lock_path);
+        remove_temp_files(&*fs, &dir);
+        let started = Instant::now();
+        let engine = Engine::new();
+        let mut report = OpenReport::default();
+        let manifest_path = config.manifest_path();
+        let has_manifest = config.appendonly && fs.len(&manifest_path).map_err(io_at(&manifest_path))?.is_some();
+        let dump = dir.join(&config.dbfilename);
+        let mut stats = Stats {
+            lastsave: unix_ms() / 1000,
+            saves: 0,
+            last_bgsave_ok: true,
+            last_bgsave_time: None,
+            bgsave_started: None,
+            last_save_stall: None,
+            rewrites: 0,
+            rewrite_failures_in_a_row: 0,
+            last_rewrite_ok: true,
+            last_rewrite_time: None,
+            rewrite_started: None,
+            last_rewrite_stall: None,
+            rewrite_scheduled: false,
+            aof_fixed: 0,
+            aof_rewrite_base: 0,
+            aof_base_file: 0,
+            loaded_keys: 0,
+            loaded_expired: 0,
+            load_time: Duration::ZERO,
+        };
+        let mut manifest = Manifest::default();
+        let loaded = engine.execute(|ks| {
+            while_loading(|| -> Result<Loaded, Error> {
+                let mut loaded = Loaded::default();
+                if has_manifest {
+                    manifest = read_manifest(&*fs, &manifest_path)?;
+                    // Files of a finished rewrite that were not deleted yet.
+                    for h in std::mem::take(&mut manifest.history) {
+                        let _ = fs.remove(&config.aof_dir().join(&h.name));
+                    }
+                    load_aof(&*fs, &config, &manifest, ks, &log, &mut report, &mut stats, &mut loaded)?;
+                } else if let Some(len) = fs.len(&dump).map_err(io_at(&dump))? {
+                    let mut r = fs.open_read(&dump).map_err(io_at(&dump))?;
+                    (log)(Level::Info, &format!("loading {} ({len} bytes)", dump.display()));
+                    let s = snapshot::load(&mut *r, len, &dump, ks, &mut |at| progress(&log, &dump, at, len))?;
+                    loaded.keys += s.keys;
+                    loaded.expired += s.expired;
+                    report.loaded.push(config.dbfilename.clone());
+                }
+                Ok(loaded)
+            })
+        })?;
+        report.keys = loaded.keys;
+        report.load_time = started.elapsed();
+        stats.loaded_keys = loaded.keys;
+        stats.loaded_expired = loaded.expired;
+        stats.load_time = report.load_time;
+        if !report.loaded.is_empty() {
+            (log)(Level::Info, &format!("loaded {} keys from {} in {:.3} s", loaded.keys, report.loaded.join(", "), report.load_time.as_secs_f64()));
+        }
+
+        // Recording.
+        let recorder = if config.appendonly {
+            let aof_dir = config.aof_dir();
+            fs.create_dir_all(&aof_dir).map_err(io_at(&aof_dir))?;
+            if !has_manifest {
+                // First AOF in this directory: the data loaded (from a snapshot) becomes its
+                // base, then an empty incr file; the manifest is written last.
+                let snap = engine.execute(|ks| Snapshot::capture(ks));
+                if snap.keys() > 0 {
+                    let name = config.base_name(1);
+                    let size = write_base(&*fs, &config, &snap, &name, &next_temp_name(0))?;
+                    manifest.base = Some(Entry { name, seq: 1, kind: FileType::Base });
+                    stats.aof_base_file = size;
+                    stats.aof_fixed = size;
+                }
+            }
+            if manifest.incrs.is_empty() {
+                let seq = 1;
+                let name = config.incr_name(seq);
+                let path = aof_dir.join(&name);
+                drop(fs.create(&path).map_err(io_at(&path))?);
+                fs.sync_dir(&aof_dir).map_err(io_at(&aof_dir))?;
+                manifest.incrs.push(Entry { name, seq, kind: FileType::Incr });
+                write_manifest(&*fs, &config, &manifest)?;
+            }
+            let last = manifest.incrs.last().map(|e| aof_dir.join(&e.name)).unwrap_or_default();
+            let file = fs.append(&last).map_err(io_at(&last))?;
+            stats.aof_rewrite_base = stats.aof_fixed;
+            Some(Arc::new(Recorder::new(Some((config.appendfsync, file)), log.clone(), block)))
+        } else if !config.save.is_empty() {
+            Some(Arc::new(Recorder::new(None, log.clone(), block)))
+        } else {
+            None
+        };
+        if let Some(r) = &recorder {
+            let sink: Arc<dyn crate::engine::effects::EffectSink> = r.clone();
+            engine.set_sink(Some(sink), |_| ());
+        }
+        let inner = Arc::new(Inner {
+            engine: engine.clone(),
+            fs,
+            config,
+            recorder,
+            aof: Mutex::new(AofFiles { manifest }),
+            jobs: Arc::new(Jobs::default()),
+            stats: Mutex::new(stats),
+            closing: Arc::new((Mutex::new(false), Condvar::new())),
+            log,
+            lock: Mutex::new(Some(lock)),
+            temp_seq: std::sync::atomic::AtomicU64::new(1),
+        });
+        spawn_cron(&inner);
+        Ok((engine, Persistence { inner }, report))
+    }
+
+    /// The engine this persistence records.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// SAVE: a snapshot now, in the caller's thread; returns when it is on disk.
+    ///
+    /// # Errors
+    /// `Busy` while a BGSAVE runs (Redis's text), or the I/O error.
+    pub fn save(&self) -> Result<(), Error> {
+        {
+            let mut jobs = self.inner.jobs.running.lock();
+            if jobs.0 {
+                return Err(Error::Busy("ERR Background save already in progress"));
+            }
+            jobs.0 = true;
+        }
+        let r = self.inner.snapshot_job(false);
+        self.inner.jobs.end(true);
+        r
+    }
+
+    /// BGSAVE: starts a snapshot in a background thread. Producers stall only while each
+    /// value is copied (see `Snapshot::capture`).
+    ///
+    /// # Errors
+    /// `Busy` when one already runs.
+    pub fn bgsave(&self) -> Result<(), Error> {
+        {
+            let mut jobs = self.inner.jobs.running.lock();
+            if jobs.0 {
+                return Err(Error::Busy("ERR Background save already in progress"));
+            }
+            jobs.0 = true;
+            self.inner.stats.lock().bgsave_started = Some(Instant::now());
+        }
+        let inner = self.inner.clone();
+        let jobs = inner.jobs.clone();
+        spawn("embedis-bgsave", move || {
+            let _ = inner.snapshot_job(true);
+            inner.stats.lock().bgsave_started = None;
+            drop(inner);
+            jobs.end(true);
+        })
+        .inspect_err(|_| self.inner.jobs.end(true))
+    }
+
+    /// BGREWRITEAOF: a new base from a snapshot and a fresh incremental file, switched
+    /// atomically through the manifest; writes go on meanwhile.
+    ///
+    /// # Errors
+    /// `Busy` when a rewrite runs, `Config` without AOF.
+    pub fn bgrewriteaof(&self) -> Result<(), Error> {
+        self.inner.start_rewrite()
+    }
+
+    /// Waits until no background save or rewrite runs (tests, close).
+    pub fn wait_background(&self) {
+        let mut jobs = self.inner.jobs.running.lock();
+        while jobs.0 || jobs.1 {
+            self.inner.jobs.done.wait_for(&mut jobs, Duration::from_millis(100));
+        }
+    }
+
+    /// LASTSAVE: Unix seconds of the last successful save (the open time before one).
+    pub fn lastsave(&self) -> i64 {
+        self.inner.stats.lock().lastsave
+    }
+
+    /// Writes and fsyncs whatever the AOF has buffered.
+    pub fn sync(&self) {
+        if let Some(r) = &self.inner.recorder {
+            r.sync_all();
+        }
+    }
+
+    /// INFO persistence: Redis's fields, in Redis's order, plus embedis's own at the end
+    /// (`aof_fsyncs`, `rdb_last_bgsave_stall_usec`, `aof_last_rewrite_stall_usec`).
+    pub fn info(&self) -> Vec<(&'static str, InfoValue)> {
+        use InfoValue::{Int, Text};
+        let i = &self.inner;
+        let st = i.stats.lock().clone();
+        let jobs = *i.jobs.running.lock();
+        let dirty = i.recorder.as_ref().map_or(0, |r| r.dirty.load(Ordering::Relaxed));
+        let secs = |d: Option<Duration>| d.map_or(-1, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let usec = |d: Option<Duration>| d.map_or(-1, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let ok = |b: bool| Text(if b { "ok" } else { "err" }.into());
+        let u = |v: u64| Int(i64::try_from(v).unwrap_or(i64::MAX));
+        let mut out = vec![
+            ("loading", Int(0)),
+            ("async_loading", Int(0)),
+            ("current_cow_peak", Int(0)),
+            ("current_cow_size", Int(0)),
+            ("current_cow_size_age", Int(0)),
+            ("current_fork_perc", InfoValue::Float(0.0)),
+            ("current_save_keys_processed", Int(0)),
+            ("current_save_keys_total", Int(0)),
+            ("rdb_changes_since_last_save", u(dirty)),
+            ("rdb_bgsave_in_progress", Int(i64::from(jobs.0))),
+            ("rdb_last_save_time", Int(st.lastsave)),
+            ("rdb_last_bgsave_status", ok(st.last_bgsave_ok)),
+            ("rdb_last_bgsave_time_sec", Int(secs(st.last_bgsave_time))),
+            ("rdb_current_bgsave_time_sec", Int(secs(st.bgsave_started.map(|s| s.elapsed())))),
+            ("rdb_saves", u(st.saves)),
+            ("rdb_last_cow_size", Int(0)),
+            ("rdb_last_load_keys_expired", u(st.loaded_expired)),
+            ("rdb_last_load_keys_loaded", u(st.loaded_keys)),
+            ("aof_enabled", Int(i64::from(i.config.appendonly))),
+            ("aof_rewrite_in_progress", Int(i64::from(jobs.1))),
+            ("aof_rewrite_scheduled", Int(i64::from(st.rewrite_scheduled))),
+            ("aof_last_rewrite_time_sec", Int(secs(st.last_rewrite_time))),
+            ("aof_current_rewrite_time_sec", Int(secs(st.rewrite_started.map(|s| s.elapsed())))),
+            ("aof_last_bgrewrite_status", ok(st.last_rewrite_ok)),
+            ("aof_rewrites", u(st.rewrites)),
+            ("aof_rewrites_consecutive_failures", u(st.rewrite_failures_in_a_row)),
+        ];
+        let (incr, buffered, failed) = i.recorder.as_ref().map_or((0, 0, false), |r| r.stats());
+        out.push(("aof_last_write_status", ok(!failed)));
+        out.push(("aof_last_cow_size", Int(0)));
+        out.push(("module_fork_in_progress", Int(0)));
+        out.push(("module_fork_last_cow_size", Int(0)));
+        if i.config.appendonly {
+            out.push(("aof_current_size", u(st.aof_fixed + incr)));
+            out.push(("aof_base_size", u(st.aof_rewrite_base)));
+            out.push(("aof_pending_rewrite", Int(0)));
+            out.push(("aof_buffer_length", u(buffered)));
+            out.push(("aof_pending_bio_fsync", Int(0)));
+            out.push(("aof_delayed_fsync", Int(0)));
+            out.push(("aof_fsyncs", u(i.recorder.as_ref().map_or(0, |r| r.fsyncs.load(Ordering::Relaxed)))));
+            out.push(("aof_last_rewrite_stall_usec", Int(usec(st.last_rewrite_stall))));
+        }
+        out.push(("rdb_last_bgsave_stall_usec", Int(usec(st.last_save_stall))));
+        out.push(("rdb_last_load_time_usec", Int(usec(Some(st.load_time)))));
+        out
+    }
+}
+
+/// A value of INFO.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InfoValue {
+    /// An integer field.
+    Int(i64),
+    /// A float field.
+    Float(f64),
+    /// A text field (`ok`, `err`).
+    Text(String),
+}
+
+impl Inner {
+    fn temp_name(&self, ext: &str) -> String {
+        let n = self.temp_seq.fetch_add(1, Ordering::Relaxed);
+        format!("temp-{}-{n}.{ext}", std::process::id())
+    }
+
+    /// Takes a snapshot and writes it to `dbfilename`. The caller holds the bgsave slot.
+    fn snapshot_job(&self, background: bool) -> Result<(), Error> {
+        let started = Instant::now();
+        let recorder = self.recorder.clone();
+        let t0 = Instant::now();
+        let (snap, dirty_at) = self.engine.execute(|ks| {
+            let dirty = recorder.as_ref().map_or(0, |r| r.dirty.load(Ordering::Relaxed));
+            (Snapshot::capture(ks), dirty)
+        });
+        let stall = t0.elapsed();
+        let dir = &self.config.dir;
+        let temp = dir.join(self.temp_name("edb"));
+        let path = dir.join(&self.config.dbfilename);
+        let result = write_atomically(&*self.fs, &temp, &path, |w| snapshot::write(&snap, w, unix_ms()));
+        let mut st = self.stats.lock();
+        st.last_save_stall = Some(stall);
+        match &result {
+            Ok(_) => {
+                if let Some(r) = &recorder {
+                    r.dirty.fetch_sub(dirty_at.min(r.dirty.load(Ordering::Relaxed)), Ordering::Relaxed);
+                }
+                st.lastsave = unix_ms() / 1000;
+                st.saves += 1;
+                st.last_bgsave_ok = true;
+                if background {
+                    st.last_bgsave_time = Some(started.elapsed());
+                }
+                drop(st);
+                (self.log)(Level::Info, &format!("snapshot of {} keys saved to {} (producers stalled {} us)", snap.keys(), path.display(), stall.as_micros()));
+            }
+            Err(e) => {
+                st.last_bgsave_ok = false;
+                drop(st);
+                (self.log)(Level::Warning, &format!("snapshot failed: {e}"));
+            }
+        }
+        result.map(|_| ())
+    }
+
+    fn start_rewrite(self: &Arc<Self>) -> Result<(), Error> {
+        if !self.config.appendonly {
+            return Err(Error::Config("ERR Background append only file rewriting is only possible with appendonly on".into()));
+        }
+        {
+            let mut jobs = self.jobs.running.lock();
+            if jobs.1 {
+                return Err(Error::Busy("ERR Background append only file rewriting already in progress"));
+            }
+            jobs.1 = true;
+            self.stats.lock().rewrite_started = Some(Instant::now());
+        }
+        let inner = self.clone();
+        spawn("embedis-rewrite", move || {
+            let started = Instant::now();
+            let r = inner.rewrite();
+            let mut st = inner.stats.lock();
+            st.rewrite_started = None;
+            let st = match r {
+                Ok(()) => {
+                    st.rewrites += 1;
+                    st.last_rewrite_ok = true;
+                    st.rewrite_failures_in_a_row = 0;
+                    st.last_rewrite_time = Some(started.elapsed());
+                    Some(st)
+                }
+                Err(e) => {
+                    st.last_rewrite_ok = false;
+                    st.rewrite_failures_in_a_row += 1;
+                    drop(st);
+                    (inner.log)(Level::Warning, &format!("AOF rewrite failed: {e}"));
+                    None
+                }
+            };
+            drop(st);
+            let jobs = inner.jobs.clone();
+            drop(inner);
+            jobs.end(false);
+        })
+        .inspect_err(|_| self.jobs.end(false))
+    }
+
+    /// The rewrite (redis `rewriteAppendOnlyFileBackground` + `backgroundRewriteDoneHandler`):
+    /// 1. a new, empty incr file is created and listed in the manifest (so any unit written
+    ///    to it is found after a crash);
+    /// 2. under the keyspace lock, the snapshot is captured and the writer switched to the
+    ///    new file at that exact point;
+    /// 3. the snapshot is written as the new base (temp, fsync, rename, fsync dir);
+    /// 4. the manifest switches to {new base, new incr}, listing the old files as history;
+    ///    they are deleted and the manifest written once more without them.
+    ///
+    /// A crash at any step leaves a manifest whose files hold all the data.
+    fn rewrite(&self) -> Result<(), Error> {
+        let Some(recorder) = self.recorder.clone() else { return Ok(()) };
+        let cfg = &self.config;
+        let aof_dir = cfg.aof_dir();
+        let mut files = self.aof.lock();
+        recorder.wait_rotated();
+        let incr_seq = files.manifest.incrs.last().map_or(1, |e| e.seq + 1);
+        let incr_name = cfg.incr_name(incr_seq);
+        let incr_path = aof_dir.join(&incr_name);
+        let incr_file = self.fs.create(&incr_path).map_err(io_at(&incr_path))?;
+        self.fs.sync_dir(&aof_dir).map_err(io_at(&aof_dir))?;
+        let mut m1 = files.manifest.clone();
+        m1.incrs.push(Entry { name: incr_name.clone(), seq: incr_seq, kind: FileType::Incr });
+        write_manifest(&*self.fs, cfg, &m1)?;
+        files.manifest = m1.clone();
+
+        let t0 = Instant::now();
+        let (snap, closed_bytes) = self.engine.execute(|ks| {
+            let (incr_before, _, _) = recorder.stats();
+            recorder.rotate(incr_file);
+            (Snapshot::capture(ks), incr_before)
+        });
+        let stall = t0.elapsed();
+        {
+            let mut st = self.stats.lock();
+            st.aof_fixed += closed_bytes;
+            st.last_rewrite_stall = Some(stall);
+        }
+
+        let base_seq = m1.base.as_ref().map_or(1, |b| b.seq + 1);
+        let base_name = cfg.base_name(base_seq);
+        let base_size = write_base(&*self.fs, cfg, &snap, &base_name, &self.temp_name("rewrite"))?;
+
+        let mut m2 = Manifest {
+            base: Some(Entry { name: base_name, seq: base_seq, kind: FileType::Base }),
+            incrs: vec![Entry { name: incr_name, seq: incr_seq, kind: FileType::Incr }],
+            history: Vec::new(),
+        };
+        let old: Vec<Entry> = m1.base.iter().cloned().chain(m1.incrs.iter().filter(|e| e.seq != incr_seq).cloned()).collect();
+        m2.history = old.iter().map(|e| Entry { kind: FileType::History, ..e.clone() }).collect();
+        write_manifest(&*self.fs, cfg, &m2)?;
+        {
+            let (incr_now, _, _) = recorder.stats();
+            let mut st = self.stats.lock();
+            st.aof_fixed = base_size;
+            st.aof_base_file = base_size;
+            st.aof_rewrite_base = base_size + incr_now;
+        }
+        for e in &old {
+            let _ = self.fs.remove(&aof_dir.join(&e.name));
+        }
+        m2.history.clear();
+        let r = write_manifest(&*self.fs, cfg, &m2);
+        files.manifest = m2;
+        (self.log)(Level::Info, &format!("AOF rewritten: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
+        r
+    }
+
+    /// The cron's checks: `save` rules and automatic rewrite (redis `serverCron`).
+    fn cron_checks(self: &Arc<Self>) {
+        let Some(rec) = &self.recorder else { return };
+        let (bgsave_running, rewrite_running) = *self.jobs.running.lock();
+        if !bgsave_running && !self.config.save.is_empty() {
+            let dirty = rec.dirty.load(Ordering::Relaxed);
+            let since = unix_ms() / 1000 - self.stats.lock().lastsave;
+            let due = self.config.save.iter().any(|&(secs, changes)| dirty >= changes && since >= i64::try_from(secs).unwrap_or(i64::MAX));
+            let failed_recently = !self.stats.lock().last_bgsave_ok && since < 5;
+            if due && !failed_recently {
+                let _ = (Persistence { inner: self.clone() }).bgsave();
+            }
+        }
+        if self.config.appendonly && !rewrite_running && self.config.auto_aof_rewrite_percentage > 0 {
+            let (incr, _, _) = rec.stats();
+            let st = self.stats.lock();
+            let current = st.aof_fixed + incr;
+            let base = st.aof_rewrite_base.max(1);
+            let growth = current.saturating_sub(base).saturating_mul(100) / base;
+            let backoff = st.rewrite_failures_in_a_row > 0 && st.last_rewrite_time.is_none_or(|_| false);
+            drop(st);
+            if current >= self.config.auto_aof_rewrite_min_size && growth >= self.config.auto_aof_rewrite_percentage && !backoff {
+                (self.log)(Level::Info, &format!("starting automatic rewriting of AOF on {growth}% growth"));
+                let _ = self.start_rewrite();
+            }
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        *self.closing.0.lock() = true;
+        self.closing.1.notify_all();
+        // Jobs hold a strong reference, so none runs here. Stop recording, then make what
+        // was recorded durable.
+        let save = !self.config.save.is_empty() && self.recorder.as_ref().is_some_and(|r| r.dirty.load(Ordering::Relaxed) > 0);
+        let snap = self.engine.set_sink(None, |ks| save.then(|| Snapshot::capture(ks)));
+        if let Some(r) = &self.recorder {
+            r.sync_all();
+        }
+        if let Some(snap) = snap {
+            let dir = &self.config.dir;
+            let temp = dir.join(self.temp_name("edb"));
+            let path = dir.join(&self.config.dbfilename);
+            if let Err(e) = write_atomically(&*self.fs, &temp, &path, |w| snapshot::write(&snap, w, unix_ms())) {
+                (self.log)(Level::Warning, &format!("final snapshot failed: {e}"));
+            }
+        }
+        drop(self.lock.lock().take());
+    }
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), Error> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .map(|_| ())
+        .map_err(|e| Error::Io { path: PathBuf::from("<thread>"), source: e })
+}
+
+/// The cron thread: writes the AOF buffer every few ms (`everysec`, `no`), fsyncs once a
+/// second (`everysec`), and checks the save and rewrite rules every 100 ms. Holds only a
+/// weak reference, so it never keeps a broker alive.
+fn spawn_cron(inner: &Arc<Inner>) {
+    let weak: Weak<Inner> = Arc::downgrade(inner);
+    let writes = inner.recorder.as_ref().and_then(|r| r.policy()).is_some_and(|p| p != Fsync::Always);
+    let tick = if writes { Duration::from_millis(2) } else { Duration::from_millis(100) };
+    let closing = inner.closing.clone();
+    let _ = spawn("embedis-persist", move || {
+        let mut last_checks = Instant::now();
+        loop {
+            {
+                let mut c = closing.0.lock();
+                if *c {
+                    return;
+                }
+                closing.1.wait_for(&mut c, tick);
+                if *c {
+                    return;
+                }
+            }
+            let Some(inner) = weak.upgrade() else { return };
+            if writes {
+                if let Some(r) = &inner.recorder {
+                    r.tick();
+                }
+            }
+            if last_checks.elapsed() >= Duration::from_millis(100) {
+                last_checks = Instant::now();
+                inner.cron_checks();
+            }
+        }
+    });
+}
+
+fn progress(log: &LogFn, file: &Path, at: u64, len: u64) {
+    let pct = if len == 0 { 100 } else { at.saturating_mul(100) / len };
+    (log)(Level::Info, &format!("loading {}: {pct}% ({at} of {len} bytes)", file.display()));
+}
+
+fn read_pid(fs: &dyn Fs, path: &Path) -> Option<u32> {
+    let mut s = String::new();
+    fs.open_read(path).ok()?.read_to_string(&mut s).ok()?;
+    s.trim().parse().ok()
+}
+
+fn write_pid(fs: &dyn Fs, path: &Path) {
+    // Informational only (the flock is the lock): rewrite the file in place.
+    if let Ok(mut f) = fs.append(path) {
+        let _ = fs.truncate(path, 0);
+        let _ = std::io::Write::write_all(&mut f, format!("{}\n", std::process::id()).as_bytes());
+    }
+}
+
+fn remove_temp_files(fs: &dyn Fs, dir: &Path) {
+    let Ok(names) = fs.list(dir) else { return };
+    for n in names {
+        if n.starts_with("temp-") && (n.ends_with(".edb") || n.contains(".rewrite")) {
+            let _ = fs.remove(&dir.join(n));
+        }
+    }
+}
+
+fn next_temp_name(n: u64) -> String {
+    format!("temp-{}-{n}.rewrite", std::process::id())
+}
+
+/// Writes a file through `temp`: write, fsync, rename over `path`, fsync the directory.
+fn write_atomically(fs: &dyn Fs, temp: &Path, path: &Path, body: impl FnOnce(&mut dyn io::Write) -> io::Result<u64>) -> Result<u64, Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let attempt = || -> Result<u64, Error> {
+        let mut f = fs.create(temp).map_err(io_at(temp))?;
+        let n = body(&mut *f).map_err(io_at(temp))?;
+        f.sync().map_err(io_at(temp))?;
+        drop(f);
+        fs.rename(temp, path).map_err(io_at(path))?;
+        fs.sync_dir(dir).map_err(io_at(dir))?;
+        Ok(n)
+    };
+    let r = attempt();
+    if r.is_err() {
+        let _ = fs.remove(temp);
+    }
+    r
+}
+
+/// Writes `snap` as the AOF base `name` (format per `aof_use_rdb_preamble`).
+fn write_base(fs: &dyn Fs, cfg: &Config, snap: &Snapshot, name: &str, temp_name: &str) -> Result<u64, Error> {
+    let aof_dir = cfg.aof_dir();
+    let temp = aof_dir.join(temp_name);
+    let path = aof_dir.join(name);
+    if cfg.aof_use_rdb_preamble {
+        write_atomically(fs, &temp, &path, |w| snapshot::write(snap, w, unix_ms()))
+    } else {
+        write_atomically(fs, &temp, &path, |w| aof::write_resp(snap, w))
+    }
+}
+
+fn write_manifest(fs: &dyn Fs, cfg: &Config, m: &Manifest) -> Result<(), Error> {
+    let path = cfg.manifest_path();
+    let temp = cfg.aof_dir().join(format!("temp-{}.manifest.rewrite", std::process::id()));
+    let text = m.to_text();
+    write_atomically(fs, &temp, &path, |w| w.write_all(text.as_bytes()).map(|()| text.len() as u64)).map(|_| ())
+}
+
+fn read_manifest(fs: &dyn Fs, path: &Path) -> Result<Manifest, Error> {
+    let mut text = String::new();
+    fs.open_read(path).map_err(io_at(path))?.read_to_string(&mut text).map_err(io_at(path))?;
+    Manifest::parse(&text).map_err(|what| Error::Corrupt { file: path.to_path_buf(), offset: 0, what })
+}
+
+/// Loads base then incr files. A torn tail is allowed only in the last file with data; it
+/// is cut (the file truncated) and reported.
+#[allow(clippy::too_many_arguments)]
+fn load_aof(
+    fs: &dyn Fs,
+    cfg: &Config,
+    m: &Manifest,
+    ks: &mut crate::engine::Keyspace,
+    log: &LogFn,
+    report: &mut OpenReport,
+    stats: &mut Stats,
+    loaded: &mut Loaded,
+) -> Result<(), Error> {
+    let aof_dir = cfg.aof_dir();
+    if let Some(b) = &m.base {
+        let path = aof_dir.join(&b.name);
+        let len = fs.len(&path).map_err(io_at(&path))?.ok_or_else(|| Error::Corrupt { file: cfg.manifest_path(), offset: 0, what: format!("lists {} which does not exist", b.name) })?;
+        (log)(Level::Info, &format!("loading AOF base {} ({len} bytes)", path.display()));
+        let mut r = fs.open_read(&path).map_err(io_at(&path))?;
+        let mut magic = [0u8; 8];
+        let is_snapshot = {
+            // Sniff the format by content, as Redis does for its RDB preamble.
+            let mut peek = fs.open_read(&path).map_err(io_at(&path))?;
+            peek.read_exact(&mut magic).is_ok() && &magic == snapshot::MAGIC
+        };
+        if is_snapshot {
+            let s = snapshot::load(&mut *r, len, &path, ks, &mut |at| progress(log, &path, at, len))?;
+            loaded.keys += s.keys;
+            loaded.expired += s.expired;
+        } else {
+            let rep = load::replay(&mut *r, len, &path, ks, &mut |at| progress(log, &path, at, len))?;
+            if let load::Ending::Torn { offset, .. } = rep.ending {
+                return Err(Error::Corrupt { file: path, offset, what: "the base file ends inside a command".into() });
+            }
+        }
+        stats.aof_fixed += len;
+        stats.aof_base_file = len;
+        report.loaded.push(b.name.clone());
+    }
+    // The last incr file that holds data: a torn tail is allowed there only.
+    let mut sizes = Vec::new();
+    for e in &m.incrs {
+        let path = aof_dir.join(&e.name);
+        let len = fs.len(&path).map_err(io_at(&path))?.ok_or_else(|| Error::Corrupt { file: cfg.manifest_path(), offset: 0, what: format!("lists {} which does not exist", e.name) })?;
+        sizes.push(len);
+    }
+    let last_with_data = sizes.iter().rposition(|&l| l > 0);
+    for (i, e) in m.incrs.iter().enumerate() {
+        let path = aof_dir.join(&e.name);
+        let len = sizes[i];
+        if len == 0 {
+            continue;
+        }
+        (log)(Level::Info, &format!("loading AOF {} ({len} bytes)", path.display()));
+        let mut r = fs.open_read(&path).map_err(io_at(&path))?;
+        let rep = load::replay(&mut *r, len, &path, ks, &mut |at| progress(log, &path, at, len))?;
+        let mut kept = len;
+        if let load::Ending::Torn { offset, cut } = rep.ending {
+            if Some(i) != last_with_data {
+                return Err(Error::Corrupt { file: path, offset, what: "a file that is not the last ends inside a command".into() });
+            }
+            let msg = format!(
+                "{}: the last command is incomplete (a crash while it was written): cut {cut} bytes at offset {offset}, keeping {offset} bytes",
+                path.display()
+            );
+            (log)(Level::Warning, &msg);
+            report.warnings.push(msg);
+            fs.truncate(&path, offset).map_err(io_at(&path))?;
+            kept = offset;
+        }
+        stats.aof_fixed += kept;
+        report.loaded.push(e.name.clone());
+    }
+    // Keys counted once at the end (commands may create and delete).
+    loaded.keys = ks.dbs.iter().map(|d| d.len() as u64).sum();
+    Ok(())
+}
+
+// ---- the check-aof tool --------------------------------------------------------------------
+
+/// What `check_aof` found in one file.
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    /// The file checked.
+    pub file: PathBuf,
+    /// Its size.
+    pub len: u64,
+    /// Commands that parse (MULTI/EXEC and SELECT excluded).
+    pub commands: u64,
+    /// `None` if valid; else (offset, bytes after it, what): where it would be cut.
+    pub problem: Option<(u64, u64, String)>,
+    /// Whether the problem is a torn tail (loading cuts it by itself) rather than damage.
+    pub torn: bool,
+    /// Whether `fix` truncated the file.
+    pub fixed: bool,
+}
+
+/// Checks a RESP AOF file (an incr file or a `.base.aof`); with `fix`, truncates it at the
+/// first problem, as `redis-check-aof --fix` does. A manifest path checks every file it
+/// lists (the base snapshot by its checksums).
+///
+/// # Errors
+/// I/O errors, or a manifest that does not parse.
+pub fn check_aof(fs: &dyn Fs, path: &Path, fix: bool) -> Result<Vec<CheckResult>, Error> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if name.ends_with(".manifest") {
+        let m = read_manifest(fs, path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut out = Vec::new();
+        for e in m.base.iter().chain(m.incrs.iter()) {
+            out.extend(check_aof(fs, &dir.join(&e.name), fix && e.kind == FileType::Incr)?);
+        }
+        return Ok(out);
+    }
+    let len = fs.len(path).map_err(io_at(path))?.ok_or_else(|| Error::Io { path: path.to_path_buf(), source: io::Error::new(io::ErrorKind::NotFound, "no such file") })?;
+    let mut r = fs.open_read(path).map_err(io_at(path))?;
+    let mut magic = [0u8; 8];
+    let is_snapshot = fs.open_read(path).map_err(io_at(path))?.read_exact(&mut magic).is_ok() && &magic == snapshot::MAGIC;
+    let mut res = CheckResult { file: path.to_path_buf(), len, commands: 0, problem: None, torn: false, fixed: false };
+    if is_snapshot {
+        let mut ks = crate::engine::Keyspace::default();
+        if let Err(e) = while_loading(|| snapshot::load(&mut *r, len, path, &mut ks, &mut |_| {})) {
+            let (offset, what) = match e {
+                Error::Corrupt { offset, what, .. } => (offset, what),
+                other => return Err(other),
+            };
+            // A snapshot is never cut: it is all or nothing.
+            res.problem = Some((offset, len - offset, format!("{what} (a snapshot cannot be repaired by truncation)")));
+        }
+        return Ok(vec![res]);
+    }
+    match load::check(&mut *r, len, path) {
+        Ok(rep) => {
+            res.commands = rep.commands;
+            if let load::Ending::Torn { offset, cut } = rep.ending {
+                res.problem = Some((offset, cut, "the last command is incomplete".into()));
+                res.torn = true;
+            }
+        }
+        Err(Error::Corrupt { offset, what, .. }) => res.problem = Some((offset, len - offset, what)),
+        Err(e) => return Err(e),
+    }
+    if fix {
+        if let Some((offset, _, _)) = &res.problem {
+            fs.truncate(path, *offset).map_err(io_at(path))?;
+            res.fixed = true;
+        }
+    }
+    Ok(vec![res])
+}

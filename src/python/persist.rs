@@ -1,0 +1,257 @@
+//! The binding of `persist`: the Broker's persistence keywords, `check_aof` for the CLI,
+//! log lines into Python's `logging` (logger `embedis.persistence`), and the GIL released
+//! around waits for fsync so that other threads' writes share it (group commit).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+
+use super::errors::ResponseError;
+use crate::engine::Engine;
+use crate::persist::fs::RealFs;
+use crate::persist::{self, BlockFn, Config, Error, Fsync, InfoValue, Level, LogFn, Persistence};
+
+pyo3::import_exception!(embedis.exceptions, PersistenceError);
+
+/// A persistence error as Python sees it: damage, locks and I/O raise `PersistenceError`;
+/// a refused command (BGSAVE while one runs, BGREWRITEAOF without AOF) raises
+/// `ResponseError` with Redis's text, as a server would answer.
+pub fn to_pyerr(e: &Error) -> PyErr {
+    match e {
+        Error::Busy(_) | Error::Config(_) => {
+            let text = e.to_string();
+            ResponseError::new_err(text.strip_prefix("ERR ").unwrap_or(&text).to_owned())
+        }
+        _ => PersistenceError::new_err(e.to_string()),
+    }
+}
+
+/// Log lines go to a thread that hands them to Python's `logging` when it can take the
+/// GIL, so that no engine or writer thread ever waits for the GIL while holding a lock.
+fn log_sender() -> &'static Mutex<Sender<(Level, String)>> {
+    static SENDER: OnceLock<Mutex<Sender<(Level, String)>>> = OnceLock::new();
+    SENDER.get_or_init(|| {
+        let (tx, rx) = channel::<(Level, String)>();
+        let _ = std::thread::Builder::new().name("embedis-log".into()).spawn(move || {
+            for (level, msg) in rx {
+                let logged = Python::try_attach(|py| emit(py, level, &msg).is_ok());
+                if logged != Some(true) && level == Level::Warning {
+                    #[allow(clippy::print_stderr)]
+                    {
+                        eprintln!("embedis.persistence: {msg}");
+                    }
+                }
+            }
+        });
+        Mutex::new(tx)
+    })
+}
+
+/// Logs one line on `logging.getLogger("embedis.persistence")`.
+fn emit(py: Python<'_>, level: Level, msg: &str) -> PyResult<()> {
+    let logger = py.import("logging")?.call_method1("getLogger", ("embedis.persistence",))?;
+    let lvl: i32 = match level {
+        Level::Info => 20,
+        Level::Warning => 30,
+    };
+    logger.call_method1("log", (lvl, msg))?;
+    Ok(())
+}
+
+/// The logger given to `Persistence`: asynchronous, except that while `opening` is set
+/// warnings are left to the caller (they come back in the open report and are logged
+/// synchronously, so a test or a user sees them before the constructor returns).
+fn make_log(opening: Arc<AtomicBool>) -> LogFn {
+    Arc::new(move |level, msg| {
+        if level == Level::Warning && opening.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Ok(tx) = log_sender().lock() {
+            let _ = tx.send((level, msg.to_owned()));
+        }
+    })
+}
+
+/// Waits for fsync with the GIL released (only `appendfsync always` waits).
+fn make_block() -> BlockFn {
+    Arc::new(|wait: &mut (dyn FnMut() + Send)| {
+        let mut wait = Some(wait);
+        let released = Python::try_attach(|py| {
+            py.detach(|| {
+                if let Some(w) = wait.take() {
+                    w();
+                }
+            });
+        });
+        if released.is_none() {
+            if let Some(w) = wait.take() {
+                w();
+            }
+        }
+    })
+}
+
+/// The persistence keywords of `Broker(...)`.
+#[derive(Debug)]
+pub struct Options<'py> {
+    pub dir: Option<PathBuf>,
+    pub appendonly: Option<bool>,
+    pub appendfsync: Option<String>,
+    pub save: Option<Bound<'py, PyAny>>,
+    pub dbfilename: Option<String>,
+    pub appendfilename: Option<String>,
+    pub appenddirname: Option<String>,
+    pub auto_aof_rewrite_percentage: Option<u64>,
+    pub auto_aof_rewrite_min_size: Option<u64>,
+    pub aof_use_rdb_preamble: Option<bool>,
+}
+
+impl Options<'_> {
+    fn any_set(&self) -> bool {
+        self.appendonly.is_some()
+            || self.appendfsync.is_some()
+            || self.save.is_some()
+            || self.dbfilename.is_some()
+            || self.appendfilename.is_some()
+            || self.appenddirname.is_some()
+            || self.auto_aof_rewrite_percentage.is_some()
+            || self.auto_aof_rewrite_min_size.is_some()
+            || self.aof_use_rdb_preamble.is_some()
+    }
+}
+
+/// `save` as Redis's config takes it: `[(seconds, changes), ...]`, or a string
+/// `"3600 1 300 100"`; empty disables.
+fn save_rules(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(u64, u64)>> {
+    let bad = || PyValueError::new_err("save must be a list of (seconds, changes) pairs, or a string like \"3600 1 300 100\"");
+    if let Ok(s) = obj.cast::<PyString>() {
+        let words: Vec<u64> = s.to_str()?.split_whitespace().map(str::parse).collect::<Result<_, _>>().map_err(|_| bad())?;
+        if words.len() % 2 != 0 {
+            return Err(bad());
+        }
+        return Ok(words.chunks(2).map(|c| (c[0], c[1])).collect());
+    }
+    let mut out = Vec::new();
+    for item in obj.try_iter().map_err(|_| bad())? {
+        let (secs, changes): (u64, u64) = item?.extract().map_err(|_| bad())?;
+        out.push((secs, changes));
+    }
+    Ok(out)
+}
+
+/// Opens the persistence the options ask for; `None` when they ask for none.
+pub fn open(py: Python<'_>, o: &Options<'_>) -> PyResult<Option<(Engine, Persistence)>> {
+    let Some(dir) = &o.dir else {
+        if o.any_set() {
+            return Err(PyValueError::new_err("persistence options need dir= (the directory for the snapshot and the AOF)"));
+        }
+        return Ok(None);
+    };
+    let mut cfg = Config::new(dir.clone());
+    if let Some(v) = o.appendonly {
+        cfg.appendonly = v;
+    }
+    if let Some(v) = &o.appendfsync {
+        cfg.appendfsync = Fsync::parse(v).ok_or_else(|| PyValueError::new_err(format!("appendfsync must be 'always', 'everysec' or 'no', not {v:?}")))?;
+    }
+    if let Some(v) = &o.save {
+        cfg.save = if v.is_none() { Vec::new() } else { save_rules(v)? };
+    }
+    if let Some(v) = &o.dbfilename {
+        cfg.dbfilename.clone_from(v);
+    }
+    if let Some(v) = &o.appendfilename {
+        cfg.appendfilename.clone_from(v);
+    }
+    if let Some(v) = &o.appenddirname {
+        cfg.appenddirname.clone_from(v);
+    }
+    if let Some(v) = o.auto_aof_rewrite_percentage {
+        cfg.auto_aof_rewrite_percentage = v;
+    }
+    if let Some(v) = o.auto_aof_rewrite_min_size {
+        cfg.auto_aof_rewrite_min_size = v;
+    }
+    if let Some(v) = o.aof_use_rdb_preamble {
+        cfg.aof_use_rdb_preamble = v;
+    }
+    let opening = Arc::new(AtomicBool::new(true));
+    let log = make_log(opening.clone());
+    let result = py.detach(|| Persistence::open(cfg, Arc::new(RealFs), log, make_block()));
+    opening.store(false, Ordering::Relaxed);
+    let (engine, p, report) = result.map_err(|e| match e {
+        Error::Config(s) => PyValueError::new_err(s),
+        other => to_pyerr(&other),
+    })?;
+    for w in &report.warnings {
+        emit(py, Level::Warning, w)?;
+    }
+    Ok(Some((engine, p)))
+}
+
+/// INFO persistence as redis-py's `info()` returns it: a dict of int, float or str.
+pub fn info_dict<'py>(py: Python<'py>, p: Option<&Persistence>) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    match p {
+        Some(p) => {
+            for (k, v) in p.info() {
+                match v {
+                    InfoValue::Int(i) => d.set_item(k, i)?,
+                    InfoValue::Float(f) => d.set_item(k, f)?,
+                    InfoValue::Text(s) => d.set_item(k, s)?,
+                }
+            }
+        }
+        None => {
+            for (k, v) in [("loading", 0), ("rdb_changes_since_last_save", 0), ("rdb_bgsave_in_progress", 0), ("aof_enabled", 0), ("aof_rewrite_in_progress", 0)] {
+                d.set_item(k, v)?;
+            }
+            d.set_item("rdb_last_bgsave_status", "ok")?;
+            d.set_item("aof_last_write_status", "ok")?;
+        }
+    }
+    Ok(d)
+}
+
+/// Checks an AOF file (an incr file, a `.base.aof`, a `.base.edb`, or a manifest and all it
+/// lists) and, with `fix`, truncates an incr file at its first problem. Returns one dict
+/// per file: `file`, `size`, `commands`, `ok`, `torn`, `offset`, `cut`, `problem`, `fixed`.
+#[pyfunction]
+#[pyo3(signature = (path, fix = false))]
+pub fn check_aof<'py>(py: Python<'py>, path: PathBuf, fix: bool) -> PyResult<Bound<'py, PyList>> {
+    let results = py.detach(|| persist::check_aof(&RealFs, &path, fix)).map_err(|e| to_pyerr(&e))?;
+    let out = PyList::empty(py);
+    for r in results {
+        let d = PyDict::new(py);
+        d.set_item("file", r.file.to_string_lossy().into_owned())?;
+        d.set_item("size", r.len)?;
+        d.set_item("commands", r.commands)?;
+        d.set_item("ok", r.problem.is_none())?;
+        d.set_item("torn", r.torn)?;
+        match &r.problem {
+            Some((offset, cut, what)) => {
+                d.set_item("offset", *offset)?;
+                d.set_item("cut", *cut)?;
+                d.set_item("problem", what)?;
+            }
+            None => {
+                d.set_item("offset", py.None())?;
+                d.set_item("cut", 0)?;
+                d.set_item("problem", py.None())?;
+            }
+        }
+        d.set_item("fixed", r.fixed)?;
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
+/// `lastsave()` as redis-py returns it: a naive local `datetime`.
+pub fn datetime_from_unix<'py>(py: Python<'py>, secs: i64) -> PyResult<Bound<'py, PyAny>> {
+    py.import("datetime")?.getattr("datetime")?.call_method1("fromtimestamp", PyTuple::new(py, [secs])?)
+}

@@ -21,6 +21,7 @@ from typing import Any
 from . import exceptions
 from ._embedis import Broker as _NativeBroker
 from ._embedis import __version__
+from .client_pubsub import PubSub, PubSubWorkerThread, Subscription
 from .exceptions import (
     ConnectionError,
     DataError,
@@ -37,10 +38,13 @@ __all__ = [
     "ConnectionError",
     "DataError",
     "PersistenceError",
+    "PubSub",
     "PubSubError",
+    "PubSubWorkerThread",
     "RedisError",
     "ResponseError",
     "TimeoutError",
+    "Subscription",
     "WatchError",
     "__version__",
     "exceptions",
@@ -68,6 +72,11 @@ class Broker(_NativeBroker):
         while cursor != 0:
             cursor, keys = self.scan(cursor or 0, match=match, count=count, _type=_type)
             yield from keys
+
+    def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
+        """A new ``PubSub`` on this broker's data (redis-py's ``Redis.pubsub``); see
+        ``embedis.client_pubsub``."""
+        return PubSub(self, ignore_subscribe_messages=ignore_subscribe_messages)
 
     def close(self) -> None:
         """Nothing to release (kept for redis-py compatibility); the data lives on while

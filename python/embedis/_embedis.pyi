@@ -7,7 +7,7 @@ from typing import Any, Literal, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Broker", "BlockSpec", "__version__", "check_aof"]
+__all__ = ["Broker", "BlockSpec", "PubSub", "__version__", "check_aof"]
 __version__: str
 
 _Encodable = bytes | bytearray | memoryview | str | int | float
@@ -17,6 +17,8 @@ _Reply = bytes | str
 _Timeout = int | float | str | bytes | None
 _Expiry = int | timedelta
 _AbsExpiry = int | datetime
+_StreamId = int | bytes | str | memoryview
+_Entry = tuple[_Reply, dict[Any, Any]]
 
 @final
 class BlockSpec:
@@ -25,7 +27,39 @@ class BlockSpec:
     @property
     def timeout(self) -> float | None: ...
     def try_now(self) -> Any: ...
+    def timed_out(self) -> Any: ...
     async def wait(self) -> Any: ...
+
+@disjoint_base
+class PubSub:
+    """The native half of ``embedis.PubSub`` (redis-py's ``PubSub`` message handling)."""
+
+    def __new__(cls, broker: Broker, ignore_subscribe_messages: bool = False) -> PubSub: ...
+    @property
+    def channels(self) -> dict[Any, Any]: ...
+    @property
+    def patterns(self) -> dict[Any, Any]: ...
+    @property
+    def pending_unsubscribe_channels(self) -> set[Any]: ...
+    @property
+    def pending_unsubscribe_patterns(self) -> set[Any]: ...
+    @property
+    def ignore_subscribe_messages(self) -> bool: ...
+    @ignore_subscribe_messages.setter
+    def ignore_subscribe_messages(self, value: bool) -> None: ...
+    @property
+    def subscribed(self) -> bool: ...
+    def _execute(self, command: str, *names: _Encodable) -> None: ...
+    def _normalize(self, name: _Encodable) -> _Reply: ...
+    def get_message(
+        self, ignore_subscribe_messages: bool = False, timeout: float | None = 0.0
+    ) -> dict[str, Any] | None: ...
+    def _try_next(self, ignore_subscribe_messages: bool = False) -> tuple[Any, Any] | None: ...
+    async def _next(self, ignore_subscribe_messages: bool = False) -> tuple[Any, Any]: ...
+    def ping(self, message: _Encodable | None = None) -> None: ...
+    def _reset(self) -> None: ...
+    def _interrupt(self) -> None: ...
+    def _backlog(self) -> tuple[int, int]: ...
 
 @disjoint_base
 class Broker:
@@ -112,7 +146,7 @@ class Broker:
         direction: str,
         count: int | None = ...,
     ) -> list[Any] | None: ...
-    def _bpop_spec(self, keys: _Keys, timeout: _Timeout, left: bool) -> BlockSpec: ...
+    def _bpop(self, keys: _Keys, timeout: _Timeout, left: bool) -> Any: ...
     def _blmove_spec(
         self, first_list: _Key, second_list: _Key, timeout: _Timeout, src: str = "LEFT", dest: str = "RIGHT"
     ) -> BlockSpec: ...
@@ -187,9 +221,142 @@ class Broker:
     def decr(self, name: _Key, amount: int | None = ...) -> int: ...
     def decrby(self, name: _Key, amount: int | None = ...) -> int: ...
 
+    # pub/sub
+    def publish(self, channel: _Key, message: _Encodable, **_kwargs: Any) -> int: ...
+    def pubsub_channels(self, pattern: _Key | None = None, **_kwargs: Any) -> list[_Reply]: ...
+    def pubsub_numsub(self, *args: _Key, **_kwargs: Any) -> list[tuple[_Reply, int]]: ...
+    def pubsub_numpat(self, **_kwargs: Any) -> int: ...
+    def set_pubsub_limits(self, hard: int, soft: int, soft_seconds: float) -> None: ...
+    def get_pubsub_limits(self) -> tuple[int, int, float]: ...
+
+    # streams
+    def xadd(
+        self,
+        name: _Key,
+        fields: dict[Any, _Encodable],
+        id: _StreamId = "*",
+        maxlen: int | None = None,
+        approximate: bool = True,
+        nomkstream: bool = False,
+        minid: _StreamId | None = None,
+        limit: int | None = None,
+        ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] | None = None,
+        idmpauto: str | None = None,
+        idmp: tuple[str, bytes] | None = None,
+    ) -> _Reply | None: ...
+    def xlen(self, name: _Key) -> int: ...
+    def xrange(
+        self, name: _Key, min: _StreamId = "-", max: _StreamId = "+", count: int | None = None
+    ) -> list[_Entry] | None: ...
+    def xrevrange(
+        self, name: _Key, max: _StreamId = "+", min: _StreamId = "-", count: int | None = None
+    ) -> list[_Entry] | None: ...
+    def xdel(self, name: _Key, *ids: _StreamId) -> int: ...
+    def xtrim(
+        self,
+        name: _Key,
+        maxlen: int | None = None,
+        approximate: bool = True,
+        minid: _StreamId | None = None,
+        limit: int | None = None,
+        ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] | None = None,
+    ) -> int: ...
+    def xread(
+        self,
+        streams: dict[Any, _StreamId],
+        count: int | None = None,
+        block: int | None = None,
+        max_count: int | None = None,
+        max_size: int | None = None,
+    ) -> list[list[Any]]: ...
+    def xreadgroup(
+        self,
+        groupname: _Key,
+        consumername: _Key,
+        streams: dict[Any, _StreamId],
+        count: int | None = None,
+        block: int | None = None,
+        noack: bool = False,
+        claim_min_idle_time: int | None = None,
+        max_count: int | None = None,
+        max_size: int | None = None,
+    ) -> list[list[Any]]: ...
+    def _xread(
+        self,
+        streams: dict[Any, _StreamId],
+        count: int | None = None,
+        block: int | None = None,
+        max_count: int | None = None,
+        max_size: int | None = None,
+    ) -> list[list[Any]] | BlockSpec: ...
+    def _xreadgroup(
+        self,
+        groupname: _Key,
+        consumername: _Key,
+        streams: dict[Any, _StreamId],
+        count: int | None = None,
+        block: int | None = None,
+        noack: bool = False,
+        claim_min_idle_time: int | None = None,
+        max_count: int | None = None,
+        max_size: int | None = None,
+    ) -> list[list[Any]] | BlockSpec: ...
+    def xack(self, name: _Key, groupname: _Key, *ids: _StreamId) -> int: ...
+    def xpending(self, name: _Key, groupname: _Key) -> dict[str, Any]: ...
+    def xpending_range(
+        self,
+        name: _Key,
+        groupname: _Key,
+        min: _StreamId | None,
+        max: _StreamId | None,
+        count: int | None,
+        consumername: _Key | None = None,
+        idle: int | None = None,
+    ) -> list[dict[str, Any]] | dict[str, Any]: ...
+    def xclaim(
+        self,
+        name: _Key,
+        groupname: _Key,
+        consumername: _Key,
+        min_idle_time: int,
+        message_ids: list[_StreamId] | tuple[_StreamId, ...],
+        idle: int | None = None,
+        time: int | None = None,
+        retrycount: int | None = None,
+        force: bool = False,
+        justid: bool = False,
+    ) -> list[_Entry] | list[_Reply]: ...
+    def xautoclaim(
+        self,
+        name: _Key,
+        groupname: _Key,
+        consumername: _Key,
+        min_idle_time: int,
+        start_id: _StreamId = "0-0",
+        count: int | None = None,
+        justid: bool = False,
+    ) -> list[Any]: ...
+    def xgroup_create(
+        self,
+        name: _Key,
+        groupname: _Key,
+        id: _StreamId = "$",
+        mkstream: bool = False,
+        entries_read: int | None = None,
+    ) -> bool: ...
+    def xgroup_setid(
+        self, name: _Key, groupname: _Key, id: _StreamId, entries_read: int | None = None
+    ) -> bool: ...
+    def xgroup_destroy(self, name: _Key, groupname: _Key) -> bool: ...
+    def xgroup_createconsumer(self, name: _Key, groupname: _Key, consumername: _Key) -> int: ...
+    def xgroup_delconsumer(self, name: _Key, groupname: _Key, consumername: _Key) -> int: ...
+    def xinfo_stream(self, name: _Key, full: bool = False) -> dict[str, Any]: ...
+    def xinfo_groups(self, name: _Key) -> list[dict[str, Any]]: ...
+    def xinfo_consumers(self, name: _Key, groupname: _Key) -> list[dict[str, Any]]: ...
+
     # generic
     def _command_spec(self, *args: _Encodable) -> BlockSpec | None: ...
-    def execute_command(self, *args: _Encodable, **_options: Any) -> Any: ...
+    def execute_command(self, *args: _Encodable, **options: Any) -> Any: ...
 
 def check_aof(path: str | PathLike[str], fix: bool = False) -> list[dict[str, Any]]:
     """Check an AOF file (an incr file, a base, or a manifest and every file it lists); with

@@ -120,8 +120,24 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
 /// `TimeoutNotFloat`, `TimeoutNegative`, `TimeoutOutOfRange`.
 pub fn parse_timeout(s: &[u8]) -> Result<Option<Duration>> {
     let (secs, fit) = parse_float(s).ok_or(Error::TimeoutNotFloat)?;
+    timeout_from_parts(secs, fit == Fit::Underflow)
+}
+
+/// `parse_timeout` for a number the caller already holds (a Python int or float), so it
+/// need not be formatted and parsed again. NaN is refused as Redis refuses it.
+///
+/// # Errors
+/// As `parse_timeout`.
+pub fn timeout_from_secs(secs: f64) -> Result<Option<Duration>> {
+    if secs.is_nan() {
+        return Err(Error::TimeoutNotFloat);
+    }
+    timeout_from_parts(secs, false)
+}
+
+fn timeout_from_parts(secs: f64, underflow: bool) -> Result<Option<Duration>> {
     let mut ms = (secs * 1000.0).ceil();
-    if fit == Fit::Underflow && secs.is_sign_positive() {
+    if underflow && secs.is_sign_positive() {
         // A long double holds what a double cannot; ceill of a tiny positive value is 1.
         ms = 1.0;
     }

@@ -36,6 +36,8 @@ impl BlockingCall {
         match self.op {
             BlockOp::Move { .. } => Reply::Nil,
             BlockOp::Pop { .. } | BlockOp::MPop { .. } => Reply::NilArray,
+            // `xreadCommand` for a client with CLIENT_DENY_BLOCKING.
+            BlockOp::XRead { .. } | BlockOp::XReadGroup { .. } => Reply::NilArray,
         }
     }
 
@@ -64,7 +66,7 @@ pub fn parse_blocking(argv: &[&[u8]]) -> Result<Option<BlockingCall>> {
     if !cmd.arity_ok(argv.len()) {
         return Err(Error::WrongArity { cmd: cmd.name.to_owned() });
     }
-    parse(&mut Args::new(cmd.name, &argv[1..])).map(Some)
+    parse.parse(&mut Args::new(cmd.name, &argv[1..]))
 }
 
 /// The reply for what a blocked call was handed: BLPOP/BRPOP `[key, element]`,
@@ -83,6 +85,9 @@ impl From<Served> for Reply {
                 Reply::Array(vec![Reply::Bulk(key.into_vec()), Reply::bulks(values)])
             }
             Served::Move { value } => Reply::Bulk(value),
+            // RESP2's shape; a RESP3 caller uses `command::streams_reply` with its protocol.
+            Served::Streams { streams } => super::streams::streams_reply(streams, 2),
+            Served::Failed(e) => Reply::Error(e),
         }
     }
 }

@@ -13,11 +13,13 @@ mod keys;
 mod lists;
 pub mod reply;
 mod server;
+mod streams;
 mod strings;
 pub mod table;
 
-pub use args::{is_keyword, parse_f64, parse_timeout, Args};
+pub use args::{is_keyword, parse_f64, parse_timeout, timeout_from_secs, Args};
 pub use blocking::{parse_blocking, served_reply, BlockingCall};
+pub use streams::{parse_block_ms, streams_reply};
 pub use reply::Reply;
 pub use table::{command_names, commands, lookup, BlockParser, Command, Flags, Handler};
 

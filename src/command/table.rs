@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use super::args::Args;
 use super::blocking::BlockingCall;
 use super::reply::Reply;
-use super::{keys, lists, server, strings, Context};
+use super::{keys, lists, server, streams, strings, Context};
 use crate::engine::{Keyspace, Result};
 
 /// Runs one command inside a locked unit: parse the arguments, call the engine, shape the
@@ -15,7 +15,26 @@ use crate::engine::{Keyspace, Result};
 pub type Handler = fn(&mut Keyspace, &mut Context, &mut Args<'_>) -> Result<Reply>;
 
 /// Parses a blocking command's arguments into the wait it asks for (`parse_blocking`).
-pub type BlockParser = fn(&mut Args<'_>) -> Result<BlockingCall>;
+#[derive(Debug, Clone, Copy)]
+pub enum BlockParser {
+    /// A command that always may block (BLPOP …).
+    Always(fn(&mut Args<'_>) -> Result<BlockingCall>),
+    /// A command that blocks only with an option (XREAD/XREADGROUP BLOCK): `None` without.
+    WithOption(fn(&mut Args<'_>) -> Result<Option<BlockingCall>>),
+}
+
+impl BlockParser {
+    /// The wait `args` ask for, if any.
+    ///
+    /// # Errors
+    /// The command's syntax errors.
+    pub fn parse(self, args: &mut Args<'_>) -> Result<Option<BlockingCall>> {
+        match self {
+            BlockParser::Always(p) => p(args).map(Some),
+            BlockParser::WithOption(p) => p(args),
+        }
+    }
+}
 
 /// Command flags, named as Redis's (`CMD_WRITE`, `CMD_READONLY`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,9 +115,20 @@ const fn blocking(
     arity: i32,
     flags: &[Flags],
     handler: Handler,
-    parse: BlockParser,
+    parse: fn(&mut Args<'_>) -> Result<BlockingCall>,
 ) -> Command {
-    Command { name, arity, flags: Flags::of(flags), handler, block: Some(parse) }
+    Command { name, arity, flags: Flags::of(flags), handler, block: Some(BlockParser::Always(parse)) }
+}
+
+/// A command that blocks only when an option says so (XREAD BLOCK).
+const fn blocking_with_option(
+    name: &'static str,
+    arity: i32,
+    flags: &[Flags],
+    handler: Handler,
+    parse: fn(&mut Args<'_>) -> Result<Option<BlockingCall>>,
+) -> Command {
+    Command { name, arity, flags: Flags::of(flags), handler, block: Some(BlockParser::WithOption(parse)) }
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
@@ -157,6 +187,21 @@ static COMMANDS: &[Command] = &[
     row("ttl", 2, &[R, F], keys::ttl),
     row("type", 2, &[R, F], keys::type_),
     row("unlink", -2, &[W, F], keys::unlink),
+    row("xack", -4, &[W, F], streams::xack),
+    row("xadd", -5, &[W, M, F], streams::xadd),
+    row("xautoclaim", -6, &[W, F], streams::xautoclaim),
+    row("xclaim", -6, &[W, F], streams::xclaim),
+    row("xdel", -3, &[W, F], streams::xdel),
+    row("xgroup", -2, &[W], streams::xgroup),
+    row("xinfo", -2, &[R], streams::xinfo),
+    row("xlen", 2, &[R, F], streams::xlen),
+    row("xpending", -3, &[R], streams::xpending),
+    row("xrange", -4, &[R], streams::xrange),
+    blocking_with_option("xread", -4, &[R, B], streams::xread, streams::parse_xread),
+    blocking_with_option("xreadgroup", -7, &[W, B], streams::xreadgroup, streams::parse_xreadgroup),
+    row("xrevrange", -4, &[R], streams::xrevrange),
+    row("xsetid", -3, &[W, M, F], streams::xsetid),
+    row("xtrim", -4, &[W], streams::xtrim),
 ];
 
 /// Compares a requested name, in any case, with a table name (lower case).

@@ -32,6 +32,7 @@ impl Engine {
     /// `WrongType` (and the like) from the first attempt; nothing is registered then.
     pub fn block(&self, db: usize, keys: Vec<Key>, op: BlockOp, wake: Wake) -> Result<Attempt> {
         self.execute(|ks| {
+            let op = ks.resolve_block_op(db, op);
             if let Some(served) = ks.try_block_op(db, &keys, &op)? {
                 return Ok(Attempt::Ready(served));
             }

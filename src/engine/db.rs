@@ -25,13 +25,20 @@ pub struct Db {
     pub map: Map<Key, Value>,
     /// Absolute expiry times in Unix milliseconds, for the keys that have one.
     pub expires: Map<Key, i64>,
-    /// Keys deleted because their time had come, not yet turned into DEL effects. Drained
-    /// by every unit (`Keyspace::emit`, `Keyspace::end_unit`).
+    /// Keys deleted because their time had come, not yet turned into DEL effects. Filled
+    /// only while `track_expired` (an AOF is open); drained by every unit.
     pub expired: Vec<Key>,
+    /// Whether to fill `expired`.
+    pub track_expired: bool,
     /// Stream keys deleted or overwritten (DEL, expiry, SET, RENAME, FLUSHDB…) during the
     /// unit, so that XREADGROUP calls blocked on them wake with an error, as Redis 7.0's
     /// `signalDeletedKeyAsReady` does. Drained by `Keyspace::serve_ready_keys`.
     pub removed_streams: Vec<Key>,
+    /// WATCHed keys (the server's MULTI/EXEC): key → (clients watching it, version). Every
+    /// mutable access to a watched key bumps its version, so EXEC can tell it was touched
+    /// (Redis `touchWatchedKey`); a read never does. Empty unless a client watches, which
+    /// keeps the check on the write path to one `is_empty`. Touched only under the lock.
+    pub watched: Map<Key, (usize, u64)>,
 }
 
 impl Db {
@@ -42,11 +49,14 @@ impl Db {
         }
         match self.expires.get(key) {
             Some(&at) if at <= unix_ms() => {
+                self.touch(key);
                 self.expires.remove(key);
                 if let Some(Value::Stream(_)) = self.map.remove(key) {
                     self.removed_streams.push(key.into());
                 }
-                self.expired.push(key.into());
+                if self.track_expired {
+                    self.expired.push(key.into());
+                }
                 true
             }
             _ => false,
@@ -62,6 +72,7 @@ impl Db {
     /// The live value at `key`, mutably.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_due(key);
+        self.touch(key);
         self.map.get_mut(key)
     }
 
@@ -91,6 +102,7 @@ impl Db {
     /// The list at `key`, created empty if missing. The caller must leave it non-empty.
     pub fn list_or_create(&mut self, key: &[u8]) -> Result<&mut List> {
         self.expire_if_due(key);
+        self.touch(key);
         if !self.map.contains_key(key) {
             self.map.insert(key.into(), Value::List(List::new()));
         }
@@ -122,6 +134,7 @@ impl Db {
     /// stream is a valid value and stays.
     pub fn stream_or_create(&mut self, key: &[u8]) -> Result<&mut Stream> {
         self.expire_if_due(key);
+        self.touch(key);
         if !self.map.contains_key(key) {
             self.map.insert(key.into(), Value::Stream(Box::default()));
         }
@@ -153,6 +166,7 @@ impl Db {
 
     /// Removes `key` and its expiry; returns the value it held.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        self.touch(key);
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }
@@ -165,6 +179,7 @@ impl Db {
 
     /// Stores `value` at `key`, dropping any expiry unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        self.touch(key);
         if !keep_ttl && !self.expires.is_empty() {
             self.expires.remove(key);
         }
@@ -197,6 +212,9 @@ impl Db {
 
     /// Drops every key.
     pub fn clear(&mut self) {
+        for (_, version) in self.watched.values_mut() {
+            *version += 1;
+        }
         for (k, v) in &self.map {
             if let Value::Stream(_) = v {
                 self.removed_streams.push(k.clone());
@@ -204,5 +222,39 @@ impl Db {
         }
         self.map.clear();
         self.expires.clear();
+    }
+
+    /// Marks `key` as modified for the clients that WATCH it (a no-op when none does).
+    /// Every write path calls it, through the mutable accessors above or directly.
+    pub fn touch(&mut self, key: &[u8]) {
+        if !self.watched.is_empty() {
+            if let Some((_, version)) = self.watched.get_mut(key) {
+                *version += 1;
+            }
+        }
+    }
+
+    /// WATCH `key` for one more client; returns the version to compare at EXEC.
+    pub fn watch(&mut self, key: &[u8]) -> u64 {
+        let entry = self.watched.entry(key.into()).or_insert((0, 0));
+        entry.0 += 1;
+        entry.1
+    }
+
+    /// Whether `key` was touched since WATCH returned `version`. A key whose logical time
+    /// has come counts as touched, as Redis 7.0's `isWatchedKeyExpired`.
+    pub fn watch_touched(&mut self, key: &[u8], version: u64) -> bool {
+        self.expire_if_due(key);
+        self.watched.get(key).is_none_or(|&(_, v)| v != version)
+    }
+
+    /// One client stops watching `key` (UNWATCH, EXEC, DISCARD, disconnect).
+    pub fn unwatch(&mut self, key: &[u8]) {
+        if let Some(entry) = self.watched.get_mut(key) {
+            entry.0 -= 1;
+            if entry.0 == 0 {
+                self.watched.remove(key);
+            }
+        }
     }
 }

@@ -77,8 +77,10 @@ impl Keyspace {
     /// Records a change of database `db`, after the DELs of keys that expired on access
     /// (they happened first, so they replay first).
     pub fn emit(&mut self, db: usize, argv: impl FnOnce() -> Vec<Vec<u8>>) {
-        self.flush_expired();
-        self.effects.emit(db, argv);
+        if self.effects.enabled {
+            self.flush_expired();
+            self.effects.emit(db, argv);
+        }
     }
 
     /// Turns keys that expired on access into DEL effects (Redis propagates them so).
@@ -221,7 +223,8 @@ impl Keyspace {
         }
         let expiry = d.expiry(src);
         let Some(value) = d.remove(src) else { return Err(Error::NoSuchKey) };
-        let is_list = matches!(value, Value::List(_));
+        // A list or stream arriving under `dst` may feed its blocked readers.
+        let is_list = matches!(value, Value::List(_) | Value::Stream(_));
         d.set(dst, value, false);
         if let Some(at) = expiry {
             d.expires.insert(dst.into(), at);
@@ -255,6 +258,7 @@ impl Keyspace {
             d.remove(key);
             self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
         } else {
+            d.touch(key);
             d.expires.insert(key.into(), at_ms);
             self.wants_sweeper = true;
             self.emit(db, || vec![b"PEXPIREAT".to_vec(), key.to_vec(), int(at_ms)]);
@@ -276,6 +280,7 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         let done = d.contains(key) && d.expires.remove(key).is_some();
         if done {
+            d.touch(key);
             self.emit(db, || vec![b"PERSIST".to_vec(), key.to_vec()]);
         }
         done

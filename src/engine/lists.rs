@@ -10,6 +10,7 @@ use super::effects::{end_word, int, pop_word, push_word};
 use super::error::{Error, Result};
 use super::keyspace::Keyspace;
 use super::list::End;
+use super::value::Value;
 use super::waiters::{BlockOp, Served};
 
 /// The LINSERT position.
@@ -253,6 +254,7 @@ impl Keyspace {
                 let Some(src) = keys.first() else { return Ok(None) };
                 Ok(self.lmove(db, src, dest, *from, *to)?.map(|value| Served::Move { value }))
             }
+            BlockOp::XRead { .. } | BlockOp::XReadGroup { .. } => self.try_stream_read(db, op),
         }
     }
 
@@ -261,9 +263,21 @@ impl Keyspace {
     /// so no other command can take an element meant for a waiter. Keys made ready while
     /// serving (a BLMOVE's destination) are served in the same pass.
     pub fn serve_ready_keys(&mut self) {
+        self.signal_removed_streams();
         while let Some((db, key)) = self.waiters.next_ready() {
+            // Stream readers follow their own rules (`streams.rs`): all plain readers see
+            // new entries, one reader per group takes them, a deleted key answers them.
+            self.serve_stream_readers(db, &key);
+            // A list waiter can only be served from a list.
+            if !matches!(self.dbs[db].map.get(&key), Some(Value::List(_))) {
+                continue;
+            }
             let mut next = self.waiters.oldest(db, &key).map(|(id, op)| (id, op.clone()));
             while let Some((id, op)) = next {
+                if op.is_stream_read() {
+                    next = self.waiters.next_after(db, &key, id).map(|(id, op)| (id, op.clone()));
+                    continue;
+                }
                 let one = [key.clone()];
                 match self.try_block_op(db, &one, &op) {
                     Ok(Some(served)) => {

@@ -16,6 +16,7 @@ pub mod list;
 pub mod lists;
 pub mod pubsub;
 pub mod stream;
+pub mod streams;
 pub mod strings;
 pub mod value;
 pub mod waiters;
@@ -76,7 +77,9 @@ impl Engine {
     /// no consumer sees an element the AOF might still lose).
     fn finish_unit(&self, mut ks: parking_lot::MutexGuard<'_, Keyspace>) {
         ks.serve_ready_keys();
-        ks.flush_expired();
+        if ks.effects.enabled {
+            ks.flush_expired();
+        }
         let durable = if ks.effects.is_empty() {
             None
         } else {
@@ -111,6 +114,9 @@ impl Engine {
     ) -> R {
         let mut ks = self.shared.ks.lock();
         ks.effects.enabled = sink.is_some();
+        for d in &mut ks.dbs {
+            d.track_expired = sink.is_some();
+        }
         ks.sink = sink;
         let r = f(&mut ks);
         drop(ks);

@@ -15,7 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
@@ -263,6 +263,12 @@ impl Mailbox {
     /// false when this push closed the subscription (its backlog is dropped then).
     fn push(&self, ev: Event, limits: &Limits, wakes: &mut Vec<Wake>) -> bool {
         let size = ev.backlog_bytes();
+        self.push_sized(ev, size, limits, wakes)
+    }
+
+    /// `push` with the event's `backlog_bytes` already known (PUBLISH computes it once
+    /// for all the subscribers of a channel or a pattern).
+    fn push_sized(&self, ev: Event, size: usize, limits: &Limits, wakes: &mut Vec<Wake>) -> bool {
         let mut inbox = self.inbox.lock();
         if inbox.closed.is_some() {
             return false;
@@ -356,20 +362,24 @@ impl Registry {
         let message = Arc::new(Message { channel: channel.into(), data: data.into() });
         let mut receivers = 0;
         let mut closed: Vec<SubscriberId> = Vec::new();
-        for m in members.into_iter().flatten() {
-            receivers += 1;
-            if !m.mailbox.push(Event::Message(Arc::clone(&message)), limits, wakes) {
-                closed.push(m.id);
+        if let Some(members) = members {
+            let size = Event::Message(Arc::clone(&message)).backlog_bytes();
+            for m in members {
+                receivers += 1;
+                if !m.mailbox.push_sized(Event::Message(Arc::clone(&message)), size, limits, wakes) {
+                    closed.push(m.id);
+                }
             }
         }
         for p in patterns.iter() {
-            if !glob_match(&p.pattern, channel, false) {
+            if p.members.is_empty() || !glob_match(&p.pattern, channel, false) {
                 continue;
             }
+            let size = Event::PMessage { pattern: Arc::clone(&p.pattern), message: Arc::clone(&message) }.backlog_bytes();
             for m in &p.members {
                 receivers += 1;
                 let ev = Event::PMessage { pattern: Arc::clone(&p.pattern), message: Arc::clone(&message) };
-                if !m.mailbox.push(ev, limits, wakes) {
+                if !m.mailbox.push_sized(ev, size, limits, wakes) {
                     closed.push(m.id);
                 }
             }
@@ -658,7 +668,7 @@ impl Subscriber {
     /// A future of the next event; dropping it before it completes leaves every event in
     /// the mailbox (nothing is taken until the poll that returns it).
     pub fn recv(&self) -> RecvFuture {
-        RecvFuture { mailbox: Arc::clone(&self.mailbox), interrupts: None }
+        RecvFuture { mailbox: Arc::clone(&self.mailbox), interrupts: None, waker: None }
     }
 
     /// Wakes every reader waiting on this subscriber; each returns `Recv::Empty` (a thread
@@ -711,6 +721,8 @@ pub struct RecvFuture {
     mailbox: Arc<Mailbox>,
     /// The mailbox's interrupt count when first polled; `None` before.
     interrupts: Option<u64>,
+    /// The waker it left in the mailbox, to take back if dropped while pending.
+    waker: Option<Waker>,
 }
 
 impl Future for RecvFuture {
@@ -732,15 +744,16 @@ impl Future for RecvFuture {
         if !known {
             inbox.wakes.push(Wake::Task(waker.clone()));
         }
+        this.waker = Some(waker.clone());
         Poll::Pending
     }
 }
 
 impl Drop for RecvFuture {
     fn drop(&mut self) {
-        if self.interrupts.is_some() {
-            // Forget our waker; the events stay for the next read.
-            self.mailbox.inbox.lock().wakes.retain(|w| !matches!(w, Wake::Task(_)));
+        if let Some(mine) = self.waker.take() {
+            // Forget our waker (another reader's stays); the events stay for the next read.
+            self.mailbox.inbox.lock().wakes.retain(|w| !matches!(w, Wake::Task(t) if t.will_wake(&mine)));
         }
     }
 }

@@ -14,7 +14,10 @@ use std::task::Waker;
 use parking_lot::Condvar;
 
 use super::db::{Key, Map};
+use super::error::{Error, Result};
 use super::list::End;
+use super::stream::ReadId;
+use super::streams::StreamEntry;
 
 /// Identifies one blocked call for its whole life.
 pub type WaiterId = u64;
@@ -28,6 +31,28 @@ pub enum BlockOp {
     MPop { end: End, count: usize },
     /// BLMOVE / BRPOPLPUSH: one element from `from` of the key to `to` of `dest`.
     Move { from: End, dest: Key, to: End },
+    /// XREAD BLOCK: entries after each stream's ID, at most `count` per stream. An ID that
+    /// did not parse is kept as its error, reported in Redis's order (after the type checks
+    /// of the keys before it). `$` is resolved to the stream's last ID when the call blocks
+    /// (`Keyspace::resolve_block_op`). Every blocked reader sees the new entries.
+    XRead { streams: Vec<(Key, Result<ReadId>)>, count: Option<usize> },
+    /// XREADGROUP BLOCK: as `consumer` of `group`, entries after each ID (`>`: never
+    /// delivered to the group), at most `count` per stream, without PEL entries if `noack`.
+    /// Blocked readers of a group are served oldest first, each new entry to one of them.
+    XReadGroup {
+        group: Vec<u8>,
+        consumer: Vec<u8>,
+        streams: Vec<(Key, Result<ReadId>)>,
+        count: Option<usize>,
+        noack: bool,
+    },
+}
+
+impl BlockOp {
+    /// Whether this is a stream read (XREAD / XREADGROUP), served by `streams.rs`'s rules.
+    pub fn is_stream_read(&self) -> bool {
+        matches!(self, BlockOp::XRead { .. } | BlockOp::XReadGroup { .. })
+    }
 }
 
 /// What a blocked call was handed.
@@ -39,6 +64,13 @@ pub enum Served {
     MPop { key: Key, values: Vec<Vec<u8>> },
     /// BLMOVE: the element (already in the destination list).
     Move { value: Vec<u8> },
+    /// XREAD / XREADGROUP: per stream, in key order, the entries read (a stream can come
+    /// with none: an XREADGROUP history read). Fields are `None` for a pending entry that
+    /// was deleted from the stream.
+    Streams { streams: Vec<(Key, Vec<StreamEntry>)> },
+    /// A blocked stream read ended by an error: its group was destroyed or its key deleted
+    /// (Redis 7.0's NOGROUP / UNBLOCKED replies).
+    Failed(Error),
 }
 
 /// How to wake a waiter. Fired only after the keyspace lock is released, because an
@@ -134,6 +166,20 @@ impl Waiters {
     pub fn oldest(&self, db: usize, key: &[u8]) -> Option<(WaiterId, &BlockOp)> {
         let id = *self.by_key.get(db)?.get(key)?.front()?;
         self.waiters.get(&id).map(|w| (id, &w.op))
+    }
+
+    /// The ids waiting on `key` of `db`, oldest first (a copy: serving changes the queue).
+    pub fn queued(&self, db: usize, key: &[u8]) -> Vec<WaiterId> {
+        self.by_key
+            .get(db)
+            .and_then(|q| q.get(key))
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The op of waiter `id` if it still waits.
+    pub fn waiting_op(&self, id: WaiterId) -> Option<&BlockOp> {
+        self.waiters.get(&id).filter(|w| w.served.is_none()).map(|w| &w.op)
     }
 
     /// The waiter after `after` in `key`'s queue (used to skip one that cannot be served).

@@ -19,7 +19,8 @@
 //!
 //! The default base is embedis's own snapshot format (`.base.edb`), the counterpart of
 //! Redis's default RDB preamble (`aof-use-rdb-preamble yes`, `.base.rdb`): checksummed, and
-//! about ten times faster to load than commands. The incremental files are plain Redis AOF,
+//! 3 to 4 times faster to load than the same data as commands (1,000,000 list
+//! elements: 0.04 s against 0.14 s on the reference machine). The incremental files are plain Redis AOF,
 //! which `redis-check-aof` accepts and `redis-cli --pipe` replays into a real Redis. With
 //! `aof_use_rdb_preamble=False` the base is RESP too (`.base.aof`), and redis-server loads
 //! the whole directory as its own.
@@ -335,6 +336,7 @@ impl Persistence {
         };
         write_pid(&*fs, &lock_path);
         remove_temp_files(&*fs, &dir);
+        remove_temp_files(&*fs, &config.aof_dir());
         let started = Instant::now();
         let engine = Engine::new();
         let mut report = OpenReport::default();
@@ -398,6 +400,21 @@ impl Persistence {
             let aof_dir = config.aof_dir();
             fs.create_dir_all(&aof_dir).map_err(io_at(&aof_dir))?;
             if !has_manifest {
+                // Files of an AOF whose manifest is gone: starting afresh would overwrite them.
+                let prefix = format!("{}.", config.appendfilename);
+                let orphans: Vec<String> = fs
+                    .list(&aof_dir)
+                    .map_err(io_at(&aof_dir))?
+                    .into_iter()
+                    .filter(|n| n.starts_with(&prefix) && (n.ends_with(".aof") || n.ends_with(".edb")))
+                    .collect();
+                if !orphans.is_empty() {
+                    return Err(Error::Corrupt {
+                        file: manifest_path.clone(),
+                        offset: 0,
+                        what: format!("the manifest is missing but {} holds AOF files ({}); restore the manifest or move the files away", aof_dir.display(), orphans.join(", ")),
+                    });
+                }
                 // First AOF in this directory: the data loaded (from a snapshot) becomes its
                 // base, then an empty incr file; the manifest is written last.
                 let snap = engine.execute(|ks| Snapshot::capture(ks));
@@ -824,10 +841,14 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), Error> {
 fn spawn_cron(inner: &Arc<Inner>) {
     let weak: Weak<Inner> = Arc::downgrade(inner);
     let writes = inner.recorder.as_ref().and_then(|r| r.policy()).is_some_and(|p| p != Fsync::Always);
-    let tick = if writes { Duration::from_millis(2) } else { Duration::from_millis(100) };
+    // While writes flow, the buffer is written every 2 ms; idle, the thread wakes every
+    // 50 ms (a burst's first bytes wait at most that long to reach the OS).
+    let busy = Duration::from_millis(2);
+    let idle = Duration::from_millis(if writes { 50 } else { 100 });
     let closing = inner.closing.clone();
     let _ = spawn("embedis-persist", move || {
         let mut last_checks = Instant::now();
+        let mut tick = idle;
         loop {
             {
                 let mut c = closing.0.lock();
@@ -842,7 +863,7 @@ fn spawn_cron(inner: &Arc<Inner>) {
             let Some(inner) = weak.upgrade() else { return };
             if writes {
                 if let Some(r) = &inner.recorder {
-                    r.tick();
+                    tick = if r.tick() { busy } else { idle };
                 }
             }
             if last_checks.elapsed() >= Duration::from_millis(100) {
@@ -854,7 +875,7 @@ fn spawn_cron(inner: &Arc<Inner>) {
 }
 
 fn progress(log: &LogFn, file: &Path, at: u64, len: u64) {
-    let pct = if len == 0 { 100 } else { at.saturating_mul(100) / len };
+    let pct = at.saturating_mul(100).checked_div(len).unwrap_or(100);
     (log)(Level::Info, &format!("loading {}: {pct}% ({at} of {len} bytes)", file.display()));
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use super::convert::{keys_arg, slices, Codec};
 use super::errors::{to_pyerr, DataError, IntoPy};
@@ -49,7 +49,7 @@ impl PyBroker {
         })
     }
 
-    fn db(&self) -> usize {
+    pub(crate) fn db(&self) -> usize {
         self.db.load(Ordering::Relaxed)
     }
 
@@ -120,6 +120,8 @@ pub fn served_to_py<'py>(py: Python<'py>, codec: &Codec, served: Served) -> PyRe
             Ok(PyList::new(py, [codec.out(py, &key)?, codec.out_list(py, &values)?])?.into_any())
         }
         Served::Move { value } => codec.out(py, &value),
+        Served::Streams { streams } => super::streams::streams_to_py(py, codec, streams),
+        Served::Failed(e) => Err(to_pyerr(&e)),
     }
 }
 
@@ -444,13 +446,15 @@ impl PyBroker {
         block_sync(py, &spec)
     }
 
-    /// The spec of a ``blpop``/``brpop`` for the asyncio twin (validated, not run).
+    /// For the asyncio twin of ``blpop``/``brpop``: the reply if data is there now, else
+    /// the spec to await.
     #[pyo3(signature = (keys, timeout, left))]
-    fn _bpop_spec(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, timeout: Option<&Bound<'_, PyAny>>, left: bool) -> PyResult<BlockSpec> {
-        let timeout = self.timeout_arg(&opt_timeout(py, timeout))?;
-        let keys = self.keys_vec(keys, &PyTuple::empty(py))?;
+    fn _bpop<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>, left: bool) -> PyResult<Bound<'py, PyAny>> {
         let end = if left { End::Left } else { End::Right };
-        Ok(self.spec(keys, BlockOp::Pop { end }, timeout))
+        match self.bpop_now(py, keys, timeout, end)? {
+            Ok(ready) => Ok(ready),
+            Err(spec) => Ok(Bound::new(py, spec)?.into_any()),
+        }
     }
 
     /// The spec of a ``blmove`` for the asyncio twin.
@@ -680,7 +684,8 @@ impl PyBroker {
         if keepttl {
             parts.push(W("KEEPTTL"));
         }
-        self.command(py, &parts)
+        let words = self.words(&parts)?;
+        self.run_opts(py, &words, get)
     }
 
     /// Set ``name`` to ``value`` if it does not exist; whether it was set.
@@ -805,6 +810,163 @@ impl PyBroker {
         (l.hard, l.soft, l.soft_seconds.as_secs_f64())
     }
 
+    // ---- streams (redis-py's client side and callbacks: src/python/streams.rs) ----------
+
+    /// Append an entry with ``fields`` (a non-empty dict) to the stream ``name``; returns its
+    /// ID, or None with ``nomkstream`` on a missing key. ``maxlen`` or ``minid`` trim the
+    /// stream after the add (approximately unless ``approximate=False``; ``limit`` bounds
+    /// an approximate trim).
+    #[pyo3(signature = (name, fields, id = None, maxlen = None, approximate = true, nomkstream = false, minid = None, limit = None, ref_policy = None, idmpauto = None, idmp = None), text_signature = "(self, name, fields, id='*', maxlen=None, approximate=True, nomkstream=False, minid=None, limit=None, ref_policy=None, idmpauto=None, idmp=None)")]
+    #[allow(clippy::too_many_arguments)]
+    fn xadd<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, fields: &Bound<'py, PyAny>, id: Option<&Bound<'py, PyAny>>, maxlen: Option<&Bound<'py, PyAny>>, approximate: bool, nomkstream: bool, minid: Option<&Bound<'py, PyAny>>, limit: Option<&Bound<'py, PyAny>>, ref_policy: Option<&Bound<'py, PyAny>>, idmpauto: Option<&Bound<'py, PyAny>>, idmp: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xadd(self, py, name, fields, id, maxlen, approximate, nomkstream, minid, limit, ref_policy, idmpauto, idmp)
+    }
+
+    /// The number of entries in the stream ``name`` (0 if missing).
+    fn xlen<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xlen(self, py, name)
+    }
+
+    /// Entries from ``min`` to ``max`` (``-``/``+`` for the ends, ``(id`` exclusive), at most
+    /// ``count``: ``[(id, {field: value}), ...]``.
+    #[pyo3(signature = (name, min = None, max = None, count = None), text_signature = "(self, name, min='-', max='+', count=None)")]
+    fn xrange<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xrange(self, py, name, min, max, count, false)
+    }
+
+    /// As ``xrange``, newest first (note: ``max`` before ``min``).
+    #[pyo3(signature = (name, max = None, min = None, count = None), text_signature = "(self, name, max='+', min='-', count=None)")]
+    fn xrevrange<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, max: Option<&Bound<'py, PyAny>>, min: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xrange(self, py, name, max, min, count, true)
+    }
+
+    /// Delete the entries ``ids``; how many existed.
+    #[pyo3(signature = (name, *ids))]
+    fn xdel<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, ids: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xdel(self, py, name, ids)
+    }
+
+    /// Trim the stream to ``maxlen`` entries or drop entries below ``minid``; how many went.
+    #[pyo3(signature = (name, maxlen = None, approximate = true, minid = None, limit = None, ref_policy = None))]
+    fn xtrim<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, maxlen: Option<&Bound<'py, PyAny>>, approximate: bool, minid: Option<&Bound<'py, PyAny>>, limit: Option<&Bound<'py, PyAny>>, ref_policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xtrim(self, py, name, maxlen, approximate, minid, limit, ref_policy)
+    }
+
+    /// Read entries after the IDs of ``streams`` (``{name: id}``; ``$``: only new ones):
+    /// ``[[name, [(id, {field: value}), ...]], ...]``, ``[]`` if none. ``block`` waits up
+    /// to that many milliseconds (0: forever) without the GIL; Ctrl-C interrupts.
+    #[pyo3(signature = (streams, count = None, block = None, max_count = None, max_size = None))]
+    fn xread<'py>(&self, py: Python<'py>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::read_sync(py, super::streams::xread_spec(self, py, streams, count, block, max_count, max_size)?)
+    }
+
+    /// Read as ``consumername`` of the group ``groupname``: ``>`` for entries never
+    /// delivered to the group (they become pending unless ``noack``), an ID for this
+    /// consumer's pending entries after it. Shapes and ``block`` as ``xread``. Entries
+    /// handed to a call interrupted by Ctrl-C stay pending for this consumer (claimable).
+    #[pyo3(signature = (groupname, consumername, streams, count = None, block = None, noack = false, claim_min_idle_time = None, max_count = None, max_size = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn xreadgroup<'py>(&self, py: Python<'py>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, noack: bool, claim_min_idle_time: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let r = super::streams::xreadgroup_spec(self, py, groupname, consumername, streams, count, block, noack, claim_min_idle_time, max_count, max_size)?;
+        super::streams::read_sync(py, r)
+    }
+
+    /// ``xread`` for the asyncio twin: the reply, or a ``BlockSpec`` to await.
+    #[pyo3(signature = (streams, count = None, block = None, max_count = None, max_size = None))]
+    fn _xread<'py>(&self, py: Python<'py>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::read_async(py, super::streams::xread_spec(self, py, streams, count, block, max_count, max_size)?)
+    }
+
+    /// ``xreadgroup`` for the asyncio twin: the reply, or a ``BlockSpec`` to await.
+    #[pyo3(signature = (groupname, consumername, streams, count = None, block = None, noack = false, claim_min_idle_time = None, max_count = None, max_size = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn _xreadgroup<'py>(&self, py: Python<'py>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, noack: bool, claim_min_idle_time: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let r = super::streams::xreadgroup_spec(self, py, groupname, consumername, streams, count, block, noack, claim_min_idle_time, max_count, max_size)?;
+        super::streams::read_async(py, r)
+    }
+
+    /// Acknowledge ``ids`` in the group; how many were pending.
+    #[pyo3(signature = (name, groupname, *ids))]
+    fn xack<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, ids: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xack(self, py, name, groupname, ids)
+    }
+
+    /// The group's pending entries in summary: ``{'pending', 'min', 'max', 'consumers'}``.
+    fn xpending<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xpending(self, py, name, groupname)
+    }
+
+    /// The group's pending entries from ``min`` to ``max``, at most ``count``, of one
+    /// consumer if given, idle at least ``idle`` ms: ``[{'message_id', 'consumer',
+    /// 'time_since_delivered', 'times_delivered'}, ...]``.
+    #[pyo3(signature = (name, groupname, min, max, count, consumername = None, idle = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn xpending_range<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, min: &Bound<'py, PyAny>, max: &Bound<'py, PyAny>, count: &Bound<'py, PyAny>, consumername: Option<&Bound<'py, PyAny>>, idle: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xpending_range(self, py, name, groupname, min, max, count, consumername, idle)
+    }
+
+    /// Give ``consumername`` the pending entries ``message_ids`` idle at least
+    /// ``min_idle_time`` ms: the entries (their IDs with ``justid``).
+    #[pyo3(signature = (name, groupname, consumername, min_idle_time, message_ids, idle = None, time = None, retrycount = None, force = None, justid = None), text_signature = "(self, name, groupname, consumername, min_idle_time, message_ids, idle=None, time=None, retrycount=None, force=False, justid=False)")]
+    #[allow(clippy::too_many_arguments)]
+    fn xclaim<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>, min_idle_time: &Bound<'py, PyAny>, message_ids: &Bound<'py, PyAny>, idle: Option<&Bound<'py, PyAny>>, time: Option<&Bound<'py, PyAny>>, retrycount: Option<&Bound<'py, PyAny>>, force: Option<&Bound<'py, PyAny>>, justid: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let no = pyo3::types::PyBool::new(py, false).to_owned().into_any();
+        super::streams::xclaim(self, py, name, groupname, consumername, min_idle_time, message_ids, idle, time, retrycount, force.unwrap_or(&no), justid.unwrap_or(&no))
+    }
+
+    /// Scan the group's pending entries from ``start_id`` and give ``consumername`` up to
+    /// ``count`` (100) idle at least ``min_idle_time`` ms: ``[next_start_id, entries,
+    /// deleted_ids]`` (only the claimed IDs with ``justid``).
+    #[pyo3(signature = (name, groupname, consumername, min_idle_time, start_id = None, count = None, justid = false), text_signature = "(self, name, groupname, consumername, min_idle_time, start_id='0-0', count=None, justid=False)")]
+    #[allow(clippy::too_many_arguments)]
+    fn xautoclaim<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>, min_idle_time: &Bound<'py, PyAny>, start_id: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>, justid: bool) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xautoclaim(self, py, name, groupname, consumername, min_idle_time, start_id, count, justid)
+    }
+
+    /// Create the consumer group ``groupname`` starting after ``id`` (``$``: new entries
+    /// only; ``0``: the whole stream); ``mkstream`` creates a missing stream. True.
+    #[pyo3(signature = (name, groupname, id = None, mkstream = false, entries_read = None), text_signature = "(self, name, groupname, id='$', mkstream=False, entries_read=None)")]
+    fn xgroup_create<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, id: Option<&Bound<'py, PyAny>>, mkstream: bool, entries_read: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xgroup_create(self, py, name, groupname, id, mkstream, entries_read)
+    }
+
+    /// Move the group's last delivered ID; True.
+    #[pyo3(signature = (name, groupname, id, entries_read = None))]
+    fn xgroup_setid<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, id: &Bound<'py, PyAny>, entries_read: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xgroup_setid(self, py, name, groupname, id, entries_read)
+    }
+
+    /// Destroy the group (its blocked readers get NOGROUP); whether it existed.
+    fn xgroup_destroy<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::plain(self, py, "XGROUP DESTROY", &[name, groupname])
+    }
+
+    /// Create a consumer in the group; 1 if created, 0 if it existed.
+    fn xgroup_createconsumer<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::plain(self, py, "XGROUP CREATECONSUMER", &[name, groupname, consumername])
+    }
+
+    /// Remove a consumer from the group; the number of entries it had pending.
+    fn xgroup_delconsumer<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::plain(self, py, "XGROUP DELCONSUMER", &[name, groupname, consumername])
+    }
+
+    /// The stream's XINFO STREAM dict (``full=True``: with its entries, groups, PELs).
+    #[pyo3(signature = (name, full = false))]
+    fn xinfo_stream<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, full: bool) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::xinfo_stream(self, py, name, full)
+    }
+
+    /// One dict per consumer group of the stream.
+    fn xinfo_groups<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::plain(self, py, "XINFO GROUPS", &[name])
+    }
+
+    /// One dict per consumer of the group.
+    fn xinfo_consumers<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        super::streams::plain(self, py, "XINFO CONSUMERS", &[name, groupname])
+    }
+
     // ---- generic -----------------------------------------------------------------------
 
     /// For a blocking command given as words, its validated spec; None for other commands.
@@ -821,14 +983,21 @@ impl PyBroker {
     /// Run any supported Redis command from its words, as ``redis.Redis.execute_command``
     /// does: ``execute_command("LPUSH", "q", "a")``. Replies are shaped by redis-py's
     /// response callbacks for that command (``OK`` → True, BLPOP → tuple, …).
-    #[pyo3(signature = (*args, **_options))]
-    fn execute_command<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, _options: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **options))]
+    fn execute_command<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, options: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
         if items.is_empty() {
             return Err(DataError::new_err("execute_command needs a command name"));
         }
         let words = self.codec.encode_all(&items)?;
-        self.run(py, &words)
+        if let Some(reply) = super::streams::execute(self, py, &words, options)? {
+            return Ok(reply);
+        }
+        let set_get = match options {
+            Some(o) => o.get_item("get")?.is_some_and(|g| g.is_truthy().unwrap_or(false)),
+            None => false,
+        };
+        self.run_opts(py, &words, set_get)
     }
 }
 
@@ -928,6 +1097,12 @@ impl PyBroker {
     /// Runs command words through the command layer (blocking ones through the waiter) and
     /// shapes the reply with redis-py's callback for that command.
     fn run<'py>(&self, py: Python<'py>, words: &[Cow<'_, [u8]>]) -> PyResult<Bound<'py, PyAny>> {
+        self.run_opts(py, words, false)
+    }
+
+    /// `run`, saying whether the caller asked SET for the old value (redis-py's `get`
+    /// option, which decides how SET's reply is read).
+    fn run_opts<'py>(&self, py: Python<'py>, words: &[Cow<'_, [u8]>], set_get: bool) -> PyResult<Bound<'py, PyAny>> {
         if let Some(spec) = self.spec_of_words(words)? {
             // block_sync gives redis-py's shapes already (BLPOP's tuple, BLMPOP's list).
             return block_sync(py, &spec);
@@ -939,7 +1114,7 @@ impl PyBroker {
             self.db.store(ctx.db, Ordering::Relaxed);
         }
         let name = String::from_utf8_lossy(argv[0]).to_ascii_uppercase();
-        apply_callback(py, &self.codec, &name, &argv, &reply)
+        apply_callback(py, &self.codec, &name, set_get, &reply)
     }
 
     /// A blocking list command's timeout (seconds), read as Redis reads it.
@@ -947,15 +1122,37 @@ impl PyBroker {
         parse_timeout(&self.codec, t)
     }
 
-    /// BLPOP/BRPOP: served at once without building a waiter when data is there.
+    /// BLPOP/BRPOP: served at once, without building a waiter, when data is there.
     fn bpop<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = self.timeout_arg(&opt_timeout(py, timeout))?;
+        match self.bpop_now(py, keys, timeout, end)? {
+            Ok(ready) => Ok(ready),
+            Err(spec) => block_sync(py, &spec),
+        }
+    }
+
+    /// The first attempt of BLPOP/BRPOP: the reply if a key had data, else the spec to wait
+    /// with. The timeout is checked first, as Redis checks it.
+    fn bpop_now<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Result<Bound<'py, PyAny>, BlockSpec>> {
+        let timeout = match timeout {
+            Some(t) if !t.is_none() => self.timeout_arg(t)?,
+            _ => None,
+        };
+        let db = self.db();
+        // One key, the common case: try it borrowed, no vectors.
+        if keys.is_instance_of::<PyBytes>() || keys.is_instance_of::<PyString>() {
+            let key = self.key(keys)?;
+            if let Some(v) = self.engine.execute(|ks| ks.pop(db, &key, end)).py_err()? {
+                return Ok(Ok(PyTuple::new(py, [self.codec.out(py, &key)?, self.codec.out(py, &v)?])?.into_any()));
+            }
+            let keys = vec![Key::from(key.as_ref())];
+            return Ok(Err(self.spec(keys, BlockOp::Pop { end }, timeout)));
+        }
         let keys = self.keys_vec(keys, &PyTuple::empty(py))?;
         let op = BlockOp::Pop { end };
-        if let Some(served) = self.engine.execute(|ks| ks.try_block_op(self.db(), &keys, &op)).py_err()? {
-            return served_to_py(py, &self.codec, served);
+        if let Some(served) = self.engine.execute(|ks| ks.try_block_op(db, &keys, &op)).py_err()? {
+            return Ok(Ok(served_to_py(py, &self.codec, served)?));
         }
-        block_sync(py, &self.spec(keys, op, timeout))
+        Ok(Err(self.spec(keys, op, timeout)))
     }
 
     fn del_generic<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>, word: &'static str) -> PyResult<Bound<'py, PyAny>> {
@@ -1012,23 +1209,21 @@ fn opt_timeout<'py>(py: Python<'py>, t: Option<&Bound<'py, PyAny>>) -> Bound<'py
 }
 
 /// redis-py's response callbacks (legacy RESP2 shapes) for the commands in scope.
-fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, argv: &[&[u8]], reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
+fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, set_get: bool, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
     let as_bool = |b: bool| -> PyResult<Bound<'py, PyAny>> { Ok(b.into_pyobject(py)?.to_owned().into_any()) };
     match name {
         "PING" => match reply {
             Reply::Simple(s) | Reply::Bulk(s) => as_bool(s == b"PONG"),
             _ => codec.reply(py, reply),
         },
-        "SET" => {
-            if argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"GET")) {
-                codec.reply(py, reply)
-            } else {
-                match reply {
-                    Reply::Ok => as_bool(true),
-                    _ => Ok(py.None().into_bound(py)),
-                }
-            }
-        }
+        // redis-py's `parse_set_result`: the raw reply only when the caller said `get=True`
+        // (so `execute_command("SET", k, v, "GET")` gives False, as with redis-py).
+        "SET" if set_get => codec.reply(py, reply),
+        "SET" => match reply {
+            Reply::Ok => as_bool(true),
+            Reply::Nil => Ok(py.None().into_bound(py)),
+            _ => as_bool(false),
+        },
         "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" => {
             as_bool(matches!(reply, Reply::Ok))
         }

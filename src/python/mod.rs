@@ -5,6 +5,7 @@ mod convert;
 mod errors;
 mod persist;
 mod pubsub;
+mod streams;
 mod wait;
 
 use pyo3::prelude::*;

@@ -48,6 +48,9 @@ pub struct PyPubSub {
     subscribed_cv: Condvar,
     /// Bumped by `_interrupt` and `_reset`: a waiting read that sees it change returns None.
     interrupts: AtomicU64,
+    /// Set by `_interrupt` (a worker's `stop()`), consumed by the read it ends, so that a
+    /// stop between two reads still ends the next one.
+    wakeup_pending: AtomicBool,
     /// Channel → handler (or None), keys as replies come (bytes, or str when decoding).
     channels: Py<PyDict>,
     /// Pattern → handler (or None).
@@ -69,6 +72,11 @@ impl PyPubSub {
             let _g = self.subscribed_lock.lock();
             self.subscribed_cv.notify_all();
         }
+    }
+
+    /// Whether a wait that started at interrupt count `gen` must end now.
+    fn interrupted(&self, gen: u64) -> bool {
+        self.interrupts.load(Ordering::Acquire) != gen || self.wakeup_pending.swap(false, Ordering::AcqRel)
     }
 
     fn interrupt(&self) {
@@ -176,13 +184,16 @@ impl PyPubSub {
                 return Ok(true);
             }
             let now = Instant::now();
-            if deadline.is_some_and(|d| now >= d) || self.interrupts.load(Ordering::Acquire) != gen {
+            if deadline.is_some_and(|d| now >= d) || self.interrupted(gen) {
                 return Ok(false);
             }
             let until = deadline.map_or(now + SIGNAL_SLICE, |d| d.min(now + SIGNAL_SLICE));
             py.detach(|| {
                 let mut g = self.subscribed_lock.lock();
-                if !self.subscribed.load(Ordering::Acquire) && self.interrupts.load(Ordering::Acquire) == gen {
+                if !self.subscribed.load(Ordering::Acquire)
+                    && self.interrupts.load(Ordering::Acquire) == gen
+                    && !self.wakeup_pending.load(Ordering::Acquire)
+                {
                     self.subscribed_cv.wait_until(&mut g, until);
                 }
             });
@@ -201,7 +212,7 @@ impl PyPubSub {
                 Recv::Empty => {}
             }
             let now = Instant::now();
-            if deadline.is_some_and(|d| now >= d) || self.interrupts.load(Ordering::Acquire) != gen {
+            if deadline.is_some_and(|d| now >= d) || self.interrupted(gen) {
                 return Ok(None);
             }
             let until = deadline.map_or(now + SIGNAL_SLICE, |d| d.min(now + SIGNAL_SLICE));
@@ -226,14 +237,21 @@ fn truthy(h: Option<Bound<'_, PyAny>>) -> PyResult<Option<Bound<'_, PyAny>>> {
     }
 }
 
-/// A redis-py timeout (float seconds, None: forever) as a deadline.
-fn deadline(timeout: Option<f64>) -> Option<Option<Instant>> {
+/// How long a read may wait.
+enum Wait {
+    /// Look once (timeout 0, negative or NaN, as a non-blocking socket read).
+    No,
+    /// Until then (`None`: forever).
+    Until(Option<Instant>),
+}
+
+/// A redis-py timeout (float seconds, None: forever) as a wait.
+fn wait_for(timeout: Option<f64>) -> Wait {
     match timeout {
-        None => Some(None),
-        Some(t) if t.is_finite() && t > 0.0 => Some(Instant::now().checked_add(Duration::from_secs_f64(t))),
-        Some(t) if t.is_infinite() && t > 0.0 => Some(None),
-        // 0, negative, NaN: look once, do not wait.
-        Some(_) => None,
+        None => Wait::Until(None),
+        Some(t) if t.is_finite() && t > 0.0 => Wait::Until(Instant::now().checked_add(Duration::from_secs_f64(t))),
+        Some(t) if t.is_infinite() && t > 0.0 => Wait::Until(None),
+        Some(_) => Wait::No,
     }
 }
 
@@ -242,9 +260,9 @@ impl PyPubSub {
     /// A subscriber of ``broker``'s data, subscribed to nothing (use ``broker.pubsub()``).
     #[new]
     #[pyo3(signature = (broker, ignore_subscribe_messages = false))]
-    fn new(py: Python<'_>, broker: &Bound<'_, PyBroker>, ignore_subscribe_messages: bool) -> PyPubSub {
+    fn new(py: Python<'_>, broker: &Bound<'_, PyBroker>, ignore_subscribe_messages: bool) -> PyResult<PyPubSub> {
         let b = broker.get();
-        PyPubSub {
+        Ok(PyPubSub {
             sub: b.engine.subscriber(),
             codec: b.codec.clone(),
             ignore: AtomicBool::new(ignore_subscribe_messages),
@@ -252,11 +270,12 @@ impl PyPubSub {
             subscribed_lock: Mutex::new(()),
             subscribed_cv: Condvar::new(),
             interrupts: AtomicU64::new(0),
+            wakeup_pending: AtomicBool::new(false),
             channels: PyDict::new(py).unbind(),
             patterns: PyDict::new(py).unbind(),
-            pending_channels: PySet::empty(py).map(Bound::unbind).unwrap_or_else(|_| unreachable!()),
-            pending_patterns: PySet::empty(py).map(Bound::unbind).unwrap_or_else(|_| unreachable!()),
-        }
+            pending_channels: PySet::empty(py)?.unbind(),
+            pending_patterns: PySet::empty(py)?.unbind(),
+        })
     }
 
     /// Channel → handler (None for channels read with ``get_message``/``listen``).
@@ -340,23 +359,23 @@ impl PyPubSub {
     /// channel or pattern with a handler is passed to the handler and None is returned.
     /// Raises ``PubSubError`` if the broker closed the subscription because its backlog
     /// passed the limits (see ``Broker.set_pubsub_limits``); the PubSub is then reset.
-    #[pyo3(signature = (ignore_subscribe_messages = false, timeout = Some(0.0)))]
+    #[pyo3(signature = (ignore_subscribe_messages = false, timeout = Some(0.0)), text_signature = "(self, ignore_subscribe_messages=False, timeout=0.0)")]
     fn get_message<'py>(&self, py: Python<'py>, ignore_subscribe_messages: bool, timeout: Option<f64>) -> PyResult<Option<Bound<'py, PyDict>>> {
         let gen = self.interrupts.load(Ordering::Acquire);
-        let until = deadline(timeout);
+        let wait = wait_for(timeout);
         if !self.subscribed.load(Ordering::Acquire) {
-            let Some(until) = until else { return Ok(None) };
+            let Wait::Until(until) = wait else { return Ok(None) };
             if !self.wait_subscribed(py, until, gen)? {
                 return Ok(None);
             }
         }
-        let ev = match until {
-            None => match self.sub.try_recv() {
+        let ev = match wait {
+            Wait::No => match self.sub.try_recv() {
                 Recv::Event(ev) => ev,
                 Recv::Empty => return Ok(None),
                 Recv::Closed(why) => return Err(self.closed(py, &why)),
             },
-            Some(until) => match self.next_event(py, until, gen)? {
+            Wait::Until(until) => match self.next_event(py, until, gen)? {
                 Some(ev) => ev,
                 None => return Ok(None),
             },
@@ -419,8 +438,10 @@ impl PyPubSub {
         self.reset(py)
     }
 
-    /// Wakes a read waiting in another thread or task; it returns None.
+    /// Ends the read waiting in another thread (or, if none waits, the next waiting
+    /// read): it returns None. Used by a worker thread's ``stop()``.
     fn _interrupt(&self) {
+        self.wakeup_pending.store(true, Ordering::Release);
         self.interrupt();
     }
 

@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Condvar;
 use pyo3::prelude::*;
+use pyo3::types::{PyFloat, PyInt};
 
 use super::broker::served_to_py;
 use super::convert::Codec;
 use super::errors::IntoPy;
-use crate::command::parse_timeout as timeout_from_secs;
+use crate::command::{parse_timeout as timeout_from_bytes, timeout_from_secs};
 use crate::engine::blocking::{Attempt, BlockFuture};
 use crate::engine::db::Key;
 use crate::engine::waiters::{BlockOp, Wake};
@@ -35,8 +36,18 @@ pub struct BlockSpec {
 
 /// Reads a blocking list command's timeout (seconds) as Redis would read the argument.
 pub fn parse_timeout(codec: &Codec, t: &Bound<'_, PyAny>) -> PyResult<Option<Duration>> {
+    // A plain int or float is read as a number: redis-py would send its repr, which Redis
+    // parses back to the same value.
+    if t.is_exact_instance_of::<PyInt>() {
+        if let Ok(n) = t.extract::<i64>() {
+            #[allow(clippy::cast_precision_loss)]
+            return timeout_from_secs(n as f64).py_err();
+        }
+    } else if t.is_exact_instance_of::<PyFloat>() {
+        return timeout_from_secs(t.extract::<f64>()?).py_err();
+    }
     let bytes = codec.encode(t)?;
-    timeout_from_secs(&bytes).py_err()
+    timeout_from_bytes(&bytes).py_err()
 }
 
 /// Runs a blocking call on this thread: returns redis-py's reply, or None on timeout.
@@ -62,7 +73,7 @@ pub fn block_sync<'py>(py: Python<'py>, spec: &BlockSpec) -> PyResult<Bound<'py,
             // Served in the last instant? Then the caller still gets it.
             return match spec.engine.end_wait(id) {
                 Some(served) => served_to_py(py, &spec.codec, served),
-                None => Ok(py.None().into_bound(py)),
+                None => Ok(super::streams::timed_out(py, &spec.op)),
             };
         }
         if let Err(e) = py.check_signals() {
@@ -78,6 +89,11 @@ impl BlockSpec {
     #[getter]
     fn timeout(&self) -> Option<f64> {
         self.timeout.map(|t| t.as_secs_f64())
+    }
+
+    /// What the call answers when its time is up: None, or ``[]`` for XREAD/XREADGROUP.
+    fn timed_out<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        super::streams::timed_out(py, &self.op)
     }
 
     /// Runs the call once without waiting: its reply, or None if there was nothing.

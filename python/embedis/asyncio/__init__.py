@@ -21,8 +21,9 @@ from typing import Any
 
 from .. import Broker as _SyncBroker
 from .._embedis import BlockSpec as _BlockSpec
+from .client_pubsub import PubSub
 
-__all__ = ["Broker"]
+__all__ = ["Broker", "PubSub"]
 
 if sys.version_info >= (3, 11):
     _timeout = _asyncio.timeout
@@ -35,6 +36,11 @@ async def _block(spec: _BlockSpec) -> Any:
     ready = spec.try_now()
     if ready is not None:
         return ready
+    return await _wait(spec)
+
+
+async def _wait(spec: _BlockSpec) -> Any:
+    """Await a blocking call up to its timeout; None when it runs out."""
     limit = spec.timeout
     if limit is None:
         return await spec.wait()
@@ -44,7 +50,7 @@ async def _block(spec: _BlockSpec) -> Any:
                 return await spec.wait()
         return await _asyncio.wait_for(spec.wait(), limit)  # pragma: no cover - 3.10
     except TimeoutError:
-        return None
+        return spec.timed_out()
 
 
 def _forward(name: str) -> Any:
@@ -52,7 +58,7 @@ def _forward(name: str) -> Any:
     sync = getattr(_SyncBroker, name)
 
     async def method(self: Broker, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self._sync, name)(*args, **kwargs)
+        return sync(self._sync, *args, **kwargs)
 
     method.__name__ = name
     method.__qualname__ = f"Broker.{name}"
@@ -96,11 +102,13 @@ class Broker:
     async def blpop(self, keys: Any, timeout: Any = 0) -> Any:
         """Await an element from the head of the first non-empty of ``keys``:
         ``(key, element)``, or None after ``timeout`` seconds (0: forever)."""
-        return await _block(self._sync._bpop_spec(keys, timeout, True))
+        r = self._sync._bpop(keys, timeout, True)
+        return await _wait(r) if type(r) is _BlockSpec else r
 
     async def brpop(self, keys: Any, timeout: Any = 0) -> Any:
         """As ``blpop``, from the tail."""
-        return await _block(self._sync._bpop_spec(keys, timeout, False))
+        r = self._sync._bpop(keys, timeout, False)
+        return await _wait(r) if type(r) is _BlockSpec else r
 
     async def blmove(
         self, first_list: Any, second_list: Any, timeout: Any, src: str = "LEFT", dest: str = "RIGHT"
@@ -117,6 +125,39 @@ class Broker:
     ) -> Any:
         """Await ``lmpop``: ``[key, [elements]]`` or None after ``timeout`` seconds."""
         return await _block(self._sync._blmpop_spec(timeout, numkeys, args, direction, count))
+
+    async def xread(
+        self,
+        streams: Any,
+        count: int | None = None,
+        block: int | None = None,
+        max_count: int | None = None,
+        max_size: int | None = None,
+    ) -> Any:
+        """Await entries after the IDs of ``streams``; ``block`` in ms (0: forever),
+        ``[]`` when it runs out. Holds no thread while waiting."""
+        r = self._sync._xread(streams, count, block, max_count, max_size)
+        return await _wait(r) if type(r) is _BlockSpec else r
+
+    async def xreadgroup(
+        self,
+        groupname: Any,
+        consumername: Any,
+        streams: Any,
+        count: int | None = None,
+        block: int | None = None,
+        noack: bool = False,
+        claim_min_idle_time: int | None = None,
+        max_count: int | None = None,
+        max_size: int | None = None,
+    ) -> Any:
+        """Await entries as a consumer of a group. Entries handed to a call that is then
+        cancelled stay pending for that consumer (XPENDING/XCLAIM/XAUTOCLAIM see them), as
+        with a Redis client that disconnects: nothing is lost."""
+        r = self._sync._xreadgroup(
+            groupname, consumername, streams, count, block, noack, claim_min_idle_time, max_count, max_size
+        )
+        return await _wait(r) if type(r) is _BlockSpec else r
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         """Run a command from its words; blocking commands are awaited, not run on a thread."""
@@ -140,6 +181,18 @@ class Broker:
         for key in self._sync.scan_iter(match=match, count=count, _type=_type):
             yield key
 
+    async def pubsub_numpat(self, **kwargs: Any) -> int:
+        """The number of distinct patterns subscribed to."""
+        return self._sync.pubsub_numpat()
+
+    async def get_pubsub_limits(self) -> tuple[int, int, float]:
+        """``(hard, soft, soft_seconds)``: the subscribers' backlog limits."""
+        return self._sync.get_pubsub_limits()
+
+    def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
+        """A new asyncio ``PubSub`` on this broker's data (``redis.asyncio.Redis.pubsub``)."""
+        return PubSub(self._sync, ignore_subscribe_messages=ignore_subscribe_messages)
+
     async def aclose(self) -> None:
         """Nothing to release (kept for redis-py compatibility)."""
 
@@ -158,6 +211,11 @@ _FORWARDED = """
     lmove rpoplpush lmpop delete unlink exists type keys scan flushdb flushall
     rename renamenx expire pexpire expireat pexpireat ttl pttl persist echo get set
     setnx getdel mget mset msetnx incr incrby decr decrby
+    publish pubsub_channels pubsub_numsub set_pubsub_limits
+    xadd xlen xrange xrevrange xdel xtrim xack xpending xpending_range xclaim xautoclaim
+    xgroup_create xgroup_setid xgroup_destroy xgroup_createconsumer xgroup_delconsumer
+    xinfo_stream xinfo_groups xinfo_consumers
+    save bgsave bgrewriteaof lastsave info
 """.split()
 
 for _name in _FORWARDED:

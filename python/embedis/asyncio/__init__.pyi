@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from .. import Broker as _SyncBroker
+from .client_pubsub import PubSub as PubSub
 
-__all__ = ["Broker"]
+__all__ = ["Broker", "PubSub"]
 
 _Encodable = bytes | bytearray | memoryview | str | int | float
 _Key = bytes | str | memoryview | int | float
@@ -15,6 +16,8 @@ _Reply = bytes | str
 _Timeout = int | float | str | bytes | None
 _Expiry = int | timedelta
 _AbsExpiry = int | datetime
+_StreamId = int | bytes | str | memoryview
+_Entry = tuple[_Reply, dict[Any, Any]]
 
 class Broker:
     """An asyncio broker with Redis semantics; mirrors ``redis.asyncio.Redis``."""
@@ -33,6 +36,7 @@ class Broker:
     def scan_iter(
         self, match: Any = None, count: int | None = None, _type: Any = None, **kwargs: Any
     ) -> AsyncIterator[Any]: ...
+    def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub: ...
     async def aclose(self) -> None: ...
     async def close(self) -> None: ...
     async def __aenter__(self) -> Broker: ...
@@ -146,5 +150,125 @@ class Broker:
     async def incrby(self, name: _Key, amount: int = 1) -> int: ...
     async def decr(self, name: _Key, amount: int = 1) -> int: ...
     async def decrby(self, name: _Key, amount: int = 1) -> int: ...
+    # pub/sub
+    async def publish(self, channel: _Key, message: _Encodable, **_kwargs: Any) -> int: ...
+    async def pubsub_channels(self, pattern: _Key | None = None, **_kwargs: Any) -> list[_Reply]: ...
+    async def pubsub_numsub(self, *args: _Key, **_kwargs: Any) -> list[tuple[_Reply, int]]: ...
+    async def pubsub_numpat(self, **kwargs: Any) -> int: ...
+    async def set_pubsub_limits(self, hard: int, soft: int, soft_seconds: float) -> None: ...
+    async def get_pubsub_limits(self) -> tuple[int, int, float]: ...
+    # streams
+    async def xadd(
+        self,
+        name: _Key,
+        fields: dict[Any, _Encodable],
+        id: _StreamId = "*",
+        maxlen: int | None = None,
+        approximate: bool = True,
+        nomkstream: bool = False,
+        minid: _StreamId | None = None,
+        limit: int | None = None,
+        ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] | None = None,
+        idmpauto: str | None = None,
+        idmp: tuple[str, bytes] | None = None,
+    ) -> _Reply | None: ...
+    async def xlen(self, name: _Key) -> int: ...
+    async def xrange(
+        self, name: _Key, min: _StreamId = "-", max: _StreamId = "+", count: int | None = None
+    ) -> list[_Entry] | None: ...
+    async def xrevrange(
+        self, name: _Key, max: _StreamId = "+", min: _StreamId = "-", count: int | None = None
+    ) -> list[_Entry] | None: ...
+    async def xdel(self, name: _Key, *ids: _StreamId) -> int: ...
+    async def xtrim(
+        self,
+        name: _Key,
+        maxlen: int | None = None,
+        approximate: bool = True,
+        minid: _StreamId | None = None,
+        limit: int | None = None,
+        ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] | None = None,
+    ) -> int: ...
+    async def xread(
+        self,
+        streams: dict[Any, _StreamId],
+        count: int | None = None,
+        block: int | None = None,
+        max_count: int | None = None,
+        max_size: int | None = None,
+    ) -> list[list[Any]]: ...
+    async def xreadgroup(
+        self,
+        groupname: _Key,
+        consumername: _Key,
+        streams: dict[Any, _StreamId],
+        count: int | None = None,
+        block: int | None = None,
+        noack: bool = False,
+        claim_min_idle_time: int | None = None,
+        max_count: int | None = None,
+        max_size: int | None = None,
+    ) -> list[list[Any]]: ...
+    async def xack(self, name: _Key, groupname: _Key, *ids: _StreamId) -> int: ...
+    async def xpending(self, name: _Key, groupname: _Key) -> dict[str, Any]: ...
+    async def xpending_range(
+        self,
+        name: _Key,
+        groupname: _Key,
+        min: _StreamId | None,
+        max: _StreamId | None,
+        count: int | None,
+        consumername: _Key | None = None,
+        idle: int | None = None,
+    ) -> list[dict[str, Any]] | dict[str, Any]: ...
+    async def xclaim(
+        self,
+        name: _Key,
+        groupname: _Key,
+        consumername: _Key,
+        min_idle_time: int,
+        message_ids: list[_StreamId] | tuple[_StreamId, ...],
+        idle: int | None = None,
+        time: int | None = None,
+        retrycount: int | None = None,
+        force: bool = False,
+        justid: bool = False,
+    ) -> list[_Entry] | list[_Reply]: ...
+    async def xautoclaim(
+        self,
+        name: _Key,
+        groupname: _Key,
+        consumername: _Key,
+        min_idle_time: int,
+        start_id: _StreamId = "0-0",
+        count: int | None = None,
+        justid: bool = False,
+    ) -> list[Any]: ...
+    async def xgroup_create(
+        self,
+        name: _Key,
+        groupname: _Key,
+        id: _StreamId = "$",
+        mkstream: bool = False,
+        entries_read: int | None = None,
+    ) -> bool: ...
+    async def xgroup_setid(
+        self, name: _Key, groupname: _Key, id: _StreamId, entries_read: int | None = None
+    ) -> bool: ...
+    async def xgroup_destroy(self, name: _Key, groupname: _Key) -> bool: ...
+    async def xgroup_createconsumer(self, name: _Key, groupname: _Key, consumername: _Key) -> int: ...
+    async def xgroup_delconsumer(self, name: _Key, groupname: _Key, consumername: _Key) -> int: ...
+    async def xinfo_stream(self, name: _Key, full: bool = False) -> dict[str, Any]: ...
+    async def xinfo_groups(self, name: _Key) -> list[dict[str, Any]]: ...
+    async def xinfo_consumers(self, name: _Key, groupname: _Key) -> list[dict[str, Any]]: ...
+
+    # persistence (the sync broker's, forwarded; save() holds the loop while it writes, as
+    # SAVE holds a Redis server)
+    async def save(self, *_args: Any, **_kwargs: Any) -> bool: ...
+    async def bgsave(self, schedule: bool = True, **_kwargs: Any) -> bool: ...
+    async def bgrewriteaof(self, *_args: Any, **_kwargs: Any) -> bool: ...
+    async def lastsave(self, *_args: Any, **_kwargs: Any) -> datetime: ...
+    async def info(self, section: str | None = None, *_args: str, **_kwargs: Any) -> dict[str, Any]: ...
+
     # generic
     async def execute_command(self, *args: _Encodable, **options: Any) -> Any: ...

@@ -470,7 +470,6 @@ impl Stream {
             ..
         } = self;
         let group = groups.get_mut(group).ok_or(GroupNotFound)?;
-        let owner = group.touch_consumer(consumer, now_ms);
         let count = count.filter(|&c| c > 0);
         let mut out = Vec::new();
         match start {
@@ -484,6 +483,8 @@ impl Stream {
                 let Some(from) = group.last_id.incr().filter(|_| has_new) else {
                     return Ok(out);
                 };
+                // Redis 7.0 creates (and refreshes) the consumer only when it serves it.
+                let owner = group.touch_consumer(consumer, now_ms);
                 for (id, fields) in entries.range(from, StreamId::MAX, count, false) {
                     group.advance(meta, id);
                     if !noack {
@@ -512,6 +513,7 @@ impl Stream {
                 }
             }
             ReadId::After(after) => {
+                let owner = group.touch_consumer(consumer, now_ms);
                 let Some(from) = after.incr() else {
                     return Ok(out);
                 };
@@ -665,7 +667,8 @@ impl Stream {
                     .unwrap_or(now_ms)
             }
         };
-        let owner = group.touch_consumer(consumer, now_ms);
+        // Created (or refreshed) at the first claim only, as Redis 7.0's `xclaimCommand`.
+        let mut owner: Option<Arc<[u8]>> = None;
         let mut out = Claimed::default();
         for &id in ids {
             if !entries.contains(id) {
@@ -674,25 +677,25 @@ impl Stream {
                 }
                 continue;
             }
-            match group.pel.get_mut(&id) {
+            let claimable = match group.pel.get(&id) {
                 Some(nack) => {
-                    if min_idle_ms > 0 && now_ms.saturating_sub(nack.delivery_time) < min_idle_ms {
-                        continue;
-                    }
+                    min_idle_ms == 0 || now_ms.saturating_sub(nack.delivery_time) >= min_idle_ms
                 }
-                None if opts.force => {
-                    // A fresh NACK starts at one delivery, then counts this claim as well.
-                    group.pel.insert(
-                        id,
-                        Nack {
-                            delivery_time: now_ms,
-                            delivery_count: 1,
-                            consumer: owner.clone(),
-                        },
-                    );
-                }
-                None => continue,
+                None => opts.force,
+            };
+            if !claimable {
+                continue;
             }
+            let owner = match &owner {
+                Some(o) => o.clone(),
+                None => owner.insert(group.touch_consumer(consumer, now_ms)).clone(),
+            };
+            // FORCE: a fresh NACK starts at one delivery, then counts this claim as well.
+            group.pel.entry(id).or_insert_with(|| Nack {
+                delivery_time: now_ms,
+                delivery_count: 1,
+                consumer: owner.clone(),
+            });
             if let Some(nack) = group.pel.get_mut(&id) {
                 nack.delivery_time = delivery_time;
                 if let Some(retry) = opts.retrycount {
@@ -733,7 +736,8 @@ impl Stream {
             entries, groups, ..
         } = self;
         let group = groups.get_mut(group).ok_or(GroupNotFound)?;
-        let owner = group.touch_consumer(consumer, now_ms);
+        // Created (or refreshed) at the first claim only, as Redis 7.0's `xautoclaimCommand`.
+        let mut owner: Option<Arc<[u8]>> = None;
         let mut out = AutoClaimed::default();
         let mut remaining = count;
         let mut attempts = count.saturating_mul(AUTOCLAIM_ATTEMPTS_FACTOR);
@@ -762,6 +766,10 @@ impl Stream {
             if min_idle_ms > 0 && idle < min_idle_ms {
                 continue;
             }
+            let owner = match &owner {
+                Some(o) => o.clone(),
+                None => owner.insert(group.touch_consumer(consumer, now_ms)).clone(),
+            };
             if let Some(nack) = group.pel.get_mut(&id) {
                 nack.delivery_time = now_ms;
                 if !justid {

@@ -11,6 +11,7 @@ pub mod args;
 pub mod blocking;
 mod keys;
 mod lists;
+mod pubsub;
 pub mod reply;
 mod server;
 mod streams;

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use super::args::Args;
 use super::blocking::BlockingCall;
 use super::reply::Reply;
-use super::{keys, lists, server, streams, strings, Context};
+use super::{keys, lists, pubsub, server, streams, strings, Context};
 use crate::engine::{Keyspace, Result};
 
 /// Runs one command inside a locked unit: parse the arguments, call the engine, shape the
@@ -174,6 +174,8 @@ static COMMANDS: &[Command] = &[
     row("pexpireat", -3, &[W, F], keys::pexpireat),
     row("ping", -1, &[F], server::ping),
     row("pttl", 2, &[R, F], keys::pttl),
+    row("publish", 3, &[F], pubsub::publish),
+    row("pubsub", -2, &[], pubsub::pubsub),
     row("rename", 3, &[W], keys::rename),
     row("renamenx", 3, &[W, F], keys::renamenx),
     row("rpop", -2, &[W, F], lists::rpop),

@@ -1113,7 +1113,13 @@ impl PyBroker {
         if ctx.db != self.db() {
             self.db.store(ctx.db, Ordering::Relaxed);
         }
-        let name = String::from_utf8_lossy(argv[0]).to_ascii_uppercase();
+        // redis-py keys container commands' callbacks by "NAME SUB" ("PUBSUB NUMSUB").
+        let mut name = String::from_utf8_lossy(argv[0]).to_ascii_uppercase();
+        if name == "PUBSUB" {
+            if let Some(sub) = argv.get(1) {
+                name = format!("PUBSUB {}", String::from_utf8_lossy(sub).to_ascii_uppercase());
+            }
+        }
         apply_callback(py, &self.codec, &name, set_get, &reply)
     }
 
@@ -1239,6 +1245,17 @@ fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, set_get: bool
                     _ => 0,
                 };
                 Ok(PyTuple::new(py, [cursor.into_pyobject(py)?.into_any(), codec.reply(py, &parts[1])?])?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
+        // `parse_pubsub_numsub`: [(channel, count), ...].
+        "PUBSUB NUMSUB" => match reply {
+            Reply::Array(items) => {
+                let pairs = items
+                    .chunks(2)
+                    .map(|p| PyTuple::new(py, p.iter().map(|r| codec.reply(py, r)).collect::<PyResult<Vec<_>>>()?))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, pairs)?.into_any())
             }
             _ => codec.reply(py, reply),
         },

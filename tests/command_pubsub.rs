@@ -1,0 +1,45 @@
+//! PUBLISH and PUBSUB through the command layer (what execute_command and the server use).
+
+use embedis::command::{dispatch, Context, Reply};
+use embedis::engine::Engine;
+
+fn run(e: &Engine, line: &str) -> Result<Reply, String> {
+    let words: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+    dispatch(e, &mut Context::default(), &words).map_err(|err| err.to_string())
+}
+
+#[test]
+fn publish_without_subscribers_reaches_nobody() {
+    let e = Engine::new();
+    assert_eq!(run(&e, "PUBLISH ch hello"), Ok(Reply::Int(0)));
+}
+
+#[test]
+fn publish_counts_channel_and_pattern_subscribers_as_redis_does() {
+    let e = Engine::new();
+    let (a, b) = (e.subscriber(), e.subscriber());
+    a.subscribe(&[b"news".as_slice()], false).unwrap();
+    a.subscribe(&[b"n*".as_slice()], true).unwrap();
+    b.subscribe(&[b"n*".as_slice()], true).unwrap();
+    assert_eq!(run(&e, "PUBLISH news x"), Ok(Reply::Int(3)));
+    assert_eq!(run(&e, "PUBSUB CHANNELS"), Ok(Reply::Array(vec![Reply::Bulk(b"news".to_vec())])));
+    assert_eq!(run(&e, "PUBSUB CHANNELS z*"), Ok(Reply::Array(vec![])));
+    assert_eq!(
+        run(&e, "PUBSUB NUMSUB news other"),
+        Ok(Reply::Array(vec![
+            Reply::Bulk(b"news".to_vec()),
+            Reply::Int(1),
+            Reply::Bulk(b"other".to_vec()),
+            Reply::Int(0)
+        ]))
+    );
+    assert_eq!(run(&e, "PUBSUB NUMPAT"), Ok(Reply::Int(1)));
+}
+
+#[test]
+fn pubsub_errors_use_redis_words() {
+    let e = Engine::new();
+    assert_eq!(run(&e, "PUBLISH ch").unwrap_err(), "ERR wrong number of arguments for 'publish' command");
+    assert_eq!(run(&e, "PUBSUB FOO").unwrap_err(), "ERR unknown subcommand 'FOO'. Try PUBSUB HELP.");
+    assert_eq!(run(&e, "PUBSUB NUMPAT x").unwrap_err(), "ERR unknown subcommand 'NUMPAT'. Try PUBSUB HELP.");
+}

@@ -157,7 +157,7 @@ fn xread_and_xreadgroup_option_errors() {
     c.ok("SET str x");
     assert_eq!(c.err("XREAD GROUP g c STREAMS s 0"), "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
     assert_eq!(c.err("XREAD NOACK STREAMS s 0"), "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
-    assert_eq!(c.err("XREADGROUP COUNT 1 STREAMS s 0"), "ERR Missing GROUP option for XREADGROUP");
+    assert_eq!(c.err("XREADGROUP COUNT 1 NOACK STREAMS s 0"), "ERR Missing GROUP option for XREADGROUP");
     assert_eq!(c.err("XREAD BLOCK x STREAMS s 0"), "ERR timeout is not an integer or out of range");
     assert_eq!(c.err("XREAD BLOCK -1 STREAMS s 0"), "ERR timeout is negative");
     assert_eq!(c.err("XREAD STREAMS s s2 0"), "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
@@ -269,7 +269,11 @@ fn parse_blocking_finds_a_wait_only_with_block() {
     assert_eq!(call.timeout, None);
     assert!(matches!(call.op, BlockOp::XReadGroup { noack: true, .. }));
     assert_eq!(
-        parse_blocking(&argv("XREAD BLOCK 1 STREAMS s")).unwrap_err().to_string(),
+        parse_blocking(&argv("XREAD STREAMS s")).unwrap_err().to_string(),
         "ERR wrong number of arguments for 'xread' command"
+    );
+    assert_eq!(
+        parse_blocking(&argv("XREAD BLOCK 1 STREAMS s")).unwrap_err().to_string(),
+        "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
     );
 }

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import exceptions
 from ._embedis import Broker as _NativeBroker
-from ._embedis import __version__
+from ._embedis import Server, __version__
 from .client_pubsub import PubSub, PubSubWorkerThread, Subscription
 from .exceptions import (
     ConnectionError,
@@ -43,6 +43,7 @@ __all__ = [
     "PubSubWorkerThread",
     "RedisError",
     "ResponseError",
+    "Server",
     "TimeoutError",
     "Subscription",
     "WatchError",

@@ -7,7 +7,10 @@ Commands:
   ``--fix`` would cut (or cut it, with ``--fix``). Exit status 0 when every file is valid
   (or was fixed), 1 otherwise.
 
-More commands (``serve``) come later; each is a subparser below.
+- ``serve [options]``: serve a broker over RESP to any Redis client, with redis-server's
+  option names (``embedis serve --help``; see ``embedis/_serve.py``).
+
+Each command is a subparser below.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from . import _serve
 from ._embedis import check_aof
 
 
@@ -53,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--fix", action="store_true", help="truncate the file at the first problem")
     check.add_argument("file", help="an .aof file, a base file, or the .manifest of an AOF directory")
     check.set_defaults(func=_check_aof)
+    _serve.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -7,7 +7,7 @@ from typing import Any, Literal, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Broker", "BlockSpec", "PubSub", "__version__", "check_aof"]
+__all__ = ["Broker", "BlockSpec", "PubSub", "Server", "__version__", "check_aof"]
 __version__: str
 
 _Encodable = bytes | bytearray | memoryview | str | int | float
@@ -61,6 +61,25 @@ class PubSub:
     def _interrupt(self) -> None: ...
     def _backlog(self) -> tuple[int, int]: ...
 
+@final
+class Server:
+    """A RESP server serving a broker from background threads (``Broker.serve``)."""
+
+    def stop(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+    @property
+    def running(self) -> bool: ...
+    @property
+    def port(self) -> int | None: ...
+    @property
+    def address(self) -> tuple[str, int] | None: ...
+    @property
+    def unixsocket(self) -> str | None: ...
+    @property
+    def connected_clients(self) -> int: ...
+    def __enter__(self) -> Server: ...
+    def __exit__(self, *_exc: object) -> None: ...
+
 @disjoint_base
 class Broker:
     """An in-process broker with Redis semantics; mirrors ``redis.Redis``."""
@@ -97,6 +116,19 @@ class Broker:
     def lastsave(self, **_kwargs: Any) -> datetime: ...
     def info(self, section: str | None = None, *_args: str, **_kwargs: Any) -> dict[str, Any]: ...
     def _sync_persistence(self) -> None: ...
+    def serve(
+        self,
+        host: str | list[str] | None = None,
+        port: int | None = 6379,
+        *,
+        unixsocket: str | PathLike[str] | None = None,
+        unixsocketperm: int | None = None,
+        requirepass: str | bytes | None = None,
+        maxclients: int = 10000,
+        protected_mode: bool = True,
+        proto_max_bulk_len: int | None = None,
+        client_query_buffer_limit: int | None = None,
+    ) -> Server: ...
 
     # lists
     def lpush(self, name: _Key, *values: _Encodable) -> int: ...

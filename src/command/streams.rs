@@ -409,6 +409,26 @@ pub(super) fn xreadgroup(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'
     read(ks, ctx, args, true)
 }
 
+/// XREAD / XREADGROUP argv (name first), parsed for a caller that runs it through the
+/// engine itself (the Python binding's fast path): the call (keys, op, timeout) and whether
+/// BLOCK was given. The arity is checked first, as `dispatch` does.
+///
+/// # Errors
+/// `WrongArity`, the commands' syntax errors; `UnknownCommand` for another command.
+pub fn parse_stream_read(argv: &[&[u8]]) -> Result<(BlockingCall, bool)> {
+    let cmd = argv
+        .first()
+        .and_then(|n| super::table::lookup(n))
+        .filter(|c| c.name == "xread" || c.name == "xreadgroup")
+        .ok_or_else(|| Error::UnknownCommand { cmd: String::new(), args: Vec::new() })?;
+    if !cmd.arity_ok(argv.len()) {
+        return Err(Error::WrongArity { cmd: cmd.name.to_owned() });
+    }
+    let mut args = Args::new(cmd.name, &argv[1..]);
+    let (keys, op, block) = read_op(parse_read(&mut args, cmd.name == "xreadgroup")?);
+    Ok((BlockingCall { keys, op, timeout: block.flatten() }, block.is_some()))
+}
+
 /// The wait of an XREAD / XREADGROUP with BLOCK; `None` without BLOCK.
 fn parse_read_block(args: &mut Args<'_>, xreadgroup: bool) -> Result<Option<BlockingCall>> {
     let (keys, op, block) = read_op(parse_read(args, xreadgroup)?);

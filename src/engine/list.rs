@@ -1,12 +1,14 @@
 //! The Redis list value, packed like Redis's quicklist of listpacks (`src/quicklist.c`):
 //! a deque of nodes, each a byte run of length-prefixed entries, so a 100-byte element
-//! costs about 103 bytes. The type API of `src/t_list.c`, with no argument parsing: knows
-//! nothing of keys, RESP, waiters or Python.
+//! costs about 103 bytes. A snapshot's copy shares the nodes copy-on-write, a refcount
+//! per 8 KiB ([`List::clone_shared`]). The type API of `src/t_list.c`, with no argument
+//! parsing: knows nothing of keys, RESP, waiters or Python.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::iter::once;
-use std::ops::Range;
+use std::ops::{Deref, Range};
+use std::sync::Arc;
 
 /// Most live bytes a node holds, as Redis's default `list-max-listpack-size -2` (8 KiB).
 /// An entry larger than this gets a node of its own.
@@ -47,6 +49,12 @@ impl End {
 /// alone in its node), so a list costs its data plus about 2 bytes per element plus one
 /// small header per 8 KiB. Each entry is `varint(len) ++ bytes ++ reversed varint(len)`,
 /// readable from either end, which makes push and pop at both ends O(1).
+///
+/// [`List::clone_shared`] copies no element: it shares every node buffer (a refcount
+/// each, see [`Buf`]), which lets a snapshot copy a million-element list under the
+/// keyspace lock in a fraction of a millisecond. Whichever side later writes into a
+/// shared buffer copies that one buffer first. `clone` copies the buffers it does not
+/// find shared.
 #[derive(Clone, Default)]
 pub struct List {
     /// Nodes head to tail. Invariant: no node is empty, and each holds at most
@@ -57,17 +65,106 @@ pub struct List {
 }
 
 /// A run of encoded entries inside a buffer that can grow at both ends.
+///
+/// The window (`start`, `end`, `count`) is the node's own even when the buffer is shared,
+/// and bytes outside it are never read: pops and trims move the window and copy nothing.
 #[derive(Clone)]
 struct Node {
     /// Backing store; only `buf[start..end]` means anything. Free space before `start`
     /// takes front pushes, free space after `end` back pushes.
-    buf: Box<[u8]>,
+    buf: Buf,
     /// First live byte.
     start: usize,
     /// One past the last live byte.
     end: usize,
     /// Entries in `buf[start..end]`; never 0 while the node is in a list.
     count: usize,
+}
+
+/// A node's buffer: owned outright, or shared with snapshots copy-on-write.
+///
+/// Buffers are owned until [`List::clone_shared`] moves them into `Arc`s (the box moves,
+/// no byte is copied). They are owned the rest of the time so that a push, which writes
+/// into its edge node, pays no atomic uniqueness check (`Arc::make_mut` costs as much as
+/// the push itself). The first push into a shared buffer takes it back ([`Buf::own`]):
+/// for free once the snapshot has been written and dropped, by copying that one buffer
+/// while the snapshot still holds it.
+#[derive(Clone)]
+enum Buf {
+    /// Held by this list alone.
+    Own(Box<[u8]>),
+    /// Possibly held by a snapshot too; read-only until a writer takes it back or copies
+    /// it ([`Buf::own`], [`Buf::bytes_mut`]).
+    Shared(Arc<Box<[u8]>>),
+}
+
+/// Heap bytes of an `Arc<Box<[u8]>>` allocation: two counts and the box pointer.
+const SHARED_HEADER: usize = std::mem::size_of::<Arc<()>>() * 2 + std::mem::size_of::<Box<[u8]>>();
+
+impl Deref for Buf {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            Buf::Own(b) => b,
+            Buf::Shared(a) => a,
+        }
+    }
+}
+
+impl Buf {
+    /// The bytes, for writing, keeping the buffer's kind: a shared buffer that a clone
+    /// also holds is copied first, so the clone never sees the write.
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            Buf::Own(b) => b,
+            Buf::Shared(a) => Arc::make_mut(a).as_mut(),
+        }
+    }
+
+    /// The bytes, for writing, made owned (an edge node about to take pushes): a shared
+    /// buffer is unwrapped, or copied if a clone still holds it.
+    /// Every push goes through here: kept inline, with the rare case out of line.
+    #[inline]
+    fn own(&mut self) -> &mut [u8] {
+        match self {
+            Buf::Own(b) => b,
+            Buf::Shared(_) => self.take_back(),
+        }
+    }
+
+    /// Makes a shared buffer owned: unwrapped if nothing else holds it any more, copied if
+    /// a snapshot still does.
+    #[cold]
+    #[inline(never)]
+    fn take_back(&mut self) -> &mut [u8] {
+        if let Buf::Shared(a) = self {
+            let b = match Arc::get_mut(a) {
+                Some(b) => std::mem::take(b),
+                None => Box::clone(a),
+            };
+            *self = Buf::Own(b);
+        }
+        self.bytes_mut()
+    }
+
+    /// A second handle on the buffer, sharing it first if it is owned (the box moves into
+    /// an `Arc`; no byte is copied).
+    fn share(&mut self) -> Buf {
+        if let Buf::Own(b) = self {
+            *self = Buf::Shared(Arc::new(std::mem::take(b)));
+        }
+        self.clone()
+    }
+
+    /// Heap bytes: the buffer, plus the `Arc` holding it when shared.
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Buf::Own(b) => b.len(),
+            Buf::Shared(a) => a.len() + SHARED_HEADER,
+        }
+    }
 }
 
 /// Where one entry sits in a node's live bytes: `start..data` is its length, `data..data_end`
@@ -288,7 +385,7 @@ impl Node {
         };
         encode_into(&mut buf[start..start + need], elem);
         Node {
-            buf,
+            buf: Buf::Own(buf),
             start,
             end: start + need,
             count: 1,
@@ -299,7 +396,7 @@ impl Node {
     fn from_live(live: Vec<u8>, count: usize) -> Node {
         let end = live.len();
         Node {
-            buf: live.into_boxed_slice(),
+            buf: Buf::Own(live.into_boxed_slice()),
             start: 0,
             end,
             count,
@@ -366,7 +463,7 @@ impl Node {
                 End::Left => cap - live,
                 End::Right => 0,
             };
-            self.buf.copy_within(self.start..self.end, to);
+            self.buf.own().copy_within(self.start..self.end, to);
             self.start = to;
             self.end = to + live;
             return true;
@@ -389,7 +486,7 @@ impl Node {
             End::Right => 0,
         };
         buf[at..at + live].copy_from_slice(self.live());
-        self.buf = buf;
+        self.buf = Buf::Own(buf);
         self.start = at;
         self.end = at + live;
     }
@@ -405,23 +502,28 @@ impl Node {
 
     /// Appends `elem` on `side`; the caller has made `need` bytes of room there.
     fn push(&mut self, side: End, elem: &[u8], need: usize) {
-        match side {
+        let at = match side {
             End::Left => {
                 self.start -= need;
-                encode_into(&mut self.buf[self.start..self.start + need], elem);
+                self.start
             }
             End::Right => {
-                let at = self.end;
                 self.end += need;
-                encode_into(&mut self.buf[at..self.end], elem);
+                self.end - need
             }
-        }
+        };
+        encode_into(&mut self.buf.own()[at..at + need], elem);
         self.count += 1;
     }
 
     fn pop(&mut self, side: End) -> Vec<u8> {
-        let s = self.end_span(side);
-        let out = self.data(s).to_vec();
+        // One look at the buffer (owned or shared) for both the span and the bytes.
+        let live = self.live();
+        let s = match side {
+            End::Left => span_at(live, 0),
+            End::Right => span_before(live, live.len()),
+        };
+        let out = live[s.data..s.data_end].to_vec();
         match side {
             End::Left => self.start += s.end,
             End::Right => self.end = self.start + s.start,
@@ -639,7 +741,7 @@ impl List {
         if s.data_end - s.data == elem.len() {
             // Same length, same encoding: overwrite in place.
             let at = node.start + s.data;
-            node.buf[at..at + elem.len()].copy_from_slice(elem);
+            node.buf.bytes_mut()[at..at + elem.len()].copy_from_slice(elem);
         } else {
             self.splice(ni, s.start..s.end, 1, elem);
         }
@@ -768,17 +870,37 @@ impl List {
         out
     }
 
+    /// A copy of the list that shares every node buffer with it, copying no element: the
+    /// snapshot's copy, taken under the keyspace lock (`Snapshot::capture` in
+    /// `persist/snapshot.rs`). O(nodes): a refcount per node, plus one small allocation
+    /// per node not yet shared. Needs `&mut self` because sharing a buffer moves it into
+    /// an `Arc`; nothing observable changes. Either list copies a shared node the first
+    /// time it writes into it while the other still holds it (pops and trims never do).
+    #[must_use]
+    pub fn clone_shared(&mut self) -> List {
+        let mut nodes = VecDeque::with_capacity(self.nodes.len());
+        nodes.extend(self.nodes.iter_mut().map(|n| Node {
+            buf: n.buf.share(),
+            ..*n
+        }));
+        List {
+            nodes,
+            len: self.len,
+        }
+    }
+
     /// The elements head to tail; `.rev()` gives tail to head.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &[u8]> + '_ {
         self.nodes.iter().flat_map(Node::entries)
     }
 
-    /// Heap bytes held: node buffers plus the deque of node headers (for MEMORY USAGE
-    /// style reports; the allocator's own overhead is not counted). Walks the nodes, so
-    /// O(len / 80) for 100-byte elements.
+    /// Heap bytes held: node buffers (with the `Arc` of shared ones) plus the deque of
+    /// node headers (for MEMORY USAGE style reports; the allocator's own overhead is not
+    /// counted, and a buffer shared with a clone counts in full for each). Walks the
+    /// nodes, so O(len / 80) for 100-byte elements.
     #[must_use]
     pub fn allocated_bytes(&self) -> usize {
-        self.nodes.iter().map(|n| n.buf.len()).sum::<usize>()
+        self.nodes.iter().map(|n| n.buf.heap_bytes()).sum::<usize>()
             + self.nodes.capacity() * std::mem::size_of::<Node>()
     }
 
@@ -1425,6 +1547,111 @@ mod tests {
         assert_eq!(a.clone(), a);
     }
 
+    /// Bytes of a list's owned buffers (for a copy: the bytes it copied rather than shared).
+    fn owned_bytes(l: &List) -> usize {
+        l.nodes
+            .iter()
+            .map(|n| match &n.buf {
+                Buf::Own(b) => b.len(),
+                Buf::Shared(_) => 0,
+            })
+            .sum()
+    }
+
+    /// Nodes of `a` and `b` at the same position that share one buffer.
+    fn shared_nodes(a: &List, b: &List) -> usize {
+        a.nodes
+            .iter()
+            .zip(&b.nodes)
+            .filter(|(x, y)| match (&x.buf, &y.buf) {
+                (Buf::Shared(x), Buf::Shared(y)) => Arc::ptr_eq(x, y),
+                _ => false,
+            })
+            .count()
+    }
+
+    #[test]
+    fn clone_shared_copies_no_buffer() {
+        let mut l = numbered(100_000, 100);
+        for i in 0..1000 {
+            l.push(End::Left, &elem_n(i, 100));
+        }
+        let nodes = l.nodes.len();
+        assert!(nodes > 1000, "{nodes}");
+        let c = l.clone_shared();
+        check(&c);
+        assert_eq!(owned_bytes(&c), 0);
+        assert_eq!(owned_bytes(&l), 0);
+        assert_eq!(shared_nodes(&l, &c), nodes);
+        assert_eq!(c, l);
+        // A plain clone of a shared list shares too; of an owned one, copies.
+        assert_eq!(shared_nodes(&l, &l.clone()), nodes);
+        assert_eq!(
+            owned_bytes(&numbered(1000, 100).clone()),
+            owned_bytes(&numbered(1000, 100))
+        );
+        // Once the copy is gone, pushes take their node back without copying it.
+        drop(c);
+        l.push(End::Left, b"x");
+        l.push(End::Right, b"y");
+        let first = &l.nodes[0].buf;
+        assert!(matches!(first, Buf::Own(_)));
+        assert!(l.allocated_bytes() < 110 * l.len());
+    }
+
+    #[test]
+    fn writes_after_clone_shared_copy_only_the_nodes_they_touch() {
+        let mut l = numbered(20_000, 100);
+        let c = l.clone_shared();
+        let before = all(&c);
+        // Pops and trims move windows; pushes take the edge nodes back; LSET, LINSERT and
+        // LREM copy the one node they change.
+        assert_eq!(l.pop(End::Left), Some(elem_n(0, 100)));
+        assert_eq!(l.pop(End::Right), Some(elem_n(19_999, 100)));
+        l.trim(5, -6);
+        let shared_after_drops = shared_nodes(&l, &c);
+        l.push(End::Left, b"left");
+        l.push(End::Right, b"right");
+        assert!(l.set(9000, &[b'n'; 100]));
+        assert!(l.set(9001, b"shorter"));
+        assert!(l.insert(true, &elem_n(12_000, 100), b"inserted"));
+        assert_eq!(l.remove(1, &elem_n(15_000, 100)), 1);
+        check(&l);
+        check(&c);
+        assert_eq!(all(&c), before, "the clone saw a write");
+        let n = l.nodes.len();
+        assert!(n > 200);
+        // Node positions shift by the LINSERT split, so count buffers shared anywhere.
+        let theirs: Vec<&Arc<Box<[u8]>>> = c
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.buf {
+                Buf::Shared(a) => Some(a),
+                Buf::Own(_) => None,
+            })
+            .collect();
+        let still_shared = l
+            .nodes
+            .iter()
+            .filter(|n| match &n.buf {
+                Buf::Shared(a) => theirs.iter().any(|t| Arc::ptr_eq(a, t)),
+                Buf::Own(_) => false,
+            })
+            .count();
+        assert!(shared_after_drops >= n - 2, "{shared_after_drops} of {n}");
+        assert!(
+            still_shared >= n - 6,
+            "{still_shared} of {n} nodes still shared"
+        );
+        // And the other way round: writes to the clone leave the original alone.
+        let mut c = c;
+        let mine = all(&l);
+        c.push(End::Left, b"c");
+        assert!(c.set(-3000, b"c"));
+        c.trim(0, 10);
+        assert_eq!(all(&l), mine);
+    }
+
     fn bytes_per_element(end: End) -> f64 {
         let mut l = List::new();
         let e = [b'm'; 100];
@@ -1732,6 +1959,34 @@ mod tests {
                 if m.is_empty() {
                     prop_assert_eq!(l.allocated_bytes(), 0);
                 }
+            }
+        }
+
+        /// A snapshot's copy and the live list go on separately, each as its own model.
+        #[test]
+        fn copies_never_see_each_others_writes(
+            before in prop::collection::vec(op(), 0..80),
+            shared in any::<bool>(),
+            after in prop::collection::vec((any::<bool>(), op()), 1..120),
+        ) {
+            let mut a = List::new();
+            let mut ma: VecDeque<Vec<u8>> = VecDeque::new();
+            for op in &before {
+                apply(&mut a, &mut ma, op);
+            }
+            let mut b = if shared { a.clone_shared() } else { a.clone() };
+            let mut mb = ma.clone();
+            prop_assert!(!shared || owned_bytes(&b) == 0);
+            for (on_clone, op) in &after {
+                if *on_clone {
+                    apply(&mut b, &mut mb, op);
+                } else {
+                    apply(&mut a, &mut ma, op);
+                }
+                check(&a);
+                check(&b);
+                prop_assert!(a.iter().eq(ma.iter().map(Vec::as_slice)));
+                prop_assert!(b.iter().rev().eq(mb.iter().rev().map(Vec::as_slice)));
             }
         }
     }

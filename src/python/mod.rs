@@ -5,6 +5,8 @@ mod convert;
 mod errors;
 mod persist;
 mod pubsub;
+#[cfg(feature = "server")]
+mod server;
 mod streams;
 mod wait;
 
@@ -22,6 +24,9 @@ mod embedis_native {
     use super::pubsub::PyPubSub;
     #[pymodule_export]
     use super::persist::check_aof;
+    #[cfg(feature = "server")]
+    #[pymodule_export]
+    use super::server::PyServer;
 
     use super::*;
 

@@ -347,21 +347,58 @@ fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, reply: Reply, opts:
 }
 
 /// What a blocked XREAD / XREADGROUP got, in redis-py's shape: `[[stream, [(id, {…})…]]…]`.
+///
+/// Field names repeat from entry to entry, so the last few are kept as Python objects and
+/// shared (they are immutable); values and IDs are new objects, as redis-py makes them.
 pub(crate) fn streams_to_py<'py>(py: Python<'py>, codec: &Codec, streams: Vec<(Key, Vec<StreamEntry>)>) -> PyResult<Bound<'py, PyAny>> {
-    let out = PyList::empty(py);
+    let mut names: Vec<(Vec<u8>, Bound<'py, PyAny>)> = Vec::new();
+    let mut out = Vec::with_capacity(streams.len());
     for (key, entries) in streams {
-        let list = PyList::empty(py);
+        let mut list = Vec::with_capacity(entries.len());
         for (id, fields) in entries {
             let d = PyDict::new(py);
             for (f, v) in fields.unwrap_or_default() {
-                d.set_item(codec.out(py, &f)?, codec.out(py, &v)?)?;
+                let name = match names.iter().find(|(n, _)| *n == f) {
+                    Some((_, obj)) => obj.clone(),
+                    None => {
+                        let obj = codec.out(py, &f)?;
+                        if names.len() < 8 {
+                            names.push((f, obj.clone()));
+                        }
+                        obj
+                    }
+                };
+                d.set_item(name, codec.out(py, &v)?)?;
             }
-            let id = codec.out(py, id.to_string().as_bytes())?;
-            list.append(PyTuple::new(py, [id, d.into_any()])?)?;
+            let id = codec.out(py, id_text(id, &mut [0u8; 41]))?;
+            list.push(PyTuple::new(py, [id, d.into_any()])?.into_any());
         }
-        out.append(PyList::new(py, [codec.out(py, &key)?, list.into_any()])?)?;
+        out.push(PyList::new(py, [codec.out(py, &key)?, PyList::new(py, list)?.into_any()])?);
     }
-    Ok(out.into_any())
+    Ok(PyList::new(py, out)?.into_any())
+}
+
+/// `ms-seq` written into `buf`, without allocating.
+fn id_text(id: crate::engine::stream::StreamId, buf: &mut [u8; 41]) -> &[u8] {
+    fn digits(mut n: u64, out: &mut [u8]) -> usize {
+        let mut tmp = [0u8; 20];
+        let mut i = tmp.len();
+        loop {
+            i -= 1;
+            tmp[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let len = tmp.len() - i;
+        out[..len].copy_from_slice(&tmp[i..]);
+        len
+    }
+    let a = digits(id.ms, &mut buf[..]);
+    buf[a] = b'-';
+    let b = digits(id.seq, &mut buf[a + 1..]);
+    &buf[..a + 1 + b]
 }
 
 /// What a blocking call answers when its time is up: None for the list commands, `[]` for
@@ -637,16 +674,18 @@ fn max_options(line: &mut Line<'_>, cmd: &str, count: Option<&Bound<'_, PyAny>>,
 
 /// Runs an XREAD / XREADGROUP line: the reply at once without BLOCK (or when data is
 /// there), else the spec to wait with (`Err`).
-fn read_now<'py>(b: &PyBroker, py: Python<'py>, name: &str, line: &Line<'_>) -> PyResult<Result<Bound<'py, PyAny>, BlockSpec>> {
+///
+/// The engine's typed result is converted directly (no reply tree): the same shapes as
+/// redis-py's `parse_xread`, without the detour.
+fn read_now<'py>(b: &PyBroker, py: Python<'py>, line: &Line<'_>) -> PyResult<Result<Bound<'py, PyAny>, BlockSpec>> {
     let argv = slices(&line.words);
-    let Some(call) = command::parse_blocking(&argv).py_err()? else {
-        let mut ctx = Context { db: b.db(), ..Context::default() };
-        let reply = command::dispatch(&b.engine, &mut ctx, &argv).py_err()?;
-        return callback(py, &b.codec, name, reply, Opts::default()).map(Ok);
-    };
+    let (call, blocks) = command::parse_stream_read(&argv).py_err()?;
     let db = b.db();
     if let Some(served) = b.engine.execute(|ks| ks.try_block_op(db, &call.keys, &call.op)).py_err()? {
         return served_to_py(py, &b.codec, served).map(Ok);
+    }
+    if !blocks {
+        return Ok(Ok(PyList::empty(py).into_any()));
     }
     Ok(Err(BlockSpec { engine: b.engine.clone(), db, keys: call.keys, op: call.op, timeout: call.timeout, codec: b.codec.clone() }))
 }
@@ -673,7 +712,7 @@ pub(crate) fn xread_spec<'py>(b: &PyBroker, py: Python<'py>, streams: &Bound<'py
     max_options(&mut line, "XREAD", count, some(max_count), some(max_size))?;
     let items = stream_items(streams, "XREAD streams must be a non empty dict")?;
     add_streams(&mut line, &items)?;
-    read_now(b, py, "XREAD", &line)
+    read_now(b, py, &line)
 }
 
 /// The XREADGROUP line of redis-py's `xreadgroup`.
@@ -711,7 +750,7 @@ pub(crate) fn xreadgroup_spec<'py>(b: &PyBroker, py: Python<'py>, groupname: &Bo
     }
     let items = stream_items(streams, "XREADGROUP streams must be a non empty dict")?;
     add_streams(&mut line, &items)?;
-    read_now(b, py, "XREADGROUP", &line)
+    read_now(b, py, &line)
 }
 
 /// Waits for a read that could not be answered at once (sync API: GIL released).

@@ -75,7 +75,8 @@ impl Entries {
         count: Option<usize>,
         rev: bool,
     ) -> Vec<(StreamId, Fields)> {
-        let mut out = Vec::new();
+        // Sized up front for the usual COUNT (no regrowth while copying entries out).
+        let mut out = Vec::with_capacity(count.unwrap_or(0).min(1024));
         if count == Some(0) {
             return out;
         }

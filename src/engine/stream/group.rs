@@ -485,32 +485,42 @@ impl Stream {
                 };
                 // Redis 7.0 creates (and refreshes) the consumer only when it serves it.
                 let owner = group.touch_consumer(consumer, now_ms);
-                for (id, fields) in entries.range(from, StreamId::MAX, count, false) {
-                    group.advance(meta, id);
-                    if !noack {
-                        match group.pel.get_mut(&id) {
-                            Some(nack) => {
-                                nack.delivery_time = now_ms;
-                                nack.delivery_count = 1;
-                            }
-                            None => {
-                                group.pel.insert(
-                                    id,
-                                    Nack {
+                let read = entries.range(from, StreamId::MAX, count, false);
+                for (id, _) in &read {
+                    group.advance(meta, *id);
+                }
+                if !noack && !read.is_empty() {
+                    // The common case, an entry pending nowhere yet, costs one PEL insert and
+                    // one consumer-PEL insert; one pending already (after XGROUP SETID) is
+                    // re-owned afterwards.
+                    let mut reowned = Vec::new();
+                    let Group { pel, consumers, .. } = &mut *group;
+                    if let Some(c) = consumers.get_mut(&owner) {
+                        c.active_time = Some(now_ms);
+                        for (id, _) in &read {
+                            match pel.entry(*id) {
+                                std::collections::btree_map::Entry::Vacant(v) => {
+                                    v.insert(Nack {
                                         delivery_time: now_ms,
                                         delivery_count: 1,
                                         consumer: owner.clone(),
-                                    },
-                                );
+                                    });
+                                    c.pel.insert(*id);
+                                }
+                                std::collections::btree_map::Entry::Occupied(mut o) => {
+                                    let nack = o.get_mut();
+                                    nack.delivery_time = now_ms;
+                                    nack.delivery_count = 1;
+                                    reowned.push(*id);
+                                }
                             }
                         }
-                        group.set_owner(id, &owner);
-                        if let Some(c) = group.consumers.get_mut(&owner) {
-                            c.active_time = Some(now_ms);
-                        }
                     }
-                    out.push((id, Some(fields)));
+                    for id in reowned {
+                        group.set_owner(id, &owner);
+                    }
                 }
+                out.extend(read.into_iter().map(|(id, fields)| (id, Some(fields))));
             }
             ReadId::After(after) => {
                 let owner = group.touch_consumer(consumer, now_ms);
@@ -549,7 +559,21 @@ impl Stream {
         let Some(group) = self.groups.get_mut(group) else {
             return 0;
         };
-        ids.iter().filter(|&&id| group.remove_pending(id)).count() as u64
+        // Acked IDs mostly belong to one consumer: its entry is looked up once, not per ID.
+        let Group { pel, consumers, .. } = group;
+        let mut owner: Option<(Arc<[u8]>, &mut Consumer)> = None;
+        let mut acked = 0;
+        for &id in ids {
+            let Some(nack) = pel.remove(&id) else { continue };
+            acked += 1;
+            if !matches!(&owner, Some((name, _)) if Arc::ptr_eq(name, &nack.consumer)) {
+                owner = consumers.get_mut(&nack.consumer).map(|c| (nack.consumer.clone(), c));
+            }
+            if let Some((_, c)) = &mut owner {
+                c.pel.remove(&id);
+            }
+        }
+        acked
     }
 
     /// XPENDING key group: count, smallest and largest pending ID, and per-consumer counts.

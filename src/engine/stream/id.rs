@@ -289,6 +289,10 @@ fn parse_interval(arg: &[u8], missing_seq: u64) -> Result<(StreamId, bool)> {
 /// which takes leading white space, a sign (a "-" negates modulo 2^64), and leading zeros,
 /// but no trailing bytes and no overflow.
 fn string2ull(s: &[u8]) -> Option<u64> {
+    // Plain digits (every ID a client sends back): no sign, space or overflow to handle.
+    if !s.is_empty() && s.len() <= 19 && s.iter().all(u8::is_ascii_digit) {
+        return Some(s.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')));
+    }
     if strict_negative_i64(s) {
         return None;
     }

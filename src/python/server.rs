@@ -1,0 +1,142 @@
+//! `embedis.Server`: the handle `Broker.serve()` returns, on the RESP server of
+//! `crate::server`. Converts and delegates; the server itself never calls into Python.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
+
+use crate::server::{Config, Server, StartError};
+
+/// A RESP server serving a broker from background threads (``Broker.serve``). Any Redis
+/// client (redis-py, redis-cli, redis-benchmark) can connect. Stop it with ``stop()`` or
+/// by leaving its ``with`` block; a client's SHUTDOWN stops it too.
+#[pyclass(name = "Server", module = "embedis._embedis", frozen)]
+pub struct PyServer {
+    server: Server,
+}
+
+/// Starts a server on `engine` with the arguments of `Broker.serve`.
+#[allow(clippy::too_many_arguments)]
+pub fn start(
+    engine: crate::engine::Engine,
+    persist: Option<crate::persist::Persistence>,
+    host: &Bound<'_, PyAny>,
+    port: Option<u16>,
+    unixsocket: Option<PathBuf>,
+    unixsocketperm: Option<u32>,
+    requirepass: Option<&Bound<'_, PyAny>>,
+    maxclients: usize,
+    protected_mode: bool,
+    proto_max_bulk_len: Option<usize>,
+    client_query_buffer_limit: Option<usize>,
+) -> PyResult<PyServer> {
+    let bind: Vec<String> = if let Ok(s) = host.cast::<PyString>() {
+        s.to_str()?.split_whitespace().map(str::to_owned).collect()
+    } else {
+        host.extract::<Vec<String>>().map_err(|_| PyValueError::new_err("host must be a str or a list of str"))?
+    };
+    let requirepass = match requirepass {
+        None => None,
+        Some(p) if p.is_none() => None,
+        Some(p) => {
+            let bytes: Vec<u8> = if let Ok(s) = p.cast::<PyString>() {
+                s.to_str()?.as_bytes().to_vec()
+            } else {
+                p.extract::<Vec<u8>>().map_err(|_| PyValueError::new_err("requirepass must be str or bytes"))?
+            };
+            (!bytes.is_empty()).then_some(bytes)
+        }
+    };
+    let defaults = Config::default();
+    let config = Config {
+        bind,
+        port,
+        unixsocket,
+        unixsocketperm,
+        requirepass,
+        maxclients,
+        protected_mode,
+        proto_max_bulk_len: proto_max_bulk_len.unwrap_or(defaults.proto_max_bulk_len),
+        client_query_buffer_limit: client_query_buffer_limit.unwrap_or(defaults.client_query_buffer_limit),
+        ..defaults
+    };
+    let py = host.py();
+    let server = py.detach(|| Server::start(engine, persist, config)).map_err(|e| match e {
+        StartError::ProtectedMode { .. } | StartError::NoListener => PyValueError::new_err(e.to_string()),
+        StartError::Io { ref source, .. } => PyOSError::new_err((source.raw_os_error().unwrap_or(0), e.to_string())),
+    })?;
+    Ok(PyServer { server })
+}
+
+#[pymethods]
+impl PyServer {
+    /// Stop accepting, let connections finish their replies, close them, and wait until
+    /// the server has stopped. Idempotent.
+    fn stop(&self, py: Python<'_>) {
+        py.detach(|| self.server.stop());
+    }
+
+    /// Wait until the server stops (``stop()``, or a client's SHUTDOWN), at most
+    /// ``timeout`` seconds if given; returns whether it has stopped.
+    #[pyo3(signature = (timeout = None))]
+    fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+        let t = timeout
+            .map(|t| Duration::try_from_secs_f64(t.max(0.0)).map_err(|_| PyValueError::new_err("timeout must be a finite number")))
+            .transpose()?;
+        Ok(py.detach(|| self.server.wait(t)))
+    }
+
+    /// Whether the server still runs.
+    #[getter]
+    fn running(&self) -> bool {
+        self.server.is_running()
+    }
+
+    /// The TCP port listened on (the real one when ``port=0`` was asked), or None.
+    #[getter]
+    fn port(&self) -> Option<u16> {
+        self.server.local_addrs().first().map(std::net::SocketAddr::port)
+    }
+
+    /// The first TCP address listened on, as ``(host, port)``, or None.
+    #[getter]
+    fn address(&self) -> Option<(String, u16)> {
+        self.server.local_addrs().first().map(|a| (a.ip().to_string(), a.port()))
+    }
+
+    /// The Unix socket listened on, or None.
+    #[getter]
+    fn unixsocket(&self) -> Option<String> {
+        self.server.unixsocket().map(|p| p.display().to_string())
+    }
+
+    /// Connections open now.
+    #[getter]
+    fn connected_clients(&self) -> usize {
+        self.server.connected_clients()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) {
+        self.stop(py);
+    }
+
+    fn __repr__(&self) -> String {
+        let mut where_ = Vec::new();
+        for a in self.server.local_addrs() {
+            where_.push(a.to_string());
+        }
+        if let Some(p) = self.server.unixsocket() {
+            where_.push(p.display().to_string());
+        }
+        let state = if self.server.is_running() { "running" } else { "stopped" };
+        format!("<embedis.Server {} {state}>", where_.join(" "))
+    }
+}

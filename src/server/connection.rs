@@ -1,0 +1,643 @@
+//! One client connection: read requests, run each complete one in order, write all their
+//! replies in one write (pipelining), wait for more. A blocking command waits here on the
+//! engine's `BlockFuture`, polled by this task (no thread per blocked client); while it
+//! waits the socket is still read, so a client that goes away drops the future, which
+//! gives back whatever it had been handed. Pub/sub events come from the subscriber's
+//! mailbox, whose waker is this task's. Malformed input gets Redis's protocol error and
+//! the connection is closed; nothing a peer sends can panic the server.
+
+use std::future::Future;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio::io::{AsyncWriteExt, Interest};
+use tokio::net::{TcpStream, UnixStream};
+use tokio::sync::{mpsc, watch};
+
+use super::client::{Client, ClientEntry, ReplyMode, UNBLOCK_ERROR, UNBLOCK_TIMEOUT};
+use super::commands::{self, Kind, ServerCommand, NO_AUTH, NO_MULTI, PUBSUB_OK, MULTI_CONTROL};
+use super::errors;
+use super::reply::{error_line, write_event, Answer};
+use super::Shared;
+use crate::command::{self, is_keyword, BlockingCall, Command, Flags, Reply};
+use crate::engine::blocking::BlockFuture;
+use crate::engine::pubsub::{Event, Kind as SubKind, Recv, Subscriber};
+use crate::engine::waiters::Served;
+use crate::resp::{decode_request, Limits};
+
+/// Bytes asked of each read (Redis's `PROTO_IOBUF_LEN`).
+const READ_CHUNK: usize = 16 * 1024;
+/// Replies are written once this many bytes wait, even in the middle of a pipeline.
+const FLUSH_AT: usize = 64 * 1024;
+/// Buffers grown past this are shrunk back once empty.
+const KEEP_CAPACITY: usize = 1024 * 1024;
+
+/// A socket of either kind.
+enum Io {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+/// An accepted connection and what CLIENT LIST shows of it.
+pub struct Socket {
+    io: Io,
+    addr: String,
+    laddr: String,
+    fd: i64,
+    unix: bool,
+}
+
+impl Socket {
+    /// A TCP connection from `addr` to `laddr`.
+    pub fn tcp(s: TcpStream, addr: String, laddr: String) -> Socket {
+        let fd = i64::from(s.as_raw_fd());
+        Socket { io: Io::Tcp(s), addr, laddr, fd, unix: false }
+    }
+
+    /// A Unix socket connection; `addr` is `path:0`, as Redis shows it.
+    pub fn unix(s: UnixStream, addr: String) -> Socket {
+        let fd = i64::from(s.as_raw_fd());
+        Socket { io: Io::Unix(s), laddr: addr.clone(), addr, fd, unix: true }
+    }
+
+    async fn readable(&self) -> io::Result<()> {
+        match &self.io {
+            Io::Tcp(s) => s.readable().await,
+            Io::Unix(s) => s.readable().await,
+        }
+    }
+
+    /// Reads what has arrived into `buf`: `Ok(0)` at end of input, `WouldBlock` when
+    /// nothing is there. A read shorter than the space offered drained the socket, so it
+    /// also clears the readiness: the next wait goes to epoll instead of costing a read
+    /// that finds nothing (the syscall Redis's event loop never makes either).
+    fn read_some(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        if buf.capacity() - buf.len() < READ_CHUNK {
+            buf.reserve(READ_CHUNK);
+        }
+        let spare = buf.capacity() - buf.len();
+        let mut got = 0;
+        let drain = |n: usize, got: &mut usize| -> io::Result<usize> {
+            *got = n;
+            if n > 0 && n < spare {
+                Err(io::ErrorKind::WouldBlock.into())
+            } else {
+                Ok(n)
+            }
+        };
+        let r = match &self.io {
+            Io::Tcp(s) => s.try_io(Interest::READABLE, || drain(s.try_read_buf(buf)?, &mut got)),
+            Io::Unix(s) => s.try_io(Interest::READABLE, || drain(s.try_read_buf(buf)?, &mut got)),
+        };
+        match r {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok(got),
+            r => r,
+        }
+    }
+
+    /// Whether the peer has closed, asked of the socket itself: tokio's readiness may not
+    /// have seen the FIN yet when the task was woken by the engine rather than by epoll.
+    fn peer_closed(&self) -> bool {
+        use rustix::net::{recv, RecvFlags};
+        let mut b = [0u8; 1];
+        let r = match &self.io {
+            Io::Tcp(s) => recv(s, &mut b, RecvFlags::PEEK | RecvFlags::DONTWAIT),
+            Io::Unix(s) => recv(s, &mut b, RecvFlags::PEEK | RecvFlags::DONTWAIT),
+        };
+        match r {
+            Ok((n, _)) => n == 0,
+            Err(e) => e != rustix::io::Errno::AGAIN && e != rustix::io::Errno::INTR,
+        }
+    }
+
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        match &mut self.io {
+            Io::Tcp(s) => s.write_all(data).await,
+            Io::Unix(s) => s.write_all(data).await,
+        }
+    }
+}
+
+/// Whether the connection goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Go,
+    Close,
+}
+
+/// What one request asks of the connection.
+enum Flow {
+    /// Its answer is written; go on with the next.
+    Next,
+    /// Wait for this blocking call, then go on.
+    Block(BlockingCall),
+    /// Close once the replies so far are written.
+    Close,
+}
+
+/// Where a command lives.
+enum Target {
+    Server(&'static ServerCommand),
+    Engine(&'static Command),
+}
+
+/// How a blocking wait ended.
+enum Outcome {
+    /// Served: the reply, unless the peer has gone meanwhile.
+    Served(Served),
+    /// Timed out, unblocked, or failed: this answer.
+    Answer(Answer),
+    /// The client is gone or must close: nothing to answer.
+    Gone,
+}
+
+/// What woke an idle connection.
+enum Woke {
+    Input,
+    Events,
+    Closed,
+}
+
+/// A served connection.
+struct Connection {
+    sock: Socket,
+    shared: Arc<Shared>,
+    client: Client,
+    /// Unprocessed input: the start of a request still arriving, or requests left while a
+    /// blocking one waits.
+    inbuf: Vec<u8>,
+    /// Replies not yet written.
+    out: Vec<u8>,
+    stop: watch::Receiver<bool>,
+    /// Counters added to the server's stats once per batch.
+    bytes_in: u64,
+    errors: u64,
+}
+
+/// Serves one accepted socket until it closes. `_alive` tells the server the connection
+/// is still open (it waits for every clone to drop when stopping).
+pub async fn serve(sock: Socket, shared: Arc<Shared>, _alive: mpsc::Sender<()>) {
+    let open = shared.connected.fetch_add(1, Ordering::AcqRel) + 1;
+    let (maxclients, authenticated) = {
+        let s = shared.settings.read();
+        (s.maxclients, s.requirepass.is_none())
+    };
+    if open > maxclients {
+        shared.connected.fetch_sub(1, Ordering::AcqRel);
+        shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        let mut sock = sock;
+        let mut msg = Vec::new();
+        error_line(&mut msg, errors::MAX_CLIENTS);
+        let _ = sock.write_all(&msg).await;
+        return;
+    }
+    let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
+    let entry = Arc::new(ClientEntry::new(id, sock.addr.clone(), sock.laddr.clone(), sock.fd, sock.unix));
+    shared.clients.lock().insert(id, entry.clone());
+    let stop = shared.stop.subscribe();
+    let mut conn = Connection {
+        sock,
+        shared,
+        client: Client::new(entry, authenticated),
+        inbuf: Vec::with_capacity(READ_CHUNK),
+        out: Vec::with_capacity(READ_CHUNK),
+        stop,
+        bytes_in: 0,
+        errors: 0,
+    };
+    let _ = conn.run().await;
+}
+
+impl Drop for Connection {
+    /// Runs however the connection ends, a runtime shutting down included: leave the
+    /// registry, forget WATCHed keys; the subscriber leaves the engine as it drops.
+    fn drop(&mut self) {
+        commands::unwatch_all_locked(&mut self.client, &self.shared);
+        self.client.subscriber = None;
+        self.shared.clients.lock().remove(&self.client.entry.id);
+        self.shared.connected.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A future of the subscriber's next event, or one that never completes without one.
+async fn next_event(recv: Option<impl Future<Output = Recv>>) -> Recv {
+    match recv {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Completes once the client is killed. A signal that was for something else (CLIENT
+/// UNBLOCK) is put back for the wait that wants it.
+async fn killed(entry: &ClientEntry) {
+    entry.signal.notified().await;
+    if entry.kill.load(Ordering::Acquire) {
+        return;
+    }
+    entry.signal.notify_one();
+    std::future::pending::<()>().await;
+}
+
+/// Writes `a` for the client, honouring CLIENT REPLY.
+fn emit(client: &mut Client, out: &mut Vec<u8>, errors: &mut u64, a: &Answer) {
+    if a.is_error() {
+        *errors += 1;
+    }
+    match client.reply_mode {
+        ReplyMode::On => a.write(client.ctx.resp, out),
+        ReplyMode::Off => {}
+        ReplyMode::Skip => client.reply_mode = ReplyMode::On,
+        ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
+    }
+}
+
+/// The answer to a served blocking call, shaped for the client's protocol.
+fn served_answer(served: Served, resp: u8) -> Answer {
+    match served {
+        Served::Streams { streams } => Answer::Reply(command::streams_reply(streams, resp)),
+        other => Answer::Reply(Reply::from(other)),
+    }
+}
+
+impl Connection {
+    async fn run(&mut self) -> io::Result<()> {
+        loop {
+            match self.wait().await? {
+                Woke::Closed => return Ok(()),
+                Woke::Input | Woke::Events => {}
+            }
+            let step = self.process().await?;
+            self.drain_events();
+            self.flush().await?;
+            if step == Step::Close || self.client.close_after_reply {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Waits for input, a pub/sub event, a CLIENT KILL or a server stop.
+    async fn wait(&mut self) -> io::Result<Woke> {
+        loop {
+            if self.client.entry.kill.load(Ordering::Acquire) || *self.stop.borrow() {
+                return Ok(Woke::Closed);
+            }
+            // Not blocked: a CLIENT UNBLOCK that came too late is void.
+            self.client.entry.unblock.store(0, Ordering::Relaxed);
+            let recv = self.client.subscriber.as_ref().map(Subscriber::recv);
+            let mut readable = false;
+            tokio::select! {
+                biased;
+                r = self.sock.readable() => { r?; readable = true; }
+                ev = next_event(recv) => {
+                    self.event_or_close(ev);
+                    return Ok(Woke::Events);
+                }
+                () = self.client.entry.signal.notified() => {}
+                _ = self.stop.changed() => {}
+            }
+            if readable {
+                match self.sock.read_some(&mut self.inbuf) {
+                    Ok(0) => return Ok(Woke::Closed),
+                    Ok(n) => {
+                        self.bytes_in += n as u64;
+                        return Ok(Woke::Input);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+
+    /// Runs every complete request in the input, in order.
+    async fn process(&mut self) -> io::Result<Step> {
+        let base = {
+            let s = self.shared.settings.read();
+            Limits { max_bulk_len: s.proto_max_bulk_len, ..Limits::default() }
+        };
+        let mut pos = 0;
+        let mut commands = 0u64;
+        let step = loop {
+            let limits = Limits { auth_required: !self.client.authenticated, ..base.clone() };
+            match decode_request(&self.inbuf[pos..], &limits) {
+                Ok(Some((argv, used))) => {
+                    pos += used;
+                    if argv.is_empty() {
+                        continue;
+                    }
+                    commands += 1;
+                    match self.execute(&argv) {
+                        Flow::Next => {}
+                        Flow::Close => break Step::Close,
+                        Flow::Block(call) => {
+                            self.consume(pos);
+                            pos = 0;
+                            if self.block(call).await? == Step::Close {
+                                break Step::Close;
+                            }
+                        }
+                    }
+                    if self.client.close_after_reply {
+                        break Step::Close;
+                    }
+                    if self.out.len() >= FLUSH_AT {
+                        self.flush().await?;
+                    }
+                }
+                Ok(None) => break Step::Go,
+                Err(e) => {
+                    // `setProtocolError`: the reply, then the connection is closed.
+                    error_line(&mut self.out, &errors::protocol(&e));
+                    self.errors += 1;
+                    break Step::Close;
+                }
+            }
+        };
+        self.consume(pos);
+        let st = &self.shared.stats;
+        st.commands_processed.fetch_add(commands, Ordering::Relaxed);
+        st.net_input_bytes.fetch_add(std::mem::take(&mut self.bytes_in), Ordering::Relaxed);
+        if self.errors > 0 {
+            st.error_replies.fetch_add(std::mem::take(&mut self.errors), Ordering::Relaxed);
+        }
+        self.client.publish_state(self.inbuf.len());
+        if step == Step::Go && self.inbuf.len() > self.shared.settings.read().client_query_buffer_limit {
+            // Redis closes such a client without a reply (`closeClientOnQueryBufferLimit`).
+            self.out.clear();
+            return Ok(Step::Close);
+        }
+        Ok(step)
+    }
+
+    /// Drops the first `n` bytes of input.
+    fn consume(&mut self, n: usize) {
+        if n == self.inbuf.len() {
+            self.inbuf.clear();
+            if self.inbuf.capacity() > KEEP_CAPACITY {
+                self.inbuf = Vec::with_capacity(READ_CHUNK);
+            }
+        } else if n > 0 {
+            self.inbuf.drain(..n);
+        }
+    }
+
+    /// Writes the pending replies.
+    async fn flush(&mut self) -> io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let hard = self.shared.settings.read().output_normal.hard;
+        if hard > 0 && self.out.len() > hard {
+            // `client-output-buffer-limit normal`: the client is closed.
+            self.out.clear();
+            return Err(io::Error::other("output buffer limit reached"));
+        }
+        // A client that stops reading blocks this write; CLIENT KILL still reaches it.
+        let Connection { sock, out, client, .. } = self;
+        tokio::select! {
+            r = sock.write_all(out) => r?,
+            () = killed(&client.entry) => return Err(io::Error::other("client killed")),
+        }
+        self.shared.stats.net_output_bytes.fetch_add(self.out.len() as u64, Ordering::Relaxed);
+        self.out.clear();
+        if self.out.capacity() > KEEP_CAPACITY {
+            self.out = Vec::with_capacity(READ_CHUNK);
+        }
+        Ok(())
+    }
+
+    /// Writes every event waiting in the mailbox.
+    fn drain_events(&mut self) {
+        loop {
+            let r = match &self.client.subscriber {
+                Some(s) => s.try_recv(),
+                None => return,
+            };
+            if matches!(r, Recv::Empty) {
+                return;
+            }
+            self.event_or_close(r);
+            if self.client.close_after_reply {
+                return;
+            }
+        }
+    }
+
+    fn event_or_close(&mut self, r: Recv) {
+        match r {
+            Recv::Event(ev) => self.event(&ev),
+            Recv::Empty => {}
+            // The broker closed the subscription for its backlog: Redis closes the client.
+            Recv::Closed(_) => self.client.close_after_reply = true,
+        }
+    }
+
+    fn event(&mut self, ev: &Event) {
+        if let Event::Confirm { kind, name: Some(name), .. } = ev {
+            let c = &mut self.client;
+            match kind {
+                SubKind::Subscribe => {
+                    c.channels.insert(name.clone());
+                }
+                SubKind::Unsubscribe => {
+                    c.channels.remove(name);
+                }
+                SubKind::PSubscribe => {
+                    c.patterns.insert(name.clone());
+                }
+                SubKind::PUnsubscribe => {
+                    c.patterns.remove(name);
+                }
+            }
+        }
+        if self.client.reply_mode != ReplyMode::Off {
+            write_event(ev, self.client.ctx.resp, &mut self.out);
+        }
+    }
+
+    /// Runs one request (`processCommand`'s checks, in its order), or queues it in MULTI.
+    fn execute(&mut self, argv: &[Vec<u8>]) -> Flow {
+        let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        let Connection { client, shared, out, errors, .. } = self;
+        let shared: &Shared = shared;
+        let name = args[0];
+        let reject = |client: &mut Client, out: &mut Vec<u8>, errors: &mut u64, a: Answer| {
+            if client.multi.is_some() {
+                client.multi_error = true;
+            }
+            emit(client, out, errors, &a);
+            Flow::Next
+        };
+
+        // PING in RESP2 subscribed mode answers in the event stream.
+        if client.in_resp2_pubsub() && is_keyword(name, "ping") {
+            client.last_cmd = "ping";
+            let a = commands::pubsub_ping(client, &args);
+            emit(client, out, errors, &a);
+            self.drain_events();
+            return Flow::Next;
+        }
+
+        let (fullname, flags, target) = if let Some(sc) = commands::lookup(name) {
+            if !sc.arity_ok(args.len()) {
+                let e = crate::engine::Error::WrongArity { cmd: sc.name.to_owned() };
+                return reject(client, out, errors, Answer::Reply(Reply::Error(e)));
+            }
+            (sc.name, sc.flags, Target::Server(sc))
+        } else {
+            match command::resolve(&client.ctx, &args) {
+                Ok(cmd) => (cmd.name, 0, Target::Engine(cmd)),
+                Err(e) => return reject(client, out, errors, Answer::Reply(Reply::Error(e))),
+            }
+        };
+        client.last_cmd = fullname;
+        if !client.authenticated && flags & NO_AUTH == 0 {
+            return reject(client, out, errors, Answer::err(errors::NOAUTH));
+        }
+        if client.multi.is_some() && flags & NO_MULTI != 0 {
+            return reject(client, out, errors, Answer::err(errors::NOT_IN_MULTI));
+        }
+        if client.in_resp2_pubsub() && flags & PUBSUB_OK == 0 {
+            return reject(client, out, errors, Answer::Error(errors::pubsub_context(fullname).into()));
+        }
+        if let Some(queue) = client.multi.as_mut() {
+            if flags & MULTI_CONTROL == 0 {
+                queue.push(argv.to_vec());
+                emit(client, out, errors, &Answer::Reply(Reply::simple("QUEUED")));
+                return Flow::Next;
+            }
+        }
+        let answer = match target {
+            Target::Server(sc) => match sc.kind {
+                Kind::Unit(f) => shared.engine.execute(|ks| f(client, shared, ks, &args)),
+                Kind::Free(f) => f(client, shared, &args),
+            },
+            Target::Engine(cmd) => {
+                if cmd.flags.contains(Flags::BLOCKING) {
+                    match command::parse_blocking(&args) {
+                        Ok(Some(call)) => return Flow::Block(call),
+                        Ok(None) => {}
+                        Err(e) => {
+                            emit(client, out, errors, &Answer::Reply(Reply::Error(e)));
+                            return Flow::Next;
+                        }
+                    }
+                }
+                Answer::from(command::dispatch(&shared.engine, &mut client.ctx, &args))
+            }
+        };
+        emit(client, out, errors, &answer);
+        if self.client.subscriber.is_some() {
+            self.drain_events();
+        }
+        if self.client.close_after_reply {
+            Flow::Close
+        } else {
+            Flow::Next
+        }
+    }
+
+    /// Waits for a blocking call (BLPOP, XREAD BLOCK…) as this task: served, timed out,
+    /// unblocked by CLIENT UNBLOCK, or abandoned (the peer closed, CLIENT KILL, server
+    /// stop), in which case dropping the future gives back what it was handed. A value
+    /// served just as the peer went away is given back too, rather than written into a
+    /// closed socket.
+    async fn block(&mut self, call: BlockingCall) -> io::Result<Step> {
+        self.flush().await?;
+        let on_timeout = call.timeout_reply();
+        let BlockingCall { keys, op, timeout } = call;
+        let entry = self.client.entry.clone();
+        entry.unblock.store(0, Ordering::Relaxed);
+        entry.shown.lock().blocked = true;
+        let db = self.client.ctx.db;
+        let give_back_op = op.clone();
+        let fut = BlockFuture::new(self.shared.engine.clone(), db, keys, op);
+        tokio::pin!(fut);
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        let resp = self.client.ctx.resp;
+        let outcome: io::Result<Outcome> = loop {
+            let recv = self.client.subscriber.as_ref().map(Subscriber::recv);
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let mut readable = false;
+            let mut event = None;
+            tokio::select! {
+                biased;
+                // The socket first: a peer that closed abandons the wait even if it was
+                // served in the same instant.
+                r = self.sock.readable() => { r?; readable = true; }
+                r = &mut fut => break Ok(match r {
+                    Ok(served) => Outcome::Served(served),
+                    Err(e) => Outcome::Answer(Answer::Reply(Reply::Error(e))),
+                }),
+                () = sleep => break Ok(Outcome::Answer(Answer::Reply(on_timeout.clone()))),
+                () = entry.signal.notified() => {
+                    if entry.kill.load(Ordering::Acquire) {
+                        break Ok(Outcome::Gone);
+                    }
+                    match entry.unblock.swap(0, Ordering::AcqRel) {
+                        UNBLOCK_TIMEOUT => break Ok(Outcome::Answer(Answer::Reply(on_timeout.clone()))),
+                        UNBLOCK_ERROR => break Ok(Outcome::Answer(Answer::err(errors::UNBLOCKED))),
+                        _ => {}
+                    }
+                }
+                _ = self.stop.changed() => break Ok(Outcome::Gone),
+                ev = next_event(recv) => event = Some(ev),
+            }
+            if readable {
+                // Requests after the blocking one wait their turn, but a closed socket
+                // ends the wait now.
+                match self.read_more() {
+                    Ok(true) => {}
+                    Ok(false) => break Ok(Outcome::Gone),
+                    Err(e) => break Err(e),
+                }
+            }
+            if let Some(ev) = event {
+                self.event_or_close(ev);
+                self.drain_events();
+                if self.client.close_after_reply {
+                    break Ok(Outcome::Gone);
+                }
+                if let Err(e) = self.flush().await {
+                    break Err(e);
+                }
+            }
+        };
+        entry.shown.lock().blocked = false;
+        let answer = match outcome? {
+            Outcome::Served(served) => {
+                if self.sock.peer_closed() {
+                    self.shared.engine.execute(|ks| ks.give_back(db, &give_back_op, served));
+                    return Ok(Step::Close);
+                }
+                served_answer(served, resp)
+            }
+            Outcome::Answer(a) => a,
+            Outcome::Gone => return Ok(Step::Close),
+        };
+        emit(&mut self.client, &mut self.out, &mut self.errors, &answer);
+        Ok(Step::Go)
+    }
+
+    /// Reads whatever input has arrived without waiting; false when the peer has closed
+    /// (or the input passed the query buffer limit, which closes the client too).
+    fn read_more(&mut self) -> io::Result<bool> {
+        match self.sock.read_some(&mut self.inbuf) {
+            Ok(0) => Ok(false),
+            Ok(n) => {
+                self.bytes_in += n as u64;
+                Ok(self.inbuf.len() <= self.shared.settings.read().client_query_buffer_limit)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

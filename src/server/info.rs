@@ -1,0 +1,642 @@
+//! INFO and CONFIG: what a Redis client asks a server about itself. Fields and parameter
+//! names are Redis 7.0's; values are embedis's own where it has them, and Redis's
+//! defaults for tuning knobs that change nothing here (accepted and remembered, as Redis
+//! does, so that tools setting them go on working).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+
+use super::client::Client;
+use super::errors;
+use super::reply::{bulk_frame, map_frame, Answer};
+use super::{OutputLimit, Shared};
+use crate::command::{is_keyword, Reply};
+use crate::engine::glob::glob_match;
+use crate::engine::{Error, Keyspace};
+use crate::persist::InfoValue;
+
+/// A 40-hex-digit id for this server run (INFO `run_id`), from the clock and the pid.
+pub fn run_id() -> String {
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let mut x = u64::try_from(seed & u128::from(u64::MAX)).unwrap_or(0) ^ (u64::from(std::process::id()) << 32);
+    let mut out = String::with_capacity(40);
+    while out.len() < 40 {
+        // splitmix64
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        let _ = write!(out, "{z:016x}");
+    }
+    out.truncate(40);
+    out
+}
+
+/// How a knob's value is checked by CONFIG SET.
+#[derive(Clone, Copy)]
+enum KnobType {
+    Int,
+    Bool,
+    Mem,
+    Text,
+    Enum(&'static [&'static str]),
+    /// Redis refuses to change it at run time.
+    Immutable,
+}
+
+/// Knobs accepted and remembered, with Redis 7.0's defaults.
+const KNOBS: &[(&str, &str, KnobType)] = &[
+    ("activerehashing", "yes", KnobType::Bool),
+    ("active-expire-effort", "1", KnobType::Int),
+    ("busy-reply-threshold", "5000", KnobType::Int),
+    ("cluster-enabled", "no", KnobType::Immutable),
+    ("daemonize", "no", KnobType::Immutable),
+    ("databases", "16", KnobType::Immutable),
+    ("dynamic-hz", "yes", KnobType::Bool),
+    ("enable-debug-command", "no", KnobType::Immutable),
+    ("hash-max-listpack-entries", "512", KnobType::Int),
+    ("hash-max-listpack-value", "64", KnobType::Int),
+    ("hash-max-ziplist-entries", "512", KnobType::Int),
+    ("hash-max-ziplist-value", "64", KnobType::Int),
+    ("hz", "10", KnobType::Int),
+    ("io-threads", "1", KnobType::Immutable),
+    ("io-threads-do-reads", "no", KnobType::Immutable),
+    ("latency-monitor-threshold", "0", KnobType::Int),
+    ("lazyfree-lazy-eviction", "no", KnobType::Bool),
+    ("lazyfree-lazy-expire", "no", KnobType::Bool),
+    ("lazyfree-lazy-server-del", "no", KnobType::Bool),
+    ("lazyfree-lazy-user-del", "no", KnobType::Bool),
+    ("lazyfree-lazy-user-flush", "no", KnobType::Bool),
+    ("lfu-decay-time", "1", KnobType::Int),
+    ("lfu-log-factor", "10", KnobType::Int),
+    ("list-compress-depth", "0", KnobType::Int),
+    ("list-max-listpack-size", "-2", KnobType::Int),
+    ("list-max-ziplist-size", "-2", KnobType::Int),
+    ("logfile", "", KnobType::Immutable),
+    ("loglevel", "notice", KnobType::Enum(&["debug", "verbose", "notice", "warning"])),
+    ("lua-time-limit", "5000", KnobType::Int),
+    ("maxmemory", "0", KnobType::Mem),
+    ("maxmemory-clients", "0", KnobType::Mem),
+    ("maxmemory-policy", "noeviction", KnobType::Enum(&["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"])),
+    ("maxmemory-samples", "5", KnobType::Int),
+    ("min-replicas-max-lag", "10", KnobType::Int),
+    ("min-replicas-to-write", "0", KnobType::Int),
+    ("notify-keyspace-events", "", KnobType::Text),
+    ("rdbchecksum", "yes", KnobType::Bool),
+    ("rdbcompression", "yes", KnobType::Bool),
+    ("replica-read-only", "yes", KnobType::Bool),
+    ("set-max-intset-entries", "512", KnobType::Int),
+    ("slowlog-log-slower-than", "10000", KnobType::Int),
+    ("slowlog-max-len", "128", KnobType::Int),
+    ("stop-writes-on-bgsave-error", "yes", KnobType::Bool),
+    ("stream-node-max-bytes", "4096", KnobType::Mem),
+    ("stream-node-max-entries", "100", KnobType::Int),
+    ("supervised", "no", KnobType::Immutable),
+    ("syslog-enabled", "no", KnobType::Immutable),
+    ("tcp-backlog", "511", KnobType::Immutable),
+    ("tcp-keepalive", "300", KnobType::Int),
+    ("timeout", "0", KnobType::Int),
+    ("tracking-table-max-keys", "1000000", KnobType::Int),
+    ("unixsocketperm", "0", KnobType::Immutable),
+    ("zset-max-listpack-entries", "128", KnobType::Int),
+    ("zset-max-listpack-value", "64", KnobType::Int),
+    ("zset-max-ziplist-entries", "128", KnobType::Int),
+    ("zset-max-ziplist-value", "64", KnobType::Int),
+];
+
+/// Every knob at its default.
+pub fn default_knobs() -> BTreeMap<&'static str, String> {
+    KNOBS.iter().map(|(n, v, _)| (*n, (*v).to_owned())).collect()
+}
+
+/// Parameters with real meaning here, in the order CONFIG GET lists them.
+const PARAMS: &[&str] = &[
+    "bind",
+    "port",
+    "unixsocket",
+    "requirepass",
+    "masterauth",
+    "maxclients",
+    "protected-mode",
+    "proto-max-bulk-len",
+    "client-query-buffer-limit",
+    "client-output-buffer-limit",
+    "dir",
+    "dbfilename",
+    "save",
+    "appendonly",
+    "appendfsync",
+    "appendfilename",
+    "appenddirname",
+    "auto-aof-rewrite-percentage",
+    "auto-aof-rewrite-min-size",
+    "aof-use-rdb-preamble",
+];
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_owned()
+}
+
+fn output_limits(sh: &Shared, ks: &Keyspace) -> String {
+    let n = sh.settings.read().output_normal;
+    let p = ks.pubsub.limits();
+    format!(
+        "normal {} {} {} slave 268435456 67108864 60 pubsub {} {} {}",
+        n.hard,
+        n.soft,
+        n.soft_seconds,
+        p.hard,
+        p.soft,
+        p.soft_seconds.as_secs()
+    )
+}
+
+/// The value of parameter `name` (one of `PARAMS` or a knob).
+fn param_value(sh: &Shared, ks: &Keyspace, name: &str) -> String {
+    let settings = sh.settings.read();
+    let pc = sh.persist.as_ref().map(crate::persist::Persistence::config);
+    match name {
+        "bind" => sh.bind.join(" "),
+        "port" => sh.tcp_port.to_string(),
+        "unixsocket" => sh.unixsocket.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        "requirepass" => settings.requirepass.as_deref().map(String::from_utf8_lossy).unwrap_or_default().into_owned(),
+        "masterauth" => String::new(),
+        "maxclients" => settings.maxclients.to_string(),
+        "protected-mode" => yes_no(sh.protected_mode),
+        "proto-max-bulk-len" => settings.proto_max_bulk_len.to_string(),
+        "client-query-buffer-limit" => settings.client_query_buffer_limit.to_string(),
+        "client-output-buffer-limit" => {
+            drop(settings);
+            output_limits(sh, ks)
+        }
+        "dir" => pc.map_or_else(
+            || std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
+            |c| std::fs::canonicalize(&c.dir).unwrap_or_else(|_| c.dir.clone()).display().to_string(),
+        ),
+        "dbfilename" => pc.map_or_else(|| "dump.edb".to_owned(), |c| c.dbfilename.clone()),
+        "save" => pc.map_or_else(String::new, |c| {
+            c.save.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(" ")
+        }),
+        "appendonly" => yes_no(pc.is_some_and(|c| c.appendonly)),
+        "appendfsync" => pc.map_or("everysec", |c| c.appendfsync.name()).to_owned(),
+        "appendfilename" => pc.map_or_else(|| "appendonly.aof".to_owned(), |c| c.appendfilename.clone()),
+        "appenddirname" => pc.map_or_else(|| "appendonlydir".to_owned(), |c| c.appenddirname.clone()),
+        "auto-aof-rewrite-percentage" => pc.map_or(100, |c| c.auto_aof_rewrite_percentage).to_string(),
+        "auto-aof-rewrite-min-size" => pc.map_or(64 << 20, |c| c.auto_aof_rewrite_min_size).to_string(),
+        "aof-use-rdb-preamble" => yes_no(pc.is_none_or(|c| c.aof_use_rdb_preamble)),
+        other => settings.knobs.get(other).cloned().unwrap_or_default(),
+    }
+}
+
+/// Redis's `memtoull`: a byte count with an optional unit (k, kb, m, mb, g, gb).
+fn parse_memory(s: &str) -> Option<u64> {
+    let lower = s.to_ascii_lowercase();
+    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let mul: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1_000_000,
+        "mb" => 1024 * 1024,
+        "g" => 1_000_000_000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    n.checked_mul(mul)
+}
+
+fn set_failed(name: &str, why: &str) -> Answer {
+    Answer::Error(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}").into())
+}
+
+/// A change CONFIG SET will apply once every pair has been checked.
+enum Change {
+    Requirepass(Option<Vec<u8>>),
+    Maxclients(usize),
+    BulkLen(usize),
+    QueryLimit(usize),
+    Output { normal: Option<OutputLimit>, pubsub: Option<crate::engine::pubsub::Limits> },
+    ProtectedMode,
+    Knob(&'static str, String),
+}
+
+fn parse_output_limits(v: &str) -> Option<(Option<OutputLimit>, Option<crate::engine::pubsub::Limits>)> {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if words.is_empty() || words.len() % 4 != 0 {
+        return None;
+    }
+    let (mut normal, mut pubsub) = (None, None);
+    for w in words.chunks(4) {
+        let hard = usize::try_from(parse_memory(w[1])?).ok()?;
+        let soft = usize::try_from(parse_memory(w[2])?).ok()?;
+        let secs: u64 = w[3].parse().ok()?;
+        match w[0].to_ascii_lowercase().as_str() {
+            "normal" => normal = Some(OutputLimit { hard, soft, soft_seconds: secs }),
+            "pubsub" => {
+                pubsub = Some(crate::engine::pubsub::Limits { hard, soft, soft_seconds: std::time::Duration::from_secs(secs) });
+            }
+            "slave" | "replica" => {}
+            _ => return None,
+        }
+    }
+    Some((normal, pubsub))
+}
+
+/// Checks one CONFIG SET pair; `Err` is the reply.
+fn check_set(sh: &Shared, ks: &Keyspace, name: &str, value: &[u8]) -> Result<Change, Answer> {
+    let v = String::from_utf8_lossy(value).into_owned();
+    let mem = |min: u64| -> Result<usize, Answer> {
+        match parse_memory(&v) {
+            Some(n) if n >= min => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+            Some(_) => Err(set_failed(name, &format!("argument must be between {min} and 9223372036854775807 inclusive"))),
+            None => Err(set_failed(name, "argument must be a memory value")),
+        }
+    };
+    match name {
+        "requirepass" => Ok(Change::Requirepass(if value.is_empty() { None } else { Some(value.to_vec()) })),
+        "maxclients" => match v.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(Change::Maxclients(n)),
+            Ok(_) => Err(set_failed(name, "argument must be between 1 and 4294967295 inclusive")),
+            Err(_) => Err(set_failed(name, "argument couldn't be parsed into an integer")),
+        },
+        "proto-max-bulk-len" => mem(1024 * 1024).map(Change::BulkLen),
+        "client-query-buffer-limit" => mem(1024 * 1024).map(Change::QueryLimit),
+        "client-output-buffer-limit" => match parse_output_limits(&v) {
+            Some((normal, pubsub)) => Ok(Change::Output { normal, pubsub }),
+            None => Err(set_failed(name, "Wrong number of arguments in buffer limit configuration.")),
+        },
+        "protected-mode" => {
+            if is_keyword(value, "yes") || is_keyword(value, "no") {
+                Ok(Change::ProtectedMode)
+            } else {
+                Err(set_failed(name, "argument must be 'yes' or 'no'"))
+            }
+        }
+        "bind" | "port" | "unixsocket" | "masterauth" => {
+            if param_value(sh, ks, name) == v {
+                Ok(Change::ProtectedMode)
+            } else {
+                Err(set_failed(name, "embedis cannot change its listeners at run time; restart the server"))
+            }
+        }
+        "dir" | "dbfilename" | "save" | "appendonly" | "appendfsync" | "appendfilename" | "appenddirname"
+        | "auto-aof-rewrite-percentage" | "auto-aof-rewrite-min-size" | "aof-use-rdb-preamble" => {
+            // Persistence is opened with its settings; setting the value it has is fine.
+            let now = param_value(sh, ks, name);
+            let same = if name == "save" {
+                now.split_whitespace().eq(v.split_whitespace())
+            } else {
+                now.eq_ignore_ascii_case(&v)
+            };
+            if same {
+                Ok(Change::ProtectedMode)
+            } else {
+                Err(set_failed(name, "embedis cannot change persistence settings at run time; restart with the new value (embedis serve --dir ... or Broker(dir=...))"))
+            }
+        }
+        _ => {
+            let Some(&(knob, _, ty)) = KNOBS.iter().find(|(n, _, _)| *n == name) else {
+                return Err(Answer::Error(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'").into()));
+            };
+            match ty {
+                KnobType::Immutable => Err(set_failed(name, "can't set immutable config")),
+                KnobType::Int if v.parse::<i64>().is_err() => Err(set_failed(name, "argument couldn't be parsed into an integer")),
+                KnobType::Bool if !(v.eq_ignore_ascii_case("yes") || v.eq_ignore_ascii_case("no")) => {
+                    Err(set_failed(name, "argument must be 'yes' or 'no'"))
+                }
+                KnobType::Mem if parse_memory(&v).is_none() => Err(set_failed(name, "argument must be a memory value")),
+                KnobType::Enum(allowed) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&v)) => {
+                    Err(set_failed(name, &format!("argument(s) must be one of the following: {}", allowed.join(", "))))
+                }
+                KnobType::Bool | KnobType::Enum(_) => Ok(Change::Knob(knob, v.to_ascii_lowercase())),
+                _ => Ok(Change::Knob(knob, v)),
+            }
+        }
+    }
+}
+
+/// ```text
+/// CONFIG GET parameter [parameter ...] | SET parameter value [parameter value ...] |
+///        RESETSTAT | REWRITE | HELP
+/// ```
+pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) -> Answer {
+    let sub = args[1];
+    let arity = |name: &str| Answer::Reply(Reply::Error(Error::WrongArity { cmd: format!("config|{name}") }));
+    if is_keyword(sub, "get") {
+        c.last_cmd = "config|get";
+        if args.len() < 3 {
+            return arity("get");
+        }
+        let mut names: Vec<&str> = Vec::new();
+        let all: Vec<&str> = PARAMS.iter().copied().chain(KNOBS.iter().map(|k| k.0)).collect();
+        for pattern in &args[2..] {
+            let lower = pattern.to_ascii_lowercase();
+            for name in &all {
+                if !names.contains(name) && glob_match(&lower, name.as_bytes(), true) {
+                    names.push(name);
+                }
+            }
+        }
+        let pairs = names.iter().map(|n| (bulk_frame(n), bulk_frame(param_value(sh, ks, n)))).collect();
+        Answer::Frame(map_frame(c.ctx.resp, pairs))
+    } else if is_keyword(sub, "set") {
+        c.last_cmd = "config|set";
+        if args.len() < 4 || args.len() % 2 != 0 {
+            return arity("set");
+        }
+        let mut changes = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for pair in args[2..].chunks(2) {
+            let name = String::from_utf8_lossy(pair[0]).to_ascii_lowercase();
+            if seen.contains(&name) {
+                return set_failed(&name, "duplicate parameter");
+            }
+            match check_set(sh, ks, &name, pair[1]) {
+                Ok(ch) => changes.push(ch),
+                Err(a) => return a,
+            }
+            seen.push(name);
+        }
+        let mut s = sh.settings.write();
+        for ch in changes {
+            match ch {
+                Change::Requirepass(p) => s.requirepass = p,
+                Change::Maxclients(n) => s.maxclients = n,
+                Change::BulkLen(n) => s.proto_max_bulk_len = n,
+                Change::QueryLimit(n) => s.client_query_buffer_limit = n,
+                Change::Output { normal, pubsub } => {
+                    if let Some(n) = normal {
+                        s.output_normal = n;
+                    }
+                    if let Some(p) = pubsub {
+                        ks.pubsub.set_limits(p);
+                    }
+                }
+                Change::ProtectedMode => {}
+                Change::Knob(name, v) => {
+                    s.knobs.insert(name, v);
+                }
+            }
+        }
+        Answer::Reply(Reply::Ok)
+    } else if is_keyword(sub, "resetstat") {
+        if args.len() != 2 {
+            return arity("resetstat");
+        }
+        for a in [
+            &sh.stats.commands_processed,
+            &sh.stats.connections_received,
+            &sh.stats.rejected_connections,
+            &sh.stats.net_input_bytes,
+            &sh.stats.net_output_bytes,
+            &sh.stats.error_replies,
+        ] {
+            a.store(0, Ordering::Relaxed);
+        }
+        Answer::Reply(Reply::Ok)
+    } else if is_keyword(sub, "rewrite") {
+        if args.len() != 2 {
+            return arity("rewrite");
+        }
+        Answer::err(errors::NO_CONFIG_FILE)
+    } else if is_keyword(sub, "help") {
+        Answer::Reply(Reply::Array(
+            [
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>",
+                "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>",
+                "    Set the configuration <directive> to <value>.",
+                "RESETSTAT",
+                "    Reset statistics reported by the INFO command.",
+                "REWRITE",
+                "    Rewrite the configuration file.",
+                "HELP",
+                "    Print this help.",
+            ]
+            .iter()
+            .map(|l| Reply::simple(l))
+            .collect(),
+        ))
+    } else {
+        Answer::Error(errors::unknown_subcommand("config", sub).into())
+    }
+}
+
+fn human(bytes: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes}B")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.2}K", b / 1024.0)
+    } else if bytes < 1024 * 1024 * 1024 {
+        format!("{:.2}M", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2}G", b / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
+/// Resident memory of the process, from /proc (0 where there is none).
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// User and system CPU seconds of the process, from /proc (clock ticks of 1/100 s).
+fn cpu_seconds() -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return (0.0, 0.0) };
+    // Fields after the command name in parentheses: state is field 3; utime 14, stime 15.
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    (ticks(11), ticks(12))
+}
+
+const SECTIONS: &[&str] = &[
+    "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace",
+];
+
+/// ```text
+/// INFO [section [section ...]]
+/// ```
+/// Redis's text: `# Section` headers and `field:value` lines, CRLF-ended, sections apart
+/// by an empty line. A verbatim string in RESP3, as Redis 7.
+pub fn info(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) -> Answer {
+    let mut wanted: Vec<&str> = Vec::new();
+    if args.len() == 1 {
+        wanted.extend(SECTIONS);
+    }
+    for a in &args[1..] {
+        let lower = String::from_utf8_lossy(a).to_ascii_lowercase();
+        match lower.as_str() {
+            "all" | "everything" | "default" => wanted.extend(SECTIONS),
+            s => {
+                if let Some(known) = SECTIONS.iter().find(|k| **k == s) {
+                    wanted.push(known);
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut first = true;
+    for section in SECTIONS {
+        if !wanted.contains(section) {
+            continue;
+        }
+        if !first {
+            out.push_str("\r\n");
+        }
+        first = false;
+        let mut title = (*section).to_owned();
+        if let Some(f) = title.get_mut(0..1) {
+            f.make_ascii_uppercase();
+        }
+        let _ = write!(out, "# {title}\r\n");
+        section_text(c, sh, ks, section, &mut out);
+    }
+    Answer::Verbatim(out.into_bytes())
+}
+
+fn line(out: &mut String, key: &str, value: impl std::fmt::Display) {
+    let _ = write!(out, "{key}:{value}\r\n");
+}
+
+fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out: &mut String) {
+    let uptime = sh.started.elapsed().as_secs();
+    match section {
+        "server" => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            line(out, "redis_version", super::REDIS_VERSION);
+            line(out, "redis_git_sha1", "00000000");
+            line(out, "redis_git_dirty", 0);
+            line(out, "redis_build_id", "0");
+            line(out, "redis_mode", "standalone");
+            line(out, "os", format!("{} {}", std::env::consts::OS, std::env::consts::ARCH));
+            line(out, "arch_bits", usize::BITS);
+            line(out, "monotonic_clock", "POSIX clock_gettime");
+            line(out, "multiplexing_api", "epoll");
+            line(out, "atomicvar_api", "c11-builtin");
+            line(out, "gcc_version", "0.0.0");
+            line(out, "process_id", std::process::id());
+            line(out, "process_supervised", "no");
+            line(out, "run_id", &sh.run_id);
+            line(out, "tcp_port", sh.tcp_port);
+            line(out, "server_time_usec", now.as_micros());
+            line(out, "uptime_in_seconds", uptime);
+            line(out, "uptime_in_days", uptime / 86400);
+            line(out, "hz", 10);
+            line(out, "configured_hz", 10);
+            line(out, "lru_clock", now.as_secs() & ((1 << 24) - 1));
+            line(out, "executable", std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default());
+            line(out, "config_file", "");
+            line(out, "io_threads_active", 0);
+            line(out, "embedis_version", env!("CARGO_PKG_VERSION"));
+        }
+        "clients" => {
+            line(out, "connected_clients", sh.connected.load(Ordering::Relaxed));
+            line(out, "cluster_connections", 0);
+            line(out, "maxclients", sh.settings.read().maxclients);
+            line(out, "client_recent_max_input_buffer", 0);
+            line(out, "client_recent_max_output_buffer", 0);
+            line(out, "blocked_clients", ks.blocked_clients());
+            line(out, "tracking_clients", 0);
+            line(out, "clients_in_timeout_table", 0);
+        }
+        "memory" => {
+            let rss = rss_bytes();
+            line(out, "used_memory", rss);
+            line(out, "used_memory_human", human(rss));
+            line(out, "used_memory_rss", rss);
+            line(out, "used_memory_rss_human", human(rss));
+            line(out, "used_memory_peak", rss);
+            line(out, "used_memory_peak_human", human(rss));
+            line(out, "maxmemory", 0);
+            line(out, "maxmemory_human", "0B");
+            line(out, "maxmemory_policy", "noeviction");
+            line(out, "mem_allocator", "libc");
+        }
+        "persistence" => match &sh.persist {
+            Some(p) => {
+                for (k, v) in p.info() {
+                    match v {
+                        InfoValue::Int(i) => line(out, k, i),
+                        InfoValue::Float(f) => line(out, k, format!("{f:.2}")),
+                        InfoValue::Text(t) => line(out, k, t),
+                    }
+                }
+            }
+            None => {
+                for (k, v) in [
+                    ("loading", "0".to_owned()),
+                    ("async_loading", "0".to_owned()),
+                    ("rdb_changes_since_last_save", "0".to_owned()),
+                    ("rdb_bgsave_in_progress", "0".to_owned()),
+                    ("rdb_last_save_time", sh.started_unix.to_string()),
+                    ("rdb_last_bgsave_status", "ok".to_owned()),
+                    ("rdb_saves", "0".to_owned()),
+                    ("aof_enabled", "0".to_owned()),
+                    ("aof_rewrite_in_progress", "0".to_owned()),
+                    ("aof_rewrite_scheduled", "0".to_owned()),
+                    ("aof_last_bgrewrite_status", "ok".to_owned()),
+                    ("aof_last_write_status", "ok".to_owned()),
+                ] {
+                    line(out, k, v);
+                }
+            }
+        },
+        "stats" => {
+            let st = &sh.stats;
+            line(out, "total_connections_received", st.connections_received.load(Ordering::Relaxed));
+            line(out, "total_commands_processed", st.commands_processed.load(Ordering::Relaxed));
+            line(out, "instantaneous_ops_per_sec", 0);
+            line(out, "total_net_input_bytes", st.net_input_bytes.load(Ordering::Relaxed));
+            line(out, "total_net_output_bytes", st.net_output_bytes.load(Ordering::Relaxed));
+            line(out, "instantaneous_input_kbps", "0.00");
+            line(out, "instantaneous_output_kbps", "0.00");
+            line(out, "rejected_connections", st.rejected_connections.load(Ordering::Relaxed));
+            line(out, "expired_keys", 0);
+            line(out, "evicted_keys", 0);
+            line(out, "keyspace_hits", 0);
+            line(out, "keyspace_misses", 0);
+            line(out, "pubsub_channels", ks.pubsub.channels(None).len());
+            line(out, "pubsub_patterns", ks.pubsub.numpat());
+            line(out, "total_error_replies", st.error_replies.load(Ordering::Relaxed));
+        }
+        "replication" => {
+            line(out, "role", "master");
+            line(out, "connected_slaves", 0);
+            line(out, "master_failover_state", "no-failover");
+            line(out, "master_replid", &sh.run_id);
+            line(out, "master_replid2", "0000000000000000000000000000000000000000");
+            line(out, "master_repl_offset", 0);
+            line(out, "second_repl_offset", -1);
+            line(out, "repl_backlog_active", 0);
+            line(out, "repl_backlog_size", 1_048_576);
+            line(out, "repl_backlog_first_byte_offset", 0);
+            line(out, "repl_backlog_histlen", 0);
+        }
+        "cpu" => {
+            let (user, sys) = cpu_seconds();
+            line(out, "used_cpu_sys", format!("{sys:.6}"));
+            line(out, "used_cpu_user", format!("{user:.6}"));
+            line(out, "used_cpu_sys_children", "0.000000");
+            line(out, "used_cpu_user_children", "0.000000");
+        }
+        "cluster" => line(out, "cluster_enabled", 0),
+        "keyspace" => {
+            for (i, d) in ks.dbs.iter().enumerate() {
+                if !d.map.is_empty() {
+                    let _ = write!(out, "db{i}:keys={},expires={},avg_ttl=0\r\n", d.map.len(), d.expires.len());
+                }
+            }
+        }
+        _ => {}
+    }
+}

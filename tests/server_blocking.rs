@@ -1,0 +1,244 @@
+//! Blocking commands over the network: served by pushes from anywhere, FIFO with
+//! in-process waiters, timeouts, CLIENT UNBLOCK, and nothing lost when a blocked client
+//! goes away. No thread per blocked client.
+
+#![cfg(feature = "server")]
+
+mod server_common;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use embedis::command::{self, Context, Reply};
+use embedis::engine::Engine;
+use server_common::{eventually, start, Conn};
+
+fn run(e: &Engine, args: &[&[u8]]) -> Reply {
+    command::dispatch(e, &mut Context::default(), args).expect("command runs")
+}
+
+fn blocked(e: &Engine) -> usize {
+    e.execute(|ks| ks.blocked_clients())
+}
+
+#[test]
+fn brpop_over_a_socket_is_served_by_an_in_process_push() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut c = Conn::open(&srv);
+    c.send(b"BRPOP q 0\r\n");
+    assert!(eventually(|| blocked(&e) == 1));
+    assert_eq!(run(&e, &[b"LPUSH", b"q", b"job"]), Reply::Int(1));
+    c.expect(b"*2\r\n$1\r\nq\r\n$3\r\njob\r\n");
+    assert_eq!(blocked(&e), 0);
+    assert_eq!(run(&e, &[b"LLEN", b"q"]), Reply::Int(0));
+}
+
+#[test]
+fn a_network_push_serves_a_network_waiter_and_later_requests_wait_their_turn() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut consumer = Conn::open(&srv);
+    let mut producer = Conn::open(&srv);
+    consumer.send(b"BLPOP a b 0\r\nPING\r\n");
+    assert!(eventually(|| blocked(&e) == 1));
+    producer.roundtrip(b"RPUSH b 1 2\r\n", b":2\r\n");
+    consumer.expect(b"*2\r\n$1\r\nb\r\n$1\r\n1\r\n+PONG\r\n");
+    producer.roundtrip(b"LRANGE b 0 -1\r\n", b"*1\r\n$1\r\n2\r\n");
+}
+
+#[test]
+fn timeouts_answer_null_in_each_protocol() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut c = Conn::open(&srv);
+    let t = Instant::now();
+    c.roundtrip(b"BLPOP q 0.1\r\n", b"*-1\r\n");
+    assert!(t.elapsed() >= Duration::from_millis(90));
+    c.roundtrip(b"BLMOVE q d LEFT RIGHT 0.05\r\n", b"*-1\r\n");
+    c.roundtrip(b"XREAD BLOCK 50 STREAMS s $\r\n", b"*-1\r\n");
+    c.cmd(&[b"HELLO", b"3"]);
+    let _ = c.frame();
+    c.roundtrip(b"BRPOP q 0.05\r\n", b"_\r\n");
+    assert_eq!(blocked(&e), 0);
+}
+
+#[test]
+fn network_and_in_process_waiters_are_served_fifo() {
+    let e = Engine::new();
+    let srv = start(&e);
+    // In-process waiter first, parked on a thread.
+    let e2 = e.clone();
+    let local = std::thread::spawn(move || {
+        let cv = Arc::new(parking_lot::Condvar::new());
+        let attempt = e2
+            .block(0, vec![b"q".to_vec().into_boxed_slice()], embedis::engine::waiters::BlockOp::Pop { end: embedis::engine::End::Right }, embedis::engine::waiters::Wake::Thread(cv.clone()))
+            .unwrap();
+        let embedis::engine::blocking::Attempt::Waiting(id) = attempt else { panic!("nothing to pop yet") };
+        loop {
+            if let Some(s) = e2.wait_until(id, &cv, Instant::now() + Duration::from_secs(5)) {
+                return s;
+            }
+        }
+    });
+    assert!(eventually(|| blocked(&e) == 1));
+    let mut net = Conn::open(&srv);
+    net.send(b"BRPOP q 0\r\n");
+    assert!(eventually(|| blocked(&e) == 2));
+    run(&e, &[b"LPUSH", b"q", b"first"]);
+    let got = local.join().unwrap();
+    assert!(matches!(got, embedis::engine::waiters::Served::Pop { ref value, .. } if value == b"first"));
+    run(&e, &[b"LPUSH", b"q", b"second"]);
+    net.expect(b"*2\r\n$1\r\nq\r\n$6\r\nsecond\r\n");
+}
+
+#[test]
+fn client_unblock_ends_the_wait_with_timeout_or_error() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut waiter = Conn::open(&srv);
+    let mut admin = Conn::open(&srv);
+    waiter.cmd(&[b"CLIENT", b"ID"]);
+    let id = match waiter.frame() {
+        embedis::resp::Frame::Integer(i) => i.to_string(),
+        f => panic!("{f:?}"),
+    };
+    admin.roundtrip(format!("CLIENT UNBLOCK {id}\r\n").as_bytes(), b":0\r\n");
+    waiter.send(b"BLPOP q 0\r\n");
+    assert!(eventually(|| blocked(&e) == 1));
+    admin.roundtrip(format!("CLIENT UNBLOCK {id}\r\n").as_bytes(), b":1\r\n");
+    waiter.expect(b"*-1\r\n");
+    waiter.send(b"BLPOP q 0\r\n");
+    assert!(eventually(|| blocked(&e) == 1));
+    admin.roundtrip(format!("CLIENT UNBLOCK {id} ERROR\r\n").as_bytes(), b":1\r\n");
+    waiter.expect(b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+    assert_eq!(blocked(&e), 0);
+}
+
+#[test]
+fn client_killed_mid_brpop_loses_nothing() {
+    // A blocked client closes its socket, then an element is pushed. The server may see
+    // the close first (the waiter is abandoned) or serve the waiter first (the element is
+    // handed over, then given back when the reply would go to a closed socket): either
+    // way the element ends up in the list, never in a dead connection.
+    let e = Engine::new();
+    let srv = start(&e);
+    for i in 0..300u32 {
+        let mut c = Conn::open(&srv);
+        c.send(if i % 2 == 0 { b"BRPOP q 0\r\n" } else { b"BLMPOP 0 1 q RIGHT COUNT 2\r\n" });
+        assert!(eventually(|| blocked(&e) == 1), "round {i}");
+        c.s.shutdown(std::net::Shutdown::Both).unwrap();
+        drop(c);
+        if i % 4 == 3 {
+            std::thread::sleep(Duration::from_micros(u64::from(i % 11) * 10));
+        }
+        run(&e, &[b"LPUSH", b"q", b"x", b"y"]);
+        assert!(eventually(|| blocked(&e) == 0 && srv.connected_clients() == 0), "round {i}");
+        assert_eq!(
+            run(&e, &[b"LRANGE", b"q", b"0", b"-1"]),
+            Reply::Array(vec![Reply::Bulk(b"y".to_vec()), Reply::Bulk(b"x".to_vec())]),
+            "round {i}: an element was lost or moved"
+        );
+        run(&e, &[b"DEL", b"q"]);
+    }
+}
+
+#[test]
+fn an_element_served_to_a_client_that_just_closed_is_given_back() {
+    // Keep the server's thread busy with a long pipeline, so that the push wakes the
+    // blocked connection before the runtime has seen its socket close: the waiter is
+    // served first, and the connection must give the element back instead of writing it.
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut busy = Conn::open(&srv);
+    let pipeline: Vec<u8> = b"PING\r\n".repeat(100_000);
+    for round in 0..5 {
+        let mut c = Conn::open(&srv);
+        c.send(b"BRPOP q 0\r\n");
+        assert!(eventually(|| blocked(&e) == 1));
+        busy.send(&pipeline);
+        std::thread::sleep(Duration::from_millis(2));
+        c.s.shutdown(std::net::Shutdown::Both).unwrap();
+        drop(c);
+        run(&e, &[b"LPUSH", b"q", b"x"]);
+        busy.expect(&b"+PONG\r\n".repeat(100_000));
+        assert!(eventually(|| blocked(&e) == 0 && srv.connected_clients() == 1), "round {round}");
+        assert_eq!(run(&e, &[b"RPOP", b"q"]), Reply::Bulk(b"x".to_vec()), "round {round}: lost");
+    }
+}
+
+#[test]
+fn client_kill_of_a_blocked_client_gives_nothing_away() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut waiter = Conn::open(&srv);
+    let mut admin = Conn::open(&srv);
+    waiter.roundtrip(b"CLIENT SETNAME w\r\n", b"+OK\r\n");
+    waiter.send(b"BLMOVE src dst RIGHT LEFT 0\r\n");
+    assert!(eventually(|| blocked(&e) == 1));
+    admin.cmd(&[b"CLIENT", b"KILL", b"SKIPME", b"yes", b"TYPE", b"normal"]);
+    assert_eq!(admin.frame(), embedis::resp::Frame::Integer(1));
+    assert!(waiter.closed());
+    assert!(eventually(|| blocked(&e) == 0));
+    run(&e, &[b"RPUSH", b"src", b"a"]);
+    assert_eq!(run(&e, &[b"LLEN", b"src"]), Reply::Int(1));
+}
+
+#[test]
+fn many_blocked_clients_cost_no_thread_each() {
+    fn threads() -> usize {
+        let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        s.lines().find_map(|l| l.strip_prefix("Threads:")).map_or(0, |v| v.trim().parse().unwrap_or(0))
+    }
+    let e = Engine::new();
+    let srv = start(&e);
+    let before = threads();
+    let mut conns: Vec<Conn> = (0..300).map(|_| Conn::open(&srv)).collect();
+    for c in &mut conns {
+        c.send(b"BLPOP jobs 0\r\n");
+    }
+    assert!(eventually(|| blocked(&e) == 300));
+    assert!(threads() <= before + 2, "threads grew from {before} to {}", threads());
+    let mut p = Conn::open(&srv);
+    let mut req = Vec::new();
+    for i in 0..300 {
+        req.extend_from_slice(format!("RPUSH jobs {i}\r\n").as_bytes());
+    }
+    p.send(&req);
+    for (i, c) in conns.iter_mut().enumerate() {
+        let v = i.to_string();
+        c.expect(format!("*2\r\n$4\r\njobs\r\n${}\r\n{v}\r\n", v.len()).as_bytes());
+    }
+}
+
+#[test]
+fn xread_block_over_a_socket_is_served_by_an_in_process_xadd() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut c = Conn::open(&srv);
+    c.send(b"XREAD BLOCK 0 STREAMS s $\r\n");
+    assert!(eventually(|| blocked(&e) == 1));
+    run(&e, &[b"XADD", b"s", b"1-1", b"f", b"v"]);
+    c.expect(b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+    // RESP3: a map of streams.
+    c.cmd(&[b"HELLO", b"3"]);
+    let _ = c.frame();
+    c.send(b"XREAD BLOCK 0 STREAMS s $\r\n");
+    assert!(eventually(|| blocked(&e) == 1));
+    run(&e, &[b"XADD", b"s", b"2-1", b"g", b"w"]);
+    c.expect(b"%1\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\ng\r\n$1\r\nw\r\n");
+}
+
+#[test]
+fn a_stopping_server_closes_blocked_clients_and_gives_back() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut c = Conn::open(&srv);
+    c.send(b"BLPOP q 0\r\n");
+    assert!(eventually(|| blocked(&e) == 1));
+    srv.stop();
+    assert!(c.closed());
+    assert_eq!(blocked(&e), 0);
+    let _ = c.s.write_all(b"PING\r\n");
+}

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use embedis::engine::blocking::Attempt;
 use embedis::engine::db::Key;
-use embedis::engine::effects::{Effect, EffectSink};
+use embedis::engine::effects::{Effect, EffectSink, Unit};
 use embedis::engine::keyspace::ExpireCondition;
 use embedis::engine::strings::SetOptions;
 use embedis::engine::waiters::{BlockOp, Wake};
@@ -16,7 +16,8 @@ use parking_lot::{Condvar, Mutex};
 struct Recorder(Mutex<Vec<Vec<Effect>>>);
 
 impl EffectSink for Recorder {
-    fn record(&self, effects: Vec<Effect>) -> u64 {
+    fn record(&self, unit: Unit<'_>) -> u64 {
+        let effects = unit.to_effects();
         let mut units = self.0.lock();
         units.push(effects);
         units.len() as u64
@@ -88,5 +89,5 @@ fn reads_and_failed_writes_log_nothing() {
 fn nothing_is_recorded_without_a_sink() {
     let e = Engine::new();
     e.execute(|ks| ks.push(0, b"q", &[b"a"], End::Left, false)).unwrap();
-    assert!(e.execute(|ks| ks.effects.take()).is_empty());
+    assert!(e.execute(|ks| ks.effects.is_empty()));
 }

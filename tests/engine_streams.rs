@@ -8,7 +8,7 @@ use std::time::Instant;
 use embedis::command::{dispatch, Context};
 use embedis::engine::blocking::Attempt;
 use embedis::engine::db::Key;
-use embedis::engine::effects::{Effect, EffectSink};
+use embedis::engine::effects::{Effect, EffectSink, Unit};
 use embedis::engine::stream::{ClaimOptions, GroupStart, IdSpec, ReadId, StreamId, Trim};
 use embedis::engine::streams::{StreamEntry, TrimSpec};
 use embedis::engine::waiters::{BlockOp, Served, Wake};
@@ -53,7 +53,8 @@ fn ids(entries: &[StreamEntry]) -> Vec<StreamId> {
 struct Recorder(Mutex<Vec<Vec<Effect>>>);
 
 impl EffectSink for Recorder {
-    fn record(&self, effects: Vec<Effect>) -> u64 {
+    fn record(&self, unit: Unit<'_>) -> u64 {
+        let effects = unit.to_effects();
         let mut units = self.0.lock();
         units.push(effects);
         units.len() as u64

@@ -6,7 +6,7 @@
 //! parameter, as `pushGenericCommand` in redis `src/t_list.c`.
 
 use super::db::Key;
-use super::effects::{end_word, int, pop_word, push_word};
+use super::effects::{end_word, int, pop_word, push_word, Int};
 use super::error::{Error, Result};
 use super::keyspace::Keyspace;
 use super::list::End;
@@ -46,11 +46,7 @@ impl Keyspace {
         }
         let len = list.len();
         self.waiters.signal_ready(db, key);
-        self.emit(db, || {
-            let mut argv = vec![push_word(end), key.to_vec()];
-            argv.extend(values.iter().map(|v| v.to_vec()));
-            argv
-        });
+        self.emit_args(db, &[push_word(end), key], values);
         Ok(len)
     }
 
@@ -63,7 +59,7 @@ impl Keyspace {
             d.remove(key);
         }
         if v.is_some() {
-            self.emit(db, || vec![pop_word(end), key.to_vec()]);
+            self.emit_args(db, &[pop_word(end), key], &[]);
         }
         Ok(v)
     }
@@ -84,7 +80,7 @@ impl Keyspace {
             d.remove(key);
         }
         if !out.is_empty() {
-            self.emit(db, || vec![pop_word(end), key.to_vec(), int(out.len())]);
+            self.emit_args(db, &[pop_word(end), key, Int::from(out.len()).as_bytes()], &[]);
         }
         Ok(Some(out))
     }
@@ -210,7 +206,7 @@ impl Keyspace {
         d.drop_if_empty(src);
         d.list_or_create(dst)?.push(to, &v);
         self.waiters.signal_ready(db, dst);
-        self.emit(db, || vec![b"LMOVE".to_vec(), src.to_vec(), dst.to_vec(), end_word(from), end_word(to)]);
+        self.emit_args(db, &[b"LMOVE", src, dst, end_word(from), end_word(to)], &[]);
         Ok(Some(v))
     }
 

@@ -83,8 +83,9 @@ impl Engine {
         let durable = if ks.effects.is_empty() {
             None
         } else {
-            let effects = ks.effects.take();
-            ks.sink.clone().map(|sink| (sink.record(effects), sink))
+            let recorded = ks.sink.clone().map(|sink| (sink.record(ks.effects.unit()), sink));
+            ks.effects.clear();
+            recorded
         };
         let wakes = ks.waiters.take_wakes();
         let pubsub_wakes = ks.pubsub.take_wakes();

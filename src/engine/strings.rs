@@ -2,7 +2,7 @@
 //! INCR family. Worker scripts coordinate through these (locks, counters, results).
 
 use super::clock::unix_ms;
-use super::effects::int;
+use super::effects::Int;
 use super::error::{Error, Result};
 use super::keyspace::Keyspace;
 use super::value::Value;
@@ -83,18 +83,15 @@ impl Keyspace {
                 self.wants_sweeper = true;
             }
         }
-        self.emit(db, || {
-            if expired_now {
-                return vec![b"DEL".to_vec(), key.to_vec()];
-            }
-            let mut argv = vec![b"SET".to_vec(), key.to_vec(), value.to_vec()];
-            if let Some(at) = opts.expire_at_ms {
-                argv.extend([b"PXAT".to_vec(), int(at)]);
-            } else if opts.keep_ttl {
-                argv.push(b"KEEPTTL".to_vec());
-            }
-            argv
-        });
+        if expired_now {
+            self.emit_args(db, &[b"DEL", key], &[]);
+        } else if let Some(at) = opts.expire_at_ms {
+            self.emit_args(db, &[b"SET", key, value, b"PXAT", Int::from(at).as_bytes()], &[]);
+        } else if opts.keep_ttl {
+            self.emit_args(db, &[b"SET", key, value, b"KEEPTTL"], &[]);
+        } else {
+            self.emit_args(db, &[b"SET", key, value], &[]);
+        }
         Ok(SetOutcome { written: true, old })
     }
 
@@ -104,7 +101,7 @@ impl Keyspace {
         let v = d.string(key)?.cloned();
         if v.is_some() {
             d.remove(key);
-            self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
+            self.emit_args(db, &[b"DEL", key], &[]);
         }
         Ok(v)
     }
@@ -152,7 +149,7 @@ impl Keyspace {
         let new = current.checked_add(delta).ok_or(Error::Overflow)?;
         // INCR keeps the key's expiry, as in Redis.
         d.set(key, Value::Str(new.to_string().into_bytes()), true);
-        self.emit(db, || vec![b"INCRBY".to_vec(), key.to_vec(), int(delta)]);
+        self.emit_args(db, &[b"INCRBY", key, Int::from(delta).as_bytes()], &[]);
         Ok(new)
     }
 }

@@ -22,7 +22,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::fs::FsFile;
 use super::snapshot::{Captured, Snapshot};
-use crate::engine::effects::{Effect, EffectSink};
+use crate::engine::effects::{EffectSink, Unit};
 use crate::resp::encode_command;
 
 /// `appendfsync`: when appended data is forced to disk.
@@ -67,57 +67,26 @@ fn command(out: &mut Vec<u8>, argv: &[&[u8]]) {
     encode_command(argv, out);
 }
 
-/// Appends one unit's effects to `out` as RESP, given the database the file is on.
-pub fn encode_unit(effects: &[Effect], out: &mut Vec<u8>, selected: &mut Option<usize>) {
-    let wrap = effects.len() > 1;
+/// Appends one unit's effects to `out` as RESP, given the database the file is on: a
+/// SELECT where the database changes, MULTI/EXEC around a unit of several commands (as
+/// Redis's `propagatePendingCommands`), the commands' bytes as the engine encoded them.
+pub fn encode_unit(unit: Unit<'_>, out: &mut Vec<u8>, selected: &mut Option<usize>) {
+    let wrap = unit.len() > 1;
     let mut first = true;
-    for e in effects {
-        if *selected != Some(e.db) {
-            command(out, &[b"SELECT", &int(e.db)]);
-            *selected = Some(e.db);
+    for (db, bytes) in unit.commands() {
+        if *selected != Some(db) {
+            command(out, &[b"SELECT", &int(db)]);
+            *selected = Some(db);
         }
         if wrap && first {
             out.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n");
         }
         first = false;
-        put_argv(out, &e.argv);
+        out.extend_from_slice(bytes);
     }
     if wrap {
         out.extend_from_slice(b"*1\r\n$4\r\nEXEC\r\n");
     }
-}
-
-/// `encode_command` for owned arguments, with no intermediate vector (the hot path: it
-/// runs under the keyspace lock for every write).
-fn put_argv(out: &mut Vec<u8>, argv: &[Vec<u8>]) {
-    let need: usize = argv.iter().map(|a| a.len() + 16).sum::<usize>() + 16;
-    out.reserve(need);
-    put_len(out, b'*', argv.len());
-    for a in argv {
-        put_len(out, b'$', a.len());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-}
-
-fn put_len(out: &mut Vec<u8>, kind: u8, n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut v = n;
-    loop {
-        i -= 1;
-        // A digit is below 10: the cast cannot truncate.
-        #[allow(clippy::cast_possible_truncation)]
-        let d = (v % 10) as u8;
-        digits[i] = b'0' + d;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.push(kind);
-    out.extend_from_slice(&digits[i..]);
-    out.extend_from_slice(b"\r\n");
 }
 
 /// Writes `snap` as RESP commands (a `.base.aof`, as redis `rewriteAppendOnlyFileRio` with
@@ -562,8 +531,8 @@ fn write_counted(f: &mut Box<dyn FsFile>, mut data: &[u8], done: &mut usize) -> 
 }
 
 impl EffectSink for Recorder {
-    fn record(&self, effects: Vec<Effect>) -> u64 {
-        self.dirty.fetch_add(effects.len() as u64, Ordering::Relaxed);
+    fn record(&self, unit: Unit<'_>) -> u64 {
+        self.dirty.fetch_add(unit.len() as u64, Ordering::Relaxed);
         if self.policy.is_none() {
             // Counting only (save rules without AOF): no buffer, nothing to wait for.
             return 0;
@@ -573,7 +542,7 @@ impl EffectSink for Recorder {
         if self.policy.is_some() {
             let before = st.buf.len();
             let mut selected = st.selected;
-            encode_unit(&effects, &mut st.buf, &mut selected);
+            encode_unit(unit, &mut st.buf, &mut selected);
             st.selected = selected;
             let added = (st.buf.len() - before) as u64;
             st.incr_bytes += added;

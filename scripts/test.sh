@@ -16,5 +16,6 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check '.[test]'
-cargo test -q
+# The engine and the RESP server (feature `server`: src/server/, tests/server_*.rs).
+cargo test -q --features server
 python3 -m pytest -q

@@ -6,8 +6,9 @@ Any Redis client (redis-py, redis-cli, redis-benchmark) can then connect. SIGTER
 SIGINT (Ctrl-C) stop it gracefully: it stops accepting, lets connections finish their
 replies, flushes the append-only file, and exits 0. A client's SHUTDOWN does the same.
 
-Without ``--dir`` nothing is persisted (an in-memory broker, as ``Broker()``), unless a
-persistence option is given, which then uses the working directory as redis-server does.
+Without ``--dir`` nothing is persisted (an in-memory broker, as ``Broker()``), unless
+persistence is turned on (``--appendonly yes`` or ``--save`` rules), which then uses the
+working directory, as redis-server does.
 ``--port 0`` means no TCP listener, as for redis-server (use ``--unixsocket``).
 """
 
@@ -93,8 +94,15 @@ def serve(args: argparse.Namespace) -> int:
         if name == "save":
             value = " ".join(v for v in value if v.strip())
         options[name] = value
-    if args.dir is not None or options:
-        options["dir"] = args.dir if args.dir is not None else "."
+    # As redis-server, persistence asked for without --dir uses the working directory; but
+    # options that only turn it off (--save "", --appendonly no) do not ask for any.
+    wants = bool(options.get("save")) or options.get("appendonly") is True
+    if args.dir is not None:
+        options["dir"] = args.dir
+    elif wants:
+        options["dir"] = "."
+    else:
+        options = {}
     try:
         broker = Broker(**options)
         server = broker.serve(

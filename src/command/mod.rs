@@ -56,6 +56,16 @@ pub fn dispatch(engine: &Engine, ctx: &mut Context, argv: &[&[u8]]) -> Result<Re
     engine.execute(|ks| run(cmd, ks, ctx, argv))
 }
 
+/// `dispatch` for a caller that has already found `cmd` (the server, which looks the name
+/// up once to route the request) and checked its arity with `Command::arity_ok`.
+///
+/// # Errors
+/// What the handler says.
+pub fn dispatch_found(engine: &Engine, ctx: &mut Context, cmd: &'static Command, argv: &[&[u8]]) -> Result<Reply> {
+    debug_assert!(cmd.arity_ok(argv.len()));
+    engine.execute(|ks| run(cmd, ks, ctx, argv))
+}
+
 /// Runs the command `argv` inside a unit that already holds the keyspace (MULTI/EXEC, AOF
 /// replay). Same rules as `dispatch`.
 ///

@@ -99,7 +99,7 @@ enum Buf {
 }
 
 /// Heap bytes of an `Arc<Box<[u8]>>` allocation: two counts and the box pointer.
-const SHARED_HEADER: usize = std::mem::size_of::<Arc<()>>() * 2 + std::mem::size_of::<Box<[u8]>>();
+const SHARED_HEADER: usize = 2 * std::mem::size_of::<usize>() + std::mem::size_of::<Box<[u8]>>();
 
 impl Deref for Buf {
     type Target = [u8];
@@ -124,8 +124,8 @@ impl Buf {
     }
 
     /// The bytes, for writing, made owned (an edge node about to take pushes): a shared
-    /// buffer is unwrapped, or copied if a clone still holds it.
-    /// Every push goes through here: kept inline, with the rare case out of line.
+    /// buffer is unwrapped, or copied if a clone still holds it. Every push comes here,
+    /// so the owned case is inline and the rest out of line.
     #[inline]
     fn own(&mut self) -> &mut [u8] {
         match self {

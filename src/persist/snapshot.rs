@@ -1,6 +1,7 @@
 //! Snapshots: the whole keyspace in one versioned, checksummed binary file (`dump.edb`, and
-//! the `.base.edb` of the AOF). Captured under the keyspace lock (a copy of each value),
-//! written by a background thread, read back record by record.
+//! the `.base.edb` of the AOF). Captured under the keyspace lock (a copy-on-write copy of
+//! each value, sharing list and stream nodes), written by a background thread, read back
+//! record by record.
 //!
 //! # Format, version 1 (all integers little-endian)
 //!
@@ -96,23 +97,29 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Copies the keyspace. Runs under the keyspace lock; its cost is the producers' stall
-    /// (a list is copied node by node, a stream entry node by entry node: about 30 ms for
-    /// 1,000,000 100-byte list elements on fresh memory, 6 ms when the allocator reuses
-    /// memory, plus about 25 ms for 1,000,000 stream entries).
-    pub fn capture(ks: &Keyspace) -> Snapshot {
+    /// Copies the keyspace. Runs under the keyspace lock; its cost is the producers' stall,
+    /// so lists and streams are not copied but shared copy-on-write
+    /// ([`List::clone_shared`], [`Stream::clone_shared`]): a refcount per node of about
+    /// 8 KiB (lists) or 100 entries (streams), plus a small allocation per node the first
+    /// time it is shared. For 1,000,000 100-byte list elements and 1,000,000 stream
+    /// entries: about 3 ms the first time, under 1 ms after, where a deep copy took 30 to
+    /// 55 ms. Strings, consumer groups and their PELs are still copied. Takes `&mut`
+    /// because sharing moves node buffers into `Arc`s; no value changes.
+    ///
+    /// [`Stream::clone_shared`]: crate::engine::stream::Stream::clone_shared
+    pub fn capture(ks: &mut Keyspace) -> Snapshot {
         let mut dbs = Vec::new();
-        for (i, d) in ks.dbs.iter().enumerate() {
+        for (i, d) in ks.dbs.iter_mut().enumerate() {
             if d.map.is_empty() {
                 continue;
             }
             let mut items = Vec::with_capacity(d.map.len());
-            for (k, v) in &d.map {
+            for (k, v) in &mut d.map {
                 // Exhaustive on purpose: a new value type must choose its snapshot tag here.
                 let value = match v {
                     Value::Str(s) => Captured::Str(s.clone()),
-                    Value::List(l) => Captured::List(l.clone()),
-                    Value::Stream(st) => Captured::Stream(st.clone()),
+                    Value::List(l) => Captured::List(l.clone_shared()),
+                    Value::Stream(st) => Captured::Stream(Box::new(st.clone_shared())),
                 };
                 let expire_ms = if d.expires.is_empty() { None } else { d.expires.get(k).copied() };
                 items.push(Item { key: k.clone(), value, expire_ms });
@@ -586,5 +593,89 @@ pub fn load(
             return Err(corrupt(rec_start, format!("record checksum mismatch (record at {rec_start}, checksum at {crc_at})")));
         }
         inp.pos += 4;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::{dispatch, Context};
+    use crate::engine::stream::StreamId;
+    use crate::engine::Engine;
+
+    /// Every key of a snapshot as text, in key order: what a reload must give back.
+    fn render(snap: &Snapshot) -> Vec<(usize, Vec<u8>, String)> {
+        let mut out: Vec<_> = snap
+            .dbs
+            .iter()
+            .flat_map(|(db, items)| {
+                items.iter().map(move |it| {
+                    let text = match &it.value {
+                        Captured::Str(s) => format!("{s:?}"),
+                        Captured::List(l) => format!("{l:?}"),
+                        Captured::Stream(st) => format!(
+                            "{:?} len {} last {} added {}",
+                            st.range(StreamId::MIN, StreamId::MAX, None, false),
+                            st.len(),
+                            st.last_id(),
+                            st.entries_added()
+                        ),
+                    };
+                    (*db, it.key.to_vec(), text)
+                })
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn run(e: &Engine, argv: &[&str]) {
+        let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+        dispatch(e, &mut Context::default(), &argv).expect("command");
+    }
+
+    fn reload(snap: &Snapshot) -> Snapshot {
+        let mut file = Vec::new();
+        write(snap, &mut file, 0).expect("write");
+        let mut ks = Keyspace::default();
+        load(&mut &file[..], file.len() as u64, Path::new("test.edb"), &mut ks, &mut |_| {}).expect("load");
+        Snapshot::capture(&mut ks)
+    }
+
+    /// The capture shares list and stream nodes with the live keyspace: writes made after
+    /// it, while it is being written out, must not reach the file.
+    #[test]
+    fn writes_after_capture_do_not_reach_the_snapshot() {
+        let e = Engine::new();
+        let big = "x".repeat(100);
+        for i in 0..3000 {
+            run(&e, &["RPUSH", "q", &format!("{i}{big}")]);
+            run(&e, &["XADD", "s", &format!("{}-1", i + 1), "f", &format!("{i}{big}")]);
+        }
+        run(&e, &["SET", "k", "v"]);
+        let first = e.execute(|ks| Snapshot::capture(ks));
+        let want = render(&first);
+        run(&e, &["LPUSH", "q", "new-head"]);
+        run(&e, &["RPUSH", "q", "new-tail"]);
+        run(&e, &["LSET", "q", "1500", &format!("1500{big}").replace('x', "y")]);
+        run(&e, &["LINSERT", "q", "BEFORE", &format!("2000{big}"), "inserted"]);
+        run(&e, &["LREM", "q", "1", &format!("2500{big}")]);
+        run(&e, &["LPOP", "q", "10"]);
+        run(&e, &["LTRIM", "q", "5", "-5"]);
+        run(&e, &["XADD", "s", "*", "f", "new"]);
+        run(&e, &["XDEL", "s", "1500-1", "2999-1"]);
+        run(&e, &["XTRIM", "s", "MAXLEN", "1234"]);
+        // A second capture while the first is alive, then more writes.
+        let second = e.execute(|ks| Snapshot::capture(ks));
+        let want_second = render(&second);
+        run(&e, &["RPOP", "q", "100"]);
+        run(&e, &["XADD", "s", "*", "f", "newer"]);
+        run(&e, &["XTRIM", "s", "MINID", "2000"]);
+        run(&e, &["DEL", "k"]);
+        assert_eq!(render(&reload(&first)), want);
+        assert_eq!(render(&reload(&second)), want_second);
+        assert_ne!(want, want_second);
+        let now = e.execute(|ks| Snapshot::capture(ks));
+        assert_ne!(render(&now), want_second);
     }
 }

@@ -71,6 +71,18 @@ pub fn start(
     Ok(PyServer { server })
 }
 
+impl Drop for PyServer {
+    /// A server dropped by Python (garbage collected, or `del`) stops as `stop()` does,
+    /// with the GIL released: its thread may need the GIL meanwhile (an
+    /// `appendfsync always` write waits for its fsync through Python's detach).
+    fn drop(&mut self) {
+        let server = &self.server;
+        if Python::try_attach(|py| py.detach(|| server.stop())).is_none() {
+            server.stop();
+        }
+    }
+}
+
 #[pymethods]
 impl PyServer {
     /// Stop accepting, let connections finish their replies, close them, and wait until

@@ -3,9 +3,8 @@
 //! server's registry), and the CLIENT command. No socket here.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use parking_lot::Mutex;
 use tokio::sync::Notify;
@@ -25,8 +24,8 @@ pub const UNBLOCK_TIMEOUT: u8 = 1;
 /// End the wait with `-UNBLOCKED`.
 pub const UNBLOCK_ERROR: u8 = 2;
 
-/// What CLIENT LIST shows of a client; written by its own connection (once per batch of
-/// requests, and when a field changes), read by any.
+/// What CLIENT LIST shows of a client that changes seldom; written by its own connection
+/// when a field changes, read by any.
 #[derive(Debug, Clone)]
 pub struct Shown {
     /// CLIENT SETNAME.
@@ -49,10 +48,6 @@ pub struct Shown {
     pub blocked: bool,
     /// The last command's name (`client|list` for a subcommand).
     pub cmd: &'static str,
-    /// When the last command ran.
-    pub last_active: Instant,
-    /// Bytes of unprocessed input.
-    pub qbuf: usize,
 }
 
 /// One connected client as the registry holds it.
@@ -68,22 +63,29 @@ pub struct ClientEntry {
     pub fd: i64,
     /// Whether it came through the Unix socket (flag `U`).
     pub unix: bool,
-    /// When it connected.
-    pub since: Instant,
+    /// When it connected, in the server's coarse milliseconds (`Shared::now_ms`).
+    pub since: u64,
+    /// When its last request ran, likewise (written once per batch of requests).
+    pub last_active: AtomicU64,
+    /// Bytes of unprocessed input after its last batch.
+    pub qbuf: AtomicUsize,
     /// What CLIENT LIST shows.
     pub shown: Mutex<Shown>,
-    /// Set by CLIENT KILL (or a server stop); the connection closes at its next wait.
+    /// Set by CLIENT KILL.
     pub kill: AtomicBool,
+    /// A second descriptor of the connection's socket, through which CLIENT KILL and a
+    /// server stop shut it down: the connection then reads end-of-input (or fails to
+    /// write) and closes, with nothing but its socket to watch while idle.
+    control: Option<rustix::fd::OwnedFd>,
     /// Set by CLIENT UNBLOCK (`UNBLOCK_*`); read by a blocked connection.
     pub unblock: AtomicU8,
-    /// Wakes the connection to look at `kill` and `unblock`.
+    /// Wakes a blocked connection to look at `unblock`.
     pub signal: Notify,
 }
 
 impl ClientEntry {
     /// A new entry for a client that connected now.
-    pub fn new(id: u64, addr: String, laddr: String, fd: i64, unix: bool) -> ClientEntry {
-        let now = Instant::now();
+    pub fn new(id: u64, addr: String, laddr: String, fd: i64, unix: bool, control: Option<rustix::fd::OwnedFd>, now: u64) -> ClientEntry {
         ClientEntry {
             id,
             addr,
@@ -91,6 +93,8 @@ impl ClientEntry {
             fd,
             unix,
             since: now,
+            last_active: AtomicU64::new(now),
+            qbuf: AtomicUsize::new(0),
             shown: Mutex::new(Shown {
                 name: None,
                 lib_name: None,
@@ -102,26 +106,36 @@ impl ClientEntry {
                 multi: -1,
                 blocked: false,
                 cmd: "NULL",
-                last_active: now,
-                qbuf: 0,
             }),
             kill: AtomicBool::new(false),
+            control,
             unblock: AtomicU8::new(UNBLOCK_NONE),
             signal: Notify::new(),
         }
     }
 
-    /// Asks the connection to close (CLIENT KILL).
+    /// Closes the connection (CLIENT KILL): its reads end and its writes fail at once.
     pub fn kill(&self) {
         self.kill.store(true, Ordering::Release);
-        self.signal.notify_one();
+        self.shut(rustix::net::Shutdown::Both);
+    }
+
+    /// Ends the connection's input (a server stop): it finishes the replies it is
+    /// writing, then reads end-of-input and closes.
+    pub fn end_input(&self) {
+        self.shut(rustix::net::Shutdown::Read);
+    }
+
+    fn shut(&self, how: rustix::net::Shutdown) {
+        if let Some(fd) = &self.control {
+            let _ = rustix::net::shutdown(fd, how);
+        }
     }
 
     /// One CLIENT LIST line, in Redis 7's field order (`catClientInfoString`), without
     /// the final newline. Memory fields are 0: embedis does not account them per client.
-    pub fn info_line(&self) -> String {
+    pub fn info_line(&self, now: u64) -> String {
         let s = self.shown.lock().clone();
-        let now = Instant::now();
         let mut flags = String::new();
         if s.sub + s.psub > 0 {
             flags.push('P');
@@ -148,14 +162,14 @@ impl ClientEntry {
             self.laddr,
             self.fd,
             text(&s.name),
-            now.duration_since(self.since).as_secs(),
-            now.duration_since(s.last_active).as_secs(),
+            now.saturating_sub(self.since) / 1000,
+            now.saturating_sub(self.last_active.load(Ordering::Relaxed)) / 1000,
             flags,
             s.db,
             s.sub,
             s.psub,
             s.multi,
-            s.qbuf,
+            self.qbuf.load(Ordering::Relaxed),
             s.cmd,
             s.resp,
             text(&s.lib_name),
@@ -204,6 +218,9 @@ pub struct Client {
     pub close_after_reply: bool,
     /// The last command's name, for CLIENT LIST.
     pub last_cmd: &'static str,
+    /// What `publish_state` last wrote to `entry.shown` (db, resp, sub, psub, multi, cmd),
+    /// so that a batch that changed none of it takes no lock.
+    published: (usize, u8, usize, usize, i64, &'static str),
 }
 
 impl Client {
@@ -222,6 +239,7 @@ impl Client {
             reply_mode: ReplyMode::On,
             close_after_reply: false,
             last_cmd: "NULL",
+            published: (0, 2, 0, 0, -1, "NULL"),
         }
     }
 
@@ -235,17 +253,25 @@ impl Client {
         self.ctx.resp == 2 && self.subscribed()
     }
 
-    /// Updates what CLIENT LIST shows after a batch of requests.
-    pub fn publish_state(&self, qbuf: usize) {
+    /// Updates what CLIENT LIST shows after a batch of requests: two relaxed stores, and
+    /// the lock only when a seldom-changing field changed.
+    pub fn publish_state(&mut self, qbuf: usize, now: u64) {
+        self.entry.last_active.store(now, Ordering::Relaxed);
+        self.entry.qbuf.store(qbuf, Ordering::Relaxed);
+        let multi = self.multi.as_ref().map_or(-1, |q| i64::try_from(q.len()).unwrap_or(i64::MAX));
+        let state = (self.ctx.db, self.ctx.resp, self.channels.len(), self.patterns.len(), multi, self.last_cmd);
+        let p = &self.published;
+        if (p.0, p.1, p.2, p.3, p.4) == (state.0, state.1, state.2, state.3, state.4) && std::ptr::eq(p.5, state.5) {
+            return;
+        }
+        self.published = state;
         let mut s = self.entry.shown.lock();
-        s.db = self.ctx.db;
-        s.resp = self.ctx.resp;
-        s.sub = self.channels.len();
-        s.psub = self.patterns.len();
-        s.multi = self.multi.as_ref().map_or(-1, |q| i64::try_from(q.len()).unwrap_or(i64::MAX));
-        s.cmd = self.last_cmd;
-        s.last_active = Instant::now();
-        s.qbuf = qbuf;
+        s.db = state.0;
+        s.resp = state.1;
+        s.sub = state.2;
+        s.psub = state.3;
+        s.multi = state.4;
+        s.cmd = state.5;
     }
 }
 
@@ -291,13 +317,13 @@ pub fn client_command(c: &mut Client, sh: &Shared, args: &[&[u8]]) -> Answer {
             return arity("info");
         }
         c.last_cmd = "client|info";
-        c.publish_state(0);
-        let mut line = c.entry.info_line().into_bytes();
+        c.publish_state(0, sh.now_ms());
+        let mut line = c.entry.info_line(sh.now_ms()).into_bytes();
         line.push(b'\n');
         Answer::Verbatim(line)
     } else if is("list") {
         c.last_cmd = "client|list";
-        c.publish_state(0);
+        c.publish_state(0, sh.now_ms());
         client_list(sh, &args[2..])
     } else if is("setinfo") {
         if n != 4 {
@@ -464,7 +490,7 @@ fn client_list(sh: &Shared, opts: &[&[u8]]) -> Answer {
                 continue;
             }
         }
-        text.extend_from_slice(e.info_line().as_bytes());
+        text.extend_from_slice(e.info_line(sh.now_ms()).as_bytes());
         text.push(b'\n');
     }
     Answer::Verbatim(text)

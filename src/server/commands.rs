@@ -550,6 +550,13 @@ mod tests {
     }
 
     #[test]
+    fn no_name_is_both_a_server_and_an_engine_command() {
+        for c in TABLE {
+            assert!(command::lookup(c.name.as_bytes()).is_none(), "{} is in both tables", c.name);
+        }
+    }
+
+    #[test]
     fn password_check_is_exact() {
         assert!(password_matches(b"secret", b"secret"));
         assert!(!password_matches(b"secre", b"secret"));

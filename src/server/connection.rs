@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncWriteExt, Interest};
 use tokio::net::{TcpStream, UnixStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use super::client::{Client, ClientEntry, ReplyMode, UNBLOCK_ERROR, UNBLOCK_TIMEOUT};
 use super::commands::{self, Kind, ServerCommand, NO_AUTH, NO_MULTI, PUBSUB_OK, MULTI_CONTROL};
@@ -62,11 +62,22 @@ impl Socket {
         Socket { io: Io::Unix(s), laddr: addr.clone(), addr, fd, unix: true }
     }
 
-    async fn readable(&self) -> io::Result<()> {
+    /// A second descriptor of the socket (see `ClientEntry::kill`).
+    fn control(&self) -> Option<rustix::fd::OwnedFd> {
         match &self.io {
-            Io::Tcp(s) => s.readable().await,
-            Io::Unix(s) => s.readable().await,
+            Io::Tcp(s) => rustix::io::dup(s).ok(),
+            Io::Unix(s) => rustix::io::dup(s).ok(),
         }
+    }
+
+    /// Waits until the socket may have input. `poll_read_ready` keeps one waker slot per
+    /// socket, cheaper than `readable()`'s waiter list entry on every wait.
+    async fn readable(&self) -> io::Result<()> {
+        std::future::poll_fn(|cx| match &self.io {
+            Io::Tcp(s) => s.poll_read_ready(cx),
+            Io::Unix(s) => s.poll_read_ready(cx),
+        })
+        .await
     }
 
     /// Reads what has arrived into `buf`: `Ok(0)` at end of input, `WouldBlock` when
@@ -170,7 +181,8 @@ struct Connection {
     inbuf: Vec<u8>,
     /// Replies not yet written.
     out: Vec<u8>,
-    stop: watch::Receiver<bool>,
+    /// `client-output-buffer-limit normal`'s hard limit, read once per batch.
+    out_limit: usize,
     /// Counters added to the server's stats once per batch.
     bytes_in: u64,
     errors: u64,
@@ -194,19 +206,22 @@ pub async fn serve(sock: Socket, shared: Arc<Shared>, _alive: mpsc::Sender<()>) 
         return;
     }
     let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
-    let entry = Arc::new(ClientEntry::new(id, sock.addr.clone(), sock.laddr.clone(), sock.fd, sock.unix));
+    let entry = Arc::new(ClientEntry::new(id, sock.addr.clone(), sock.laddr.clone(), sock.fd, sock.unix, sock.control(), shared.now_ms()));
     shared.clients.lock().insert(id, entry.clone());
-    let stop = shared.stop.subscribe();
     let mut conn = Connection {
         sock,
         shared,
         client: Client::new(entry, authenticated),
         inbuf: Vec::with_capacity(READ_CHUNK),
         out: Vec::with_capacity(READ_CHUNK),
-        stop,
+        out_limit: 0,
         bytes_in: 0,
         errors: 0,
     };
+    // Registered first, then checked: a stop that came meanwhile is not missed.
+    if *conn.shared.stop.borrow() {
+        return;
+    }
     let _ = conn.run().await;
 }
 
@@ -227,17 +242,6 @@ async fn next_event(recv: Option<impl Future<Output = Recv>>) -> Recv {
         Some(f) => f.await,
         None => std::future::pending().await,
     }
-}
-
-/// Completes once the client is killed. A signal that was for something else (CLIENT
-/// UNBLOCK) is put back for the wait that wants it.
-async fn killed(entry: &ClientEntry) {
-    entry.signal.notified().await;
-    if entry.kill.load(Ordering::Acquire) {
-        return;
-    }
-    entry.signal.notify_one();
-    std::future::pending::<()>().await;
 }
 
 /// Writes `a` for the client, honouring CLIENT REPLY.
@@ -277,45 +281,44 @@ impl Connection {
         }
     }
 
-    /// Waits for input, a pub/sub event, a CLIENT KILL or a server stop.
+    /// Waits for input or a pub/sub event. CLIENT KILL and a server stop end the input
+    /// (`ClientEntry::kill`), so the socket is all there is to watch.
     async fn wait(&mut self) -> io::Result<Woke> {
         loop {
-            if self.client.entry.kill.load(Ordering::Acquire) || *self.stop.borrow() {
-                return Ok(Woke::Closed);
-            }
-            // Not blocked: a CLIENT UNBLOCK that came too late is void.
-            self.client.entry.unblock.store(0, Ordering::Relaxed);
-            let recv = self.client.subscriber.as_ref().map(Subscriber::recv);
-            let mut readable = false;
-            tokio::select! {
-                biased;
-                r = self.sock.readable() => { r?; readable = true; }
-                ev = next_event(recv) => {
+            if let Some(sub) = &self.client.subscriber {
+                let recv = sub.recv();
+                let mut event = None;
+                tokio::select! {
+                    biased;
+                    r = self.sock.readable() => r?,
+                    ev = recv => event = Some(ev),
+                }
+                if let Some(ev) = event {
                     self.event_or_close(ev);
                     return Ok(Woke::Events);
                 }
-                () = self.client.entry.signal.notified() => {}
-                _ = self.stop.changed() => {}
+            } else {
+                self.sock.readable().await?;
             }
-            if readable {
-                match self.sock.read_some(&mut self.inbuf) {
-                    Ok(0) => return Ok(Woke::Closed),
-                    Ok(n) => {
-                        self.bytes_in += n as u64;
-                        return Ok(Woke::Input);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(e),
+            match self.sock.read_some(&mut self.inbuf) {
+                Ok(0) => return Ok(Woke::Closed),
+                Ok(n) => {
+                    self.bytes_in += n as u64;
+                    return Ok(Woke::Input);
                 }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(Woke::Closed),
+                Err(e) => return Err(e),
             }
         }
     }
 
     /// Runs every complete request in the input, in order.
     async fn process(&mut self) -> io::Result<Step> {
-        let base = {
+        let (base, query_limit) = {
             let s = self.shared.settings.read();
-            Limits { max_bulk_len: s.proto_max_bulk_len, ..Limits::default() }
+            self.out_limit = s.output_normal.hard;
+            (Limits { max_bulk_len: s.proto_max_bulk_len, ..Limits::default() }, s.client_query_buffer_limit)
         };
         let mut pos = 0;
         let mut commands = 0u64;
@@ -362,8 +365,8 @@ impl Connection {
         if self.errors > 0 {
             st.error_replies.fetch_add(std::mem::take(&mut self.errors), Ordering::Relaxed);
         }
-        self.client.publish_state(self.inbuf.len());
-        if step == Step::Go && self.inbuf.len() > self.shared.settings.read().client_query_buffer_limit {
+        self.client.publish_state(self.inbuf.len(), self.shared.now_ms());
+        if step == Step::Go && self.inbuf.len() > query_limit {
             // Redis closes such a client without a reply (`closeClientOnQueryBufferLimit`).
             self.out.clear();
             return Ok(Step::Close);
@@ -388,18 +391,14 @@ impl Connection {
         if self.out.is_empty() {
             return Ok(());
         }
-        let hard = self.shared.settings.read().output_normal.hard;
-        if hard > 0 && self.out.len() > hard {
+        if self.out_limit > 0 && self.out.len() > self.out_limit {
             // `client-output-buffer-limit normal`: the client is closed.
             self.out.clear();
             return Err(io::Error::other("output buffer limit reached"));
         }
-        // A client that stops reading blocks this write; CLIENT KILL still reaches it.
-        let Connection { sock, out, client, .. } = self;
-        tokio::select! {
-            r = sock.write_all(out) => r?,
-            () = killed(&client.entry) => return Err(io::Error::other("client killed")),
-        }
+        // A client that stops reading blocks this write; CLIENT KILL still ends it (the
+        // socket is shut down under it).
+        self.sock.write_all(&self.out).await?;
         self.shared.stats.net_output_bytes.fetch_add(self.out.len() as u64, Ordering::Relaxed);
         self.out.clear();
         if self.out.capacity() > KEEP_CAPACITY {
@@ -459,7 +458,18 @@ impl Connection {
 
     /// Runs one request (`processCommand`'s checks, in its order), or queues it in MULTI.
     fn execute(&mut self, argv: &[Vec<u8>]) -> Flow {
-        let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        // The arguments as slices, on the stack for the usual short command.
+        let mut small: [&[u8]; 8] = [&[]; 8];
+        let heap: Vec<&[u8]>;
+        let args: &[&[u8]] = if argv.len() <= small.len() {
+            for (slot, a) in small.iter_mut().zip(argv) {
+                *slot = a.as_slice();
+            }
+            &small[..argv.len()]
+        } else {
+            heap = argv.iter().map(Vec::as_slice).collect();
+            &heap
+        };
         let Connection { client, shared, out, errors, .. } = self;
         let shared: &Shared = shared;
         let name = args[0];
@@ -474,23 +484,29 @@ impl Connection {
         // PING in RESP2 subscribed mode answers in the event stream.
         if client.in_resp2_pubsub() && is_keyword(name, "ping") {
             client.last_cmd = "ping";
-            let a = commands::pubsub_ping(client, &args);
+            let a = commands::pubsub_ping(client, args);
             emit(client, out, errors, &a);
             self.drain_events();
             return Flow::Next;
         }
 
-        let (fullname, flags, target) = if let Some(sc) = commands::lookup(name) {
+        // The engine's table first: nearly every request is found there. No name is in both.
+        let (fullname, flags, target) = if let Some(cmd) = command::lookup(name) {
+            if !cmd.arity_ok(args.len()) {
+                let e = crate::engine::Error::WrongArity { cmd: cmd.name.to_owned() };
+                return reject(client, out, errors, Answer::Reply(Reply::Error(e)));
+            }
+            (cmd.name, 0, Target::Engine(cmd))
+        } else if let Some(sc) = commands::lookup(name) {
             if !sc.arity_ok(args.len()) {
                 let e = crate::engine::Error::WrongArity { cmd: sc.name.to_owned() };
                 return reject(client, out, errors, Answer::Reply(Reply::Error(e)));
             }
             (sc.name, sc.flags, Target::Server(sc))
         } else {
-            match command::resolve(&client.ctx, &args) {
-                Ok(cmd) => (cmd.name, 0, Target::Engine(cmd)),
-                Err(e) => return reject(client, out, errors, Answer::Reply(Reply::Error(e))),
-            }
+            // Unknown: `resolve` words the error as Redis does.
+            let e = command::resolve(&client.ctx, args).err().unwrap_or(crate::engine::Error::Syntax);
+            return reject(client, out, errors, Answer::Reply(Reply::Error(e)));
         };
         client.last_cmd = fullname;
         if !client.authenticated && flags & NO_AUTH == 0 {
@@ -511,12 +527,12 @@ impl Connection {
         }
         let answer = match target {
             Target::Server(sc) => match sc.kind {
-                Kind::Unit(f) => shared.engine.execute(|ks| f(client, shared, ks, &args)),
-                Kind::Free(f) => f(client, shared, &args),
+                Kind::Unit(f) => shared.engine.execute(|ks| f(client, shared, ks, args)),
+                Kind::Free(f) => f(client, shared, args),
             },
             Target::Engine(cmd) => {
                 if cmd.flags.contains(Flags::BLOCKING) {
-                    match command::parse_blocking(&args) {
+                    match command::parse_blocking(args) {
                         Ok(Some(call)) => return Flow::Block(call),
                         Ok(None) => {}
                         Err(e) => {
@@ -525,7 +541,7 @@ impl Connection {
                         }
                     }
                 }
-                Answer::from(command::dispatch(&shared.engine, &mut client.ctx, &args))
+                Answer::from(command::dispatch_found(&shared.engine, &mut client.ctx, cmd, args))
             }
         };
         emit(client, out, errors, &answer);
@@ -578,16 +594,12 @@ impl Connection {
                 }),
                 () = sleep => break Ok(Outcome::Answer(Answer::Reply(on_timeout.clone()))),
                 () = entry.signal.notified() => {
-                    if entry.kill.load(Ordering::Acquire) {
-                        break Ok(Outcome::Gone);
-                    }
                     match entry.unblock.swap(0, Ordering::AcqRel) {
                         UNBLOCK_TIMEOUT => break Ok(Outcome::Answer(Answer::Reply(on_timeout.clone()))),
                         UNBLOCK_ERROR => break Ok(Outcome::Answer(Answer::err(errors::UNBLOCKED))),
                         _ => {}
                     }
                 }
-                _ = self.stop.changed() => break Ok(Outcome::Gone),
                 ev = next_event(recv) => event = Some(ev),
             }
             if readable {

@@ -193,6 +193,10 @@ pub(crate) struct Shared {
     pub started: Instant,
     /// Unix seconds at start (LASTSAVE without persistence).
     pub started_unix: i64,
+    /// Milliseconds since `started`, refreshed ten times a second by the server's clock
+    /// task (Redis's cached `server.unixtime`): connections stamp their activity with it
+    /// instead of reading the clock on every batch.
+    pub coarse_ms: AtomicU64,
     /// Set to true to stop (SHUTDOWN, `Server::stop`); connections and accept loops watch it.
     pub stop: watch::Sender<bool>,
     /// INFO's `run_id`.
@@ -208,9 +212,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Asks the server to stop (idempotent).
+    /// The coarse clock (see `coarse_ms`).
+    pub fn now_ms(&self) -> u64 {
+        self.coarse_ms.load(Ordering::Relaxed)
+    }
+
+    /// Asks the server to stop (idempotent): the accept loops end, and every connection's
+    /// input is ended, so each closes once its replies are written.
     pub fn request_stop(&self) {
         self.stop.send_replace(true);
+        for c in self.clients.lock().values() {
+            c.end_input();
+        }
     }
 }
 
@@ -323,6 +336,7 @@ impl Server {
             stats: Stats::default(),
             started: Instant::now(),
             started_unix: unix_ms() / 1000,
+            coarse_ms: AtomicU64::new(0),
             stop,
             run_id: info::run_id(),
             tcp_port: local_addrs.first().map_or(0, SocketAddr::port),
@@ -428,6 +442,17 @@ async fn run(shared: Arc<Shared>, listeners: Vec<Listener>) {
     for l in listeners {
         tokio::spawn(accept_loop(l, shared.clone(), alive.clone()));
     }
+    let clock = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                tick.tick().await;
+                let ms = u64::try_from(shared.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                shared.coarse_ms.store(ms, Ordering::Relaxed);
+            }
+        })
+    };
     drop(alive);
     while !*stop.borrow_and_update() {
         if stop.changed().await.is_err() {
@@ -435,6 +460,7 @@ async fn run(shared: Arc<Shared>, listeners: Vec<Listener>) {
         }
     }
     let _ = tokio::time::timeout(GRACE, all_gone.recv()).await;
+    clock.abort();
 }
 
 async fn accept_loop(listener: Listener, shared: Arc<Shared>, alive: mpsc::Sender<()>) {

@@ -422,3 +422,17 @@ def test_embedis_serve_sigint_and_refusals(tmp_path) -> None:  # type: ignore[no
     refused = subprocess.run(_serve_cmd(_free_port(), "--bind", "0.0.0.0"), capture_output=True, text=True, timeout=30)
     assert refused.returncode == 1
     assert "protected mode" in refused.stderr
+
+
+def test_asyncio_broker_serves_too() -> None:
+    import embedis.asyncio
+
+    async def main() -> None:
+        ab = embedis.asyncio.Broker()
+        with await ab.serve(port=0) as server:
+            r = redis.asyncio.Redis(host="127.0.0.1", port=server.port)
+            await r.rpush("q", "x")
+            assert await ab.lpop("q") == b"x"
+            await r.aclose()
+
+    asyncio.run(main())

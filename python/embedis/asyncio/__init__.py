@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import Broker as _SyncBroker
 from .._embedis import BlockSpec as _BlockSpec
+from .._embedis import Server
 from .client_pubsub import PubSub
 
 __all__ = ["Broker", "PubSub"]
@@ -188,6 +189,12 @@ class Broker:
     async def get_pubsub_limits(self) -> tuple[int, int, float]:
         """``(hard, soft, soft_seconds)``: the subscribers' backlog limits."""
         return self._sync.get_pubsub_limits()
+
+    async def serve(self, host: Any = None, port: int | None = 6379, **kwargs: Any) -> Server:
+        """Serve this broker over RESP from background threads; see ``embedis.Broker.serve``.
+        Returns the ``Server`` once it listens (``stop()`` it, or use it as a context
+        manager)."""
+        return self._sync.serve(host, port, **kwargs)
 
     def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
         """A new asyncio ``PubSub`` on this broker's data (``redis.asyncio.Redis.pubsub``)."""

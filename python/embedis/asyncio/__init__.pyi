@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from .. import Broker as _SyncBroker
+from .._embedis import Server
 from .client_pubsub import PubSub as PubSub
 
 __all__ = ["Broker", "PubSub"]
@@ -36,6 +37,19 @@ class Broker:
     def scan_iter(
         self, match: Any = None, count: int | None = None, _type: Any = None, **kwargs: Any
     ) -> AsyncIterator[Any]: ...
+    async def serve(
+        self,
+        host: str | list[str] | None = None,
+        port: int | None = 6379,
+        *,
+        unixsocket: str | None = None,
+        unixsocketperm: int | None = None,
+        requirepass: str | bytes | None = None,
+        maxclients: int = 10000,
+        protected_mode: bool = True,
+        proto_max_bulk_len: int | None = None,
+        client_query_buffer_limit: int | None = None,
+    ) -> Server: ...
     def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub: ...
     async def aclose(self) -> None: ...
     async def close(self) -> None: ...

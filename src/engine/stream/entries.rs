@@ -1,13 +1,34 @@
 //! The ordered collection of nodes that holds a stream's entries (redis's radix tree of
 //! listpacks): lookup, ordered scans in both directions, append, delete-in-place and
-//! trimming. Private to `stream`; knows nothing of groups.
+//! trimming, and the snapshot's copy-on-write copy ([`Stream::clone_shared`]). Private to
+//! `stream`; knows nothing of groups.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use super::id::StreamId;
 use super::node::{EntryRef, Fields, Node};
-use super::{StreamConfig, Trim};
+use super::{Stream, StreamConfig, Trim};
+
+impl Stream {
+    /// A copy of the stream that shares every entry node with it, copying no entry: the
+    /// snapshot's copy, taken under the keyspace lock (`Snapshot::capture` in
+    /// `persist/snapshot.rs`). O(nodes) for the entries (a refcount per node, one small
+    /// allocation per node not yet shared); consumer groups and their PELs are copied.
+    /// Needs `&mut self` because sharing a node's buffer moves it into an `Arc`; nothing
+    /// observable changes. Either stream copies a shared node the first time it writes
+    /// into it (XADD to the tail node, XDEL, XTRIM inside a node) while the other still
+    /// holds it; dropping whole nodes copies nothing.
+    #[must_use]
+    pub fn clone_shared(&mut self) -> Stream {
+        Stream {
+            entries: self.entries.clone_shared(),
+            meta: self.meta,
+            groups: self.groups.clone(),
+            config: self.config,
+        }
+    }
+}
 
 /// A stream's entries, in nodes keyed by master ID.
 ///
@@ -237,6 +258,17 @@ impl Entries {
         removed
     }
 
+    /// A copy sharing every node's buffer (see [`Stream::clone_shared`]).
+    fn clone_shared(&mut self) -> Entries {
+        Entries {
+            nodes: self
+                .nodes
+                .iter_mut()
+                .map(|(&master, node)| (master, node.clone_shared()))
+                .collect(),
+        }
+    }
+
     /// Number of nodes (XINFO's `radix-tree-keys`).
     pub(super) fn node_count(&self) -> usize {
         self.nodes.len()
@@ -308,4 +340,154 @@ pub(super) fn btree_overhead<K, V>(len: usize) -> usize {
     let leaves = (len * 3).div_ceil(CAPACITY * 2);
     let internal = leaves.div_ceil(7);
     leaves * leaf + internal * (leaf + (CAPACITY + 1) * 8)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::{Entry, IdSpec};
+    use super::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// XADD `ms_step` ms after the previous one, with fields of shape `shape`.
+        Add { ms_step: u64, shape: u8, value: u16 },
+        /// XDEL of the live entry at this position (mod length).
+        Del { pick: usize },
+        /// XTRIM MAXLEN.
+        TrimLen { maxlen: u64, approx: bool },
+        /// XTRIM MINID at the live entry at this position (mod length).
+        TrimId { pick: usize, approx: bool },
+        /// Another snapshot of the live stream.
+        Snapshot,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            8 => (0u64..3, 0u8..3, any::<u16>())
+                .prop_map(|(ms_step, shape, value)| Op::Add { ms_step, shape, value }),
+            3 => any::<usize>().prop_map(|pick| Op::Del { pick }),
+            1 => (0u64..40, any::<bool>()).prop_map(|(maxlen, approx)| Op::TrimLen { maxlen, approx }),
+            1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, approx)| Op::TrimId { pick, approx }),
+            1 => Just(Op::Snapshot),
+        ]
+    }
+
+    fn all(s: &Stream) -> Vec<Entry> {
+        s.range(StreamId::MIN, StreamId::MAX, None, false)
+    }
+
+    fn pick(s: &Stream, i: usize) -> Option<StreamId> {
+        let ids = all(s);
+        (!ids.is_empty()).then(|| ids[i % ids.len()].0)
+    }
+
+    fn apply(s: &mut Stream, op: &Op, now: &mut u64) {
+        match *op {
+            Op::Add {
+                ms_step,
+                shape,
+                value,
+            } => {
+                *now += ms_step;
+                let v = value.to_string().into_bytes();
+                let fields: Vec<(&[u8], &[u8])> = match shape {
+                    0 => vec![(b"a", &v), (b"b", &v)],
+                    1 => vec![(b"a", &v)],
+                    _ => vec![(b"long-field-name", &v), (b"a", b"")],
+                };
+                s.xadd(IdSpec::Auto, &fields, *now).expect("xadd");
+            }
+            Op::Del { pick: p } => {
+                if let Some(id) = pick(s, p) {
+                    assert_eq!(s.xdel(&[id]), 1);
+                }
+            }
+            Op::TrimLen { maxlen, approx } => {
+                s.trim(Trim::MaxLen(maxlen), approx, None);
+            }
+            Op::TrimId { pick: p, approx } => {
+                if let Some(min) = pick(s, p) {
+                    s.trim(Trim::MinId(min), approx, None);
+                }
+            }
+            Op::Snapshot => {}
+        }
+    }
+
+    fn same(a: &Stream, b: &Stream) -> Result<(), TestCaseError> {
+        prop_assert_eq!(all(a), all(b));
+        prop_assert_eq!(a.len(), b.len());
+        prop_assert_eq!(a.first_id(), b.first_id());
+        prop_assert_eq!(a.last_id(), b.last_id());
+        prop_assert_eq!(a.max_deleted_entry_id(), b.max_deleted_entry_id());
+        prop_assert_eq!(a.entries_added(), b.entries_added());
+        prop_assert_eq!(a.entries.node_count(), b.entries.node_count());
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Snapshots (`clone_shared`) and the live stream go on separately: each stays
+        /// equal to a deep copy that had the same operations applied and shares nothing.
+        #[test]
+        fn snapshots_never_see_each_others_writes(
+            node_max_entries in 1usize..6,
+            before in prop::collection::vec(op(), 0..60),
+            after in prop::collection::vec((0usize..4, op()), 1..100),
+        ) {
+            let config = StreamConfig { node_max_bytes: 0, node_max_entries };
+            let mut live = Stream::with_config(config);
+            let mut now = 1;
+            for op in &before {
+                apply(&mut live, op, &mut now);
+            }
+            // Deep copies first, while no node is shared yet.
+            let mut live_ref = live.clone();
+            let mut copies = vec![(live_ref.clone(), live.clone_shared())];
+            let mut nows = vec![now];
+            for (target, op) in &after {
+                if let Op::Snapshot = op {
+                    copies.push((live_ref.clone(), live.clone_shared()));
+                    nows.push(now);
+                } else if target % (copies.len() + 1) == 0 {
+                    let mut t = now;
+                    apply(&mut live, op, &mut now);
+                    apply(&mut live_ref, op, &mut t);
+                } else {
+                    let i = target % (copies.len() + 1) - 1;
+                    let (reference, copy) = &mut copies[i];
+                    let mut t = nows[i];
+                    apply(copy, op, &mut nows[i]);
+                    apply(reference, op, &mut t);
+                }
+                same(&live, &live_ref)?;
+                for (reference, copy) in &copies {
+                    same(copy, reference)?;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn clone_shared_copies_no_node() {
+        let mut s = Stream::new();
+        for i in 0..100_000u64 {
+            s.xadd(IdSpec::Auto, &[(b"f", b"some value")], 1 + i / 10)
+                .expect("xadd");
+        }
+        let bytes = s.allocated_bytes();
+        let copy = s.clone_shared();
+        same(&copy, &s).expect("equal");
+        // Sharing costs one small header per node, on both sides.
+        let per_node = (s.allocated_bytes() - bytes) / s.entries.node_count();
+        assert!(per_node <= 48, "{per_node}");
+        drop(copy);
+        // With the snapshot gone, an append takes the tail node back without a copy.
+        s.xadd(IdSpec::Auto, &[(b"f", b"v")], u64::MAX / 2)
+            .expect("xadd");
+        assert!(s.allocated_bytes() < bytes + 48 * s.entries.node_count() + 4096);
+    }
 }

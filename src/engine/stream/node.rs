@@ -1,6 +1,11 @@
 //! One node of a stream's storage: a byte buffer of entries delta-encoded against the node's
 //! master ID, the counterpart of a listpack in redis `src/t_stream.c` (format on [`Node`]).
-//! In memory only; private to `stream`.
+//! In memory only; private to `stream`. A snapshot's copy shares node buffers
+//! copy-on-write ([`Node::clone_shared`]).
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use super::id::StreamId;
 
@@ -28,11 +33,85 @@ pub type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 #[derive(Debug, Clone)]
 pub(super) struct Node {
     /// The encoded master fields followed by the entries (format in the module doc).
-    buf: Vec<u8>,
+    /// Shared with a snapshot's copy until either side writes to it.
+    buf: Buf,
     /// Entries not flagged deleted (the listpack's "count").
     live: u32,
     /// Entries flagged deleted and still taking bytes (the listpack's "deleted").
     deleted: u32,
+}
+
+/// A node's buffer: owned outright, or shared with snapshots copy-on-write.
+///
+/// Buffers are owned until [`Node::clone_shared`] moves them into `Arc`s (the vector
+/// moves, no byte is copied), so that XADD's append pays no atomic uniqueness check. The
+/// first write into a shared buffer takes it back ([`Buf::own`]): for free once the
+/// snapshot has been written and dropped, by copying that one buffer while it is not.
+#[derive(Clone)]
+enum Buf {
+    /// Held by this stream alone.
+    Own(Vec<u8>),
+    /// Possibly held by a snapshot too; read-only until a writer takes it back.
+    Shared(Arc<Vec<u8>>),
+}
+
+/// Heap bytes of an `Arc<Vec<u8>>` allocation: two counts and the vector's header.
+const SHARED_HEADER: usize = 2 * std::mem::size_of::<usize>() + std::mem::size_of::<Vec<u8>>();
+
+/// The bytes alone: whether they are shared is no part of the stream's value.
+impl fmt::Debug for Buf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self[..].fmt(f)
+    }
+}
+
+impl Deref for Buf {
+    type Target = Vec<u8>;
+
+    #[inline]
+    fn deref(&self) -> &Vec<u8> {
+        match self {
+            Buf::Own(v) => v,
+            Buf::Shared(a) => a,
+        }
+    }
+}
+
+impl Buf {
+    /// The bytes, for writing, made owned first if they are shared.
+    #[inline]
+    fn own(&mut self) -> &mut Vec<u8> {
+        match self {
+            Buf::Own(v) => v,
+            Buf::Shared(_) => self.take_back(),
+        }
+    }
+
+    /// Makes a shared buffer owned: unwrapped if nothing else holds it any more, copied
+    /// (to its exact length) if a snapshot still does.
+    #[cold]
+    #[inline(never)]
+    fn take_back(&mut self) -> &mut Vec<u8> {
+        if let Buf::Shared(a) = self {
+            let v = match Arc::get_mut(a) {
+                Some(v) => std::mem::take(v),
+                None => Vec::clone(a),
+            };
+            *self = Buf::Own(v);
+        }
+        match self {
+            Buf::Own(v) => v,
+            Buf::Shared(a) => Arc::make_mut(a),
+        }
+    }
+
+    /// A second handle on the buffer, sharing it first if it is owned.
+    fn share(&mut self) -> Buf {
+        if let Buf::Own(v) = self {
+            *self = Buf::Shared(Arc::new(std::mem::take(v)));
+        }
+        self.clone()
+    }
 }
 
 impl Node {
@@ -44,7 +123,7 @@ impl Node {
             put_bytes(&mut buf, field);
         }
         let mut node = Node {
-            buf,
+            buf: Buf::Own(buf),
             live: 0,
             deleted: 0,
         };
@@ -56,11 +135,12 @@ impl Node {
     pub(super) fn append(&mut self, master: StreamId, id: StreamId, fields: &[(&[u8], &[u8])]) {
         debug_assert!(id >= master);
         let same = self.has_master_fields(fields);
-        self.buf.push(if same { FLAG_SAMEFIELDS } else { 0 });
+        let buf = self.buf.own();
+        buf.push(if same { FLAG_SAMEFIELDS } else { 0 });
         let ms_delta = id.ms.wrapping_sub(master.ms);
-        put_varint(&mut self.buf, ms_delta);
+        put_varint(buf, ms_delta);
         put_varint(
-            &mut self.buf,
+            buf,
             if ms_delta == 0 {
                 id.seq.wrapping_sub(master.seq)
             } else {
@@ -69,13 +149,13 @@ impl Node {
         );
         if same {
             for (_, value) in fields {
-                put_bytes(&mut self.buf, value);
+                put_bytes(buf, value);
             }
         } else {
-            put_varint(&mut self.buf, fields.len() as u64);
+            put_varint(buf, fields.len() as u64);
             for (field, value) in fields {
-                put_bytes(&mut self.buf, field);
-                put_bytes(&mut self.buf, value);
+                put_bytes(buf, field);
+                put_bytes(buf, value);
             }
         }
         self.live += 1;
@@ -91,7 +171,19 @@ impl Node {
 
     /// Gives back the spare capacity of a node that will not grow any more.
     pub(super) fn seal(&mut self) {
-        self.buf.shrink_to_fit();
+        self.buf.own().shrink_to_fit();
+    }
+
+    /// A copy sharing this node's buffer (no byte copied): for a snapshot's copy of the
+    /// stream, taken under the keyspace lock. Either side copies the buffer the first
+    /// time it writes into it (XADD to the tail node, XDEL, trimming inside the node)
+    /// while the other still holds it.
+    pub(super) fn clone_shared(&mut self) -> Node {
+        Node {
+            buf: self.buf.share(),
+            live: self.live,
+            deleted: self.deleted,
+        }
     }
 
     /// Entries not flagged deleted.
@@ -99,15 +191,26 @@ impl Node {
         self.live
     }
 
-    /// Heap bytes held by the buffer.
+    /// Heap bytes held by the buffer (and its `Arc` when shared; counted in full by each
+    /// holder).
     pub(super) fn heap_bytes(&self) -> usize {
-        self.buf.capacity()
+        match &self.buf {
+            Buf::Own(v) => v.capacity(),
+            Buf::Shared(a) => a.capacity() + SHARED_HEADER,
+        }
     }
 
     /// Flags the entry whose flags byte is at `flags_pos` as deleted. Returns false if it
     /// already was.
     pub(super) fn mark_deleted(&mut self, flags_pos: usize) -> bool {
-        match self.buf.get_mut(flags_pos) {
+        if self
+            .buf
+            .get(flags_pos)
+            .is_none_or(|f| f & FLAG_DELETED != 0)
+        {
+            return false;
+        }
+        match self.buf.own().get_mut(flags_pos) {
             Some(flags) if *flags & FLAG_DELETED == 0 => {
                 *flags |= FLAG_DELETED;
                 self.live = self.live.saturating_sub(1);
@@ -433,6 +536,46 @@ mod tests {
             ids(&node, master),
             vec![(master, false), (StreamId::new(1, 1), true)]
         );
+    }
+
+    #[test]
+    fn clone_shared_shares_until_either_side_writes() {
+        let master = StreamId::new(1, 0);
+        let mut node = Node::new(master, &[(b"f", b"v")]);
+        node.append(master, StreamId::new(1, 1), &[(b"f", b"w")]);
+        let own_bytes = node.heap_bytes();
+        let mut copy = node.clone_shared();
+        match (&node.buf, &copy.buf) {
+            (Buf::Shared(a), Buf::Shared(b)) => assert!(Arc::ptr_eq(a, b)),
+            _ => panic!("not shared"),
+        }
+        assert_eq!(node.heap_bytes(), copy.heap_bytes());
+        assert!(node.heap_bytes() <= own_bytes + SHARED_HEADER);
+        // The writer copies; the copy keeps what it had.
+        node.append(master, StreamId::new(1, 2), &[(b"f", b"x")]);
+        let pos = copy.iter(master).nth(1).map_or(usize::MAX, |e| e.flags_pos);
+        assert!(copy.mark_deleted(pos));
+        assert_eq!(
+            ids(&node, master),
+            vec![
+                (master, false),
+                (StreamId::new(1, 1), false),
+                (StreamId::new(1, 2), false)
+            ]
+        );
+        assert_eq!(
+            ids(&copy, master),
+            vec![(master, false), (StreamId::new(1, 1), true)]
+        );
+        // Deleting an entry already deleted copies nothing, even when shared.
+        let mut again = copy.clone_shared();
+        assert!(!again.mark_deleted(pos));
+        assert!(matches!(again.buf, Buf::Shared(_)));
+        // Alone again, a shared buffer is taken back without a copy.
+        drop(copy);
+        again.append(master, StreamId::new(1, 3), &[(b"f", b"y")]);
+        assert!(matches!(again.buf, Buf::Own(_)));
+        assert_eq!(again.iter(master).count(), 3);
     }
 
     #[test]

@@ -41,5 +41,6 @@ fn pubsub_errors_use_redis_words() {
     let e = Engine::new();
     assert_eq!(run(&e, "PUBLISH ch").unwrap_err(), "ERR wrong number of arguments for 'publish' command");
     assert_eq!(run(&e, "PUBSUB FOO").unwrap_err(), "ERR unknown subcommand 'FOO'. Try PUBSUB HELP.");
-    assert_eq!(run(&e, "PUBSUB NUMPAT x").unwrap_err(), "ERR unknown subcommand 'NUMPAT'. Try PUBSUB HELP.");
+    assert_eq!(run(&e, "PUBSUB NUMPAT x").unwrap_err(), "ERR wrong number of arguments for 'pubsub|numpat' command");
+    assert_eq!(run(&e, "PUBSUB CHANNELS a b").unwrap_err(), "ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.");
 }

@@ -29,7 +29,15 @@ pub(super) fn pubsub(ks: &mut Keyspace, _ctx: &mut Context, args: &mut Args<'_>)
     let sub = args.next_bytes()?;
     let rest = args.rest();
     let wrong = || Error::UnknownSubcommand { cmd: "pubsub".into(), sub: super::sanitize(sub) };
-    if sub.eq_ignore_ascii_case(b"CHANNELS") && rest.len() <= 1 {
+    // Redis checks each subcommand's arity as `pubsub|name`.
+    let arity = |name: &str| Error::WrongArity { cmd: format!("pubsub|{name}") };
+    if sub.eq_ignore_ascii_case(b"CHANNELS") && rest.len() > 1 {
+        return Err(Error::UnknownSubcommandOrArity { cmd: "pubsub".into(), sub: super::sanitize(sub) });
+    }
+    if sub.eq_ignore_ascii_case(b"NUMPAT") && !rest.is_empty() {
+        return Err(arity("numpat"));
+    }
+    if sub.eq_ignore_ascii_case(b"CHANNELS") {
         let channels = ks.pubsub.channels(rest.first().copied());
         return Ok(Reply::Array(channels.into_iter().map(|c| Reply::Bulk(c.to_vec())).collect()));
     }
@@ -42,7 +50,7 @@ pub(super) fn pubsub(ks: &mut Keyspace, _ctx: &mut Context, args: &mut Args<'_>)
         }
         return Ok(Reply::Array(out));
     }
-    if sub.eq_ignore_ascii_case(b"NUMPAT") && rest.is_empty() {
+    if sub.eq_ignore_ascii_case(b"NUMPAT") {
         return Ok(Reply::Int(i64::try_from(ks.pubsub.numpat()).unwrap_or(i64::MAX)));
     }
     Err(wrong())

@@ -35,6 +35,9 @@ pub enum Error {
     UnknownCommand { cmd: String, args: Vec<String> },
     /// An unknown subcommand of a container command (`PUBSUB`, `XGROUP`, …).
     UnknownSubcommand { cmd: String, sub: String },
+    /// A container subcommand Redis knows, given the wrong number of arguments (Redis 7.0
+    /// words some of these as if the subcommand were unknown).
+    UnknownSubcommandOrArity { cmd: String, sub: String },
     /// LSET/RENAME on a missing key.
     NoSuchKey,
     /// LSET with an index past either end.
@@ -198,6 +201,11 @@ impl fmt::Display for Error {
             Error::UnknownSubcommand { cmd, sub } => write!(
                 f,
                 "ERR unknown subcommand '{sub}'. Try {} HELP.",
+                cmd.to_ascii_uppercase()
+            ),
+            Error::UnknownSubcommandOrArity { cmd, sub } => write!(
+                f,
+                "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {} HELP.",
                 cmd.to_ascii_uppercase()
             ),
             Error::NoSuchKey => f.write_str("ERR no such key"),

@@ -36,6 +36,23 @@ const SWEEP_EVERY: Duration = Duration::from_millis(100);
 /// Keys with an expiry examined per database per sweep.
 const SWEEP_BUDGET: usize = 1000;
 
+thread_local! {
+    /// Whether this thread is one of embedis's own (server, expiry sweeper), which never
+    /// run foreign code: a durability wait there has nothing to hand back to anyone.
+    static WORKER_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the calling thread as one of embedis's own (see `is_worker_thread`).
+pub fn mark_worker_thread() {
+    WORKER_THREAD.with(|w| w.set(true));
+}
+
+/// Whether the calling thread was marked by `mark_worker_thread`. The binding uses it to
+/// release the GIL during a durability wait only on threads that can hold it.
+pub fn is_worker_thread() -> bool {
+    WORKER_THREAD.with(std::cell::Cell::get)
+}
+
 /// A handle on one broker. Clones share the same data.
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
@@ -129,6 +146,7 @@ impl Engine {
     fn spawn_sweeper(&self) {
         let weak: Weak<Shared> = Arc::downgrade(&self.shared);
         let spawned = std::thread::Builder::new().name("embedis-expire".into()).spawn(move || {
+            mark_worker_thread();
             loop {
                 std::thread::sleep(SWEEP_EVERY);
                 let Some(shared) = weak.upgrade() else { return };

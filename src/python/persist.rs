@@ -80,6 +80,12 @@ fn make_log(opening: Arc<AtomicBool>) -> LogFn {
 /// Waits for fsync with the GIL released (only `appendfsync always` waits).
 fn make_block() -> BlockFn {
     Arc::new(|wait: &mut (dyn FnMut() + Send)| {
+        // embedis's own threads (the server) hold no GIL: taking it just to release it
+        // would stall every network write behind a busy notebook.
+        if crate::engine::is_worker_thread() {
+            wait();
+            return;
+        }
         let mut wait = Some(wait);
         let released = Python::try_attach(|py| {
             py.detach(|| {

@@ -351,6 +351,7 @@ impl Server {
             std::thread::Builder::new()
                 .name("embedis-server".into())
                 .spawn(move || {
+                    crate::engine::mark_worker_thread();
                     rt.block_on(run(shared.clone(), listeners));
                     // Dropping the runtime drops every task left: a client still blocked
                     // then gives back what it was handed.

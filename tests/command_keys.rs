@@ -1,42 +1,12 @@
 //! Generic key commands through `command::dispatch`: DEL … SELECT, with the EXPIRE
 //! family's Redis 7.0 options and errors. Errors checked against redis-server 7.0.15.
 
-use embedis::command::{dispatch, Context, Reply};
-use embedis::engine::Engine;
+use embedis::command::{dispatch, Reply};
 
-struct Conn {
-    engine: Engine,
-    ctx: Context,
-}
+mod command_common;
+use command_common::Conn;
 
 impl Conn {
-    fn new() -> Conn {
-        Conn { engine: Engine::new(), ctx: Context::default() }
-    }
-
-    fn run(&mut self, line: &str) -> Result<Reply, String> {
-        let argv: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
-        dispatch(&self.engine, &mut self.ctx, &argv).map_err(|e| e.to_string())
-    }
-
-    fn ok(&mut self, line: &str) -> Reply {
-        self.run(line).unwrap_or_else(|e| panic!("{line}: {e}"))
-    }
-
-    fn err(&mut self, line: &str) -> String {
-        match self.run(line) {
-            Ok(r) => panic!("{line}: expected an error, got {r:?}"),
-            Err(e) => e,
-        }
-    }
-
-    fn int(&mut self, line: &str) -> i64 {
-        match self.ok(line) {
-            Reply::Int(i) => i,
-            other => panic!("{line}: {other:?}"),
-        }
-    }
-
     /// SCAN's reply as (cursor, sorted keys).
     fn scan(&mut self, line: &str) -> (String, Vec<String>) {
         let Reply::Array(parts) = self.ok(line) else { panic!("{line}") };

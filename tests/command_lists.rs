@@ -1,36 +1,10 @@
 //! List commands through `command::dispatch`: reply shapes and Redis 7.0's exact errors
 //! (each checked against redis-server 7.0.15).
 
-use embedis::command::{dispatch, Context, Reply};
-use embedis::engine::Engine;
+use embedis::command::Reply;
 
-/// A broker and one connection's context.
-struct Conn {
-    engine: Engine,
-    ctx: Context,
-}
-
-impl Conn {
-    fn new() -> Conn {
-        Conn { engine: Engine::new(), ctx: Context::default() }
-    }
-
-    fn run(&mut self, line: &str) -> Result<Reply, String> {
-        let argv: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
-        dispatch(&self.engine, &mut self.ctx, &argv).map_err(|e| e.to_string())
-    }
-
-    fn ok(&mut self, line: &str) -> Reply {
-        self.run(line).unwrap_or_else(|e| panic!("{line}: {e}"))
-    }
-
-    fn err(&mut self, line: &str) -> String {
-        match self.run(line) {
-            Ok(r) => panic!("{line}: expected an error, got {r:?}"),
-            Err(e) => e,
-        }
-    }
-}
+mod command_common;
+use command_common::Conn;
 
 fn bulk(s: &str) -> Reply {
     Reply::Bulk(s.as_bytes().to_vec())

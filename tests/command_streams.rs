@@ -2,36 +2,13 @@
 //! in Redis's order (each checked against redis-server 7.0.15), and the waits that
 //! `parse_blocking` finds in XREAD/XREADGROUP BLOCK.
 
-use embedis::command::{dispatch, parse_blocking, Context, Reply};
+use embedis::command::{parse_blocking, Reply};
 use embedis::engine::waiters::BlockOp;
-use embedis::engine::Engine;
 
-struct Conn {
-    engine: Engine,
-    ctx: Context,
-}
+mod command_common;
+use command_common::Conn;
 
 impl Conn {
-    fn new() -> Conn {
-        Conn { engine: Engine::new(), ctx: Context::default() }
-    }
-
-    fn run(&mut self, line: &str) -> Result<Reply, String> {
-        let argv: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
-        dispatch(&self.engine, &mut self.ctx, &argv).map_err(|e| e.to_string())
-    }
-
-    fn ok(&mut self, line: &str) -> Reply {
-        self.run(line).unwrap_or_else(|e| panic!("{line}: {e}"))
-    }
-
-    fn err(&mut self, line: &str) -> String {
-        match self.run(line) {
-            Ok(r) => panic!("{line}: expected an error, got {r:?}"),
-            Err(e) => e,
-        }
-    }
-
     /// A stream `s` with 1-1 {a: 1, b: 2}, 1-2 {a: 3}, 2-0 {c: 4}, and groups g (from 0)
     /// and g2 (from $).
     fn with_stream() -> Conn {

@@ -16,7 +16,7 @@ use parking_lot::Mutex;
 type State = BTreeMap<(usize, Vec<u8>), (String, Option<i64>)>;
 
 fn state(e: &Engine) -> State {
-    let snap = e.execute(|ks| Snapshot::capture(ks));
+    let snap = e.execute(Snapshot::capture);
     let mut out = BTreeMap::new();
     for (db, items) in snap.dbs {
         for it in items {

@@ -417,7 +417,7 @@ impl Persistence {
                 }
                 // First AOF in this directory: the data loaded (from a snapshot) becomes its
                 // base, then an empty incr file; the manifest is written last.
-                let snap = engine.execute(|ks| Snapshot::capture(ks));
+                let snap = engine.execute(Snapshot::capture);
                 if snap.keys() > 0 {
                     let name = config.base_name(1);
                     let size = write_base(&*fs, &config, &snap, &name, &next_temp_name(0))?;

@@ -653,7 +653,7 @@ mod tests {
             run(&e, &["XADD", "s", &format!("{}-1", i + 1), "f", &format!("{i}{big}")]);
         }
         run(&e, &["SET", "k", "v"]);
-        let first = e.execute(|ks| Snapshot::capture(ks));
+        let first = e.execute(Snapshot::capture);
         let want = render(&first);
         run(&e, &["LPUSH", "q", "new-head"]);
         run(&e, &["RPUSH", "q", "new-tail"]);
@@ -666,7 +666,7 @@ mod tests {
         run(&e, &["XDEL", "s", "1500-1", "2999-1"]);
         run(&e, &["XTRIM", "s", "MAXLEN", "1234"]);
         // A second capture while the first is alive, then more writes.
-        let second = e.execute(|ks| Snapshot::capture(ks));
+        let second = e.execute(Snapshot::capture);
         let want_second = render(&second);
         run(&e, &["RPOP", "q", "100"]);
         run(&e, &["XADD", "s", "*", "f", "newer"]);
@@ -675,7 +675,7 @@ mod tests {
         assert_eq!(render(&reload(&first)), want);
         assert_eq!(render(&reload(&second)), want_second);
         assert_ne!(want, want_second);
-        let now = e.execute(|ks| Snapshot::capture(ks));
+        let now = e.execute(Snapshot::capture);
         assert_ne!(render(&now), want_second);
     }
 }

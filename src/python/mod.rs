@@ -1,5 +1,8 @@
 //! The PyO3 binding (feature `python`): converts and delegates, nothing more.
 
+// Methods mirror redis-py's signatures, argument for argument.
+#![allow(clippy::too_many_arguments)]
+
 mod broker;
 mod convert;
 mod errors;

@@ -18,7 +18,7 @@ use crate::engine::db::Key;
 use crate::engine::keyspace::check_db;
 use crate::engine::strings::SetOptions;
 use crate::engine::waiters::{BlockOp, Served};
-use crate::engine::{End, Engine};
+use crate::engine::{End, Engine, Keyspace};
 
 /// An in-process broker with Redis semantics; mirrors `redis.Redis`.
 #[pyclass(name = "Broker", module = "embedis._embedis", frozen, subclass)]
@@ -480,25 +480,19 @@ impl PyBroker {
     /// Delete ``names``; how many existed.
     #[pyo3(signature = (*names))]
     fn delete<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        self.del_generic(py, names, "DEL")
+        self.count_keys(py, names, "DEL", Keyspace::del)
     }
 
     /// Same as ``delete`` (memory is reclaimed at once either way).
     #[pyo3(signature = (*names))]
     fn unlink<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        self.del_generic(py, names, "UNLINK")
+        self.count_keys(py, names, "UNLINK", Keyspace::del)
     }
 
     /// How many of ``names`` exist (a name given twice counts twice).
     #[pyo3(signature = (*names))]
     fn exists<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        if names.is_empty() {
-            return self.command(py, &[W("EXISTS")]);
-        }
-        let items: Vec<Bound<'_, PyAny>> = names.iter().collect();
-        let keys = self.codec.encode_all(&items)?;
-        let refs = slices(&keys);
-        Ok(self.engine.execute(|ks| ks.exists(self.db(), &refs)).into_pyobject(py)?.into_any())
+        self.count_keys(py, names, "EXISTS", Keyspace::exists)
     }
 
     /// The type of ``name``: ``b'list'``, ``b'string'``, ``b'none'``…
@@ -1206,14 +1200,16 @@ impl PyBroker {
         Ok(Err(self.spec(keys, op, timeout)))
     }
 
-    fn del_generic<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>, word: &'static str) -> PyResult<Bound<'py, PyAny>> {
+    /// DEL, UNLINK, EXISTS: `op` over the encoded `names`; none at all is Redis's arity
+    /// error, through the command path.
+    fn count_keys<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>, word: &'static str, op: fn(&mut Keyspace, usize, &[&[u8]]) -> usize) -> PyResult<Bound<'py, PyAny>> {
         if names.is_empty() {
             return self.command(py, &[W(word)]);
         }
         let items: Vec<Bound<'_, PyAny>> = names.iter().collect();
         let keys = self.codec.encode_all(&items)?;
         let refs = slices(&keys);
-        Ok(self.engine.execute(|ks| ks.del(self.db(), &refs)).into_pyobject(py)?.into_any())
+        Ok(self.engine.execute(|ks| op(ks, self.db(), &refs)).into_pyobject(py)?.into_any())
     }
 
     fn expire_generic<'py>(&self, py: Python<'py>, word: &'static str, name: &Bound<'py, PyAny>, t: &Bound<'py, PyAny>, flags: [bool; 4]) -> PyResult<Bound<'py, PyAny>> {

@@ -4,12 +4,24 @@
 //! Typed lookups answer `WrongType` as Redis does. Knows nothing of RESP or Python.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use super::clock::unix_ms;
 use super::error::{Error, Result};
 use super::list::List;
 use super::stream::Stream;
 use super::value::Value;
+
+/// Which per-database queues may hold keys (see `Db::queued`). Only touched under the
+/// keyspace lock; atomics only because the databases share it.
+#[derive(Debug, Default)]
+pub(crate) struct Queued {
+    /// Some `Db::expired` is not empty.
+    pub expired: AtomicBool,
+    /// Some `Db::removed_streams` is not empty.
+    pub removed_streams: AtomicBool,
+}
 
 /// Keys are binary-safe byte strings.
 pub type Key = Box<[u8]>;
@@ -27,13 +39,16 @@ pub struct Db {
     pub expires: Map<Key, i64>,
     /// Keys deleted because their time had come, not yet turned into DEL effects. Filled
     /// only while `track_expired` (an AOF is open); drained by every unit.
-    pub expired: Vec<Key>,
+    pub(crate) expired: Vec<Key>,
     /// Whether to fill `expired`.
     pub track_expired: bool,
     /// Stream keys deleted or overwritten (DEL, expiry, SET, RENAME, FLUSHDB…) during the
     /// unit, so that XREADGROUP calls blocked on them wake with an error, as Redis 7.0's
     /// `signalDeletedKeyAsReady` does. Drained by `Keyspace::serve_ready_keys`.
-    pub removed_streams: Vec<Key>,
+    pub(crate) removed_streams: Vec<Key>,
+    /// Raised when `expired` or `removed_streams` gets a key. Shared by all the databases
+    /// of a keyspace, so that the end of every unit checks two flags, not sixteen lists.
+    pub(crate) queued: Arc<Queued>,
     /// WATCHed keys (the server's MULTI/EXEC): key → (clients watching it, version). Every
     /// mutable access to a watched key bumps its version, so EXEC can tell it was touched
     /// (Redis `touchWatchedKey`); a read never does. Empty unless a client watches, which
@@ -42,6 +57,16 @@ pub struct Db {
 }
 
 impl Db {
+    /// An empty database whose queued work raises `queued`.
+    pub(crate) fn with_flags(queued: Arc<Queued>) -> Db {
+        Db { queued, ..Db::default() }
+    }
+
+    fn queue_removed_stream(&mut self, key: Key) {
+        self.removed_streams.push(key);
+        self.queued.removed_streams.store(true, Ordering::Relaxed);
+    }
+
     /// Deletes `key` if its time has come. Returns whether it was deleted.
     fn expire_if_due(&mut self, key: &[u8]) -> bool {
         if self.expires.is_empty() {
@@ -52,10 +77,11 @@ impl Db {
                 self.touch(key);
                 self.expires.remove(key);
                 if let Some(Value::Stream(_)) = self.map.remove(key) {
-                    self.removed_streams.push(key.into());
+                    self.queue_removed_stream(key.into());
                 }
                 if self.track_expired {
                     self.expired.push(key.into());
+                    self.queued.expired.store(true, Ordering::Relaxed);
                 }
                 true
             }
@@ -172,7 +198,7 @@ impl Db {
         }
         let old = self.map.remove(key);
         if let Some(Value::Stream(_)) = old {
-            self.removed_streams.push(key.into());
+            self.queue_removed_stream(key.into());
         }
         old
     }
@@ -186,6 +212,7 @@ impl Db {
         if let Some(slot) = self.map.get_mut(key) {
             if let Value::Stream(_) = slot {
                 self.removed_streams.push(key.into());
+                self.queued.removed_streams.store(true, Ordering::Relaxed);
             }
             *slot = value;
         } else {
@@ -218,6 +245,7 @@ impl Db {
         for (k, v) in &self.map {
             if let Value::Stream(_) = v {
                 self.removed_streams.push(k.clone());
+                self.queued.removed_streams.store(true, Ordering::Relaxed);
             }
         }
         self.map.clear();

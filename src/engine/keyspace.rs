@@ -56,7 +56,10 @@ pub struct Keyspace {
 impl Default for Keyspace {
     fn default() -> Self {
         Keyspace {
-            dbs: (0..DATABASES).map(|_| Db::default()).collect(),
+            dbs: {
+                let queued = std::sync::Arc::new(super::db::Queued::default());
+                (0..DATABASES).map(|_| Db::with_flags(queued.clone())).collect()
+            },
             waiters: Waiters::default(),
             pubsub: super::pubsub::Registry::default(),
             effects: Effects::default(),
@@ -93,6 +96,12 @@ impl Keyspace {
 
     /// Turns keys that expired on access into DEL effects (Redis propagates them so).
     pub fn flush_expired(&mut self) {
+        let queued = &self.dbs[0].queued.expired;
+        // A load, not a swap: the common case must not write the shared line.
+        if !queued.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        queued.store(false, std::sync::atomic::Ordering::Relaxed);
         for (i, d) in self.dbs.iter_mut().enumerate() {
             if d.expired.is_empty() {
                 continue;

@@ -100,7 +100,10 @@ impl Engine {
         let durable = if ks.effects.is_empty() {
             None
         } else {
-            let recorded = ks.sink.clone().map(|sink| (sink.record(ks.effects.unit()), sink));
+            let recorded = ks.sink.as_ref().and_then(|sink| {
+                let seq = sink.record(ks.effects.unit());
+                sink.waits().then(|| (seq, sink.clone()))
+            });
             ks.effects.clear();
             recorded
         };

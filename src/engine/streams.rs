@@ -794,6 +794,11 @@ impl Keyspace {
     /// Marks the stream keys deleted or overwritten during the unit as ready, so that their
     /// blocked XREADGROUP callers are answered (Redis 7.0 `signalDeletedKeyAsReady`).
     pub(crate) fn signal_removed_streams(&mut self) {
+        let queued = &self.dbs[0].queued.removed_streams;
+        if !queued.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        queued.store(false, std::sync::atomic::Ordering::Relaxed);
         for (db, d) in self.dbs.iter_mut().enumerate() {
             if d.removed_streams.is_empty() {
                 continue;

@@ -550,6 +550,10 @@ impl EffectSink for Recorder {
         st.seq
     }
 
+    fn waits(&self) -> bool {
+        self.policy == Some(Fsync::Always)
+    }
+
     fn wait_durable(&self, seq: u64) {
         if self.policy != Some(Fsync::Always) || self.state.lock().synced_seq >= seq {
             return;

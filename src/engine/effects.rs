@@ -18,14 +18,33 @@ pub struct Effect {
 
 /// The effects of the current unit, RESP-encoded as they are recorded: no argument vector
 /// is built on the hot path, and the buffers keep their capacity from unit to unit.
+///
+/// With a collecting sink (`EffectSink::collects`, the AOF) a finished unit is not handed
+/// over but sealed in place: wrapped in MULTI/EXEC and preceded by SELECT where needed, it
+/// stays in `buf` behind the units before it, and the sink takes the whole log from time
+/// to time under the keyspace lock (`take_log`). The hot path then costs no lock, no
+/// atomic and no copy beyond the encoding.
 #[derive(Debug, Default)]
 pub struct Effects {
     /// Whether to record at all (an AOF is open, or save rules count changes).
     pub enabled: bool,
-    /// The unit's commands, back to back, each a RESP array of bulk strings.
+    /// Whether sealed units stay in `buf` (see the type's doc).
+    keep: bool,
+    /// Sealed units (when `keep`), then the current unit's commands, back to back, each a
+    /// RESP array of bulk strings.
     buf: Vec<u8>,
-    /// Per command: its database and where it ends in `buf`.
+    /// Where the current unit begins in `buf`.
+    start: usize,
+    /// Per command of the current unit: its database and where it ends, from `start`.
     marks: Vec<(usize, usize)>,
+    /// The database the sealed log is on (`None`: the next unit begins with SELECT).
+    selected: Option<usize>,
+    /// Units sealed so far: the sequence number of the last one.
+    sealed: u64,
+    /// Commands sealed since the last `take_log`.
+    sealed_commands: u64,
+    /// Reused by `seal` for units that need rewrapping.
+    scratch: Vec<u8>,
 }
 
 impl Effects {
@@ -52,23 +71,109 @@ impl Effects {
             self.buf.extend_from_slice(a);
             self.buf.extend_from_slice(b"\r\n");
         }
-        self.marks.push((db, self.buf.len()));
+        self.marks.push((db, self.buf.len() - self.start));
     }
 
-    /// What was recorded since the last `clear`.
+    /// What was recorded since the unit began.
     pub fn unit(&self) -> Unit<'_> {
-        Unit { buf: &self.buf, marks: &self.marks }
+        Unit { buf: &self.buf[self.start..], marks: &self.marks }
     }
 
-    /// Forgets what was recorded (keeping the buffers' capacity).
+    /// Forgets the current unit's commands (keeping the buffers' capacity).
     pub fn clear(&mut self) {
-        self.buf.clear();
+        self.buf.truncate(self.start);
         self.marks.clear();
     }
 
-    /// Whether anything was recorded since the last `clear`.
+    /// Whether the current unit recorded anything.
     pub fn is_empty(&self) -> bool {
         self.marks.is_empty()
+    }
+
+    /// Sets whether finished units are kept for the sink (`seal`) or handed over per unit.
+    /// Drops whatever was kept: the caller took it first (`take_log`).
+    pub fn set_keep(&mut self, keep: bool) {
+        self.keep = keep;
+        self.buf.clear();
+        self.start = 0;
+        self.marks.clear();
+        self.selected = None;
+        self.sealed_commands = 0;
+    }
+
+    /// Whether finished units are kept for the sink.
+    pub fn keeps(&self) -> bool {
+        self.keep
+    }
+
+    /// Ends the current (non-empty) unit by keeping it in the log, as the AOF will hold it
+    /// (`encode_unit`). Returns its sequence number.
+    pub fn seal(&mut self) -> u64 {
+        let simple = self.marks.len() == 1 && self.selected == Some(self.marks[0].0);
+        if !simple {
+            // SELECT and MULTI go in front of the unit's bytes: rewrite it behind them.
+            let mut scratch = std::mem::take(&mut self.scratch);
+            scratch.clear();
+            scratch.extend_from_slice(&self.buf[self.start..]);
+            self.buf.truncate(self.start);
+            let unit = Unit { buf: &scratch, marks: &self.marks };
+            encode_unit(unit, &mut self.buf, &mut self.selected);
+            self.scratch = scratch;
+        }
+        self.sealed += 1;
+        self.sealed_commands += self.marks.len() as u64;
+        self.marks.clear();
+        self.start = self.buf.len();
+        self.sealed
+    }
+
+    /// Moves the sealed log to the end of `into` (by swapping buffers when `into` is empty,
+    /// so the log keeps an allocated buffer and nothing is copied). Returns the sequence
+    /// number of the last sealed unit and how many commands were taken. The next unit
+    /// begins with SELECT if `reselect` (a new file begins).
+    pub fn take_log(&mut self, into: &mut Vec<u8>, reselect: bool) -> (u64, u64) {
+        if self.start > 0 {
+            if into.is_empty() && self.start == self.buf.len() {
+                std::mem::swap(into, &mut self.buf);
+                self.buf.clear();
+            } else {
+                into.extend_from_slice(&self.buf[..self.start]);
+                self.buf.drain(..self.start);
+            }
+            self.start = 0;
+        }
+        if reselect {
+            self.selected = None;
+        }
+        (self.sealed, std::mem::take(&mut self.sealed_commands))
+    }
+}
+
+/// Appends one unit's effects to `out` as the AOF holds them, given the database the file
+/// is on: a SELECT where the database changes, MULTI/EXEC around a unit of several commands
+/// (as Redis's `propagatePendingCommands`), the commands' bytes as the engine encoded them.
+pub fn encode_unit(unit: Unit<'_>, out: &mut Vec<u8>, selected: &mut Option<usize>) {
+    let wrap = unit.len() > 1;
+    let mut first = true;
+    for (db, bytes) in unit.commands() {
+        if *selected != Some(db) {
+            put_len(out, b'*', 2);
+            put_len(out, b'$', 6);
+            out.extend_from_slice(b"SELECT\r\n");
+            let n = Int::from(db);
+            put_len(out, b'$', n.as_bytes().len());
+            out.extend_from_slice(n.as_bytes());
+            out.extend_from_slice(b"\r\n");
+            *selected = Some(db);
+        }
+        if wrap && first {
+            out.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n");
+        }
+        first = false;
+        out.extend_from_slice(bytes);
+    }
+    if wrap {
+        out.extend_from_slice(b"*1\r\n$4\r\nEXEC\r\n");
     }
 }
 
@@ -226,7 +331,8 @@ pub fn int(i: impl ToString) -> Vec<u8> {
 }
 
 /// Where effects go: the AOF writer. `record` is called under the keyspace lock with one
-/// unit's effects (so in the lock's order) and must only buffer; `wait_durable` is called
+/// unit's effects (so in the lock's order) and must only buffer (a collecting sink is not
+/// called: the engine seals the unit in its log and returns its sequence number instead); `wait_durable` is called
 /// by the unit's caller after the lock is released and returns once that unit is as
 /// durable as the fsync policy promises (`always`: on disk; group commit lets one fsync
 /// cover every unit recorded before it).
@@ -235,6 +341,16 @@ pub trait EffectSink: Send + Sync + std::fmt::Debug {
     fn record(&self, unit: Unit<'_>) -> u64;
     /// Blocks until unit `seq` is durable per the policy.
     fn wait_durable(&self, seq: u64);
+    /// Whether the sink takes sealed units from the keyspace's `Effects::take_log` instead
+    /// of `record` being called per unit.
+    fn collects(&self) -> bool {
+        false
+    }
+    /// Takes the sealed units out of `effects` (a collecting sink; the engine calls it
+    /// when the sink is replaced, so that nothing sealed is dropped).
+    fn absorb(&self, effects: &mut Effects) {
+        let _ = effects;
+    }
     /// Whether `wait_durable` can ever block. When it cannot, the engine skips the call and
     /// keeps no reference to the sink past the lock: the reference count is one more cache
     /// line that producer and consumer threads on two cores would pass back and forth.

@@ -59,6 +59,20 @@ pub struct Engine {
     shared: Arc<Shared>,
 }
 
+/// A handle that does not keep the broker alive (for what the broker itself owns, such
+/// as its AOF writer, which must reach the keyspace without a reference cycle).
+#[derive(Clone, Debug, Default)]
+pub struct WeakEngine {
+    shared: Weak<Shared>,
+}
+
+impl WeakEngine {
+    /// The broker, if it still exists.
+    pub fn upgrade(&self) -> Option<Engine> {
+        self.shared.upgrade().map(|shared| Engine { shared })
+    }
+}
+
 /// What all handles share.
 #[derive(Debug, Default)]
 struct Shared {
@@ -74,6 +88,11 @@ impl Engine {
     /// A new, empty broker.
     pub fn new() -> Engine {
         Engine::default()
+    }
+
+    /// A handle that does not keep the broker alive.
+    pub fn downgrade(&self) -> WeakEngine {
+        WeakEngine { shared: Arc::downgrade(&self.shared) }
     }
 
     /// Whether two handles share the same broker.
@@ -97,15 +116,19 @@ impl Engine {
         if ks.effects.enabled {
             ks.flush_expired();
         }
-        let durable = if ks.effects.is_empty() {
-            None
-        } else {
-            let recorded = ks.sink.as_ref().and_then(|sink| {
-                let seq = sink.record(ks.effects.unit());
+        let k: &mut Keyspace = &mut ks;
+        let durable = match &k.sink {
+            Some(sink) if !k.effects.is_empty() => {
+                let seq = if k.effects.keeps() {
+                    k.effects.seal()
+                } else {
+                    let seq = sink.record(k.effects.unit());
+                    k.effects.clear();
+                    seq
+                };
                 sink.waits().then(|| (seq, sink.clone()))
-            });
-            ks.effects.clear();
-            recorded
+            }
+            _ => None,
         };
         let wakes = ks.waiters.take_wakes();
         let pubsub_wakes = ks.pubsub.take_wakes();
@@ -134,7 +157,12 @@ impl Engine {
         f: impl FnOnce(&mut Keyspace) -> R,
     ) -> R {
         let mut ks = self.shared.ks.lock();
+        let k: &mut Keyspace = &mut ks;
+        if let Some(old) = k.sink.take() {
+            old.absorb(&mut k.effects);
+        }
         ks.effects.enabled = sink.is_some();
+        ks.effects.set_keep(sink.as_ref().is_some_and(|s| s.collects()));
         for d in &mut ks.dbs {
             d.track_expired = sink.is_some();
         }

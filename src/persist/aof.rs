@@ -22,7 +22,8 @@ use parking_lot::{Condvar, Mutex};
 
 use super::fs::FsFile;
 use super::snapshot::{Captured, Snapshot};
-use crate::engine::effects::{EffectSink, Unit};
+use crate::engine::effects::{encode_unit, EffectSink, Effects, Unit};
+use crate::engine::WeakEngine;
 use crate::resp::encode_command;
 
 /// `appendfsync`: when appended data is forced to disk.
@@ -65,28 +66,6 @@ fn int(i: impl ToString) -> Vec<u8> {
 
 fn command(out: &mut Vec<u8>, argv: &[&[u8]]) {
     encode_command(argv, out);
-}
-
-/// Appends one unit's effects to `out` as RESP, given the database the file is on: a
-/// SELECT where the database changes, MULTI/EXEC around a unit of several commands (as
-/// Redis's `propagatePendingCommands`), the commands' bytes as the engine encoded them.
-pub fn encode_unit(unit: Unit<'_>, out: &mut Vec<u8>, selected: &mut Option<usize>) {
-    let wrap = unit.len() > 1;
-    let mut first = true;
-    for (db, bytes) in unit.commands() {
-        if *selected != Some(db) {
-            command(out, &[b"SELECT", &int(db)]);
-            *selected = Some(db);
-        }
-        if wrap && first {
-            out.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n");
-        }
-        first = false;
-        out.extend_from_slice(bytes);
-    }
-    if wrap {
-        out.extend_from_slice(b"*1\r\n$4\r\nEXEC\r\n");
-    }
 }
 
 /// Writes `snap` as RESP commands (a `.base.aof`, as redis `rewriteAppendOnlyFileRio` with
@@ -274,6 +253,8 @@ pub struct Recorder {
     log: super::LogFn,
     /// Wraps a wait for fsync (the binding releases the GIL there).
     block: super::BlockFn,
+    /// The broker whose sealed units this recorder takes (`drain`).
+    engine: std::sync::OnceLock<WeakEngine>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -311,7 +292,49 @@ impl Recorder {
             fsyncs: AtomicU64::new(0),
             log,
             block,
+            engine: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Binds the recorder to the broker it records: with an AOF, units stay in the
+    /// keyspace's log until the recorder takes them (`drain`, `absorb`).
+    pub fn attach(&self, engine: WeakEngine) {
+        let _ = self.engine.set(engine);
+    }
+
+    /// Moves the units sealed in `effects` into the write buffer. Call under the keyspace
+    /// lock (lock order: keyspace, then the recorder's state).
+    pub fn absorb(&self, effects: &mut Effects) {
+        let mut st = self.state.lock();
+        self.absorb_locked(&mut st, effects, false);
+    }
+
+    fn absorb_locked(&self, st: &mut State, effects: &mut Effects, new_file: bool) {
+        let before = st.buf.len();
+        let (seq, commands) = effects.take_log(&mut st.buf, new_file);
+        st.incr_bytes += (st.buf.len() - before) as u64;
+        if seq > st.seq {
+            st.seq = seq;
+        }
+        self.dirty.fetch_add(commands, Ordering::Relaxed);
+    }
+
+    /// Takes the units sealed since the last call from the keyspace (briefly taking its
+    /// lock). Never call with the keyspace lock or the state lock held.
+    fn drain(&self) {
+        if self.policy.is_none() {
+            return;
+        }
+        if let Some(engine) = self.engine.get().and_then(WeakEngine::upgrade) {
+            engine.execute(|ks| self.absorb(&mut ks.effects));
+        }
+    }
+
+    /// Changes since the last successful save (`rdb_changes_since_last_save`), counting the
+    /// units still in the keyspace's log. Not under the keyspace lock.
+    pub fn changes(&self) -> u64 {
+        self.drain();
+        self.dirty.load(Ordering::Relaxed)
     }
 
     /// The fsync policy, if there is an AOF.
@@ -321,8 +344,10 @@ impl Recorder {
 
     /// Switches to `file` for every unit recorded after this call. Call under the keyspace
     /// lock, in the same unit that captures the rewrite's snapshot.
-    pub fn rotate(&self, file: Box<dyn FsFile>) {
+    pub fn rotate(&self, file: Box<dyn FsFile>, effects: &mut Effects) {
         let mut st = self.state.lock();
+        // What the keyspace holds belongs to the old file; the new one begins with SELECT.
+        self.absorb_locked(&mut st, effects, true);
         let at = st.buf.len();
         // A second rotation before the first was written: the first file gets nothing more.
         if let Some(prev) = st.rotation.take() {
@@ -365,6 +390,7 @@ impl Recorder {
     /// is writing (it will cover this data or the next round will). Returns whether there
     /// was anything to do.
     pub fn flush(&self, sync: bool) -> bool {
+        self.drain();
         let mut st = self.state.lock();
         if st.leader {
             return true;
@@ -446,6 +472,7 @@ impl Recorder {
     pub fn sync_all(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
+            self.drain();
             let mut st = self.state.lock();
             if st.file.is_none() && !st.leader {
                 return;
@@ -531,6 +558,14 @@ fn write_counted(f: &mut Box<dyn FsFile>, mut data: &[u8], done: &mut usize) -> 
 }
 
 impl EffectSink for Recorder {
+    fn collects(&self) -> bool {
+        self.policy.is_some()
+    }
+
+    fn absorb(&self, effects: &mut Effects) {
+        Recorder::absorb(self, effects);
+    }
+
     fn record(&self, unit: Unit<'_>) -> u64 {
         self.dirty.fetch_add(unit.len() as u64, Ordering::Relaxed);
         if self.policy.is_none() {
@@ -574,6 +609,11 @@ impl Recorder {
             }
             if st.leader || st.file.is_none() {
                 self.done.wait_for(&mut st, Duration::from_millis(100));
+                continue;
+            }
+            if st.seq < seq {
+                // The unit is still in the keyspace's log: take everything sealed so far.
+                parking_lot::MutexGuard::unlocked(&mut st, || self.drain());
                 continue;
             }
             self.lead(&mut st, true);

@@ -445,6 +445,7 @@ impl Persistence {
             None
         };
         if let Some(r) = &recorder {
+            r.attach(engine.downgrade());
             let sink: Arc<dyn crate::engine::effects::EffectSink> = r.clone();
             engine.set_sink(Some(sink), |_| ());
         }
@@ -548,12 +549,28 @@ impl Persistence {
 
     /// INFO persistence: Redis's fields, in Redis's order, plus embedis's own at the end
     /// (`aof_fsyncs`, `rdb_last_bgsave_stall_usec`, `aof_last_rewrite_stall_usec`).
+    /// Takes the keyspace lock briefly: not for callers that hold it (see `info_locked`).
     pub fn info(&self) -> Vec<(&'static str, InfoValue)> {
+        self.info_with(None)
+    }
+
+    /// `info` for a caller that holds the keyspace lock and passes its effects.
+    pub fn info_locked(&self, effects: &mut crate::engine::effects::Effects) -> Vec<(&'static str, InfoValue)> {
+        self.info_with(Some(effects))
+    }
+
+    fn info_with(&self, effects: Option<&mut crate::engine::effects::Effects>) -> Vec<(&'static str, InfoValue)> {
         use InfoValue::{Int, Text};
         let i = &self.inner;
+        let dirty = i.recorder.as_ref().map_or(0, |r| match effects {
+            Some(e) => {
+                r.absorb(e);
+                r.dirty.load(Ordering::Relaxed)
+            }
+            None => r.changes(),
+        });
         let st = i.stats.lock().clone();
         let jobs = *i.jobs.running.lock();
-        let dirty = i.recorder.as_ref().map_or(0, |r| r.dirty.load(Ordering::Relaxed));
         let secs = |d: Option<Duration>| d.map_or(-1, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         let usec = |d: Option<Duration>| d.map_or(-1, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
         let ok = |b: bool| Text(if b { "ok" } else { "err" }.into());
@@ -630,7 +647,10 @@ impl Inner {
         let recorder = self.recorder.clone();
         let t0 = Instant::now();
         let (snap, dirty_at) = self.engine.execute(|ks| {
-            let dirty = recorder.as_ref().map_or(0, |r| r.dirty.load(Ordering::Relaxed));
+            let dirty = recorder.as_ref().map_or(0, |r| {
+                r.absorb(&mut ks.effects);
+                r.dirty.load(Ordering::Relaxed)
+            });
             (Snapshot::capture(ks), dirty)
         });
         let stall = t0.elapsed();
@@ -733,8 +753,9 @@ impl Inner {
 
         let t0 = Instant::now();
         let (snap, closed_bytes) = self.engine.execute(|ks| {
+            recorder.absorb(&mut ks.effects);
             let (incr_before, _, _) = recorder.stats();
-            recorder.rotate(incr_file);
+            recorder.rotate(incr_file, &mut ks.effects);
             (Snapshot::capture(ks), incr_before)
         });
         let stall = t0.elapsed();
@@ -778,7 +799,7 @@ impl Inner {
         let Some(rec) = &self.recorder else { return };
         let (bgsave_running, rewrite_running) = *self.jobs.running.lock();
         if !bgsave_running && !self.config.save.is_empty() {
-            let dirty = rec.dirty.load(Ordering::Relaxed);
+            let dirty = rec.changes();
             let since = unix_ms() / 1000 - self.stats.lock().lastsave;
             let due = self.config.save.iter().any(|&(secs, changes)| dirty >= changes && since >= i64::try_from(secs).unwrap_or(i64::MAX));
             let failed_recently = !self.stats.lock().last_bgsave_ok && since < 5;
@@ -808,7 +829,7 @@ impl Drop for Inner {
         self.closing.1.notify_all();
         // Jobs hold a strong reference, so none runs here. Stop recording, then make what
         // was recorded durable.
-        let save = !self.config.save.is_empty() && self.recorder.as_ref().is_some_and(|r| r.dirty.load(Ordering::Relaxed) > 0);
+        let save = !self.config.save.is_empty() && self.recorder.as_ref().is_some_and(|r| r.changes() > 0);
         let snap = self.engine.set_sink(None, |ks| save.then(|| Snapshot::capture(ks)));
         if let Some(r) = &self.recorder {
             r.sync_all();

@@ -564,7 +564,7 @@ fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out:
         }
         "persistence" => match &sh.persist {
             Some(p) => {
-                for (k, v) in p.info() {
+                for (k, v) in p.info_locked(&mut ks.effects) {
                     match v {
                         InfoValue::Int(i) => line(out, k, i),
                         InfoValue::Float(f) => line(out, k, format!("{f:.2}")),

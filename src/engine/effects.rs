@@ -30,6 +30,8 @@ pub struct Effects {
     pub enabled: bool,
     /// Whether sealed units stay in `buf` (see the type's doc).
     keep: bool,
+    /// The sink's `waits()`, asked once when it is set rather than per unit.
+    pub(crate) sink_waits: bool,
     /// Sealed units (when `keep`), then the current unit's commands, back to back, each a
     /// RESP array of bulk strings.
     buf: Vec<u8>,
@@ -59,18 +61,29 @@ impl Effects {
     }
 
     /// Records the command `head ++ tail` for `db` if recording is on.
+    #[inline]
     pub fn emit_args(&mut self, db: usize, head: &[&[u8]], tail: &[&[u8]]) {
-        if !self.enabled {
-            return;
+        if self.enabled {
+            self.encode(db, head, tail);
         }
-        let need: usize = head.iter().chain(tail).map(|a| a.len() + 16).sum::<usize>() + 16;
-        self.buf.reserve(need);
-        put_len(&mut self.buf, b'*', head.len() + tail.len());
-        for a in head.iter().chain(tail) {
-            put_len(&mut self.buf, b'$', a.len());
-            self.buf.extend_from_slice(a);
-            self.buf.extend_from_slice(b"\r\n");
+    }
+
+    fn encode(&mut self, db: usize, head: &[&[u8]], tail: &[&[u8]]) {
+        // Sized exactly, grown once, filled through one cursor: the hot path's encoding
+        // is a handful of stores and one copy per argument.
+        let size = |n: usize, a: &&[u8]| n + header_len(a.len()) + a.len() + 2;
+        let need = tail.iter().fold(head.iter().fold(header_len(head.len() + tail.len()), size), size);
+        let at = self.buf.len();
+        self.buf.resize(at + need, 0);
+        let mut out = Cursor { buf: &mut self.buf[at..], at: 0 };
+        out.header(b'*', head.len() + tail.len());
+        for a in head {
+            out.bulk(a);
         }
+        for a in tail {
+            out.bulk(a);
+        }
+        debug_assert_eq!(out.at, need);
         self.marks.push((db, self.buf.len() - self.start));
     }
 
@@ -234,6 +247,54 @@ fn decode_own(bytes: &[u8]) -> Vec<Vec<u8>> {
             arg
         })
         .collect()
+}
+
+/// The size of `put_len`'s output for `n`.
+#[inline]
+fn header_len(n: usize) -> usize {
+    match n {
+        0..10 => 4,
+        10..100 => 5,
+        100..1000 => 6,
+        _ => 3 + Int::from(n).as_bytes().len(),
+    }
+}
+
+/// Fills a slice sized beforehand.
+struct Cursor<'a> {
+    buf: &'a mut [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    #[inline(always)]
+    fn bulk(&mut self, a: &[u8]) {
+        self.header(b'$', a.len());
+        self.put(a);
+        self.put(b"\r\n");
+    }
+
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        self.buf[self.at..self.at + bytes.len()].copy_from_slice(bytes);
+        self.at += bytes.len();
+    }
+
+    /// `kind`, `n` in decimal, CRLF (as `put_len`).
+    #[allow(clippy::cast_possible_truncation)] // digits
+    #[inline(always)]
+    fn header(&mut self, kind: u8, n: usize) {
+        match n {
+            0..10 => self.put(&[kind, b'0' + n as u8, b'\r', b'\n']),
+            10..100 => self.put(&[kind, b'0' + (n / 10) as u8, b'0' + (n % 10) as u8, b'\r', b'\n']),
+            100..1000 => self.put(&[kind, b'0' + (n / 100) as u8, b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8, b'\r', b'\n']),
+            _ => {
+                self.put(&[kind]);
+                self.put(Int::from(n).as_bytes());
+                self.put(b"\r\n");
+            }
+        }
+    }
 }
 
 /// Writes `kind`, then `n` in decimal, then CRLF.

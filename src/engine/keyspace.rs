@@ -87,6 +87,7 @@ impl Keyspace {
     }
 
     /// `emit` for the hot paths: the command `head ++ tail`, encoded with no vector built.
+    #[inline]
     pub fn emit_args(&mut self, db: usize, head: &[&[u8]], tail: &[&[u8]]) {
         if self.effects.enabled {
             self.flush_expired();
@@ -95,13 +96,17 @@ impl Keyspace {
     }
 
     /// Turns keys that expired on access into DEL effects (Redis propagates them so).
+    #[inline]
     pub fn flush_expired(&mut self) {
-        let queued = &self.dbs[0].queued.expired;
         // A load, not a swap: the common case must not write the shared line.
-        if !queued.load(std::sync::atomic::Ordering::Relaxed) {
-            return;
+        if self.dbs[0].queued.expired.load(std::sync::atomic::Ordering::Relaxed) {
+            self.flush_expired_now();
         }
-        queued.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[cold]
+    fn flush_expired_now(&mut self) {
+        self.dbs[0].queued.expired.store(false, std::sync::atomic::Ordering::Relaxed);
         for (i, d) in self.dbs.iter_mut().enumerate() {
             if d.expired.is_empty() {
                 continue;

@@ -126,7 +126,7 @@ impl Engine {
                     k.effects.clear();
                     seq
                 };
-                sink.waits().then(|| (seq, sink.clone()))
+                k.effects.sink_waits.then(|| (seq, sink.clone()))
             }
             _ => None,
         };
@@ -163,6 +163,7 @@ impl Engine {
         }
         ks.effects.enabled = sink.is_some();
         ks.effects.set_keep(sink.as_ref().is_some_and(|s| s.collects()));
+        ks.effects.sink_waits = sink.as_ref().is_some_and(|s| s.waits());
         for d in &mut ks.dbs {
             d.track_expired = sink.is_some();
         }

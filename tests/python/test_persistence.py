@@ -82,6 +82,38 @@ def test_aof_survives_restart(tmp_path: Path, fsync: str) -> None:
     assert b2.info("persistence")["aof_enabled"] == 1
 
 
+def test_asyncio_broker_takes_the_persistence_keywords(tmp_path: Path) -> None:
+    import asyncio
+
+    import embedis.asyncio
+
+    async def write() -> None:
+        b = embedis.asyncio.Broker(dir=tmp_path, appendonly=True, appendfsync="always", save=[])
+        await b.rpush("q", "a", "b")
+        await b.xadd("s", {"f": "v"}, id="1-1")
+        # SAVE runs in a worker thread: another task makes progress meanwhile.
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        t = asyncio.create_task(ticker())
+        assert await b.save() is True
+        t.cancel()
+        assert ticks > 0
+        assert (await b.info("persistence"))["aof_enabled"] == 1
+        with pytest.raises(embedis.PersistenceError, match="in use by another embedis broker"):
+            embedis.asyncio.Broker(dir=tmp_path)
+
+    asyncio.run(write())
+    b2 = embedis.Broker(dir=tmp_path, appendonly=True, save=[])
+    assert b2.lrange("q", 0, -1) == [b"a", b"b"]
+    assert b2.xrange("s") == [(b"1-1", {b"f": b"v"})]
+
+
 def test_snapshot_survives_restart_and_lastsave(tmp_path: Path) -> None:
     b = embedis.Broker(dir=tmp_path, save=[])
     before = b.lastsave()

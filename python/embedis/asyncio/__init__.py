@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio as _asyncio
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from os import PathLike
 from typing import Any
 
 from .. import Broker as _SyncBroker
@@ -71,7 +72,9 @@ class Broker:
     """An asyncio broker with Redis semantics; mirrors ``redis.asyncio.Redis``.
 
     ``Broker()`` is a new, empty broker; ``Broker(broker=b)`` works on the data of ``b``
-    (a sync ``embedis.Broker`` or another asyncio one).
+    (a sync ``embedis.Broker`` or another asyncio one). The persistence keywords
+    (``dir``, ``appendonly``, ``appendfsync``, ``save``, ...) are those of
+    ``embedis.Broker``: opening loads what the directory holds.
     """
 
     def __init__(
@@ -82,6 +85,16 @@ class Broker:
         encoding: str = "utf-8",
         encoding_errors: str = "strict",
         broker: _SyncBroker | Broker | None = None,
+        dir: str | PathLike[str] | None = None,
+        appendonly: bool | None = None,
+        appendfsync: str | None = None,
+        save: Iterable[tuple[int, int]] | str | None = None,
+        dbfilename: str | None = None,
+        appendfilename: str | None = None,
+        appenddirname: str | None = None,
+        auto_aof_rewrite_percentage: int | None = None,
+        auto_aof_rewrite_min_size: int | None = None,
+        aof_use_rdb_preamble: bool | None = None,
     ) -> None:
         base = broker.sync if isinstance(broker, Broker) else broker
         self._sync: _SyncBroker = _SyncBroker(
@@ -90,6 +103,16 @@ class Broker:
             encoding=encoding,
             encoding_errors=encoding_errors,
             broker=base,
+            dir=dir,
+            appendonly=appendonly,
+            appendfsync=appendfsync,
+            save=save,
+            dbfilename=dbfilename,
+            appendfilename=appendfilename,
+            appenddirname=appenddirname,
+            auto_aof_rewrite_percentage=auto_aof_rewrite_percentage,
+            auto_aof_rewrite_min_size=auto_aof_rewrite_min_size,
+            aof_use_rdb_preamble=aof_use_rdb_preamble,
         )
 
     @property
@@ -200,6 +223,10 @@ class Broker:
         """A new asyncio ``PubSub`` on this broker's data (``redis.asyncio.Redis.pubsub``)."""
         return PubSub(self._sync, ignore_subscribe_messages=ignore_subscribe_messages)
 
+    async def save(self, *args: Any, **kwargs: Any) -> bool:
+        """Write a snapshot now (``SAVE``), in a worker thread: the loop goes on meanwhile."""
+        return await _asyncio.to_thread(self._sync.save, *args, **kwargs)
+
     async def aclose(self) -> None:
         """Nothing to release (kept for redis-py compatibility)."""
 
@@ -222,7 +249,7 @@ _FORWARDED = """
     xadd xlen xrange xrevrange xdel xtrim xack xpending xpending_range xclaim xautoclaim
     xgroup_create xgroup_setid xgroup_destroy xgroup_createconsumer xgroup_delconsumer
     xinfo_stream xinfo_groups xinfo_consumers
-    save bgsave bgrewriteaof lastsave info
+    bgsave bgrewriteaof lastsave info
 """.split()
 
 for _name in _FORWARDED:

@@ -1,6 +1,7 @@
 """Stubs for ``embedis.asyncio``: the broker API as coroutines (mirrors ``redis.asyncio``)."""
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from os import PathLike
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -31,6 +32,16 @@ class Broker:
         encoding: str = "utf-8",
         encoding_errors: str = "strict",
         broker: _SyncBroker | Broker | None = None,
+        dir: str | PathLike[str] | None = None,
+        appendonly: bool | None = None,
+        appendfsync: Literal["always", "everysec", "no"] | str | None = None,
+        save: Iterable[tuple[int, int]] | str | None = None,
+        dbfilename: str | None = None,
+        appendfilename: str | None = None,
+        appenddirname: str | None = None,
+        auto_aof_rewrite_percentage: int | None = None,
+        auto_aof_rewrite_min_size: int | None = None,
+        aof_use_rdb_preamble: bool | None = None,
     ) -> None: ...
     @property
     def sync(self) -> _SyncBroker: ...

@@ -80,8 +80,13 @@ class Broker(_NativeBroker):
         return PubSub(self, ignore_subscribe_messages=ignore_subscribe_messages)
 
     def close(self) -> None:
-        """Nothing to release (kept for redis-py compatibility); the data lives on while
-        any handle does."""
+        """Make what was written durable: wait for a background save or rewrite, then
+        write and fsync what the AOF has buffered (nothing to do without persistence).
+
+        As with redis-py's ``close()``, the broker stays usable afterwards: the data, and
+        the persistence directory, are held while any handle on them lives; drop the last
+        one (``del broker``) to release the directory."""
+        self._sync_persistence()
 
     def __enter__(self) -> Broker:
         return self

@@ -114,6 +114,18 @@ def test_asyncio_broker_takes_the_persistence_keywords(tmp_path: Path) -> None:
     assert b2.xrange("s") == [(b"1-1", {b"f": b"v"})]
 
 
+def test_close_makes_writes_durable_and_the_broker_stays_usable(tmp_path: Path) -> None:
+    b = embedis.Broker(dir=tmp_path, appendonly=True, appendfsync="no", save=[])
+    b.rpush("q", "closing-marker")
+    b.close()
+    # Written to the file by close() itself, not by the writer thread's next round.
+    assert any(b"closing-marker" in p.read_bytes() for p in incr_files(tmp_path))
+    b.rpush("q", "after")
+    assert b.lrange("q", 0, -1) == [b"closing-marker", b"after"]
+    with b:
+        pass  # __exit__ closes too
+
+
 def test_snapshot_survives_restart_and_lastsave(tmp_path: Path) -> None:
     b = embedis.Broker(dir=tmp_path, save=[])
     before = b.lastsave()

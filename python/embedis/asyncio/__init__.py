@@ -228,10 +228,13 @@ class Broker:
         return await _asyncio.to_thread(self._sync.save, *args, **kwargs)
 
     async def aclose(self) -> None:
-        """Nothing to release (kept for redis-py compatibility)."""
+        """``embedis.Broker.close`` in a worker thread: what was written is made durable;
+        the broker stays usable."""
+        await _asyncio.to_thread(self._sync.close)
 
     async def close(self) -> None:
         """Deprecated alias of ``aclose`` in redis-py; kept for compatibility."""
+        await self.aclose()
 
     async def __aenter__(self) -> Broker:
         return self

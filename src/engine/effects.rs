@@ -24,6 +24,11 @@ pub struct Effect {
 /// stays in `buf` behind the units before it, and the sink takes the whole log from time
 /// to time under the keyspace lock (`take_log`). The hot path then costs no lock, no
 /// atomic and no copy beyond the encoding.
+///
+/// The log is a chain of chunks of about `CHUNK` bytes, which the sink gives back once
+/// written (`give_back`): the memory written on the hot path is memory already mapped and
+/// recently used, never a fresh page of a buffer that grew (a page fault and a zeroed page
+/// per 4 KiB, which cost more than the encoding itself).
 #[derive(Debug, Default)]
 pub struct Effects {
     /// Whether to record at all (an AOF is open, or save rules count changes).
@@ -33,8 +38,12 @@ pub struct Effects {
     /// The sink's `waits()`, asked once when it is set rather than per unit.
     pub(crate) sink_waits: bool,
     /// Sealed units (when `keep`), then the current unit's commands, back to back, each a
-    /// RESP array of bulk strings.
+    /// RESP array of bulk strings: the log's current chunk.
     buf: Vec<u8>,
+    /// Full chunks of sealed units, oldest first.
+    full: Vec<Vec<u8>>,
+    /// Empty chunks to reuse.
+    pool: Vec<Vec<u8>>,
     /// Where the current unit begins in `buf`.
     start: usize,
     /// Per command of the current unit: its database and where it ends, from `start`.
@@ -47,6 +56,9 @@ pub struct Effects {
     sealed_commands: u64,
     /// Reused by `seal` for units that need rewrapping.
     scratch: Vec<u8>,
+    /// Set when the log has `NUDGE_AT` full chunks; the engine nudges the sink and clears
+    /// it.
+    pub(crate) nudge_due: bool,
 }
 
 impl Effects {
@@ -69,21 +81,16 @@ impl Effects {
     }
 
     fn encode(&mut self, db: usize, head: &[&[u8]], tail: &[&[u8]]) {
-        // Sized exactly, grown once, filled through one cursor: the hot path's encoding
-        // is a handful of stores and one copy per argument.
-        let size = |n: usize, a: &&[u8]| n + header_len(a.len()) + a.len() + 2;
-        let need = tail.iter().fold(head.iter().fold(header_len(head.len() + tail.len()), size), size);
-        let at = self.buf.len();
-        self.buf.resize(at + need, 0);
-        let mut out = Cursor { buf: &mut self.buf[at..], at: 0 };
-        out.header(b'*', head.len() + tail.len());
+        // Grown at most once; each piece is then a capacity check and a copy.
+        let size = |n: usize, a: &&[u8]| n + a.len() + 8;
+        self.buf.reserve(tail.iter().fold(head.iter().fold(8, size), size));
+        put_len(&mut self.buf, b'*', head.len() + tail.len());
         for a in head {
-            out.bulk(a);
+            put_bulk(&mut self.buf, a);
         }
         for a in tail {
-            out.bulk(a);
+            put_bulk(&mut self.buf, a);
         }
-        debug_assert_eq!(out.at, need);
         self.marks.push((db, self.buf.len() - self.start));
     }
 
@@ -108,6 +115,7 @@ impl Effects {
     pub fn set_keep(&mut self, keep: bool) {
         self.keep = keep;
         self.buf.clear();
+        self.full.clear();
         self.start = 0;
         self.marks.clear();
         self.selected = None;
@@ -137,20 +145,29 @@ impl Effects {
         self.sealed_commands += self.marks.len() as u64;
         self.marks.clear();
         self.start = self.buf.len();
+        if self.start >= CHUNK {
+            let next = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK + CHUNK / 2));
+            self.full.push(std::mem::replace(&mut self.buf, next));
+            if self.full.len() == NUDGE_AT {
+                self.nudge_due = true;
+            }
+            self.start = 0;
+        }
         self.sealed
     }
 
-    /// Moves the sealed log to the end of `into` (by swapping buffers when `into` is empty,
-    /// so the log keeps an allocated buffer and nothing is copied). Returns the sequence
-    /// number of the last sealed unit and how many commands were taken. The next unit
-    /// begins with SELECT if `reselect` (a new file begins).
-    pub fn take_log(&mut self, into: &mut Vec<u8>, reselect: bool) -> (u64, u64) {
+    /// Moves the sealed log's chunks to the end of `into`. Returns the sequence number of
+    /// the last sealed unit and how many commands were taken. The next unit begins with
+    /// SELECT if `reselect` (a new file begins).
+    pub fn take_log(&mut self, into: &mut Vec<Vec<u8>>, reselect: bool) -> (u64, u64) {
+        into.append(&mut self.full);
         if self.start > 0 {
-            if into.is_empty() && self.start == self.buf.len() {
-                std::mem::swap(into, &mut self.buf);
-                self.buf.clear();
+            if self.start == self.buf.len() {
+                let next = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK + CHUNK / 2));
+                into.push(std::mem::replace(&mut self.buf, next));
             } else {
-                into.extend_from_slice(&self.buf[..self.start]);
+                // Inside a unit that already recorded: only its sealed part goes.
+                into.push(self.buf[..self.start].to_vec());
                 self.buf.drain(..self.start);
             }
             self.start = 0;
@@ -160,7 +177,28 @@ impl Effects {
         }
         (self.sealed, std::mem::take(&mut self.sealed_commands))
     }
+
+    /// Takes back written chunks for reuse (keeping at most `POOL` of ordinary size).
+    pub fn give_back(&mut self, chunks: &mut Vec<Vec<u8>>) {
+        for mut c in chunks.drain(..) {
+            if self.pool.len() < POOL && c.capacity() <= 2 * CHUNK {
+                c.clear();
+                self.pool.push(c);
+            }
+        }
+    }
 }
+
+/// The size at which a chunk of the log is full (see `Effects`): small enough to stay in
+/// the caches between its writing and its reuse, large enough for one `write` to carry
+/// thousands of units.
+const CHUNK: usize = 256 << 10;
+/// Empty chunks kept for reuse: enough for the writer to fall some 100 ms behind (an
+/// fsync, a rewrite's switch of file) at full speed.
+const POOL: usize = 256;
+/// Full chunks at which the sink is nudged (`EffectSink::nudge`) rather than left to find
+/// them at its next round: the writer keeps up, and the pool keeps its chunks.
+const NUDGE_AT: usize = 4;
 
 /// Appends one unit's effects to `out` as the AOF holds them, given the database the file
 /// is on: a SELECT where the database changes, MULTI/EXEC around a unit of several commands
@@ -249,61 +287,25 @@ fn decode_own(bytes: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The size of `put_len`'s output for `n`.
-#[inline]
-fn header_len(n: usize) -> usize {
-    match n {
-        0..10 => 4,
-        10..100 => 5,
-        100..1000 => 6,
-        _ => 3 + Int::from(n).as_bytes().len(),
-    }
-}
-
-/// Fills a slice sized beforehand.
-struct Cursor<'a> {
-    buf: &'a mut [u8],
-    at: usize,
-}
-
-impl Cursor<'_> {
-    #[inline(always)]
-    fn bulk(&mut self, a: &[u8]) {
-        self.header(b'$', a.len());
-        self.put(a);
-        self.put(b"\r\n");
-    }
-
-    #[inline(always)]
-    fn put(&mut self, bytes: &[u8]) {
-        self.buf[self.at..self.at + bytes.len()].copy_from_slice(bytes);
-        self.at += bytes.len();
-    }
-
-    /// `kind`, `n` in decimal, CRLF (as `put_len`).
-    #[allow(clippy::cast_possible_truncation)] // digits
-    #[inline(always)]
-    fn header(&mut self, kind: u8, n: usize) {
-        match n {
-            0..10 => self.put(&[kind, b'0' + n as u8, b'\r', b'\n']),
-            10..100 => self.put(&[kind, b'0' + (n / 10) as u8, b'0' + (n % 10) as u8, b'\r', b'\n']),
-            100..1000 => self.put(&[kind, b'0' + (n / 100) as u8, b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8, b'\r', b'\n']),
-            _ => {
-                self.put(&[kind]);
-                self.put(Int::from(n).as_bytes());
-                self.put(b"\r\n");
-            }
-        }
-    }
+/// Writes one bulk string: its length header, the bytes, CRLF.
+#[inline(always)]
+fn put_bulk(out: &mut Vec<u8>, a: &[u8]) {
+    put_len(out, b'$', a.len());
+    out.extend_from_slice(a);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Writes `kind`, then `n` in decimal, then CRLF.
+#[inline(always)]
 fn put_len(out: &mut Vec<u8>, kind: u8, n: usize) {
     // Counts and short lengths are most of what is written: one copy, no digit loop.
-    #[allow(clippy::cast_possible_truncation)] // below 100
+    #[allow(clippy::cast_possible_truncation)] // digits
     match n {
         0..10 => return out.extend_from_slice(&[kind, b'0' + n as u8, b'\r', b'\n']),
         10..100 => return out.extend_from_slice(&[kind, b'0' + (n / 10) as u8, b'0' + (n % 10) as u8, b'\r', b'\n']),
+        100..1000 => {
+            return out.extend_from_slice(&[kind, b'0' + (n / 100) as u8, b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8, b'\r', b'\n'])
+        }
         _ => {}
     }
     out.push(kind);
@@ -412,6 +414,9 @@ pub trait EffectSink: Send + Sync + std::fmt::Debug {
     fn absorb(&self, effects: &mut Effects) {
         let _ = effects;
     }
+    /// The log of a collecting sink has grown to several chunks: the sink should take it
+    /// soon. Called outside the keyspace lock, at most once between two `take_log`s.
+    fn nudge(&self) {}
     /// Whether `wait_durable` can ever block. When it cannot, the engine skips the call and
     /// keeps no reference to the sink past the lock: the reference count is one more cache
     /// line that producer and consumer threads on two cores would pass back and forth.

@@ -117,10 +117,15 @@ impl Engine {
             ks.flush_expired();
         }
         let k: &mut Keyspace = &mut ks;
+        let mut nudge = None;
         let durable = match &k.sink {
             Some(sink) if !k.effects.is_empty() => {
                 let seq = if k.effects.keeps() {
-                    k.effects.seal()
+                    let seq = k.effects.seal();
+                    if std::mem::take(&mut k.effects.nudge_due) {
+                        nudge = Some(sink.clone());
+                    }
+                    seq
                 } else {
                     let seq = sink.record(k.effects.unit());
                     k.effects.clear();
@@ -134,6 +139,9 @@ impl Engine {
         let pubsub_wakes = ks.pubsub.take_wakes();
         let start_sweeper = std::mem::take(&mut ks.wants_sweeper);
         drop(ks);
+        if let Some(sink) = nudge {
+            sink.nudge();
+        }
         if let Some((seq, sink)) = durable {
             sink.wait_durable(seq);
         }

@@ -197,7 +197,7 @@ pub fn stream_commands(key: &[u8], s: &crate::engine::stream::Stream, mut emit: 
     Ok(())
 }
 
-/// A switch to a new incremental file, at byte `at` of the buffer.
+/// A switch to a new incremental file, before chunk `at` of the buffer.
 #[derive(Debug)]
 struct Rotation {
     at: usize,
@@ -208,11 +208,11 @@ struct Rotation {
 /// lock; the leader and the background thread touch it briefly, never across I/O.
 #[derive(Debug)]
 struct State {
-    /// Encoded units not yet handed to a writer.
-    buf: Vec<u8>,
-    /// The other buffer: the leader swaps it in for `buf` and gives back the one it wrote,
-    /// cleared, so steady writing allocates (and page-faults) nothing.
-    spare: Vec<u8>,
+    /// Encoded units not yet handed to a writer, in chunks (taken from the keyspace's log).
+    chunks: Vec<Vec<u8>>,
+    /// Chunks written, to give back to the keyspace's log at the next `absorb`, so steady
+    /// writing allocates (and page-faults) nothing.
+    written: Vec<Vec<u8>>,
     /// Sequence number of the last unit recorded.
     seq: u64,
     /// Every unit up to this one is written (to the OS).
@@ -255,6 +255,8 @@ pub struct Recorder {
     block: super::BlockFn,
     /// The broker whose sealed units this recorder takes (`drain`).
     engine: std::sync::OnceLock<WeakEngine>,
+    /// Wakes the writer thread (`nudge`).
+    waker: std::sync::OnceLock<super::Waker>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -273,8 +275,8 @@ impl Recorder {
         Recorder {
             policy,
             state: Mutex::new(State {
-                buf: Vec::new(),
-                spare: Vec::new(),
+                chunks: Vec::new(),
+                written: Vec::new(),
                 seq: 0,
                 written_seq: 0,
                 synced_seq: 0,
@@ -293,7 +295,13 @@ impl Recorder {
             log,
             block,
             engine: std::sync::OnceLock::new(),
+            waker: std::sync::OnceLock::new(),
         }
+    }
+
+    /// How to wake the writer thread when the keyspace's log fills (see `nudge`).
+    pub fn set_waker(&self, waker: super::Waker) {
+        let _ = self.waker.set(waker);
     }
 
     /// Binds the recorder to the broker it records: with an AOF, units stay in the
@@ -310,9 +318,10 @@ impl Recorder {
     }
 
     fn absorb_locked(&self, st: &mut State, effects: &mut Effects, new_file: bool) {
-        let before = st.buf.len();
-        let (seq, commands) = effects.take_log(&mut st.buf, new_file);
-        st.incr_bytes += (st.buf.len() - before) as u64;
+        let before = st.chunks.len();
+        let (seq, commands) = effects.take_log(&mut st.chunks, new_file);
+        st.incr_bytes += st.chunks[before..].iter().map(|c| c.len() as u64).sum::<u64>();
+        effects.give_back(&mut st.written);
         if seq > st.seq {
             st.seq = seq;
         }
@@ -348,7 +357,7 @@ impl Recorder {
         let mut st = self.state.lock();
         // What the keyspace holds belongs to the old file; the new one begins with SELECT.
         self.absorb_locked(&mut st, effects, true);
-        let at = st.buf.len();
+        let at = st.chunks.len();
         // A second rotation before the first was written: the first file gets nothing more.
         if let Some(prev) = st.rotation.take() {
             let at_prev = prev.at;
@@ -383,7 +392,7 @@ impl Recorder {
     /// `(bytes appended since the last switch, buffered bytes, last write failed)`.
     pub fn stats(&self) -> (u64, u64, bool) {
         let st = self.state.lock();
-        (st.incr_bytes, st.buf.len() as u64, st.write_failed)
+        (st.incr_bytes, st.chunks.iter().map(|c| c.len() as u64).sum(), st.write_failed)
     }
 
     /// Writes what is buffered and, if `sync`, fsyncs it. Returns at once if another thread
@@ -395,7 +404,7 @@ impl Recorder {
         if st.leader {
             return true;
         }
-        if st.buf.is_empty() && st.rotation.is_none() && !(sync && st.unsynced) {
+        if st.chunks.is_empty() && st.rotation.is_none() && !(sync && st.unsynced) {
             return false;
         }
         self.lead(&mut st, sync);
@@ -409,19 +418,18 @@ impl Recorder {
         let Some(file) = st.file.take() else { return };
         st.leader = true;
         let target = st.seq;
-        let spare = std::mem::take(&mut st.spare);
-        let buf = std::mem::replace(&mut st.buf, spare);
+        let chunks = std::mem::take(&mut st.chunks);
         let rotation = st.rotation.take();
         let want_sync = sync;
-        let (outcome, buf) = parking_lot::MutexGuard::unlocked(st, || {
-            let r = write_out(file, &buf, rotation, want_sync, &self.fsyncs);
-            if let Err((_, _, _, e)) = &r {
-                (self.log)(super::Level::Warning, &format!("AOF write failed, will retry: {e}"));
+        let outcome = parking_lot::MutexGuard::unlocked(st, || {
+            let r = write_out(file, chunks, rotation, want_sync, &self.fsyncs);
+            if let Err(f) = &r {
+                (self.log)(super::Level::Warning, &format!("AOF write failed, will retry: {}", f.error));
             }
-            (r, buf)
+            r
         });
         match outcome {
-            Ok((f, synced)) => {
+            Ok((f, synced, mut done)) => {
                 st.file = Some(f);
                 st.written_seq = target;
                 if synced {
@@ -432,19 +440,13 @@ impl Recorder {
                     st.unsynced = true;
                 }
                 st.write_failed = false;
-                let mut spare = buf;
-                spare.clear();
-                if spare.capacity() > 64 << 20 {
-                    // After a burst, do not keep a huge buffer forever.
-                    spare = Vec::new();
-                }
-                st.spare = spare;
+                st.written.append(&mut done);
             }
-            Err((f, mut rest, failed_rotation, _)) => {
-                st.file = Some(f);
-                // Unwritten bytes go back in front of what was buffered meanwhile.
+            Err(Failed { file, mut rest, rotation: failed_rotation, .. }) => {
+                st.file = Some(file);
+                // Unwritten chunks go back in front of what was buffered meanwhile.
                 let moved = rest.len();
-                rest.extend_from_slice(&st.buf);
+                rest.append(&mut st.chunks);
                 match (failed_rotation, st.rotation.as_mut()) {
                     // The earlier switch comes first; a later one (rare: two rewrites while
                     // the disk fails) is folded into it.
@@ -452,7 +454,7 @@ impl Recorder {
                     (None, Some(r)) => r.at += moved,
                     (None, None) => {}
                 }
-                st.buf = rest;
+                st.chunks = rest;
                 st.write_failed = true;
                 st.unsynced = true;
             }
@@ -477,7 +479,7 @@ impl Recorder {
             if st.file.is_none() && !st.leader {
                 return;
             }
-            if !st.leader && st.buf.is_empty() && st.rotation.is_none() && !st.unsynced {
+            if !st.leader && st.chunks.is_empty() && st.rotation.is_none() && !st.unsynced {
                 return;
             }
             if st.leader {
@@ -496,50 +498,70 @@ impl Recorder {
     }
 }
 
-/// What a failed write leaves: the file to go on with, the bytes still to write, the switch
-/// still to make (its `at` relative to those bytes), and the error.
-type Failed = (Box<dyn FsFile>, Vec<u8>, Option<Rotation>, io::Error);
+/// What a successful write leaves: the file now current, whether it was fsynced, and the
+/// chunks, written (for reuse).
+type Written = (Box<dyn FsFile>, bool, Vec<Vec<u8>>);
 
-/// Writes `buf` (switching file at the rotation point), then fsyncs if asked. Returns the
-/// file now current and whether it synced.
+/// What a failed write leaves: the file to go on with, the chunks still to write, the
+/// switch still to make (its `at` relative to those chunks), and the error.
+struct Failed {
+    file: Box<dyn FsFile>,
+    rest: Vec<Vec<u8>>,
+    rotation: Option<Rotation>,
+    error: io::Error,
+}
+
+/// Writes `chunks` (switching file before chunk `rotation.at`), then fsyncs if asked.
+/// Returns the file now current, whether it synced, and the chunks, written.
 fn write_out(
     mut cur: Box<dyn FsFile>,
-    buf: &[u8],
+    mut chunks: Vec<Vec<u8>>,
     rotation: Option<Rotation>,
     sync: bool,
     fsyncs: &AtomicU64,
-) -> Result<(Box<dyn FsFile>, bool), Failed> {
-    let split = rotation.as_ref().map_or(buf.len(), |r| r.at.min(buf.len()));
-    let (first, second) = buf.split_at(split);
-    let mut done = 0usize;
-    if let Err(e) = write_counted(&mut cur, first, &mut done) {
-        let rotation = rotation.map(|mut r| {
-            r.at = split - done;
-            r
-        });
-        return Err((cur, buf[done..].to_vec(), rotation, e));
+) -> Result<Written, Failed> {
+    let split = rotation.as_ref().map_or(chunks.len(), |r| r.at.min(chunks.len()));
+    // The chunks from `i` on, the first of them less its `done` bytes.
+    let rest = |chunks: &mut Vec<Vec<u8>>, i: usize, done: usize| -> Vec<Vec<u8>> {
+        let mut rest = chunks.split_off(i);
+        if let Some(first) = rest.first_mut() {
+            first.drain(..done);
+        }
+        rest
+    };
+    for i in 0..split {
+        let mut done = 0;
+        if let Err(error) = write_counted(&mut cur, &chunks[i], &mut done) {
+            let rotation = rotation.map(|mut r| {
+                r.at = split - i;
+                r
+            });
+            return Err(Failed { file: cur, rest: rest(&mut chunks, i, done), rotation, error });
+        }
     }
     if let Some(r) = rotation {
         // The old file is complete: make it durable before anything lands in the new one,
         // so that no unit of the new file can survive a crash that loses one before it.
-        if let Err(e) = cur.sync() {
+        if let Err(error) = cur.sync() {
             let r = Rotation { at: 0, file: r.file };
-            return Err((cur, second.to_vec(), Some(r), e));
+            return Err(Failed { file: cur, rest: rest(&mut chunks, split, 0), rotation: Some(r), error });
         }
         fsyncs.fetch_add(1, Ordering::Relaxed);
         cur = r.file;
-        let mut d2 = 0usize;
-        if let Err(e) = write_counted(&mut cur, second, &mut d2) {
-            return Err((cur, second[d2..].to_vec(), None, e));
+        for i in split..chunks.len() {
+            let mut done = 0;
+            if let Err(error) = write_counted(&mut cur, &chunks[i], &mut done) {
+                return Err(Failed { file: cur, rest: rest(&mut chunks, i, done), rotation: None, error });
+            }
         }
     }
     if sync {
-        if let Err(e) = cur.sync() {
-            return Err((cur, Vec::new(), None, e));
+        if let Err(error) = cur.sync() {
+            return Err(Failed { file: cur, rest: Vec::new(), rotation: None, error });
         }
         fsyncs.fetch_add(1, Ordering::Relaxed);
     }
-    Ok((cur, sync))
+    Ok((cur, sync, chunks))
 }
 
 fn write_counted(f: &mut Box<dyn FsFile>, mut data: &[u8], done: &mut usize) -> io::Result<()> {
@@ -566,6 +588,12 @@ impl EffectSink for Recorder {
         Recorder::absorb(self, effects);
     }
 
+    fn nudge(&self) {
+        if let Some(w) = self.waker.get() {
+            w.1.notify_one();
+        }
+    }
+
     fn record(&self, unit: Unit<'_>) -> u64 {
         self.dirty.fetch_add(unit.len() as u64, Ordering::Relaxed);
         if self.policy.is_none() {
@@ -575,11 +603,12 @@ impl EffectSink for Recorder {
         let mut st = self.state.lock();
         st.seq += 1;
         if self.policy.is_some() {
-            let before = st.buf.len();
+            let mut chunk = Vec::new();
             let mut selected = st.selected;
-            encode_unit(unit, &mut st.buf, &mut selected);
+            encode_unit(unit, &mut chunk, &mut selected);
             st.selected = selected;
-            let added = (st.buf.len() - before) as u64;
+            let added = chunk.len() as u64;
+            st.chunks.push(chunk);
             st.incr_bytes += added;
         }
         st.seq

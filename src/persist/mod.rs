@@ -72,6 +72,10 @@ pub enum Level {
 /// (the Python binding hands the line to a logging thread).
 pub type LogFn = Arc<dyn Fn(Level, &str) + Send + Sync>;
 
+/// The cron thread's wake-up: `true` once the broker closes; notified on close and when
+/// the AOF buffer fills.
+pub type Waker = Arc<(Mutex<bool>, Condvar)>;
+
 /// Runs a wait that may block (an `always` write waiting for its fsync). The Python
 /// binding releases the GIL around it, so that other threads' writes join the same fsync.
 pub type BlockFn = Arc<dyn Fn(&mut (dyn FnMut() + Send)) + Send + Sync>;
@@ -289,7 +293,7 @@ struct Inner {
     stats: Mutex<Stats>,
     /// Set when the persistence closes; the cron thread sleeps on it (holding no strong
     /// reference) and exits.
-    closing: Arc<(Mutex<bool>, Condvar)>,
+    closing: Waker,
     log: LogFn,
     /// The directory lock, released last.
     lock: Mutex<Option<Box<dyn FsLock>>>,
@@ -462,6 +466,9 @@ impl Persistence {
             lock: Mutex::new(Some(lock)),
             temp_seq: std::sync::atomic::AtomicU64::new(1),
         });
+        if let Some(r) = &inner.recorder {
+            r.set_waker(inner.closing.clone());
+        }
         spawn_cron(&inner);
         Ok((engine, Persistence { inner }, report))
     }

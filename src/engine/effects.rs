@@ -106,6 +106,11 @@ impl Effects {
         self.keep
     }
 
+    /// The sequence number of the last unit sealed (0: none yet).
+    pub fn last_sealed(&self) -> u64 {
+        self.sealed
+    }
+
     /// Ends the current (non-empty) unit by keeping it in the log, as the AOF will hold it
     /// (`encode_unit`). Returns its sequence number.
     pub fn seal(&mut self) -> u64 {

@@ -366,7 +366,7 @@ fn exec(c: &mut Client, sh: &Shared, _args: &[&[u8]]) -> Answer {
         unwatch_all_locked(c, sh);
         return Answer::err(errors::EXECABORT);
     }
-    sh.engine.execute(|ks| {
+    let (answer, durable) = sh.engine.execute_deferred(|ks| {
         let touched = c.watched.iter().any(|(db, key, version)| ks.db(*db).watch_touched(key, *version));
         unwatch_all(c, ks);
         if touched {
@@ -378,7 +378,9 @@ fn exec(c: &mut Client, sh: &Shared, _args: &[&[u8]]) -> Answer {
             answers.push(run_in_unit(c, sh, ks, &args));
         }
         Answer::Many(answers)
-    })
+    });
+    c.owe(durable);
+    answer
 }
 
 fn subscribe_generic(c: &mut Client, sh: &Shared, names: &[&[u8]], subscribe: bool, pattern: bool) -> Answer {

@@ -315,6 +315,7 @@ impl Connection {
 
     /// Runs every complete request in the input, in order.
     async fn process(&mut self) -> io::Result<Step> {
+        self.shared.syncer.batch_ran();
         let (base, query_limit) = {
             let s = self.shared.settings.read();
             self.out_limit = s.output_normal.hard;
@@ -386,8 +387,11 @@ impl Connection {
         }
     }
 
-    /// Writes the pending replies.
+    /// Writes the pending replies, once what they report is durable.
     async fn flush(&mut self) -> io::Result<()> {
+        if let Some(d) = self.client.durable.take() {
+            self.shared.syncer.wait(d).await;
+        }
         if self.out.is_empty() {
             return Ok(());
         }
@@ -527,7 +531,11 @@ impl Connection {
         }
         let answer = match target {
             Target::Server(sc) => match sc.kind {
-                Kind::Unit(f) => shared.engine.execute(|ks| f(client, shared, ks, args)),
+                Kind::Unit(f) => {
+                    let (a, d) = shared.engine.execute_deferred(|ks| f(client, shared, ks, args));
+                    client.owe(d);
+                    a
+                }
                 Kind::Free(f) => f(client, shared, args),
             },
             Target::Engine(cmd) => {
@@ -541,7 +549,9 @@ impl Connection {
                         }
                     }
                 }
-                Answer::from(command::dispatch_found(&shared.engine, &mut client.ctx, cmd, args))
+                let (r, d) = command::dispatch_found_deferred(&shared.engine, &mut client.ctx, cmd, args);
+                client.owe(d);
+                Answer::from(r)
             }
         };
         emit(client, out, errors, &answer);
@@ -629,6 +639,8 @@ impl Connection {
                     self.shared.engine.execute(|ks| ks.give_back(db, &give_back_op, served));
                     return Ok(Step::Close);
                 }
+                // The unit that served us is not known here: wait for every unit so far.
+                self.client.owe(self.shared.engine.durable_point());
                 served_answer(served, resp)
             }
             Outcome::Answer(a) => a,

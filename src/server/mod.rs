@@ -17,6 +17,7 @@ mod client;
 mod cmdinfo;
 mod commands;
 mod connection;
+mod durability;
 mod errors;
 mod info;
 mod reply;
@@ -176,6 +177,8 @@ pub(crate) struct Stats {
 pub(crate) struct Shared {
     /// The broker served.
     pub engine: Engine,
+    /// Waits for `appendfsync always` durability once per round of requests.
+    pub syncer: Arc<durability::Syncer>,
     /// Its persistence, if it has one (SAVE, BGSAVE, INFO persistence, CONFIG GET dir).
     pub persist: Option<Persistence>,
     /// CONFIG SET-able settings.
@@ -299,7 +302,10 @@ impl Server {
             None => None,
         };
 
+        let syncer = Arc::new(durability::Syncer::new());
+        let hook = syncer.clone();
         let rt = tokio::runtime::Builder::new_current_thread()
+            .on_thread_park(move || hook.sync_round())
             .enable_all()
             .thread_name("embedis-server")
             .build()
@@ -321,6 +327,7 @@ impl Server {
         let (stop, _) = watch::channel(false);
         let shared = Arc::new(Shared {
             engine,
+            syncer,
             persist,
             settings: RwLock::new(Settings {
                 requirepass: config.requirepass.clone(),

@@ -14,7 +14,7 @@ use super::reply::Answer;
 use super::Shared;
 use crate::command::{is_keyword, Context, Reply};
 use crate::engine::db::Key;
-use crate::engine::pubsub::Subscriber;
+use crate::engine::pubsub::{Event, Kind as SubKind, Subscriber};
 use crate::engine::Error;
 
 /// What CLIENT UNBLOCK asked of a blocked client.
@@ -260,6 +260,26 @@ impl Client {
     /// Whether it holds any subscription (Redis `CLIENT_PUBSUB`).
     pub fn subscribed(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+
+    /// Keeps `channels` and `patterns` in step with a confirmation from the mailbox.
+    pub fn note_event(&mut self, ev: &Event) {
+        if let Event::Confirm { kind, name: Some(name), .. } = ev {
+            match kind {
+                SubKind::Subscribe => {
+                    self.channels.insert(name.clone());
+                }
+                SubKind::Unsubscribe => {
+                    self.channels.remove(name);
+                }
+                SubKind::PSubscribe => {
+                    self.patterns.insert(name.clone());
+                }
+                SubKind::PUnsubscribe => {
+                    self.patterns.remove(name);
+                }
+            }
+        }
     }
 
     /// Whether only the pub/sub commands are allowed (subscribed, speaking RESP2).

@@ -23,7 +23,7 @@ use super::reply::{error_line, write_event, Answer};
 use super::Shared;
 use crate::command::{self, is_keyword, BlockingCall, Command, Flags, Reply};
 use crate::engine::blocking::BlockFuture;
-use crate::engine::pubsub::{Event, Kind as SubKind, Recv, Subscriber};
+use crate::engine::pubsub::{Event, Recv, Subscriber};
 use crate::engine::waiters::Served;
 use crate::resp::{decode_request, Limits};
 
@@ -438,23 +438,7 @@ impl Connection {
     }
 
     fn event(&mut self, ev: &Event) {
-        if let Event::Confirm { kind, name: Some(name), .. } = ev {
-            let c = &mut self.client;
-            match kind {
-                SubKind::Subscribe => {
-                    c.channels.insert(name.clone());
-                }
-                SubKind::Unsubscribe => {
-                    c.channels.remove(name);
-                }
-                SubKind::PSubscribe => {
-                    c.patterns.insert(name.clone());
-                }
-                SubKind::PUnsubscribe => {
-                    c.patterns.remove(name);
-                }
-            }
-        }
+        self.client.note_event(ev);
         if self.client.reply_mode != ReplyMode::Off {
             write_event(ev, self.client.ctx.resp, &mut self.out);
         }

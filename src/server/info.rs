@@ -97,7 +97,6 @@ const KNOBS: &[(&str, &str, KnobType)] = &[
     ("syslog-enabled", "no", KnobType::Immutable),
     ("tcp-backlog", "511", KnobType::Immutable),
     ("tcp-keepalive", "300", KnobType::Int),
-    ("timeout", "0", KnobType::Int),
     ("tracking-table-max-keys", "1000000", KnobType::Int),
     ("unixsocketperm", "0", KnobType::Immutable),
     ("zset-max-listpack-entries", "128", KnobType::Int),
@@ -123,6 +122,7 @@ const PARAMS: &[&str] = &[
     "proto-max-bulk-len",
     "client-query-buffer-limit",
     "client-output-buffer-limit",
+    "timeout",
     "dir",
     "dbfilename",
     "save",
@@ -167,6 +167,7 @@ fn param_value(sh: &Shared, ks: &Keyspace, name: &str) -> String {
         "protected-mode" => yes_no(sh.protected_mode),
         "proto-max-bulk-len" => settings.proto_max_bulk_len.to_string(),
         "client-query-buffer-limit" => settings.client_query_buffer_limit.to_string(),
+        "timeout" => settings.timeout.to_string(),
         "client-output-buffer-limit" => {
             drop(settings);
             output_limits(sh, ks)
@@ -219,6 +220,7 @@ enum Change {
     Maxclients(usize),
     BulkLen(usize),
     QueryLimit(usize),
+    Timeout(u64),
     Output { normal: Option<OutputLimit>, pubsub: Option<crate::engine::pubsub::Limits> },
     ProtectedMode,
     Knob(&'static str, String),
@@ -261,6 +263,11 @@ fn check_set(sh: &Shared, ks: &Keyspace, name: &str, value: &[u8]) -> Result<Cha
         "maxclients" => match v.parse::<usize>() {
             Ok(n) if n >= 1 => Ok(Change::Maxclients(n)),
             Ok(_) => Err(set_failed(name, "argument must be between 1 and 4294967295 inclusive")),
+            Err(_) => Err(set_failed(name, "argument couldn't be parsed into an integer")),
+        },
+        "timeout" => match v.parse::<i64>() {
+            Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => Ok(Change::Timeout(n.unsigned_abs())),
+            Ok(_) => Err(set_failed(name, "argument must be between 0 and 2147483647 inclusive")),
             Err(_) => Err(set_failed(name, "argument couldn't be parsed into an integer")),
         },
         "proto-max-bulk-len" => mem(1024 * 1024).map(Change::BulkLen),
@@ -368,6 +375,7 @@ pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) ->
                 Change::Maxclients(n) => s.maxclients = n,
                 Change::BulkLen(n) => s.proto_max_bulk_len = n,
                 Change::QueryLimit(n) => s.client_query_buffer_limit = n,
+                Change::Timeout(n) => s.timeout = n,
                 Change::Output { normal, pubsub } => {
                     if let Some(n) = normal {
                         s.output_normal = n;

@@ -111,3 +111,80 @@ fn everysec_replies_without_waiting_for_fsync() {
     c.roundtrip(b"*3\r\n$5\r\nLPUSH\r\n$1\r\nq\r\n$1\r\nx\r\n", b":1\r\n");
     c.roundtrip(b"*2\r\n$4\r\nLLEN\r\n$1\r\nq\r\n", b":1\r\n");
 }
+
+#[test]
+fn config_set_appendfsync_takes_effect_at_once() {
+    let fs = MemFs::new();
+    let (p, server) = open(&fs, Fsync::EverySec);
+    let mut c = Conn::open(&server);
+    c.roundtrip(
+        b"CONFIG SET appendfsync sometimes\r\n",
+        b"-ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no\r\n",
+    );
+    c.roundtrip(b"CONFIG SET appendfsync ALWAYS\r\n", b"+OK\r\n");
+    c.roundtrip(b"CONFIG GET appendfsync\r\n", b"*2\r\n$11\r\nappendfsync\r\n$6\r\nalways\r\n");
+    let before = fsyncs(&p);
+    for i in 1..=5 {
+        c.roundtrip(b"RPUSH q x\r\n", format!(":{i}\r\n").as_bytes());
+        assert!(durable_count(&fs, "RPUSH") >= i, "write {i} acknowledged before its fsync");
+    }
+    assert!(fsyncs(&p) - before >= 5);
+    c.roundtrip(b"CONFIG SET appendfsync no\r\n", b"+OK\r\n");
+    c.roundtrip(b"CONFIG GET appendfsync\r\n", b"*2\r\n$11\r\nappendfsync\r\n$2\r\nno\r\n");
+    let before = fsyncs(&p);
+    for _ in 0..20 {
+        c.roundtrip(b"LPOP q\r\n", b"$1\r\nx\r\n");
+        c.roundtrip(b"RPUSH q x\r\n", b":5\r\n");
+    }
+    assert_eq!(fsyncs(&p), before, "appendfsync no still fsyncs");
+    // The persistence thread writes the buffer out without fsyncing.
+    assert!(server_common::eventually(|| fs.read_all(Path::new(INCR)).is_some_and(|d| d.windows(4).filter(|w| w == b"LPOP").count() == 20)));
+}
+
+#[test]
+fn config_set_save_rules_and_what_cannot_change() {
+    let fs = MemFs::new();
+    let (_p, server) = open(&fs, Fsync::EverySec);
+    let mut c = Conn::open(&server);
+    let invalid = b"-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n";
+    for bad in [&b"1 2 3"[..], b"a b", b"0 1", b"  100   5  ", b"-1 5"] {
+        c.cmd(&[b"CONFIG", b"SET", b"save", bad]);
+        c.expect(invalid);
+    }
+    c.roundtrip(b"CONFIG GET save\r\n", b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+    assert!(fs.read_all(Path::new("/data/dump.edb")).is_none());
+    c.cmd(&[b"CONFIG", b"SET", b"save", b"1 1 3600 0"]);
+    c.expect(b"+OK\r\n");
+    c.roundtrip(b"CONFIG GET save\r\n", b"*2\r\n$4\r\nsave\r\n$10\r\n1 1 3600 0\r\n");
+    c.roundtrip(b"SET k v\r\n", b"+OK\r\n");
+    // One change and a second: the rule takes a snapshot.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while fs.read_all(Path::new("/data/dump.edb")).is_none() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(fs.read_all(Path::new("/data/dump.edb")).is_some(), "the save rule set at run time took no snapshot");
+    c.roundtrip(b"CONFIG SET save \"\"\r\n", b"+OK\r\n");
+    c.roundtrip(b"CONFIG GET save\r\n", b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+    // appendonly is not changed at run time: said plainly.
+    c.roundtrip(b"CONFIG SET appendonly yes\r\n", b"+OK\r\n");
+    c.roundtrip(
+        b"CONFIG SET appendonly no\r\n",
+        b"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - embedis cannot turn the append-only file on or off at run time; restart with --appendonly yes|no (Broker(appendonly=...))\r\n",
+    );
+    c.roundtrip(
+        b"CONFIG SET appendonly maybe\r\n",
+        b"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'\r\n",
+    );
+}
+
+#[test]
+fn persistence_settings_without_persistence_are_refused_plainly() {
+    let e = embedis::engine::Engine::new();
+    let server = server_common::start(&e);
+    let mut c = Conn::open(&server);
+    c.roundtrip(
+        b"CONFIG SET save \"60 1\"\r\n",
+        b"-ERR CONFIG SET failed (possibly related to argument 'save') - this broker has no persistence directory; restart with one to persist (embedis serve --dir ..., Broker(dir=...))\r\n",
+    );
+    c.roundtrip(b"CONFIG SET save \"\"\r\n", b"+OK\r\n");
+}

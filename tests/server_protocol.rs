@@ -247,3 +247,53 @@ fn select_info_time_and_client_commands() {
     assert_eq!(lpush[1], embedis::resp::Frame::Integer(-3));
     assert_eq!(lpush[3], embedis::resp::Frame::Integer(1));
 }
+
+/// `timeout` closes idle clients without a reply, but never one blocked in a command or
+/// one subscribed (Redis's `clientsCronHandleTimeout`); CONFIG SET checks the range in
+/// Redis's words.
+#[test]
+fn idle_clients_are_closed_after_timeout_but_not_blocked_or_subscribed_ones() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut admin = Conn::open(&srv);
+    admin.roundtrip(
+        b"CONFIG SET timeout -1\r\n",
+        b"-ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive\r\n",
+    );
+    admin.roundtrip(
+        b"CONFIG SET timeout x\r\n",
+        b"-ERR CONFIG SET failed (possibly related to argument 'timeout') - argument couldn't be parsed into an integer\r\n",
+    );
+    let mut idle = Conn::open(&srv);
+    idle.roundtrip(b"PING\r\n", b"+PONG\r\n");
+    let mut blocked = Conn::open(&srv);
+    blocked.send(b"BLPOP q 0\r\n");
+    let mut subscribed = Conn::open(&srv);
+    subscribed.roundtrip(b"SUBSCRIBE c\r\n", b"*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n");
+    let mut busy = Conn::open(&srv);
+    admin.roundtrip(b"CONFIG SET timeout 1\r\n", b"+OK\r\n");
+    admin.roundtrip(b"CONFIG GET timeout\r\n", b"*2\r\n$7\r\ntimeout\r\n$1\r\n1\r\n");
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_millis(3500) {
+        busy.roundtrip(b"PING\r\n", b"+PONG\r\n");
+        admin.roundtrip(b"PING\r\n", b"+PONG\r\n");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // Closed with no reply at all.
+    idle.s.set_read_timeout(Some(std::time::Duration::from_secs(1))).unwrap();
+    let mut b = [0u8; 16];
+    let r = std::io::Read::read(&mut idle.s, &mut b);
+    let closed = match &r {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+    };
+    assert!(closed, "the idle client is still open: {r:?}");
+    // The others are still served.
+    let mut p = Conn::open(&srv);
+    p.roundtrip(b"RPUSH q x\r\nPUBLISH c m\r\n", b":1\r\n:1\r\n");
+    blocked.expect(b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+    subscribed.expect(b"*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n");
+    busy.roundtrip(b"PING\r\n", b"+PONG\r\n");
+    admin.roundtrip(b"CONFIG SET timeout 0\r\n", b"+OK\r\n");
+}

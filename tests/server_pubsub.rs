@@ -88,3 +88,56 @@ fn a_subscriber_over_its_output_limit_is_disconnected() {
     assert!(delivered < 10_000, "the subscriber was never cut off");
     assert!(eventually(|| srv.connected_clients() == 1));
 }
+
+/// Redis 7 queues SUBSCRIBE and its kin in MULTI; EXEC runs them, its array counting
+/// commands while each subscription command writes one frame per name (bytes as
+/// redis-server 7.0.15 sends them).
+#[test]
+fn subscribe_inside_multi_as_redis_7() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut c = Conn::open(&srv);
+    c.roundtrip(
+        b"MULTI\r\nSUBSCRIBE a b\r\nPING\r\nEXEC\r\nPING\r\n",
+        b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n\
+          *2\r\n$4\r\npong\r\n$0\r\n\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n",
+    );
+    assert_eq!(publish(&e, b"b", b"m"), Reply::Int(1));
+    c.expect(b"*3\r\n$7\r\nmessage\r\n$1\r\nb\r\n$1\r\nm\r\n");
+
+    // Other commands run inside EXEC even though it made the client a subscriber; after
+    // it, RESP2's pub/sub rules apply.
+    let mut d = Conn::open(&srv);
+    d.roundtrip(
+        b"MULTI\r\nSUBSCRIBE a\r\nPSUBSCRIBE p*\r\nUNSUBSCRIBE a\r\nSET k v\r\nEXEC\r\nGET k\r\n",
+        b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*4\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n\
+          *3\r\n$10\r\npsubscribe\r\n$2\r\np*\r\n:2\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n+OK\r\n\
+          -ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n",
+    );
+
+    // A message the transaction publishes to its own new subscription comes before
+    // PUBLISH's reply.
+    let mut f = Conn::open(&srv);
+    f.roundtrip(
+        b"MULTI\r\nSUBSCRIBE z\r\nPUBLISH z x\r\nEXEC\r\n",
+        b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nz\r\n:1\r\n*3\r\n$7\r\nmessage\r\n$1\r\nz\r\n$1\r\nx\r\n:1\r\n",
+    );
+
+    // Unsubscribing with nothing held, and arity errors while queuing.
+    let mut g = Conn::open(&srv);
+    g.roundtrip(
+        b"MULTI\r\nPUNSUBSCRIBE\r\nUNSUBSCRIBE\r\nEXEC\r\n",
+        b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:0\r\n*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n",
+    );
+    g.roundtrip(
+        b"MULTI\r\nSUBSCRIBE\r\nUNSUBSCRIBE\r\nEXEC\r\n",
+        b"+OK\r\n-ERR wrong number of arguments for 'subscribe' command\r\n+QUEUED\r\n\
+          -EXECABORT Transaction discarded because of previous errors.\r\n",
+    );
+
+    // RESP3: push frames inside EXEC's array; any command afterwards.
+    let mut h = Conn::open(&srv);
+    h.cmd(&[b"HELLO", b"3"]);
+    let _ = h.frame();
+    h.roundtrip(b"MULTI\r\nSUBSCRIBE a\r\nEXEC\r\nGET k\r\n", b"+OK\r\n+QUEUED\r\n*1\r\n>3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n$1\r\nv\r\n");
+}

@@ -66,6 +66,21 @@ pub fn dispatch_found(engine: &Engine, ctx: &mut Context, cmd: &'static Command,
     engine.execute(|ks| run(cmd, ks, ctx, argv))
 }
 
+/// `dispatch_found` leaving the wait for durability to the caller (see
+/// `Engine::execute_deferred`): the server waits once per batch of requests.
+///
+/// # Errors
+/// What the handler says.
+pub fn dispatch_found_deferred(
+    engine: &Engine,
+    ctx: &mut Context,
+    cmd: &'static Command,
+    argv: &[&[u8]],
+) -> (Result<Reply>, Option<crate::engine::Durable>) {
+    debug_assert!(cmd.arity_ok(argv.len()));
+    engine.execute_deferred(|ks| run(cmd, ks, ctx, argv))
+}
+
 /// Runs the command `argv` inside a unit that already holds the keyspace (MULTI/EXEC, AOF
 /// replay). Same rules as `dispatch`.
 ///

@@ -35,8 +35,9 @@ pub struct Effects {
     pub enabled: bool,
     /// Whether sealed units stay in `buf` (see the type's doc).
     keep: bool,
-    /// The sink's `waits()`, asked once when it is set rather than per unit.
-    pub(crate) sink_waits: bool,
+    /// The sink's `waits()`, asked once when it is set rather than per unit (and set again
+    /// by whoever changes the sink's policy, under the lock).
+    pub sink_waits: bool,
     /// Sealed units (when `keep`), then the current unit's commands, back to back, each a
     /// RESP array of bulk strings: the log's current chunk.
     buf: Vec<u8>,
@@ -125,6 +126,11 @@ impl Effects {
     /// Whether finished units are kept for the sink.
     pub fn keeps(&self) -> bool {
         self.keep
+    }
+
+    /// The sequence number of the last unit sealed (0: none yet).
+    pub fn last_sealed(&self) -> u64 {
+        self.sealed
     }
 
     /// Ends the current (non-empty) unit by keeping it in the log, as the AOF will hold it

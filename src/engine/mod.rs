@@ -73,6 +73,59 @@ impl WeakEngine {
     }
 }
 
+/// A unit's durability still owed (`Engine::execute_deferred`): its sequence number in the
+/// sink and the wake-ups of the consumers it served, which must not see their element
+/// before the AOF has it. `wait` blocks until the unit is as durable as the policy
+/// promises, then wakes them. Dropping it without waiting wakes them anyway (the unit is
+/// recorded either way; only the promise to whoever was told is broken).
+#[must_use = "the unit's effects may not be durable yet: wait before telling anyone"]
+#[derive(Debug)]
+pub struct Durable {
+    seq: u64,
+    sink: Arc<dyn effects::EffectSink>,
+    wakes: Vec<waiters::Wake>,
+}
+
+impl Durable {
+    /// The unit's sequence number in the sink (a later unit has a larger one).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Folds a later unit's wait into this one: one wait for the later unit covers both,
+    /// the sink being sequential. A unit of another sink (the sink was replaced between
+    /// them; rare) is waited for here, at once.
+    pub fn merge(&mut self, later: Durable) {
+        if Arc::ptr_eq(&self.sink, &later.sink) {
+            self.seq = self.seq.max(later.seq);
+            let mut later = later;
+            self.wakes.append(&mut later.wakes);
+        } else {
+            std::mem::replace(self, later).wait();
+        }
+    }
+
+    /// Blocks until the unit (and every one before it) is durable, then wakes the
+    /// consumers it served.
+    ///
+    /// # Blocking
+    /// For as long as the write and fsync take (retried until they succeed).
+    pub fn wait(mut self) {
+        self.sink.wait_durable(self.seq);
+        for w in std::mem::take(&mut self.wakes) {
+            w.wake();
+        }
+    }
+}
+
+impl Drop for Durable {
+    fn drop(&mut self) {
+        for w in std::mem::take(&mut self.wakes) {
+            w.wake();
+        }
+    }
+}
+
 /// What all handles share.
 #[derive(Debug, Default)]
 struct Shared {
@@ -102,16 +155,41 @@ impl Engine {
 
     /// Runs `f` as one atomic unit (see the module doc) and returns its result.
     pub fn execute<R>(&self, f: impl FnOnce(&mut Keyspace) -> R) -> R {
+        let (r, durable) = self.execute_deferred(f);
+        if let Some(d) = durable {
+            d.wait();
+        }
+        r
+    }
+
+    /// `execute`, except that the wait for durability (`appendfsync always`) is left to the
+    /// caller: it gets the unit's [`Durable`] and must `wait` on it before it tells anyone
+    /// the unit happened. The RESP server waits once for a whole batch of requests, as
+    /// Redis writes and fsyncs its AOF once per event-loop iteration (`beforeSleep`) before
+    /// sending the replies of every command run in it.
+    pub fn execute_deferred<R>(&self, f: impl FnOnce(&mut Keyspace) -> R) -> (R, Option<Durable>) {
         let mut ks = self.shared.ks.lock();
         let r = f(&mut ks);
-        self.finish_unit(ks);
-        r
+        let durable = self.finish_unit(ks);
+        (r, durable)
+    }
+
+    /// A [`Durable`] covering every unit recorded so far, if the sink makes callers wait: a
+    /// blocked consumer served by another unit waits on it before it answers, since it
+    /// does not know which unit served it. `None` when nothing needs waiting for (or the
+    /// sink does not collect sealed units, so the engine does not know the last one).
+    pub fn durable_point(&self) -> Option<Durable> {
+        let ks = self.shared.ks.lock();
+        let sink = ks.sink.as_ref().filter(|s| s.waits() && ks.effects.keeps())?;
+        let seq = ks.effects.last_sealed();
+        (seq > 0).then(|| Durable { seq, sink: sink.clone(), wakes: Vec::new() })
     }
 
     /// Ends a unit: serve the ready keys, hand the unit's effects to the AOF, release the
     /// lock, wait for durability if the policy says so, then wake whoever was served (so
-    /// no consumer sees an element the AOF might still lose).
-    fn finish_unit(&self, mut ks: parking_lot::MutexGuard<'_, Keyspace>) {
+    /// no consumer sees an element the AOF might still lose). With a wait owed, it and the
+    /// wake-ups are returned instead, for the caller to do.
+    fn finish_unit(&self, mut ks: parking_lot::MutexGuard<'_, Keyspace>) -> Option<Durable> {
         ks.serve_ready_keys();
         if ks.effects.enabled {
             ks.flush_expired();
@@ -142,8 +220,13 @@ impl Engine {
         if let Some(sink) = nudge {
             sink.nudge();
         }
+        if start_sweeper && !self.shared.sweeper_running.swap(true, Ordering::AcqRel) {
+            self.spawn_sweeper();
+        }
         if let Some((seq, sink)) = durable {
-            sink.wait_durable(seq);
+            let mut wakes = wakes;
+            wakes.extend(pubsub_wakes);
+            return Some(Durable { seq, sink, wakes });
         }
         for w in wakes {
             w.wake();
@@ -151,9 +234,7 @@ impl Engine {
         for w in pubsub_wakes {
             w.wake();
         }
-        if start_sweeper && !self.shared.sweeper_running.swap(true, Ordering::AcqRel) {
-            self.spawn_sweeper();
-        }
+        None
     }
 
     /// Sends every later unit's effects to `sink` (or stops recording with `None`). Returns

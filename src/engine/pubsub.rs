@@ -619,6 +619,30 @@ impl Subscriber {
         self.check(ok)
     }
 
+    /// `subscribe` or `unsubscribe` (`join`) inside a unit that already holds the keyspace
+    /// (SUBSCRIBE queued in MULTI, run by EXEC).
+    ///
+    /// # Errors
+    /// The subscription was closed by the broker.
+    pub fn change_in(&self, ks: &mut super::Keyspace, names: &[&[u8]], join: bool, pattern: bool) -> Result<(), Closed> {
+        let ok = match (join, pattern) {
+            (true, false) => ks.pubsub.subscribe(self.id, &self.mailbox, names, Kind::Subscribe),
+            (true, true) => ks.pubsub.subscribe(self.id, &self.mailbox, names, Kind::PSubscribe),
+            (false, false) => ks.pubsub.unsubscribe(self.id, &self.mailbox, names, Kind::Unsubscribe),
+            (false, true) => ks.pubsub.unsubscribe(self.id, &self.mailbox, names, Kind::PUnsubscribe),
+        };
+        self.check(ok)
+    }
+
+    /// `ping` inside a unit that already holds the keyspace.
+    ///
+    /// # Errors
+    /// The subscription was closed by the broker.
+    pub fn ping_in(&self, ks: &mut super::Keyspace, data: &[u8]) -> Result<(), Closed> {
+        let ok = ks.pubsub.ping(self.id, &self.mailbox, data);
+        self.check(ok)
+    }
+
     fn check(&self, ok: bool) -> Result<(), Closed> {
         if ok {
             return Ok(());

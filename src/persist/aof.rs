@@ -47,6 +47,24 @@ impl Fsync {
             _ => None,
         }
     }
+    /// A number for an atomic (`from_code` reads it back).
+    pub fn code(self) -> u8 {
+        match self {
+            Fsync::Always => 1,
+            Fsync::EverySec => 2,
+            Fsync::No => 3,
+        }
+    }
+
+    /// The policy `code` gave.
+    pub fn from_code(c: u8) -> Fsync {
+        match c {
+            1 => Fsync::Always,
+            3 => Fsync::No,
+            _ => Fsync::EverySec,
+        }
+    }
+
     /// Redis's word.
     pub fn name(self) -> &'static str {
         match self {
@@ -240,8 +258,10 @@ struct State {
 /// Where effects go (see the module doc). Without an AOF it only counts changes, for the
 /// `save` rules.
 pub struct Recorder {
-    /// The fsync policy; `None` when there is no AOF.
+    /// The fsync policy it was opened with; `None` when there is no AOF.
     policy: Option<Fsync>,
+    /// The fsync policy now (CONFIG SET appendfsync changes it): `Fsync::code`.
+    fsync: std::sync::atomic::AtomicU8,
     state: Mutex<State>,
     /// Signalled when `synced_seq` or `written_seq` moves or a leader finishes.
     done: Condvar,
@@ -274,6 +294,7 @@ impl Recorder {
         };
         Recorder {
             policy,
+            fsync: std::sync::atomic::AtomicU8::new(policy.map_or(0, Fsync::code)),
             state: Mutex::new(State {
                 chunks: Vec::new(),
                 written: Vec::new(),
@@ -346,9 +367,16 @@ impl Recorder {
         self.dirty.load(Ordering::Relaxed)
     }
 
-    /// The fsync policy, if there is an AOF.
+    /// The fsync policy now, if there is an AOF.
     pub fn policy(&self) -> Option<Fsync> {
-        self.policy
+        self.policy.map(|_| Fsync::from_code(self.fsync.load(Ordering::Relaxed)))
+    }
+
+    /// CONFIG SET appendfsync: the policy for every later unit. A unit already waiting
+    /// for its fsync still gets it; `everysec` and `no` take effect at the next tick.
+    pub fn set_policy(&self, p: Fsync) {
+        self.fsync.store(p.code(), Ordering::Relaxed);
+        self.done.notify_all();
     }
 
     /// Switches to `file` for every unit recorded after this call. Call under the keyspace
@@ -466,7 +494,7 @@ impl Recorder {
     /// The background thread's tick (everysec and no): write, and fsync when a second has
     /// passed since the last one (everysec). Returns whether anything was buffered.
     pub fn tick(&self) -> bool {
-        let sync = self.policy == Some(Fsync::EverySec) && self.state.lock().last_sync.elapsed() >= Duration::from_secs(1);
+        let sync = self.policy() == Some(Fsync::EverySec) && self.state.lock().last_sync.elapsed() >= Duration::from_secs(1);
         self.flush(sync)
     }
 
@@ -615,11 +643,11 @@ impl EffectSink for Recorder {
     }
 
     fn waits(&self) -> bool {
-        self.policy == Some(Fsync::Always)
+        self.policy() == Some(Fsync::Always)
     }
 
     fn wait_durable(&self, seq: u64) {
-        if self.policy != Some(Fsync::Always) || self.state.lock().synced_seq >= seq {
+        if self.policy() != Some(Fsync::Always) || self.state.lock().synced_seq >= seq {
             return;
         }
         (self.block)(&mut || self.wait_synced(seq));

@@ -299,6 +299,9 @@ struct Inner {
     lock: Mutex<Option<Box<dyn FsLock>>>,
     /// Temp file names are unique per process through this.
     temp_seq: std::sync::atomic::AtomicU64,
+    /// What CONFIG SET changed since the open: `save` rules and `appendfsync` (the
+    /// latter kept here for a broker without AOF; with one, the recorder has it).
+    runtime: Mutex<(Vec<(u64, u64)>, Fsync)>,
 }
 
 impl fmt::Debug for Inner {
@@ -453,7 +456,9 @@ impl Persistence {
             let sink: Arc<dyn crate::engine::effects::EffectSink> = r.clone();
             engine.set_sink(Some(sink), |_| ());
         }
+        let runtime = Mutex::new((config.save.clone(), config.appendfsync));
         let inner = Arc::new(Inner {
+            runtime,
             engine: engine.clone(),
             fs,
             config,
@@ -478,9 +483,59 @@ impl Persistence {
         &self.inner.engine
     }
 
-    /// The configuration.
+    /// The configuration it was opened with (see `save_rules` and `appendfsync` for the
+    /// two settings CONFIG SET may change since).
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The `save` rules now.
+    pub fn save_rules(&self) -> Vec<(u64, u64)> {
+        self.inner.runtime.lock().0.clone()
+    }
+
+    /// Whether it counts changes (it was opened with save rules or an AOF), which save
+    /// rules set later need.
+    pub fn counts_changes(&self) -> bool {
+        self.inner.recorder.is_some()
+    }
+
+    /// CONFIG SET save: new rules (none: no automatic snapshots), in force at once. As
+    /// Redis's, a rule needs at least a second; `N 0` saves every N seconds.
+    ///
+    /// # Errors
+    /// `Config` for a rule of 0 seconds (Redis's text), or when the broker counts no
+    /// changes (see `counts_changes`).
+    pub fn set_save_rules(&self, rules: Vec<(u64, u64)>) -> Result<(), Error> {
+        if rules.iter().any(|&(s, _)| s == 0) {
+            return Err(Error::Config("Invalid save parameters".into()));
+        }
+        if !self.counts_changes() && !rules.is_empty() {
+            return Err(Error::Config(
+                "this broker was opened without save rules or an append-only file, so it counts no changes; restart it with the rules".into(),
+            ));
+        }
+        self.inner.runtime.lock().0 = rules;
+        Ok(())
+    }
+
+    /// The `appendfsync` policy now.
+    pub fn appendfsync(&self) -> Fsync {
+        self.inner.recorder.as_ref().and_then(|r| r.policy()).unwrap_or_else(|| self.inner.runtime.lock().1)
+    }
+
+    /// CONFIG SET appendfsync: the policy for every later write (without an AOF, kept
+    /// for CONFIG GET, as Redis does). Call under the keyspace lock with its effects: the
+    /// engine's note of whether writers wait (`Effects::sink_waits`) changes in the same
+    /// instant as the policy.
+    pub fn set_appendfsync(&self, policy: Fsync, effects: &mut crate::engine::effects::Effects) {
+        self.inner.runtime.lock().1 = policy;
+        if let Some(r) = &self.inner.recorder {
+            if r.policy().is_some() {
+                r.set_policy(policy);
+                effects.sink_waits = policy == Fsync::Always;
+            }
+        }
     }
 
     /// SAVE: a snapshot now, in the caller's thread; returns when it is on disk.
@@ -805,10 +860,11 @@ impl Inner {
     fn cron_checks(self: &Arc<Self>) {
         let Some(rec) = &self.recorder else { return };
         let (bgsave_running, rewrite_running) = *self.jobs.running.lock();
-        if !bgsave_running && !self.config.save.is_empty() {
+        let save = self.runtime.lock().0.clone();
+        if !bgsave_running && !save.is_empty() {
             let dirty = rec.changes();
             let since = unix_ms() / 1000 - self.stats.lock().lastsave;
-            let due = self.config.save.iter().any(|&(secs, changes)| dirty >= changes && since >= i64::try_from(secs).unwrap_or(i64::MAX));
+            let due = save.iter().any(|&(secs, changes)| dirty >= changes && since >= i64::try_from(secs).unwrap_or(i64::MAX));
             let failed_recently = !self.stats.lock().last_bgsave_ok && since < 5;
             if due && !failed_recently {
                 let _ = (Persistence { inner: self.clone() }).bgsave();
@@ -836,7 +892,7 @@ impl Drop for Inner {
         self.closing.1.notify_all();
         // Jobs hold a strong reference, so none runs here. Stop recording, then make what
         // was recorded durable.
-        let save = !self.config.save.is_empty() && self.recorder.as_ref().is_some_and(|r| r.changes() > 0);
+        let save = !self.runtime.lock().0.is_empty() && self.recorder.as_ref().is_some_and(|r| r.changes() > 0);
         let snap = self.engine.set_sink(None, |ks| save.then(|| Snapshot::capture(ks)));
         if let Some(r) = &self.recorder {
             r.sync_all();
@@ -868,11 +924,12 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), Error> {
 /// weak reference, so it never keeps a broker alive.
 fn spawn_cron(inner: &Arc<Inner>) {
     let weak: Weak<Inner> = Arc::downgrade(inner);
-    let writes = inner.recorder.as_ref().and_then(|r| r.policy()).is_some_and(|p| p != Fsync::Always);
     // While writes flow, the buffer is written every 2 ms; idle, the thread wakes every
-    // 50 ms (a burst's first bytes wait at most that long to reach the OS).
+    // 50 ms (a burst's first bytes wait at most that long to reach the OS). The policy
+    // is read at every tick: CONFIG SET appendfsync may change it.
+    let writes = |inner: &Inner| inner.recorder.as_ref().and_then(|r| r.policy()).is_some_and(|p| p != Fsync::Always);
     let busy = Duration::from_millis(2);
-    let idle = Duration::from_millis(if writes { 50 } else { 100 });
+    let idle = Duration::from_millis(50);
     let closing = inner.closing.clone();
     let _ = spawn("embedis-persist", move || {
         let mut last_checks = Instant::now();
@@ -889,7 +946,7 @@ fn spawn_cron(inner: &Arc<Inner>) {
                 }
             }
             let Some(inner) = weak.upgrade() else { return };
-            if writes {
+            if writes(&inner) {
                 if let Some(r) = &inner.recorder {
                     tick = if r.tick() { busy } else { idle };
                 }

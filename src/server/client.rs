@@ -14,7 +14,7 @@ use super::reply::Answer;
 use super::Shared;
 use crate::command::{is_keyword, Context, Reply};
 use crate::engine::db::Key;
-use crate::engine::pubsub::Subscriber;
+use crate::engine::pubsub::{Event, Kind as SubKind, Subscriber};
 use crate::engine::Error;
 
 /// What CLIENT UNBLOCK asked of a blocked client.
@@ -218,6 +218,9 @@ pub struct Client {
     pub close_after_reply: bool,
     /// The last command's name, for CLIENT LIST.
     pub last_cmd: &'static str,
+    /// The durability the replies not yet written wait for (`appendfsync always`): the
+    /// connection writes them only once it is done (`Engine::execute_deferred`).
+    pub durable: Option<crate::engine::Durable>,
     /// What `publish_state` last wrote to `entry.shown` (db, resp, sub, psub, multi, cmd),
     /// so that a batch that changed none of it takes no lock.
     published: (usize, u8, usize, usize, i64, &'static str),
@@ -239,13 +242,44 @@ impl Client {
             reply_mode: ReplyMode::On,
             close_after_reply: false,
             last_cmd: "NULL",
+            durable: None,
             published: (0, 2, 0, 0, -1, "NULL"),
+        }
+    }
+
+    /// Adds a unit's durability to what the pending replies wait for.
+    pub fn owe(&mut self, d: Option<crate::engine::Durable>) {
+        if let Some(d) = d {
+            match &mut self.durable {
+                Some(p) => p.merge(d),
+                None => self.durable = Some(d),
+            }
         }
     }
 
     /// Whether it holds any subscription (Redis `CLIENT_PUBSUB`).
     pub fn subscribed(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+
+    /// Keeps `channels` and `patterns` in step with a confirmation from the mailbox.
+    pub fn note_event(&mut self, ev: &Event) {
+        if let Event::Confirm { kind, name: Some(name), .. } = ev {
+            match kind {
+                SubKind::Subscribe => {
+                    self.channels.insert(name.clone());
+                }
+                SubKind::Unsubscribe => {
+                    self.channels.remove(name);
+                }
+                SubKind::PSubscribe => {
+                    self.patterns.insert(name.clone());
+                }
+                SubKind::PUnsubscribe => {
+                    self.patterns.remove(name);
+                }
+            }
+        }
     }
 
     /// Whether only the pub/sub commands are allowed (subscribed, speaking RESP2).

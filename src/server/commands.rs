@@ -8,10 +8,11 @@ use std::cmp::Ordering;
 
 use super::client::{self, Client, ReplyMode};
 use super::errors;
-use super::reply::{bulk_frame, map_frame, Answer};
+use super::reply::{bulk_frame, map_frame, write_event, Answer};
 use super::{cmdinfo, info, Shared};
 use crate::command::{self, is_keyword, Reply};
 use crate::engine::db::Key;
+use crate::engine::pubsub::Recv;
 use crate::engine::{Error, Keyspace};
 use crate::resp::Frame;
 
@@ -90,15 +91,15 @@ static TABLE: &[ServerCommand] = &[
     unit("info", -1, 0, info::info),
     free("lastsave", 1, 0, lastsave),
     free("multi", 1, MULTI_CONTROL, multi),
-    free("psubscribe", -2, PUBSUB_OK | NO_MULTI | LOCKS, psubscribe),
-    free("punsubscribe", -1, PUBSUB_OK | NO_MULTI | LOCKS, punsubscribe),
+    free("psubscribe", -2, PUBSUB_OK | LOCKS, psubscribe),
+    free("punsubscribe", -1, PUBSUB_OK | LOCKS, punsubscribe),
     free("quit", -1, NO_AUTH | PUBSUB_OK | MULTI_CONTROL, quit),
     free("reset", 1, NO_AUTH | PUBSUB_OK | MULTI_CONTROL | LOCKS, reset),
     free("save", 1, NO_MULTI | LOCKS, save),
     free("shutdown", -1, NO_MULTI | LOCKS, shutdown),
-    free("subscribe", -2, PUBSUB_OK | NO_MULTI | LOCKS, subscribe),
+    free("subscribe", -2, PUBSUB_OK | LOCKS, subscribe),
     free("time", 1, 0, time),
-    free("unsubscribe", -1, PUBSUB_OK | NO_MULTI | LOCKS, unsubscribe),
+    free("unsubscribe", -1, PUBSUB_OK | LOCKS, unsubscribe),
     unit("unwatch", 1, 0, unwatch),
     free("watch", -2, MULTI_CONTROL | LOCKS, watch),
 ];
@@ -343,6 +344,29 @@ fn unwatch(c: &mut Client, _sh: &Shared, ks: &mut Keyspace, _args: &[&[u8]]) -> 
 /// Runs one command inside a unit: a server command, or the engine's (`dispatch_in`, so
 /// a blocking command makes its one non-blocking attempt, as Redis inside MULTI).
 pub fn run_in_unit(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) -> Answer {
+    // SUBSCRIBE and its kin queued in MULTI (Redis 7 allows them there), and PING once
+    // they made a RESP2 client a subscriber: their frames come from the mailbox.
+    let subscription = [("subscribe", true, false), ("psubscribe", true, true), ("unsubscribe", false, false), ("punsubscribe", false, true)]
+        .into_iter()
+        .find(|(name, _, _)| is_keyword(args[0], name));
+    if let Some((_, join, pattern)) = subscription {
+        let sub = c.subscriber.get_or_insert_with(|| sh.engine.subscriber());
+        if sub.change_in(ks, &args[1..], join, pattern).is_err() {
+            c.close_after_reply = true;
+        }
+        return Answer::Nothing;
+    }
+    if c.in_resp2_pubsub() && is_keyword(args[0], "ping") {
+        if args.len() > 2 {
+            return engine_err(Error::WrongArity { cmd: "ping".into() });
+        }
+        if let Some(sub) = &c.subscriber {
+            if sub.ping_in(ks, args.get(1).copied().unwrap_or(b"")).is_err() {
+                c.close_after_reply = true;
+            }
+        }
+        return Answer::Nothing;
+    }
     if let Some(sc) = lookup(args[0]) {
         debug_assert_eq!(sc.flags & LOCKS, 0, "{} takes the lock; it cannot run in a unit", sc.name);
         return match sc.kind {
@@ -366,7 +390,10 @@ fn exec(c: &mut Client, sh: &Shared, _args: &[&[u8]]) -> Answer {
         unwatch_all_locked(c, sh);
         return Answer::err(errors::EXECABORT);
     }
-    sh.engine.execute(|ks| {
+    // Pub/sub frames that arrived before EXEC go before its reply.
+    let mut before = Vec::new();
+    drain_events_into(c, &mut before);
+    let (answer, durable) = sh.engine.execute_deferred(|ks| {
         let touched = c.watched.iter().any(|(db, key, version)| ks.db(*db).watch_touched(key, *version));
         unwatch_all(c, ks);
         if touched {
@@ -375,10 +402,41 @@ fn exec(c: &mut Client, sh: &Shared, _args: &[&[u8]]) -> Answer {
         let mut answers = Vec::with_capacity(queue.len());
         for argv in &queue {
             let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-            answers.push(run_in_unit(c, sh, ks, &args));
+            let a = run_in_unit(c, sh, ks, &args);
+            // What the command put in the client's own mailbox (its confirmations, a
+            // message it published to itself) comes before its reply, as in Redis.
+            let mut events = Vec::new();
+            drain_events_into(c, &mut events);
+            answers.push(if events.is_empty() { a } else { Answer::WithEvents(events, Box::new(a)) });
         }
         Answer::Many(answers)
-    })
+    });
+    c.owe(durable);
+    if before.is_empty() {
+        answer
+    } else {
+        Answer::WithEvents(before, Box::new(answer))
+    }
+}
+
+/// Encodes every event waiting in the client's mailbox into `out`, tracking its
+/// subscriptions; a subscription closed by its limits closes the client.
+fn drain_events_into(c: &mut Client, out: &mut Vec<u8>) {
+    let resp = c.ctx.resp;
+    loop {
+        let Some(sub) = &c.subscriber else { return };
+        match sub.try_recv() {
+            Recv::Event(ev) => {
+                c.note_event(&ev);
+                write_event(&ev, resp, out);
+            }
+            Recv::Empty => return,
+            Recv::Closed(_) => {
+                c.close_after_reply = true;
+                return;
+            }
+        }
+    }
 }
 
 fn subscribe_generic(c: &mut Client, sh: &Shared, names: &[&[u8]], subscribe: bool, pattern: bool) -> Answer {
@@ -542,7 +600,9 @@ mod tests {
             assert!(pair[0].name < pair[1].name, "{} before {}", pair[0].name, pair[1].name);
         }
         for c in TABLE {
-            if c.flags & LOCKS != 0 {
+            // The subscription commands may be queued: `run_in_unit` runs them in the unit.
+            let in_unit = ["subscribe", "psubscribe", "unsubscribe", "punsubscribe"].contains(&c.name);
+            if c.flags & LOCKS != 0 && !in_unit {
                 assert!(c.flags & (NO_MULTI | MULTI_CONTROL) != 0, "{} may be queued in MULTI", c.name);
                 assert!(matches!(c.kind, Kind::Free(_)), "{} is a unit handler", c.name);
             }

@@ -23,7 +23,7 @@ use super::reply::{error_line, write_event, Answer};
 use super::Shared;
 use crate::command::{self, is_keyword, BlockingCall, Command, Flags, Reply};
 use crate::engine::blocking::BlockFuture;
-use crate::engine::pubsub::{Event, Kind as SubKind, Recv, Subscriber};
+use crate::engine::pubsub::{Event, Recv, Subscriber};
 use crate::engine::waiters::Served;
 use crate::resp::{decode_request, Limits};
 
@@ -315,6 +315,7 @@ impl Connection {
 
     /// Runs every complete request in the input, in order.
     async fn process(&mut self) -> io::Result<Step> {
+        self.shared.syncer.batch_ran();
         let (base, query_limit) = {
             let s = self.shared.settings.read();
             self.out_limit = s.output_normal.hard;
@@ -386,8 +387,11 @@ impl Connection {
         }
     }
 
-    /// Writes the pending replies.
+    /// Writes the pending replies, once what they report is durable.
     async fn flush(&mut self) -> io::Result<()> {
+        if let Some(d) = self.client.durable.take() {
+            self.shared.syncer.wait(d).await;
+        }
         if self.out.is_empty() {
             return Ok(());
         }
@@ -434,23 +438,7 @@ impl Connection {
     }
 
     fn event(&mut self, ev: &Event) {
-        if let Event::Confirm { kind, name: Some(name), .. } = ev {
-            let c = &mut self.client;
-            match kind {
-                SubKind::Subscribe => {
-                    c.channels.insert(name.clone());
-                }
-                SubKind::Unsubscribe => {
-                    c.channels.remove(name);
-                }
-                SubKind::PSubscribe => {
-                    c.patterns.insert(name.clone());
-                }
-                SubKind::PUnsubscribe => {
-                    c.patterns.remove(name);
-                }
-            }
-        }
+        self.client.note_event(ev);
         if self.client.reply_mode != ReplyMode::Off {
             write_event(ev, self.client.ctx.resp, &mut self.out);
         }
@@ -527,7 +515,11 @@ impl Connection {
         }
         let answer = match target {
             Target::Server(sc) => match sc.kind {
-                Kind::Unit(f) => shared.engine.execute(|ks| f(client, shared, ks, args)),
+                Kind::Unit(f) => {
+                    let (a, d) = shared.engine.execute_deferred(|ks| f(client, shared, ks, args));
+                    client.owe(d);
+                    a
+                }
                 Kind::Free(f) => f(client, shared, args),
             },
             Target::Engine(cmd) => {
@@ -541,7 +533,9 @@ impl Connection {
                         }
                     }
                 }
-                Answer::from(command::dispatch_found(&shared.engine, &mut client.ctx, cmd, args))
+                let (r, d) = command::dispatch_found_deferred(&shared.engine, &mut client.ctx, cmd, args);
+                client.owe(d);
+                Answer::from(r)
             }
         };
         emit(client, out, errors, &answer);
@@ -629,6 +623,8 @@ impl Connection {
                     self.shared.engine.execute(|ks| ks.give_back(db, &give_back_op, served));
                     return Ok(Step::Close);
                 }
+                // The unit that served us is not known here: wait for every unit so far.
+                self.client.owe(self.shared.engine.durable_point());
                 served_answer(served, resp)
             }
             Outcome::Answer(a) => a,

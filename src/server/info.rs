@@ -97,7 +97,6 @@ const KNOBS: &[(&str, &str, KnobType)] = &[
     ("syslog-enabled", "no", KnobType::Immutable),
     ("tcp-backlog", "511", KnobType::Immutable),
     ("tcp-keepalive", "300", KnobType::Int),
-    ("timeout", "0", KnobType::Int),
     ("tracking-table-max-keys", "1000000", KnobType::Int),
     ("unixsocketperm", "0", KnobType::Immutable),
     ("zset-max-listpack-entries", "128", KnobType::Int),
@@ -123,6 +122,7 @@ const PARAMS: &[&str] = &[
     "proto-max-bulk-len",
     "client-query-buffer-limit",
     "client-output-buffer-limit",
+    "timeout",
     "dir",
     "dbfilename",
     "save",
@@ -167,6 +167,7 @@ fn param_value(sh: &Shared, ks: &Keyspace, name: &str) -> String {
         "protected-mode" => yes_no(sh.protected_mode),
         "proto-max-bulk-len" => settings.proto_max_bulk_len.to_string(),
         "client-query-buffer-limit" => settings.client_query_buffer_limit.to_string(),
+        "timeout" => settings.timeout.to_string(),
         "client-output-buffer-limit" => {
             drop(settings);
             output_limits(sh, ks)
@@ -176,11 +177,11 @@ fn param_value(sh: &Shared, ks: &Keyspace, name: &str) -> String {
             |c| std::fs::canonicalize(&c.dir).unwrap_or_else(|_| c.dir.clone()).display().to_string(),
         ),
         "dbfilename" => pc.map_or_else(|| "dump.edb".to_owned(), |c| c.dbfilename.clone()),
-        "save" => pc.map_or_else(String::new, |c| {
-            c.save.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(" ")
+        "save" => sh.persist.as_ref().map_or_else(String::new, |p| {
+            p.save_rules().iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(" ")
         }),
         "appendonly" => yes_no(pc.is_some_and(|c| c.appendonly)),
-        "appendfsync" => pc.map_or("everysec", |c| c.appendfsync.name()).to_owned(),
+        "appendfsync" => sh.persist.as_ref().map_or("everysec", |p| p.appendfsync().name()).to_owned(),
         "appendfilename" => pc.map_or_else(|| "appendonly.aof".to_owned(), |c| c.appendfilename.clone()),
         "appenddirname" => pc.map_or_else(|| "appendonlydir".to_owned(), |c| c.appenddirname.clone()),
         "auto-aof-rewrite-percentage" => pc.map_or(100, |c| c.auto_aof_rewrite_percentage).to_string(),
@@ -219,6 +220,9 @@ enum Change {
     Maxclients(usize),
     BulkLen(usize),
     QueryLimit(usize),
+    Timeout(u64),
+    Save(Vec<(u64, u64)>),
+    Appendfsync(crate::persist::Fsync),
     Output { normal: Option<OutputLimit>, pubsub: Option<crate::engine::pubsub::Limits> },
     ProtectedMode,
     Knob(&'static str, String),
@@ -246,6 +250,37 @@ fn parse_output_limits(v: &str) -> Option<(Option<OutputLimit>, Option<crate::en
     Some((normal, pubsub))
 }
 
+/// CONFIG SET save and appendfsync on a broker with persistence (Redis's checks, in
+/// `setConfigSaveOption` and the enum config's).
+fn check_persistence_set(sh: &Shared, name: &str, v: &str) -> Result<Change, Answer> {
+    if name == "appendfsync" {
+        return crate::persist::Fsync::parse(v)
+            .map(Change::Appendfsync)
+            .ok_or_else(|| set_failed(name, "argument(s) must be one of the following: everysec, always, no"));
+    }
+    // Split on single spaces, as Redis splits a multi-argument config: extra blanks make
+    // empty words, which are not numbers.
+    let words: Vec<&str> = if v.is_empty() { Vec::new() } else { v.split(' ').collect() };
+    let invalid = || set_failed(name, "Invalid save parameters");
+    if words.len() % 2 != 0 {
+        return Err(invalid());
+    }
+    let mut rules = Vec::with_capacity(words.len() / 2);
+    for pair in words.chunks(2) {
+        match (pair[0].parse::<u64>(), pair[1].parse::<u64>()) {
+            (Ok(secs), Ok(changes)) if secs >= 1 => rules.push((secs, changes)),
+            _ => return Err(invalid()),
+        }
+    }
+    if !rules.is_empty() && !sh.persist.as_ref().is_some_and(crate::persist::Persistence::counts_changes) {
+        return Err(set_failed(
+            name,
+            "this broker was opened without save rules or an append-only file, so it counts no changes; restart it with the rules",
+        ));
+    }
+    Ok(Change::Save(rules))
+}
+
 /// Checks one CONFIG SET pair; `Err` is the reply.
 fn check_set(sh: &Shared, ks: &Keyspace, name: &str, value: &[u8]) -> Result<Change, Answer> {
     let v = String::from_utf8_lossy(value).into_owned();
@@ -261,6 +296,11 @@ fn check_set(sh: &Shared, ks: &Keyspace, name: &str, value: &[u8]) -> Result<Cha
         "maxclients" => match v.parse::<usize>() {
             Ok(n) if n >= 1 => Ok(Change::Maxclients(n)),
             Ok(_) => Err(set_failed(name, "argument must be between 1 and 4294967295 inclusive")),
+            Err(_) => Err(set_failed(name, "argument couldn't be parsed into an integer")),
+        },
+        "timeout" => match v.parse::<i64>() {
+            Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => Ok(Change::Timeout(n.unsigned_abs())),
+            Ok(_) => Err(set_failed(name, "argument must be between 0 and 2147483647 inclusive")),
             Err(_) => Err(set_failed(name, "argument couldn't be parsed into an integer")),
         },
         "proto-max-bulk-len" => mem(1024 * 1024).map(Change::BulkLen),
@@ -283,6 +323,7 @@ fn check_set(sh: &Shared, ks: &Keyspace, name: &str, value: &[u8]) -> Result<Cha
                 Err(set_failed(name, "embedis cannot change its listeners at run time; restart the server"))
             }
         }
+        "save" | "appendfsync" if sh.persist.is_some() => check_persistence_set(sh, name, &v),
         "dir" | "dbfilename" | "save" | "appendonly" | "appendfsync" | "appendfilename" | "appenddirname"
         | "auto-aof-rewrite-percentage" | "auto-aof-rewrite-min-size" | "aof-use-rdb-preamble" => {
             // Persistence is opened with its settings; setting the value it has is fine.
@@ -294,8 +335,14 @@ fn check_set(sh: &Shared, ks: &Keyspace, name: &str, value: &[u8]) -> Result<Cha
             };
             if same {
                 Ok(Change::ProtectedMode)
+            } else if name == "appendonly" && !(v.eq_ignore_ascii_case("yes") || v.eq_ignore_ascii_case("no")) {
+                Err(set_failed(name, "argument must be 'yes' or 'no'"))
+            } else if name == "appendonly" && sh.persist.is_some() {
+                Err(set_failed(name, "embedis cannot turn the append-only file on or off at run time; restart with --appendonly yes|no (Broker(appendonly=...))"))
+            } else if sh.persist.is_none() {
+                Err(set_failed(name, "this broker has no persistence directory; restart with one to persist (embedis serve --dir ..., Broker(dir=...))"))
             } else {
-                Err(set_failed(name, "embedis cannot change persistence settings at run time; restart with the new value (embedis serve --dir ... or Broker(dir=...))"))
+                Err(set_failed(name, "embedis cannot change this persistence setting at run time; restart with the new value (embedis serve --dir ... or Broker(dir=...))"))
             }
         }
         _ => {
@@ -368,6 +415,18 @@ pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) ->
                 Change::Maxclients(n) => s.maxclients = n,
                 Change::BulkLen(n) => s.proto_max_bulk_len = n,
                 Change::QueryLimit(n) => s.client_query_buffer_limit = n,
+                Change::Timeout(n) => s.timeout = n,
+                Change::Save(rules) => {
+                    if let Some(p) = &sh.persist {
+                        // Checked by `check_persistence_set`.
+                        let _ = p.set_save_rules(rules);
+                    }
+                }
+                Change::Appendfsync(f) => {
+                    if let Some(p) = &sh.persist {
+                        p.set_appendfsync(f, &mut ks.effects);
+                    }
+                }
                 Change::Output { normal, pubsub } => {
                     if let Some(n) = normal {
                         s.output_normal = n;

@@ -17,6 +17,7 @@ mod client;
 mod cmdinfo;
 mod commands;
 mod connection;
+mod durability;
 mod errors;
 mod info;
 mod reply;
@@ -85,6 +86,9 @@ pub struct Config {
     pub client_query_buffer_limit: usize,
     /// `client-output-buffer-limit normal` (default none).
     pub output_normal: OutputLimit,
+    /// `timeout` (default 0, never): a client idle this many seconds is closed, unless it
+    /// is blocked or subscribed.
+    pub timeout: u64,
     /// `client-output-buffer-limit pubsub`: applied to the engine's subscribers when set;
     /// `None` keeps the engine's (Redis's defaults: 32 MB hard, 8 MB for 60 s).
     pub output_pubsub: Option<crate::engine::pubsub::Limits>,
@@ -103,6 +107,7 @@ impl Default for Config {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             output_normal: OutputLimit::default(),
+            timeout: 0,
             output_pubsub: None,
         }
     }
@@ -156,6 +161,8 @@ pub(crate) struct Settings {
     pub client_query_buffer_limit: usize,
     /// `client-output-buffer-limit normal`.
     pub output_normal: OutputLimit,
+    /// `timeout`, seconds (0: never).
+    pub timeout: u64,
     /// Tuning knobs that change nothing here but that Redis accepts, with their values (so
     /// CONFIG GET answers what CONFIG SET was told, as on Redis).
     pub knobs: BTreeMap<&'static str, String>,
@@ -176,6 +183,8 @@ pub(crate) struct Stats {
 pub(crate) struct Shared {
     /// The broker served.
     pub engine: Engine,
+    /// Waits for `appendfsync always` durability once per round of requests.
+    pub syncer: Arc<durability::Syncer>,
     /// Its persistence, if it has one (SAVE, BGSAVE, INFO persistence, CONFIG GET dir).
     pub persist: Option<Persistence>,
     /// CONFIG SET-able settings.
@@ -299,7 +308,10 @@ impl Server {
             None => None,
         };
 
+        let syncer = Arc::new(durability::Syncer::new());
+        let hook = syncer.clone();
         let rt = tokio::runtime::Builder::new_current_thread()
+            .on_thread_park(move || hook.sync_round())
             .enable_all()
             .thread_name("embedis-server")
             .build()
@@ -321,6 +333,7 @@ impl Server {
         let (stop, _) = watch::channel(false);
         let shared = Arc::new(Shared {
             engine,
+            syncer,
             persist,
             settings: RwLock::new(Settings {
                 requirepass: config.requirepass.clone(),
@@ -328,6 +341,7 @@ impl Server {
                 proto_max_bulk_len: config.proto_max_bulk_len,
                 client_query_buffer_limit: config.client_query_buffer_limit,
                 output_normal: config.output_normal,
+                timeout: config.timeout,
                 knobs: info::default_knobs(),
             }),
             clients: Mutex::new(BTreeMap::new()),
@@ -447,10 +461,13 @@ async fn run(shared: Arc<Shared>, listeners: Vec<Listener>) {
         let shared = shared.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(100));
-            loop {
+            for n in 0u64.. {
                 tick.tick().await;
                 let ms = u64::try_from(shared.started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 shared.coarse_ms.store(ms, Ordering::Relaxed);
+                if n % 10 == 0 {
+                    close_idle_clients(&shared, ms);
+                }
             }
         })
     };
@@ -462,6 +479,29 @@ async fn run(shared: Arc<Shared>, listeners: Vec<Listener>) {
     }
     let _ = tokio::time::timeout(GRACE, all_gone.recv()).await;
     clock.abort();
+}
+
+/// `timeout`: closes every client idle for longer, once a second, as Redis's
+/// `clientsCronHandleTimeout`: not one blocked in a command, nor one subscribed to a
+/// channel or a pattern. Closed without a reply.
+fn close_idle_clients(shared: &Shared, now: u64) {
+    let timeout = shared.settings.read().timeout;
+    if timeout == 0 {
+        return;
+    }
+    let limit = timeout.saturating_mul(1000);
+    for c in shared.clients.lock().values() {
+        if now.saturating_sub(c.last_active.load(Ordering::Relaxed)) <= limit {
+            continue;
+        }
+        let exempt = {
+            let s = c.shown.lock();
+            s.blocked || s.sub + s.psub > 0
+        };
+        if !exempt {
+            c.kill();
+        }
+    }
 }
 
 async fn accept_loop(listener: Listener, shared: Arc<Shared>, alive: mpsc::Sender<()>) {

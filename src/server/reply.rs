@@ -25,6 +25,10 @@ pub enum Answer {
     Many(Vec<Answer>),
     /// Nothing to write now (SUBSCRIBE: its confirmations come from the mailbox).
     Nothing,
+    /// Pub/sub frames already encoded (those a command inside EXEC caused: its
+    /// confirmations, a message it published to its own client), then the answer. One
+    /// item of EXEC's array, however many frames: Redis counts commands, not replies.
+    WithEvents(Vec<u8>, Box<Answer>),
 }
 
 impl From<Reply> for Answer {
@@ -76,6 +80,10 @@ impl Answer {
                 }
             }
             Answer::Nothing => {}
+            Answer::WithEvents(events, a) => {
+                out.extend_from_slice(events);
+                a.write(resp, out);
+            }
         }
     }
 }

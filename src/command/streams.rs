@@ -11,8 +11,8 @@ use super::reply::Reply;
 use super::Context;
 use crate::engine::db::Key;
 use crate::engine::stream::{
-    ClaimDelivery, ClaimOptions, Entry, Fields, GroupStart, IdSpec, NoGroupWording, ReadId,
-    StreamId, StreamInfo, StreamInfoFull, Trim,
+    ClaimDelivery, ClaimOptions, Entry, EntryBatch, Fields, GroupStart, IdSpec, NoGroupWording,
+    Pairs, ReadId, StreamId, StreamInfo, StreamInfoFull, Trim,
 };
 use crate::engine::streams::{StreamEntry, TrimSpec};
 use crate::engine::strings::parse_i64;
@@ -50,12 +50,18 @@ fn entries_reply(entries: Vec<Entry>) -> Reply {
 
 /// XREAD / XREADGROUP's reply: a null array when nothing was read; else per stream
 /// `[key, entries]` (RESP2) or a map key → entries (RESP3), as `xreadCommand`.
-pub fn streams_reply(streams: Vec<(Key, Vec<StreamEntry>)>, resp: u8) -> Reply {
+pub fn streams_reply(streams: Vec<(Key, EntryBatch)>, resp: u8) -> Reply {
     if streams.is_empty() {
         return Reply::NilArray;
     }
-    let one = |entries: Vec<StreamEntry>| {
-        Reply::Array(entries.into_iter().map(|(i, f)| entry_reply(i, f)).collect())
+    let one = |entries: EntryBatch| {
+        let entry = |(id, pairs): (StreamId, Option<Pairs<'_>>)| {
+            let fields = pairs.map_or(Reply::NilArray, |p| {
+                Reply::Array(p.flat_map(|(f, v)| [Reply::Bulk(f.to_vec()), Reply::Bulk(v.to_vec())]).collect())
+            });
+            Reply::Array(vec![id_reply(id), fields])
+        };
+        Reply::Array(entries.iter().map(entry).collect())
     };
     if resp >= 3 {
         Reply::Map(streams.into_iter().map(|(k, e)| (Reply::Bulk(k.into_vec()), one(e))).collect())

@@ -17,7 +17,7 @@ use super::effects::int;
 use super::error::{Error, Result};
 use super::keyspace::Keyspace;
 use super::stream::{
-    AutoClaimed, ClaimOptions, Claimed, ConsumerInfo, Entry, Fields, GroupInfo, GroupStart,
+    AutoClaimed, ClaimOptions, Claimed, ConsumerInfo, Entry, EntryBatch, Fields, GroupInfo, GroupStart,
     IdSpec, NoGroupWording, PendingEntry, PendingSummary, ReadId, Stream, StreamId, StreamInfo,
     StreamInfoFull, Trim,
 };
@@ -318,7 +318,7 @@ impl Keyspace {
         db: usize,
         streams: &[(Key, Result<ReadId>)],
         count: Option<usize>,
-    ) -> Result<Vec<(Key, Vec<StreamEntry>)>> {
+    ) -> Result<Vec<(Key, EntryBatch)>> {
         let d = &mut self.dbs[db];
         let mut after = Vec::with_capacity(streams.len());
         for (key, id) in streams {
@@ -335,8 +335,7 @@ impl Keyspace {
             let Some(from) = from else { continue };
             let Ok(Some(s)) = d.stream(key) else { continue };
             if s.last_entry_id().is_some_and(|top| top > from) {
-                let entries = s.read_after(from, count);
-                out.push((key.clone(), entries.into_iter().map(|(i, f)| (i, Some(f))).collect()));
+                out.push((key.clone(), s.read_after_batch(from, count)));
             }
         }
         Ok(out)
@@ -358,7 +357,7 @@ impl Keyspace {
         streams: &[(Key, Result<ReadId>)],
         count: Option<usize>,
         noack: bool,
-    ) -> Result<Vec<(Key, Vec<StreamEntry>)>> {
+    ) -> Result<Vec<(Key, EntryBatch)>> {
         let mut ids = Vec::with_capacity(streams.len());
         for (key, id) in streams {
             if !self.group_exists(db, key, group)? {
@@ -397,7 +396,7 @@ impl Keyspace {
         count: Option<usize>,
         noack: bool,
         now: u64,
-    ) -> Result<Vec<StreamEntry>> {
+    ) -> Result<EntryBatch> {
         let wording = NoGroupWording::XReadGroup;
         let s = self.stream_with_group(db, key, group, wording)?;
         let existed = has_consumer(s, group, consumer);
@@ -424,7 +423,7 @@ impl Keyspace {
                     entries
                         .iter()
                         .filter(|(_, f)| f.is_some())
-                        .filter_map(|(i, _)| xclaim_effect(s, key, group, *i)),
+                        .filter_map(|(i, _)| xclaim_effect(s, key, group, i)),
                 );
             }
             if new_entries && !entries.is_empty() {
@@ -834,8 +833,7 @@ impl Keyspace {
                 if s.last_id() <= after {
                     return None;
                 }
-                let entries = s.read_after(after, limit(count));
-                let entries = entries.into_iter().map(|(i, f)| (i, Some(f))).collect();
+                let entries = s.read_after_batch(after, limit(count));
                 Some(Served::Streams { streams: vec![(Key::from(key), entries)] })
             }
             BlockOp::XReadGroup { group, consumer, count, noack, .. } => {

@@ -15,7 +15,7 @@ use super::errors::{DataError, IntoPy};
 use super::wait::{block_sync, BlockSpec};
 use crate::command::{self, reply::Reply, Context};
 use crate::engine::db::Key;
-use crate::engine::streams::StreamEntry;
+use crate::engine::stream::EntryBatch;
 use crate::engine::waiters::BlockOp;
 
 // ---------------------------------------------------------------------------------------
@@ -350,30 +350,30 @@ fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, reply: Reply, opts:
 ///
 /// Field names repeat from entry to entry, so the last few are kept as Python objects and
 /// shared (they are immutable); values and IDs are new objects, as redis-py makes them.
-pub(crate) fn streams_to_py<'py>(py: Python<'py>, codec: &Codec, streams: Vec<(Key, Vec<StreamEntry>)>) -> PyResult<Bound<'py, PyAny>> {
-    let mut names: Vec<(Vec<u8>, Bound<'py, PyAny>)> = Vec::new();
+pub(crate) fn streams_to_py<'py>(py: Python<'py>, codec: &Codec, streams: Vec<(Key, EntryBatch)>) -> PyResult<Bound<'py, PyAny>> {
     let mut out = Vec::with_capacity(streams.len());
-    for (key, entries) in streams {
-        let mut list = Vec::with_capacity(entries.len());
-        for (id, fields) in entries {
+    for (key, batch) in &streams {
+        let mut names: Vec<(&[u8], Bound<'py, PyAny>)> = Vec::new();
+        let mut list = Vec::with_capacity(batch.len());
+        for (id, pairs) in batch.iter() {
             let d = PyDict::new(py);
-            for (f, v) in fields.unwrap_or_default() {
+            for (f, v) in pairs.into_iter().flatten() {
                 let name = match names.iter().find(|(n, _)| *n == f) {
                     Some((_, obj)) => obj.clone(),
                     None => {
-                        let obj = codec.out(py, &f)?;
+                        let obj = codec.out(py, f)?;
                         if names.len() < 8 {
                             names.push((f, obj.clone()));
                         }
                         obj
                     }
                 };
-                d.set_item(name, codec.out(py, &v)?)?;
+                d.set_item(name, codec.out(py, v)?)?;
             }
             let id = codec.out(py, id_text(id, &mut [0u8; 41]))?;
             list.push(PyTuple::new(py, [id, d.into_any()])?.into_any());
         }
-        out.push(PyList::new(py, [codec.out(py, &key)?, PyList::new(py, list)?.into_any()])?);
+        out.push(PyList::new(py, [codec.out(py, key)?, PyList::new(py, list)?.into_any()])?);
     }
     Ok(PyList::new(py, out)?.into_any())
 }

@@ -597,8 +597,12 @@ INTERRUPTED_READER_CHILD = textwrap.dedent(
     if received:
         broker.xack("s", "g", *received)
     _next, rescued, deleted = broker.xautoclaim("s", "g", "rescuer", 0, count=1000)
+    # An interrupt that fires before the reader is inside xreadgroup leaves that round's
+    # entry undelivered (not lost): a last read collects such entries.
+    late = broker.xreadgroup("g", "late", {"s": ">"})
     print(json.dumps({"added": added, "received": received,
-                      "rescued": [e[0].decode() for e in rescued], "deleted": deleted}))
+                      "rescued": [e[0].decode() for e in rescued], "deleted": deleted,
+                      "late": [e[0].decode() for e in late[0][1]] if late else []}))
     """
 )
 
@@ -617,11 +621,14 @@ def test_entries_handed_to_an_interrupted_reader_stay_pending_and_can_be_claimed
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["deleted"] == []
-    missing = set(out["added"]) - set(out["received"]) - set(out["rescued"])
-    extra = (set(out["received"]) | set(out["rescued"])) - set(out["added"])
+    got = [out["received"], out["rescued"], out["late"]]
+    missing = set(out["added"]) - set().union(*got)
+    extra = set().union(*got) - set(out["added"])
     assert not missing and not extra, f"lost {sorted(missing)}, unexpected {sorted(extra)}"
-    assert len(out["received"]) + len(out["rescued"]) == len(out["added"])
-    assert not set(out["received"]) & set(out["rescued"])
+    # Each entry reached exactly one of them, once.
+    assert sum(len(g) for g in got) == len(out["added"])
+    # Most rounds deliver to the reader; the late read only mops up rare early interrupts.
+    assert len(out["late"]) <= len(out["added"]) // 4
 
 
 # ---- asyncio ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
+use super::batch::EntryBatch;
 use super::id::StreamId;
 use super::node::{EntryRef, Fields, Node};
 use super::{Stream, StreamConfig, Trim};
@@ -110,6 +111,47 @@ impl Entries {
             }
         });
         out
+    }
+
+    /// Appends the live entries in `[start, end]` to `out`, at most `count` of them
+    /// (`None`: all): [`Entries::range`] without an allocation per entry.
+    pub(super) fn range_into(
+        &self,
+        start: StreamId,
+        end: StreamId,
+        count: Option<usize>,
+        rev: bool,
+        out: &mut EntryBatch,
+    ) {
+        if count == Some(0) {
+            return;
+        }
+        let mut n = 0;
+        self.scan(start, end, rev, |e| {
+            out.push(e.id, e.pairs());
+            n += 1;
+            if n == 1 {
+                if let Some(c) = count {
+                    out.reserve_like_so_far(c.min(1024) - 1);
+                }
+            }
+            if Some(n) == count {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+    }
+
+    /// Appends the live entry `id` to `out`; false (nothing appended) if there is none.
+    pub(super) fn get_into(&self, id: StreamId, out: &mut EntryBatch) -> bool {
+        let mut found = false;
+        self.scan(id, id, false, |e| {
+            out.push(e.id, e.pairs());
+            found = true;
+            ControlFlow::Break(())
+        });
+        found
     }
 
     /// The fields of the live entry `id`.

@@ -3,6 +3,7 @@
 //! XSETID, XLEN here; groups in `group.rs`, XINFO in `info.rs`). Knows nothing of RESP, keys,
 //! clocks or Python: callers pass parsed arguments and `now_ms`, and get typed results.
 
+mod batch;
 mod entries;
 mod group;
 pub mod id;
@@ -25,6 +26,7 @@ pub use id::{GroupStart, IdSpec, ReadId, StreamId};
 pub use info::{
     ConsumerInfo, ConsumerInfoFull, GroupInfo, GroupInfoFull, StreamInfo, StreamInfoFull,
 };
+pub use batch::{EntryBatch, Pairs};
 pub use node::Fields;
 
 /// One entry as returned by reads: its ID and its field/value pairs.
@@ -283,6 +285,16 @@ impl Stream {
             }
             None => Vec::new(),
         }
+    }
+
+    /// [`Stream::read_after`], packed: what XREAD replies.
+    pub fn read_after_batch(&self, after: StreamId, count: Option<usize>) -> EntryBatch {
+        let mut out = EntryBatch::default();
+        if let Some(start) = after.incr() {
+            self.entries
+                .range_into(start, StreamId::MAX, count.filter(|&c| c > 0), false, &mut out);
+        }
+        out
     }
 
     /// The fields of live entry `id`.

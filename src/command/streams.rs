@@ -468,11 +468,22 @@ pub(super) fn parse_xreadgroup(args: &mut Args<'_>) -> Result<Option<BlockingCal
 pub(super) fn xack(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let key = args.next_key()?;
     let group = args.next_bytes()?;
-    if !ks.group_exists(ctx.db, key, group)? {
-        return Ok(Reply::Int(0));
+    Ok(uint(xack_words(ks, ctx.db, key, group, args.rest())?))
+}
+
+/// XACK with its arguments split (the handler's body, shared with the Python binding's
+/// `xack`, which calls it without building a command line): how many of `ids` were
+/// pending. A missing key or group answers 0 before the IDs are parsed, as Redis
+/// `xackCommand`; one bad ID refuses the whole call.
+///
+/// # Errors
+/// `WrongType`; `InvalidStreamId`.
+pub fn xack_words(ks: &mut Keyspace, db: usize, key: &[u8], group: &[u8], ids: &[&[u8]]) -> Result<u64> {
+    if !ks.group_exists(db, key, group)? {
+        return Ok(0);
     }
-    let ids = parse_ids(args.rest())?;
-    Ok(uint(ks.xack(ctx.db, key, group, &ids)?))
+    let ids = parse_ids(ids)?;
+    ks.xack(db, key, group, &ids)
 }
 
 /// ```text

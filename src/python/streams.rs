@@ -15,7 +15,7 @@ use super::errors::{DataError, IntoPy};
 use super::wait::{block_sync, BlockSpec};
 use crate::command::{self, reply::Reply, Context};
 use crate::engine::db::Key;
-use crate::engine::stream::EntryBatch;
+use crate::engine::stream::{EntryBatch, IdText};
 use crate::engine::waiters::BlockOp;
 
 // ---------------------------------------------------------------------------------------
@@ -355,6 +355,7 @@ pub(crate) fn streams_to_py<'py>(py: Python<'py>, codec: &Codec, streams: Vec<(K
     for (key, batch) in &streams {
         let mut names: Vec<(&[u8], Bound<'py, PyAny>)> = Vec::new();
         let mut list = Vec::with_capacity(batch.len());
+        let mut ids = IdText::new();
         for (id, pairs) in batch.iter() {
             let d = PyDict::new(py);
             for (f, v) in pairs.into_iter().flatten() {
@@ -370,35 +371,12 @@ pub(crate) fn streams_to_py<'py>(py: Python<'py>, codec: &Codec, streams: Vec<(K
                 };
                 d.set_item(name, codec.out(py, v)?)?;
             }
-            let id = codec.out(py, id_text(id, &mut [0u8; 41]))?;
+            let id = codec.out(py, ids.text(id))?;
             list.push(PyTuple::new(py, [id, d.into_any()])?.into_any());
         }
         out.push(PyList::new(py, [codec.out(py, key)?, PyList::new(py, list)?.into_any()])?);
     }
     Ok(PyList::new(py, out)?.into_any())
-}
-
-/// `ms-seq` written into `buf`, without allocating.
-fn id_text(id: crate::engine::stream::StreamId, buf: &mut [u8; 41]) -> &[u8] {
-    fn digits(mut n: u64, out: &mut [u8]) -> usize {
-        let mut tmp = [0u8; 20];
-        let mut i = tmp.len();
-        loop {
-            i -= 1;
-            tmp[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        let len = tmp.len() - i;
-        out[..len].copy_from_slice(&tmp[i..]);
-        len
-    }
-    let a = digits(id.ms, &mut buf[..]);
-    buf[a] = b'-';
-    let b = digits(id.seq, &mut buf[a + 1..]);
-    &buf[..a + 1 + b]
 }
 
 /// What a blocking call answers when its time is up: None for the list commands, `[]` for
@@ -573,8 +551,22 @@ pub(crate) fn xdel<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>,
 }
 
 /// `xack`.
+///
+/// Straight to the command's body (`command::xack_words`), without a command line: a
+/// consumer acknowledges every batch it reads. With no ID, the line goes through
+/// `dispatch` for Redis's arity error.
 pub(crate) fn xack<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>, group: &Bound<'py, PyAny>, ids: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-    simple(b, py, "XACK", &[name, group], Some(ids))
+    if ids.is_empty() {
+        return simple(b, py, "XACK", &[name, group], Some(ids));
+    }
+    let key = b.codec.encode(name)?;
+    let group = b.codec.encode(group)?;
+    let objs: Vec<Bound<'py, PyAny>> = ids.iter().collect();
+    let words = objs.iter().map(|o| b.codec.encode(o)).collect::<PyResult<Vec<_>>>()?;
+    let words = slices(&words);
+    let db = b.db();
+    let acked = b.engine.execute(|ks| command::xack_words(ks, db, &key, &group, &words)).py_err()?;
+    Ok(acked.into_pyobject(py)?.into_any())
 }
 
 /// `xrange` (`rev == false`, arguments `min, max`) and `xrevrange` (`max, min`).

@@ -352,3 +352,34 @@ def test_decoded_replies_behave_as_redis(redis_server):
         assert_same_outcome(got, want, method)
     assert untime("xinfo_stream", e.xinfo_stream("s", full=True)) == untime("xinfo_stream", r.xinfo_stream("s", full=True))
     r.close()
+
+
+def test_xack_arguments_behave_as_redis(real2):
+    """XACK runs straight on the engine from the binding: its argument checks must still be
+    Redis's (no ID: arity; a missing key or group answers 0 before the IDs are parsed; one
+    bad ID refuses the whole call; int, bytes and str IDs; a key of another type)."""
+    e = embedis.Broker()
+    for c in (e, real2):
+        for i in range(1, 6):
+            c.xadd("s", {"n": i}, id=f"{i}-0")
+        c.xgroup_create("s", "g", 0)
+        c.xreadgroup("g", "a", {"s": ">"}, count=3)
+        c.set("str", "v")
+    for args in [
+        ("s", "g"),
+        ("s", "g", "bad"),
+        ("s", "g", "1-0", "bad", "2-0"),
+        ("s", "nog", "bad"),
+        ("missing", "g", "bad"),
+        ("str", "g", "1-0"),
+        ("str", "g", "bad"),
+        ("s", "g", 1, b"2-0", "2-0", "9-0", "4-0"),
+        ("s", "g", "3-0", "3-0"),
+        ("s", "g", "1-0"),
+        ("s", "g", "-", "+"),
+        ("s", "g", " 1-0"),
+        ("s", "g", "18446744073709551616-0"),
+        ("s", "g", 3.0),
+    ]:
+        _both(e, real2, "xack", *args)
+    _both(e, real2, "xpending", "s", "g")

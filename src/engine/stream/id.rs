@@ -134,6 +134,60 @@ impl fmt::Display for StreamId {
     }
 }
 
+/// Writes IDs as `ms-seq` text (as `Display`) without allocating. Consecutive IDs of a read
+/// mostly share their millisecond, whose digits are kept from one ID to the next.
+#[derive(Debug, Clone)]
+pub struct IdText {
+    /// The text of the last ID: `ms-` then the sequence.
+    buf: [u8; 41],
+    /// The millisecond whose digits (and dash) `buf` starts with; `None` before the first.
+    ms: Option<u64>,
+    /// Length of `ms-` in `buf`.
+    prefix: usize,
+}
+
+impl Default for IdText {
+    fn default() -> IdText {
+        IdText::new()
+    }
+}
+
+impl IdText {
+    /// A writer with nothing written yet.
+    pub fn new() -> IdText {
+        IdText { buf: [0; 41], ms: None, prefix: 0 }
+    }
+
+    /// The text of `id`.
+    pub fn text(&mut self, id: StreamId) -> &[u8] {
+        if self.ms != Some(id.ms) {
+            let n = write_decimal(id.ms, &mut self.buf[..]);
+            self.buf[n] = b'-';
+            self.prefix = n + 1;
+            self.ms = Some(id.ms);
+        }
+        let n = write_decimal(id.seq, &mut self.buf[self.prefix..]);
+        &self.buf[..self.prefix + n]
+    }
+}
+
+/// Writes `n` in decimal at the start of `out` (room for 20 digits); returns the length.
+fn write_decimal(mut n: u64, out: &mut [u8]) -> usize {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = tmp.len() - i;
+    out[..len].copy_from_slice(&tmp[i..]);
+    len
+}
+
 /// The ID argument of XADD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdSpec {
@@ -362,6 +416,22 @@ fn strtoull(s: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_text_matches_display_across_millisecond_changes() {
+        let mut t = IdText::new();
+        for id in [
+            StreamId::new(1_795_553_441_754, 0),
+            StreamId::new(1_795_553_441_754, 17),
+            StreamId::new(1_795_553_441_755, 3),
+            StreamId::new(0, 0),
+            StreamId::new(5, u64::MAX),
+            StreamId::MAX,
+            StreamId::new(10, 9),
+        ] {
+            assert_eq!(t.text(id), id.to_string().as_bytes());
+        }
+    }
 
     fn id(ms: u64, seq: u64) -> StreamId {
         StreamId::new(ms, seq)

@@ -22,7 +22,7 @@ pub use group::{
     AutoClaimed, ClaimDelivery, ClaimOptions, Claimed, Consumer, Group, GroupNotFound, Nack,
     NoGroupWording, PendingEntry, PendingSummary,
 };
-pub use id::{GroupStart, IdSpec, ReadId, StreamId};
+pub use id::{GroupStart, IdSpec, IdText, ReadId, StreamId};
 pub use info::{
     ConsumerInfo, ConsumerInfoFull, GroupInfo, GroupInfoFull, StreamInfo, StreamInfoFull,
 };

@@ -334,7 +334,7 @@ impl Keyspace {
         for ((key, _), from) in streams.iter().zip(after) {
             let Some(from) = from else { continue };
             let Ok(Some(s)) = d.stream(key) else { continue };
-            if s.last_entry_id().is_some_and(|top| top > from) {
+            if s.has_entries_after(from) {
                 out.push((key.clone(), s.read_after_batch(from, count)));
             }
         }
@@ -372,7 +372,7 @@ impl Keyspace {
             if !history {
                 let ready = self.dbs[db].stream(key).ok().flatten().is_some_and(|s| {
                     let last = s.group(group).map_or(StreamId::MAX, |g| g.last_id());
-                    !s.is_empty() && s.last_entry_id().is_some_and(|top| top > last)
+                    s.has_entries_after(last)
                 });
                 if !ready {
                     continue;

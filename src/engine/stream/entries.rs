@@ -193,6 +193,16 @@ impl Entries {
         }
     }
 
+    /// True if a live entry has an ID above `id` (`streamLastValidID > id`), looking into
+    /// the last node only when its master ID is not above `id`: every node holds a live
+    /// entry, so a last node that starts above `id` answers at once.
+    pub(super) fn has_live_after(&self, id: StreamId) -> bool {
+        let Some((&master, node)) = self.nodes.last_key_value() else {
+            return false;
+        };
+        master > id || node.iter(master).any(|e| e.id > id && !e.is_deleted())
+    }
+
     /// Appends an entry whose ID is above every stored one, opening a new node when the
     /// tail is full by `config`.
     pub(super) fn append(&mut self, id: StreamId, fields: &[(&[u8], &[u8])], config: StreamConfig) {

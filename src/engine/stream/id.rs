@@ -77,6 +77,9 @@ impl StreamId {
     /// # Errors
     /// [`Error::InvalidStreamId`] for anything else.
     pub fn parse(arg: &[u8]) -> Result<StreamId> {
+        if let Some(id) = parse_plain(arg) {
+            return Ok(id);
+        }
         match parse_generic(arg, 0, true, false)? {
             Parsed::Id(id) => Ok(id),
             Parsed::AutoSeq(_) => Err(Error::InvalidStreamId),
@@ -297,6 +300,29 @@ fn c_str(arg: &[u8]) -> &[u8] {
     }
 }
 
+/// `ms-seq` in plain digits, at most 19 on each side (no sign, space or overflow to
+/// handle): what a client sends back of the IDs it was given (XACK), in one pass. `None`
+/// for anything else, which the general path parses; where both parse, they agree.
+fn parse_plain(arg: &[u8]) -> Option<StreamId> {
+    let mut parts = [0u64; 2];
+    let mut part = 0;
+    let mut len = 0;
+    for &b in arg {
+        match b {
+            b'0'..=b'9' if len < 19 => {
+                parts[part] = parts[part] * 10 + u64::from(b - b'0');
+                len += 1;
+            }
+            b'-' if part == 0 && len > 0 => {
+                part = 1;
+                len = 0;
+            }
+            _ => return None,
+        }
+    }
+    (part == 1 && len > 0).then(|| StreamId::new(parts[0], parts[1]))
+}
+
 /// `streamGenericParseIDOrReply`: "-"/"+" unless `strict`, `ms-*` when `auto_seq`,
 /// `ms-seq`, or `ms` with `missing_seq`.
 fn parse_generic(arg: &[u8], missing_seq: u64, strict: bool, auto_seq: bool) -> Result<Parsed> {
@@ -416,6 +442,48 @@ fn strtoull(s: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_ids_parse_as_the_general_path_does() {
+        let nines = "9".repeat(19);
+        let twenty = "1".repeat(20);
+        let cases = [
+            "1-0".to_owned(),
+            "0-0".to_owned(),
+            "01-002".to_owned(),
+            "1795553441754-17".to_owned(),
+            format!("{nines}-{nines}"),
+            format!("{twenty}-0"),
+            format!("0-{twenty}"),
+            "18446744073709551615-18446744073709551615".to_owned(),
+            "18446744073709551616-0".to_owned(),
+            "5".to_owned(),
+            "".to_owned(),
+            "-".to_owned(),
+            "+".to_owned(),
+            "1-".to_owned(),
+            "-1".to_owned(),
+            "1--1".to_owned(),
+            "1-2-3".to_owned(),
+            " 1-2".to_owned(),
+            "1-2 ".to_owned(),
+            "+1-2".to_owned(),
+            "1-2\0x".to_owned(),
+            "1-*".to_owned(),
+        ];
+        for arg in &cases {
+            let general = match parse_generic(arg.as_bytes(), 0, true, false) {
+                Ok(Parsed::Id(id)) => Ok(id),
+                Ok(Parsed::AutoSeq(_)) | Err(_) => Err(Error::InvalidStreamId),
+            };
+            if let Some(id) = parse_plain(arg.as_bytes()) {
+                assert_eq!(Ok(id), general, "{arg:?}");
+            }
+            assert_eq!(StreamId::parse(arg.as_bytes()), general, "{arg:?}");
+        }
+        assert_eq!(parse_plain(format!("{nines}-{nines}").as_bytes()), Some(StreamId::new(9_999_999_999_999_999_999, 9_999_999_999_999_999_999)));
+        assert_eq!(parse_plain(format!("{twenty}-0").as_bytes()), None);
+    }
 
     #[test]
     fn id_text_matches_display_across_millisecond_changes() {

@@ -327,6 +327,13 @@ impl Stream {
         self.entries.edge_id(false, true)
     }
 
+    /// True if a live entry has an ID above `id`: what XREAD and XREADGROUP `>` check
+    /// before serving (`last_entry_id() > id`, without decoding the last node when it is
+    /// not needed).
+    pub fn has_entries_after(&self, id: StreamId) -> bool {
+        self.entries.has_live_after(id)
+    }
+
     /// The first stored entry's ID, deleted or not (`streamGetEdgeID(s, 1, 0)`): what Redis
     /// writes as the MINID of an approximate trim it propagates.
     pub fn first_stored_id(&self) -> Option<StreamId> {

@@ -167,6 +167,12 @@ proptest! {
             prop_assert_eq!(s.last_id(), last);
             prop_assert_eq!(s.max_deleted_entry_id(), max_deleted);
             prop_assert_eq!(s.first_id(), model.keys().next().copied().unwrap_or(StreamId::MIN));
+            // "Anything after this ID?" as the model answers it, around every live ID.
+            for &k in model.keys().chain([StreamId::MIN, last, max_deleted].iter()) {
+                for probe in [k, k.incr().unwrap_or(k), StreamId::new(k.ms.saturating_sub(1), u64::MAX)] {
+                    prop_assert_eq!(s.has_entries_after(probe), model.range(probe..).any(|(&i, _)| i > probe), "after {}", probe);
+                }
+            }
             let all: Vec<Entry> = model.iter().map(|(k, v)| (*k, v.clone())).collect();
             prop_assert_eq!(s.range(StreamId::MIN, StreamId::MAX, None, false), all.clone());
             let mut rev_all = all;

@@ -608,6 +608,14 @@ pub(super) fn xclaim(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) 
 /// Largest XAUTOCLAIM COUNT: `LONG_MAX / max(sizeof(streamID), 10)`.
 const AUTOCLAIM_MAX_COUNT: i64 = i64::MAX / 16;
 
+/// Largest XAUTOCLAIM COUNT served; above it, "COUNT too high". Redis 7.0.15 allocates
+/// `COUNT × 16` bytes for deleted IDs up front (`ztrymalloc`) once the key and group are
+/// found, and answers that error when the allocation fails. Where that happens depends on
+/// the machine: with jemalloc on x86-64 Linux (47-bit user address space) it is about
+/// 80 TiB, moved by where ASLR put the binary. embedis allocates nothing up front, and fixes
+/// the limit at 64 TiB (2^42 IDs) so that its answer does not depend on the machine.
+const AUTOCLAIM_BUFFER_MAX_COUNT: i64 = 1 << 42;
+
 /// ```text
 /// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
 /// ```
@@ -628,6 +636,10 @@ pub(super) fn xautoclaim(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'
         } else {
             return Err(Error::Syntax);
         }
+    }
+    if count > AUTOCLAIM_BUFFER_MAX_COUNT {
+        ks.check_group(ctx.db, key, group, NoGroupWording::KeyOrGroup)?;
+        return Err(Error::XautoclaimCountTooHigh);
     }
     let min_idle = u64::try_from(min_idle).unwrap_or(0);
     let count = usize::try_from(count).unwrap_or(usize::MAX);

@@ -163,6 +163,14 @@ impl Keyspace {
         Ok(self.dbs[db].stream(key)?.is_some_and(|s| s.group(group).is_some()))
     }
 
+    /// Checks that `key` holds a stream with `group`, as `wording` words it when not.
+    ///
+    /// # Errors
+    /// `WrongType`; NOGROUP.
+    pub fn check_group(&mut self, db: usize, key: &[u8], group: &[u8], wording: NoGroupWording) -> Result<()> {
+        self.stream_with_group(db, key, group, wording).map(|_| ())
+    }
+
     // ---- entries --------------------------------------------------------------------------
 
     /// XADD: appends an entry, then trims if asked; returns its ID, or `None` when

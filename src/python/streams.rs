@@ -80,6 +80,24 @@ impl Opts {
     }
 }
 
+/// An argument whose redis-py default is not None (`xadd`'s `id="*"`): `Omitted` when the
+/// caller left it out, else the object as given, None included (which redis-py sends on,
+/// and its encoder refuses). An `Option` cannot tell the two apart.
+pub(crate) enum Arg<'py> {
+    /// Not passed: the default applies.
+    Omitted,
+    /// Passed, possibly as None.
+    Given(Bound<'py, PyAny>),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Arg::Given(obj.to_owned()))
+    }
+}
+
 /// Runs `line` (a blocking XREAD/XREADGROUP through the waiter) and shapes the reply with
 /// redis-py's callback for `name`.
 fn run<'py>(b: &PyBroker, py: Python<'py>, name: &str, line: &Line<'_>, opts: Opts) -> PyResult<Bound<'py, PyAny>> {
@@ -441,14 +459,15 @@ fn check_ref_policy(p: Option<&Bound<'_, PyAny>>, msg: &'static str) -> PyResult
 // The methods (called by the `#[pymethods]` of broker.rs)
 // ---------------------------------------------------------------------------------------
 
-/// `xadd`.
+/// `xadd`: redis-py's checks in its order, all before any argument is encoded (its
+/// encoder runs last, in `execute_command`), then the line it sends.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn xadd<'py>(
     b: &PyBroker,
     py: Python<'py>,
     name: &Bound<'py, PyAny>,
     fields: &Bound<'py, PyAny>,
-    id: Option<&Bound<'py, PyAny>>,
+    id: Arg<'py>,
     maxlen: Option<&Bound<'py, PyAny>>,
     approximate: bool,
     nomkstream: bool,
@@ -466,12 +485,32 @@ pub(crate) fn xadd<'py>(
     if idmpauto.is_some() && idmp.is_some() {
         return Err(DataError::new_err("Only one of ```idmpauto``` or ```idmp``` may be specified"));
     }
-    let star = PyString::new(py, "*").into_any();
-    let id = id.unwrap_or(&star);
+    let id = match id {
+        Arg::Omitted => PyString::new(py, "*").into_any(),
+        Arg::Given(obj) => obj,
+    };
     if (idmpauto.is_some() || idmp.is_some()) && !id.eq("*")? {
         return Err(DataError::new_err("IDMPAUTO and IDMP can only be used with id='*'"));
     }
     check_ref_policy(ref_policy, "XADD ref_policy must be one of: KEEPREF, DELREF, ACKED")?;
+    let idmp_items = match idmp {
+        Some(t) => {
+            let Some(pair) = t.cast::<PyTuple>().ok().filter(|t| t.len() == 2) else {
+                return Err(DataError::new_err("XADD idmp must be a tuple of (producer_id, idempotent_id)"));
+            };
+            Some([pair.get_item(0)?, pair.get_item(1)?])
+        }
+        None => None,
+    };
+    if let Some(m) = maxlen {
+        if !is_int(m) || int_below(m, 0)? {
+            return Err(DataError::new_err("XADD maxlen must be non-negative integer"));
+        }
+    }
+    let Some(fields) = fields.cast::<PyDict>().ok().filter(|d| !d.is_empty()) else {
+        return Err(DataError::new_err("XADD fields must be a non-empty dict"));
+    };
+    let items: Vec<Bound<'py, PyAny>> = fields.iter().flat_map(|(k, v)| [k, v]).collect();
     let mut line = Line::new(&b.codec, "XADD");
     line.a(name)?;
     if nomkstream {
@@ -484,21 +523,12 @@ pub(crate) fn xadd<'py>(
         line.w("IDMPAUTO");
         line.a(p)?;
     }
-    let idmp_items;
-    if let Some(t) = idmp {
-        let pair = t.cast::<PyTuple>().ok().filter(|t| t.len() == 2);
-        let Some(pair) = pair else {
-            return Err(DataError::new_err("XADD idmp must be a tuple of (producer_id, idempotent_id)"));
-        };
-        idmp_items = [pair.get_item(0)?, pair.get_item(1)?];
+    if let Some([producer, idempotent]) = &idmp_items {
         line.w("IDMP");
-        line.a(&idmp_items[0])?;
-        line.a(&idmp_items[1])?;
+        line.a(producer)?;
+        line.a(idempotent)?;
     }
     if let Some(m) = maxlen {
-        if !is_int(m) || int_below(m, 0)? {
-            return Err(DataError::new_err("XADD maxlen must be non-negative integer"));
-        }
         line.w("MAXLEN");
         if approximate {
             line.w("~");
@@ -516,11 +546,7 @@ pub(crate) fn xadd<'py>(
         line.w("LIMIT");
         line.a(l)?;
     }
-    line.a(id)?;
-    let Some(fields) = fields.cast::<PyDict>().ok().filter(|d| !d.is_empty()) else {
-        return Err(DataError::new_err("XADD fields must be a non-empty dict"));
-    };
-    let items: Vec<Bound<'py, PyAny>> = fields.iter().flat_map(|(k, v)| [k, v]).collect();
+    line.a(&id)?;
     for item in &items {
         line.a(item)?;
     }

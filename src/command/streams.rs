@@ -254,7 +254,12 @@ pub(super) fn xrevrange(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_
 
 /// Strict IDs (no `-`/`+`), all checked before anything is done.
 fn parse_ids(args: &[&[u8]]) -> Result<Vec<StreamId>> {
-    args.iter().map(|a| StreamId::parse(a)).collect()
+    // Sized up front: collecting through `Result` would grow the vector step by step.
+    let mut ids = Vec::with_capacity(args.len());
+    for a in args {
+        ids.push(StreamId::parse(a)?);
+    }
+    Ok(ids)
 }
 
 /// ```text

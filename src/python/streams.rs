@@ -588,7 +588,10 @@ pub(crate) fn xack<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>,
     let key = b.codec.encode(name)?;
     let group = b.codec.encode(group)?;
     let objs: Vec<Bound<'py, PyAny>> = ids.iter().collect();
-    let words = objs.iter().map(|o| b.codec.encode(o)).collect::<PyResult<Vec<_>>>()?;
+    let mut words = Vec::with_capacity(objs.len());
+    for o in &objs {
+        words.push(b.codec.encode(o)?);
+    }
     let words = slices(&words);
     let db = b.db();
     let acked = b.engine.execute(|ks| command::xack_words(ks, db, &key, &group, &words)).py_err()?;

@@ -371,23 +371,38 @@ fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, reply: Reply, opts:
 pub(crate) fn streams_to_py<'py>(py: Python<'py>, codec: &Codec, streams: Vec<(Key, EntryBatch)>) -> PyResult<Bound<'py, PyAny>> {
     let mut out = Vec::with_capacity(streams.len());
     for (key, batch) in &streams {
+        // Name objects by bytes (a few), and those of the previous entry, which an entry
+        // with the same names (`shares_names`) takes as they are.
         let mut names: Vec<(&[u8], Bound<'py, PyAny>)> = Vec::new();
+        let mut previous: Vec<Bound<'py, PyAny>> = Vec::new();
         let mut list = Vec::with_capacity(batch.len());
         let mut ids = IdText::new();
         for (id, pairs) in batch.iter() {
             let d = PyDict::new(py);
-            for (f, v) in pairs.into_iter().flatten() {
-                let name = match names.iter().find(|(n, _)| *n == f) {
-                    Some((_, obj)) => obj.clone(),
-                    None => {
-                        let obj = codec.out(py, f)?;
-                        if names.len() < 8 {
-                            names.push((f, obj.clone()));
-                        }
-                        obj
+            match pairs {
+                Some(pairs) if pairs.shares_names() && pairs.len() == previous.len() => {
+                    for (name, (_, v)) in previous.iter().zip(pairs) {
+                        d.set_item(name, codec.out(py, v)?)?;
                     }
-                };
-                d.set_item(name, codec.out(py, v)?)?;
+                }
+                Some(pairs) => {
+                    previous.clear();
+                    for (f, v) in pairs {
+                        let name = match names.iter().find(|(n, _)| *n == f) {
+                            Some((_, obj)) => obj.clone(),
+                            None => {
+                                let obj = codec.out(py, f)?;
+                                if names.len() < 8 {
+                                    names.push((f, obj.clone()));
+                                }
+                                obj
+                            }
+                        };
+                        d.set_item(&name, codec.out(py, v)?)?;
+                        previous.push(name);
+                    }
+                }
+                None => {}
             }
             let id = codec.out(py, ids.text(id))?;
             list.push(PyTuple::new(py, [id, d.into_any()])?.into_any());

@@ -127,8 +127,15 @@ impl Entries {
             return;
         }
         let mut n = 0;
+        // The node names of the entry appended last, if it had them: an entry with the same
+        // ones stores its values only.
+        let mut last_names = None;
         self.scan(start, end, rev, |e| {
-            out.push(e.id, e.pairs());
+            let names = e.master_names_key();
+            if names.is_none() || names != last_names || !out.push_with_previous_names(e.id, e.values()) {
+                out.push(e.id, e.pairs());
+            }
+            last_names = names;
             n += 1;
             if n == 1 {
                 if let Some(c) = count {

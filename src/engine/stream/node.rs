@@ -288,6 +288,18 @@ impl<'a> EntryRef<'a> {
         self.flags & FLAG_DELETED != 0
     }
 
+    /// For an entry with its node's field names, something that identifies those names
+    /// while the stream is borrowed (the address of the node's encoded names): two entries
+    /// with the same key have the same names. `None` for an entry with names of its own.
+    pub fn master_names_key(&self) -> Option<usize> {
+        (self.flags & FLAG_SAMEFIELDS != 0).then(|| self.master_fields.as_ptr() as usize)
+    }
+
+    /// The entry's values, without its field names.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &'a [u8]> {
+        EntryValues(self.pairs())
+    }
+
     /// The entry's field/value pairs, copied out.
     pub fn fields(&self) -> Fields {
         self.pairs().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()
@@ -311,6 +323,24 @@ impl<'a> EntryRef<'a> {
         }
     }
 }
+
+/// Iterator over one entry's values (its pairs' second halves).
+struct EntryValues<'a>(EntryPairs<'a>);
+
+impl<'a> Iterator for EntryValues<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        self.0.next().map(|(_, v)| v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.0.left, Some(self.0.left))
+    }
+}
+
+impl ExactSizeIterator for EntryValues<'_> {}
 
 /// Iterator over one entry's field/value pairs, borrowed from its node.
 pub(super) struct EntryPairs<'a> {

@@ -175,6 +175,9 @@ proptest! {
             }
             let all: Vec<Entry> = model.iter().map(|(k, v)| (*k, v.clone())).collect();
             prop_assert_eq!(s.range(StreamId::MIN, StreamId::MAX, None, false), all.clone());
+            // The packed read (entries sharing their node's names store values only).
+            let packed: Vec<(StreamId, Option<Fields>)> = all.iter().map(|(k, v)| (*k, Some(v.clone()))).collect();
+            prop_assert_eq!(s.read_after_batch(StreamId::MIN, None).to_vec(), packed);
             let mut rev_all = all;
             rev_all.reverse();
             prop_assert_eq!(s.range(StreamId::MIN, StreamId::MAX, None, true), rev_all);

@@ -292,7 +292,7 @@ impl<'a> EntryRef<'a> {
     /// while the stream is borrowed (the address of the node's encoded names): two entries
     /// with the same key have the same names. `None` for an entry with names of its own.
     pub fn master_names_key(&self) -> Option<usize> {
-        (self.flags & FLAG_SAMEFIELDS != 0).then(|| self.master_fields.as_ptr() as usize)
+        (self.flags & FLAG_SAMEFIELDS != 0).then_some(self.master_fields.as_ptr() as usize)
     }
 
     /// The entry's values, without its field names.

@@ -3,6 +3,7 @@
     python bench/streams_bench.py            # full run (about a minute)
     python bench/streams_bench.py --quick    # small sizes: a smoke test
     python bench/streams_bench.py --memory   # also resident bytes per entry, 1,000,000 entries
+    python bench/streams_bench.py --only consume   # one workload (xadd, consume, end-to-end)
 
 Workloads (every entry has two fields, ``order_id`` and ``payload``: about 100 bytes):
 
@@ -189,6 +190,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes")
     ap.add_argument("--memory", action="store_true", help="also measure memory per entry (1,000,000 entries)")
+    ap.add_argument("--only", choices=["xadd", "consume", "end-to-end"], action="append", help="run only this workload (repeatable)")
     args = ap.parse_args()
     reps = 3
     n_e, n_r, n_e2e, n_e2e_r = (200_000, 20_000, 200_000, 20_000) if not args.quick else (30_000, 3_000, 30_000, 3_000)
@@ -202,16 +204,20 @@ def main() -> None:
         print("|-------------|----------------|----------------|---------|-----------------|")
         b = embedis.Broker()
         rc = srv.client() if srv else None
-        measure("xadd", lambda: xadd(b, n_e), (lambda: xadd(rc, n_r)) if rc else None, n_e, n_r, reps)
-        measure("consume", lambda: consume(b, n_e), (lambda: consume(rc, n_r)) if rc else None, n_e, n_r, reps)
-        measure(
-            "end-to-end",
-            lambda: end_to_end(lambda: embedis.Broker(broker=b), n_e2e),
-            (lambda: end_to_end(srv.client, n_e2e_r)) if srv else None,
-            n_e2e,
-            n_e2e_r,
-            reps,
-        )
+        wanted = set(args.only or ["xadd", "consume", "end-to-end"])
+        if "xadd" in wanted:
+            measure("xadd", lambda: xadd(b, n_e), (lambda: xadd(rc, n_r)) if rc else None, n_e, n_r, reps)
+        if "consume" in wanted:
+            measure("consume", lambda: consume(b, n_e), (lambda: consume(rc, n_r)) if rc else None, n_e, n_r, reps)
+        if "end-to-end" in wanted:
+            measure(
+                "end-to-end",
+                lambda: end_to_end(lambda: embedis.Broker(broker=b), n_e2e),
+                (lambda: end_to_end(srv.client, n_e2e_r)) if srv else None,
+                n_e2e,
+                n_e2e_r,
+                reps,
+            )
         if args.memory:
             n = 1_000_000 if not args.quick else 100_000
             m = memory(n, srv)

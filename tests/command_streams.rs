@@ -169,6 +169,18 @@ fn claims() {
     assert_eq!(c.err("XAUTOCLAIM s g c x 0"), "ERR Invalid min-idle-time argument for XAUTOCLAIM");
     assert_eq!(c.err("XAUTOCLAIM s g c 0 0 COUNT 0"), "ERR COUNT must be > 0");
     assert_eq!(c.err("XAUTOCLAIM s g c 0 0 foo"), SYNTAX);
+    // COUNT: 1..=LONG_MAX/16, then a buffer of COUNT IDs that must be allocatable (embedis
+    // fixes the limit at 2^42), checked after the key and group.
+    const TOO_HIGH: &str = "ERR Insufficient memory, failed allocating transient memory, COUNT too high.";
+    assert_eq!(c.err("XAUTOCLAIM s g c 0 0 COUNT 576460752303423488"), "ERR COUNT must be > 0");
+    assert_eq!(c.err("XAUTOCLAIM s g c 0 0 COUNT 576460752303423487"), TOO_HIGH);
+    assert_eq!(c.err("XAUTOCLAIM s g c 0 0 COUNT 4398046511105 JUSTID"), TOO_HIGH);
+    assert_eq!(c.err("XAUTOCLAIM s g c 0 0 COUNT 576460752303423487 foo"), SYNTAX);
+    assert_eq!(c.err("XAUTOCLAIM s nog c 0 0 COUNT 576460752303423487"), "NOGROUP No such key 's' or consumer group 'nog'");
+    assert_eq!(c.err("XAUTOCLAIM nokey g c 0 0 COUNT 576460752303423487"), "NOGROUP No such key 'nokey' or consumer group 'g'");
+    c.ok("SET str v");
+    assert_eq!(c.err("XAUTOCLAIM str g c 0 0 COUNT 576460752303423487"), WRONGTYPE);
+    assert_eq!(c.ok("XAUTOCLAIM s g c 0 (2-0 COUNT 4398046511104 JUSTID"), Reply::Array(vec![bulk("0-0"), bulks(&[]), bulks(&[])]));
     c.ok("XDEL s 1-2");
     assert_eq!(
         c.ok("XAUTOCLAIM s g c3 0 0"),

@@ -9,7 +9,7 @@ use embedis::command::{dispatch, Context};
 use embedis::engine::blocking::Attempt;
 use embedis::engine::db::Key;
 use embedis::engine::effects::{Effect, EffectSink, Unit};
-use embedis::engine::stream::{ClaimOptions, GroupStart, IdSpec, ReadId, StreamId, Trim};
+use embedis::engine::stream::{ClaimOptions, EntryBatch, GroupStart, IdSpec, ReadId, StreamId, Trim};
 use embedis::engine::streams::{StreamEntry, TrimSpec};
 use embedis::engine::waiters::{BlockOp, Served, Wake};
 use embedis::engine::{Engine, Error};
@@ -42,7 +42,7 @@ fn read_group(e: &Engine, k: &str, g: &str, c: &str, from: ReadId, count: Option
     let mut out = e
         .execute(|ks| ks.xreadgroup(0, g.as_bytes(), c.as_bytes(), &streams, count, false))
         .expect("xreadgroup");
-    out.pop().map(|(_, entries)| entries).unwrap_or_default()
+    out.pop().map(|(_, entries)| entries.to_vec()).unwrap_or_default()
 }
 
 fn ids(entries: &[StreamEntry]) -> Vec<StreamId> {
@@ -378,7 +378,7 @@ fn group_op(k: &str, g: &str, c: &str) -> BlockOp {
 
 fn served_ids(s: Served) -> Vec<StreamId> {
     match s {
-        Served::Streams { mut streams } => ids(&streams.pop().expect("one stream").1),
+        Served::Streams { mut streams } => ids(&streams.pop().expect("one stream").1.to_vec()),
         other => panic!("not a stream read: {other:?}"),
     }
 }
@@ -512,5 +512,5 @@ fn history_reads_and_existing_data_answer_without_blocking() {
         count: None,
         noack: false,
     };
-    assert_eq!(block(&e, &["s"], op).expect_err("ready"), Served::Streams { streams: vec![(key("s"), vec![])] });
+    assert_eq!(block(&e, &["s"], op).expect_err("ready"), Served::Streams { streams: vec![(key("s"), EntryBatch::default())] });
 }

@@ -20,7 +20,7 @@ pub mod table;
 
 pub use args::{is_keyword, parse_f64, parse_timeout, timeout_from_secs, Args};
 pub use blocking::{parse_blocking, served_reply, BlockingCall};
-pub use streams::{parse_block_ms, parse_stream_read, streams_reply};
+pub use streams::{parse_block_ms, parse_stream_read, streams_reply, xack_words};
 pub use reply::Reply;
 pub use table::{command_names, commands, lookup, BlockParser, Command, Flags, Handler};
 

@@ -11,8 +11,8 @@ use super::reply::Reply;
 use super::Context;
 use crate::engine::db::Key;
 use crate::engine::stream::{
-    ClaimDelivery, ClaimOptions, Entry, Fields, GroupStart, IdSpec, NoGroupWording, ReadId,
-    StreamId, StreamInfo, StreamInfoFull, Trim,
+    ClaimDelivery, ClaimOptions, Entry, EntryBatch, Fields, GroupStart, IdSpec, NoGroupWording,
+    Pairs, ReadId, StreamId, StreamInfo, StreamInfoFull, Trim,
 };
 use crate::engine::streams::{StreamEntry, TrimSpec};
 use crate::engine::strings::parse_i64;
@@ -50,12 +50,18 @@ fn entries_reply(entries: Vec<Entry>) -> Reply {
 
 /// XREAD / XREADGROUP's reply: a null array when nothing was read; else per stream
 /// `[key, entries]` (RESP2) or a map key → entries (RESP3), as `xreadCommand`.
-pub fn streams_reply(streams: Vec<(Key, Vec<StreamEntry>)>, resp: u8) -> Reply {
+pub fn streams_reply(streams: Vec<(Key, EntryBatch)>, resp: u8) -> Reply {
     if streams.is_empty() {
         return Reply::NilArray;
     }
-    let one = |entries: Vec<StreamEntry>| {
-        Reply::Array(entries.into_iter().map(|(i, f)| entry_reply(i, f)).collect())
+    let one = |entries: EntryBatch| {
+        let entry = |(id, pairs): (StreamId, Option<Pairs<'_>>)| {
+            let fields = pairs.map_or(Reply::NilArray, |p| {
+                Reply::Array(p.flat_map(|(f, v)| [Reply::Bulk(f.to_vec()), Reply::Bulk(v.to_vec())]).collect())
+            });
+            Reply::Array(vec![id_reply(id), fields])
+        };
+        Reply::Array(entries.iter().map(entry).collect())
     };
     if resp >= 3 {
         Reply::Map(streams.into_iter().map(|(k, e)| (Reply::Bulk(k.into_vec()), one(e))).collect())
@@ -248,7 +254,12 @@ pub(super) fn xrevrange(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_
 
 /// Strict IDs (no `-`/`+`), all checked before anything is done.
 fn parse_ids(args: &[&[u8]]) -> Result<Vec<StreamId>> {
-    args.iter().map(|a| StreamId::parse(a)).collect()
+    // Sized up front: collecting through `Result` would grow the vector step by step.
+    let mut ids = Vec::with_capacity(args.len());
+    for a in args {
+        ids.push(StreamId::parse(a)?);
+    }
+    Ok(ids)
 }
 
 /// ```text
@@ -462,11 +473,22 @@ pub(super) fn parse_xreadgroup(args: &mut Args<'_>) -> Result<Option<BlockingCal
 pub(super) fn xack(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let key = args.next_key()?;
     let group = args.next_bytes()?;
-    if !ks.group_exists(ctx.db, key, group)? {
-        return Ok(Reply::Int(0));
+    Ok(uint(xack_words(ks, ctx.db, key, group, args.rest())?))
+}
+
+/// XACK with its arguments split (the handler's body, shared with the Python binding's
+/// `xack`, which calls it without building a command line): how many of `ids` were
+/// pending. A missing key or group answers 0 before the IDs are parsed, as Redis
+/// `xackCommand`; one bad ID refuses the whole call.
+///
+/// # Errors
+/// `WrongType`; `InvalidStreamId`.
+pub fn xack_words(ks: &mut Keyspace, db: usize, key: &[u8], group: &[u8], ids: &[&[u8]]) -> Result<u64> {
+    if !ks.group_exists(db, key, group)? {
+        return Ok(0);
     }
-    let ids = parse_ids(args.rest())?;
-    Ok(uint(ks.xack(ctx.db, key, group, &ids)?))
+    let ids = parse_ids(ids)?;
+    ks.xack(db, key, group, &ids)
 }
 
 /// ```text
@@ -591,6 +613,14 @@ pub(super) fn xclaim(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) 
 /// Largest XAUTOCLAIM COUNT: `LONG_MAX / max(sizeof(streamID), 10)`.
 const AUTOCLAIM_MAX_COUNT: i64 = i64::MAX / 16;
 
+/// Largest XAUTOCLAIM COUNT served; above it, "COUNT too high". Redis 7.0.15 allocates
+/// `COUNT × 16` bytes for deleted IDs up front (`ztrymalloc`) once the key and group are
+/// found, and answers that error when the allocation fails. Where that happens depends on
+/// the machine: with jemalloc on x86-64 Linux (47-bit user address space) it is about
+/// 80 TiB, moved by where ASLR put the binary. embedis allocates nothing up front, and fixes
+/// the limit at 64 TiB (2^42 IDs) so that its answer does not depend on the machine.
+const AUTOCLAIM_BUFFER_MAX_COUNT: i64 = 1 << 42;
+
 /// ```text
 /// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
 /// ```
@@ -611,6 +641,10 @@ pub(super) fn xautoclaim(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'
         } else {
             return Err(Error::Syntax);
         }
+    }
+    if count > AUTOCLAIM_BUFFER_MAX_COUNT {
+        ks.check_group(ctx.db, key, group, NoGroupWording::KeyOrGroup)?;
+        return Err(Error::XautoclaimCountTooHigh);
     }
     let min_idle = u64::try_from(min_idle).unwrap_or(0);
     let count = usize::try_from(count).unwrap_or(usize::MAX);

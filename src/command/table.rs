@@ -206,7 +206,9 @@ static COMMANDS: &[Command] = &[
     row("xtrim", -4, &[W], streams::xtrim),
 ];
 
-/// Compares a requested name, in any case, with a table name (lower case).
+/// Compares a requested name, in any case, with a table name (lower case). Byte by byte,
+/// inlined: names mostly differ at their first byte, so this beats lower-casing the name
+/// first and comparing with `memcmp` (measured on XADD).
 fn cmp_name(requested: &[u8], name: &str) -> Ordering {
     requested.iter().map(u8::to_ascii_lowercase).cmp(name.bytes())
 }
@@ -253,5 +255,10 @@ mod tests {
         assert!(lookup(b"").is_none());
         assert!(lookup(b"getx").is_none());
         assert!(lookup(b"ge").is_none());
+        assert!(lookup(b"xreadgroupx").is_none());
+        assert!(lookup(b"XRead").is_some_and(|c| c.name == "xread"));
+        assert!(lookup(&[b'x'; 4096]).is_none());
+        // Bytes whose lower case is not ASCII stay as they are: no false match.
+        assert!(lookup(b"G\xc9T").is_none());
     }
 }

@@ -120,6 +120,8 @@ pub enum Error {
     XclaimUnknownOption { opt: String },
     /// XAUTOCLAIM COUNT outside 1..=LONG_MAX/16.
     XautoclaimCount,
+    /// XAUTOCLAIM COUNT whose buffer of deleted IDs Redis could not allocate.
+    XautoclaimCountTooHigh,
     /// XREAD with GROUP or NOACK (`opt` upper case).
     XreadOptionNeedsGroup { opt: &'static str },
     /// XREADGROUP without GROUP.
@@ -301,6 +303,9 @@ impl fmt::Display for Error {
             }
             Error::XclaimUnknownOption { opt } => write!(f, "ERR Unrecognized XCLAIM option '{opt}'"),
             Error::XautoclaimCount => f.write_str("ERR COUNT must be > 0"),
+            Error::XautoclaimCountTooHigh => {
+                f.write_str("ERR Insufficient memory, failed allocating transient memory, COUNT too high.")
+            }
             Error::XreadOptionNeedsGroup { opt } => write!(
                 f,
                 "ERR The {opt} option is only supported by XREADGROUP. You called XREAD instead."

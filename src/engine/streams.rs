@@ -17,7 +17,7 @@ use super::effects::int;
 use super::error::{Error, Result};
 use super::keyspace::Keyspace;
 use super::stream::{
-    AutoClaimed, ClaimOptions, Claimed, ConsumerInfo, Entry, Fields, GroupInfo, GroupStart,
+    AutoClaimed, ClaimOptions, Claimed, ConsumerInfo, Entry, EntryBatch, Fields, GroupInfo, GroupStart,
     IdSpec, NoGroupWording, PendingEntry, PendingSummary, ReadId, Stream, StreamId, StreamInfo,
     StreamInfoFull, Trim,
 };
@@ -161,6 +161,14 @@ impl Keyspace {
     /// `WrongType` if it holds something else.
     pub fn group_exists(&mut self, db: usize, key: &[u8], group: &[u8]) -> Result<bool> {
         Ok(self.dbs[db].stream(key)?.is_some_and(|s| s.group(group).is_some()))
+    }
+
+    /// Checks that `key` holds a stream with `group`, as `wording` words it when not.
+    ///
+    /// # Errors
+    /// `WrongType`; NOGROUP.
+    pub fn check_group(&mut self, db: usize, key: &[u8], group: &[u8], wording: NoGroupWording) -> Result<()> {
+        self.stream_with_group(db, key, group, wording).map(|_| ())
     }
 
     // ---- entries --------------------------------------------------------------------------
@@ -318,7 +326,7 @@ impl Keyspace {
         db: usize,
         streams: &[(Key, Result<ReadId>)],
         count: Option<usize>,
-    ) -> Result<Vec<(Key, Vec<StreamEntry>)>> {
+    ) -> Result<Vec<(Key, EntryBatch)>> {
         let d = &mut self.dbs[db];
         let mut after = Vec::with_capacity(streams.len());
         for (key, id) in streams {
@@ -334,9 +342,8 @@ impl Keyspace {
         for ((key, _), from) in streams.iter().zip(after) {
             let Some(from) = from else { continue };
             let Ok(Some(s)) = d.stream(key) else { continue };
-            if s.last_entry_id().is_some_and(|top| top > from) {
-                let entries = s.read_after(from, count);
-                out.push((key.clone(), entries.into_iter().map(|(i, f)| (i, Some(f))).collect()));
+            if s.has_entries_after(from) {
+                out.push((key.clone(), s.read_after_batch(from, count)));
             }
         }
         Ok(out)
@@ -358,7 +365,7 @@ impl Keyspace {
         streams: &[(Key, Result<ReadId>)],
         count: Option<usize>,
         noack: bool,
-    ) -> Result<Vec<(Key, Vec<StreamEntry>)>> {
+    ) -> Result<Vec<(Key, EntryBatch)>> {
         let mut ids = Vec::with_capacity(streams.len());
         for (key, id) in streams {
             if !self.group_exists(db, key, group)? {
@@ -373,7 +380,7 @@ impl Keyspace {
             if !history {
                 let ready = self.dbs[db].stream(key).ok().flatten().is_some_and(|s| {
                     let last = s.group(group).map_or(StreamId::MAX, |g| g.last_id());
-                    !s.is_empty() && s.last_entry_id().is_some_and(|top| top > last)
+                    s.has_entries_after(last)
                 });
                 if !ready {
                     continue;
@@ -397,7 +404,7 @@ impl Keyspace {
         count: Option<usize>,
         noack: bool,
         now: u64,
-    ) -> Result<Vec<StreamEntry>> {
+    ) -> Result<EntryBatch> {
         let wording = NoGroupWording::XReadGroup;
         let s = self.stream_with_group(db, key, group, wording)?;
         let existed = has_consumer(s, group, consumer);
@@ -424,7 +431,7 @@ impl Keyspace {
                     entries
                         .iter()
                         .filter(|(_, f)| f.is_some())
-                        .filter_map(|(i, _)| xclaim_effect(s, key, group, *i)),
+                        .filter_map(|(i, _)| xclaim_effect(s, key, group, i)),
                 );
             }
             if new_entries && !entries.is_empty() {
@@ -839,8 +846,7 @@ impl Keyspace {
                 if s.last_id() <= after {
                     return None;
                 }
-                let entries = s.read_after(after, limit(count));
-                let entries = entries.into_iter().map(|(i, f)| (i, Some(f))).collect();
+                let entries = s.read_after_batch(after, limit(count));
                 Some(Served::Streams { streams: vec![(Key::from(key), entries)] })
             }
             BlockOp::XReadGroup { group, consumer, count, noack, .. } => {

@@ -17,7 +17,7 @@ use super::db::{Key, Map};
 use super::error::{Error, Result};
 use super::list::End;
 use super::stream::ReadId;
-use super::streams::StreamEntry;
+use super::stream::EntryBatch;
 
 /// Identifies one blocked call for its whole life.
 pub type WaiterId = u64;
@@ -65,9 +65,9 @@ pub enum Served {
     /// BLMOVE: the element (already in the destination list).
     Move { value: Vec<u8> },
     /// XREAD / XREADGROUP: per stream, in key order, the entries read (a stream can come
-    /// with none: an XREADGROUP history read). Fields are `None` for a pending entry that
-    /// was deleted from the stream.
-    Streams { streams: Vec<(Key, Vec<StreamEntry>)> },
+    /// with none: an XREADGROUP history read), packed; a pending entry that was deleted
+    /// from the stream comes without fields.
+    Streams { streams: Vec<(Key, EntryBatch)> },
     /// A blocked stream read ended by an error: its group was destroyed or its key deleted
     /// (Redis 7.0's NOGROUP / UNBLOCKED replies).
     Failed(Error),

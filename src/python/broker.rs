@@ -810,9 +810,9 @@ impl PyBroker {
     /// ID, or None with ``nomkstream`` on a missing key. ``maxlen`` or ``minid`` trim the
     /// stream after the add (approximately unless ``approximate=False``; ``limit`` bounds
     /// an approximate trim).
-    #[pyo3(signature = (name, fields, id = None, maxlen = None, approximate = true, nomkstream = false, minid = None, limit = None, ref_policy = None, idmpauto = None, idmp = None), text_signature = "(self, name, fields, id='*', maxlen=None, approximate=True, nomkstream=False, minid=None, limit=None, ref_policy=None, idmpauto=None, idmp=None)")]
+    #[pyo3(signature = (name, fields, id = super::streams::Arg::Omitted, maxlen = None, approximate = true, nomkstream = false, minid = None, limit = None, ref_policy = None, idmpauto = None, idmp = None), text_signature = "(self, name, fields, id='*', maxlen=None, approximate=True, nomkstream=False, minid=None, limit=None, ref_policy=None, idmpauto=None, idmp=None)")]
     #[allow(clippy::too_many_arguments)]
-    fn xadd<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, fields: &Bound<'py, PyAny>, id: Option<&Bound<'py, PyAny>>, maxlen: Option<&Bound<'py, PyAny>>, approximate: bool, nomkstream: bool, minid: Option<&Bound<'py, PyAny>>, limit: Option<&Bound<'py, PyAny>>, ref_policy: Option<&Bound<'py, PyAny>>, idmpauto: Option<&Bound<'py, PyAny>>, idmp: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn xadd<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, fields: &Bound<'py, PyAny>, id: super::streams::Arg<'py>, maxlen: Option<&Bound<'py, PyAny>>, approximate: bool, nomkstream: bool, minid: Option<&Bound<'py, PyAny>>, limit: Option<&Bound<'py, PyAny>>, ref_policy: Option<&Bound<'py, PyAny>>, idmpauto: Option<&Bound<'py, PyAny>>, idmp: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         super::streams::xadd(self, py, name, fields, id, maxlen, approximate, nomkstream, minid, limit, ref_policy, idmpauto, idmp)
     }
 

@@ -15,7 +15,7 @@ use super::errors::{DataError, IntoPy};
 use super::wait::{block_sync, BlockSpec};
 use crate::command::{self, reply::Reply, Context};
 use crate::engine::db::Key;
-use crate::engine::streams::StreamEntry;
+use crate::engine::stream::{EntryBatch, IdText};
 use crate::engine::waiters::BlockOp;
 
 // ---------------------------------------------------------------------------------------
@@ -77,6 +77,24 @@ impl Opts {
             }
         };
         Ok(Opts { parse_justid: flag("parse_justid")?, full: flag("full")?, parse_detail: flag("parse_detail")? })
+    }
+}
+
+/// An argument whose redis-py default is not None (`xadd`'s `id="*"`): `Omitted` when the
+/// caller left it out, else the object as given, None included (which redis-py sends on,
+/// and its encoder refuses). An `Option` cannot tell the two apart.
+pub(crate) enum Arg<'py> {
+    /// Not passed: the default applies.
+    Omitted,
+    /// Passed, possibly as None.
+    Given(Bound<'py, PyAny>),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Arg::Given(obj.to_owned()))
     }
 }
 
@@ -350,55 +368,48 @@ fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, reply: Reply, opts:
 ///
 /// Field names repeat from entry to entry, so the last few are kept as Python objects and
 /// shared (they are immutable); values and IDs are new objects, as redis-py makes them.
-pub(crate) fn streams_to_py<'py>(py: Python<'py>, codec: &Codec, streams: Vec<(Key, Vec<StreamEntry>)>) -> PyResult<Bound<'py, PyAny>> {
-    let mut names: Vec<(Vec<u8>, Bound<'py, PyAny>)> = Vec::new();
+pub(crate) fn streams_to_py<'py>(py: Python<'py>, codec: &Codec, streams: Vec<(Key, EntryBatch)>) -> PyResult<Bound<'py, PyAny>> {
     let mut out = Vec::with_capacity(streams.len());
-    for (key, entries) in streams {
-        let mut list = Vec::with_capacity(entries.len());
-        for (id, fields) in entries {
+    for (key, batch) in &streams {
+        // Name objects by bytes (a few), and those of the previous entry, which an entry
+        // with the same names (`shares_names`) takes as they are.
+        let mut names: Vec<(&[u8], Bound<'py, PyAny>)> = Vec::new();
+        let mut previous: Vec<Bound<'py, PyAny>> = Vec::new();
+        let mut list = Vec::with_capacity(batch.len());
+        let mut ids = IdText::new();
+        for (id, pairs) in batch.iter() {
             let d = PyDict::new(py);
-            for (f, v) in fields.unwrap_or_default() {
-                let name = match names.iter().find(|(n, _)| *n == f) {
-                    Some((_, obj)) => obj.clone(),
-                    None => {
-                        let obj = codec.out(py, &f)?;
-                        if names.len() < 8 {
-                            names.push((f, obj.clone()));
-                        }
-                        obj
+            match pairs {
+                Some(pairs) if pairs.shares_names() && pairs.len() == previous.len() => {
+                    for (name, (_, v)) in previous.iter().zip(pairs) {
+                        d.set_item(name, codec.out(py, v)?)?;
                     }
-                };
-                d.set_item(name, codec.out(py, &v)?)?;
+                }
+                Some(pairs) => {
+                    previous.clear();
+                    for (f, v) in pairs {
+                        let name = match names.iter().find(|(n, _)| *n == f) {
+                            Some((_, obj)) => obj.clone(),
+                            None => {
+                                let obj = codec.out(py, f)?;
+                                if names.len() < 8 {
+                                    names.push((f, obj.clone()));
+                                }
+                                obj
+                            }
+                        };
+                        d.set_item(&name, codec.out(py, v)?)?;
+                        previous.push(name);
+                    }
+                }
+                None => {}
             }
-            let id = codec.out(py, id_text(id, &mut [0u8; 41]))?;
+            let id = codec.out(py, ids.text(id))?;
             list.push(PyTuple::new(py, [id, d.into_any()])?.into_any());
         }
-        out.push(PyList::new(py, [codec.out(py, &key)?, PyList::new(py, list)?.into_any()])?);
+        out.push(PyList::new(py, [codec.out(py, key)?, PyList::new(py, list)?.into_any()])?);
     }
     Ok(PyList::new(py, out)?.into_any())
-}
-
-/// `ms-seq` written into `buf`, without allocating.
-fn id_text(id: crate::engine::stream::StreamId, buf: &mut [u8; 41]) -> &[u8] {
-    fn digits(mut n: u64, out: &mut [u8]) -> usize {
-        let mut tmp = [0u8; 20];
-        let mut i = tmp.len();
-        loop {
-            i -= 1;
-            tmp[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        let len = tmp.len() - i;
-        out[..len].copy_from_slice(&tmp[i..]);
-        len
-    }
-    let a = digits(id.ms, &mut buf[..]);
-    buf[a] = b'-';
-    let b = digits(id.seq, &mut buf[a + 1..]);
-    &buf[..a + 1 + b]
 }
 
 /// What a blocking call answers when its time is up: None for the list commands, `[]` for
@@ -463,14 +474,15 @@ fn check_ref_policy(p: Option<&Bound<'_, PyAny>>, msg: &'static str) -> PyResult
 // The methods (called by the `#[pymethods]` of broker.rs)
 // ---------------------------------------------------------------------------------------
 
-/// `xadd`.
+/// `xadd`: redis-py's checks in its order, all before any argument is encoded (its
+/// encoder runs last, in `execute_command`), then the line it sends.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn xadd<'py>(
     b: &PyBroker,
     py: Python<'py>,
     name: &Bound<'py, PyAny>,
     fields: &Bound<'py, PyAny>,
-    id: Option<&Bound<'py, PyAny>>,
+    id: Arg<'py>,
     maxlen: Option<&Bound<'py, PyAny>>,
     approximate: bool,
     nomkstream: bool,
@@ -488,12 +500,32 @@ pub(crate) fn xadd<'py>(
     if idmpauto.is_some() && idmp.is_some() {
         return Err(DataError::new_err("Only one of ```idmpauto``` or ```idmp``` may be specified"));
     }
-    let star = PyString::new(py, "*").into_any();
-    let id = id.unwrap_or(&star);
+    let id = match id {
+        Arg::Omitted => PyString::new(py, "*").into_any(),
+        Arg::Given(obj) => obj,
+    };
     if (idmpauto.is_some() || idmp.is_some()) && !id.eq("*")? {
         return Err(DataError::new_err("IDMPAUTO and IDMP can only be used with id='*'"));
     }
     check_ref_policy(ref_policy, "XADD ref_policy must be one of: KEEPREF, DELREF, ACKED")?;
+    let idmp_items = match idmp {
+        Some(t) => {
+            let Some(pair) = t.cast::<PyTuple>().ok().filter(|t| t.len() == 2) else {
+                return Err(DataError::new_err("XADD idmp must be a tuple of (producer_id, idempotent_id)"));
+            };
+            Some([pair.get_item(0)?, pair.get_item(1)?])
+        }
+        None => None,
+    };
+    if let Some(m) = maxlen {
+        if !is_int(m) || int_below(m, 0)? {
+            return Err(DataError::new_err("XADD maxlen must be non-negative integer"));
+        }
+    }
+    let Some(fields) = fields.cast::<PyDict>().ok().filter(|d| !d.is_empty()) else {
+        return Err(DataError::new_err("XADD fields must be a non-empty dict"));
+    };
+    let items: Vec<Bound<'py, PyAny>> = fields.iter().flat_map(|(k, v)| [k, v]).collect();
     let mut line = Line::new(&b.codec, "XADD");
     line.a(name)?;
     if nomkstream {
@@ -506,21 +538,12 @@ pub(crate) fn xadd<'py>(
         line.w("IDMPAUTO");
         line.a(p)?;
     }
-    let idmp_items;
-    if let Some(t) = idmp {
-        let pair = t.cast::<PyTuple>().ok().filter(|t| t.len() == 2);
-        let Some(pair) = pair else {
-            return Err(DataError::new_err("XADD idmp must be a tuple of (producer_id, idempotent_id)"));
-        };
-        idmp_items = [pair.get_item(0)?, pair.get_item(1)?];
+    if let Some([producer, idempotent]) = &idmp_items {
         line.w("IDMP");
-        line.a(&idmp_items[0])?;
-        line.a(&idmp_items[1])?;
+        line.a(producer)?;
+        line.a(idempotent)?;
     }
     if let Some(m) = maxlen {
-        if !is_int(m) || int_below(m, 0)? {
-            return Err(DataError::new_err("XADD maxlen must be non-negative integer"));
-        }
         line.w("MAXLEN");
         if approximate {
             line.w("~");
@@ -538,11 +561,7 @@ pub(crate) fn xadd<'py>(
         line.w("LIMIT");
         line.a(l)?;
     }
-    line.a(id)?;
-    let Some(fields) = fields.cast::<PyDict>().ok().filter(|d| !d.is_empty()) else {
-        return Err(DataError::new_err("XADD fields must be a non-empty dict"));
-    };
-    let items: Vec<Bound<'py, PyAny>> = fields.iter().flat_map(|(k, v)| [k, v]).collect();
+    line.a(&id)?;
     for item in &items {
         line.a(item)?;
     }
@@ -573,8 +592,25 @@ pub(crate) fn xdel<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>,
 }
 
 /// `xack`.
+///
+/// Straight to the command's body (`command::xack_words`), without a command line: a
+/// consumer acknowledges every batch it reads. With no ID, the line goes through
+/// `dispatch` for Redis's arity error.
 pub(crate) fn xack<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>, group: &Bound<'py, PyAny>, ids: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-    simple(b, py, "XACK", &[name, group], Some(ids))
+    if ids.is_empty() {
+        return simple(b, py, "XACK", &[name, group], Some(ids));
+    }
+    let key = b.codec.encode(name)?;
+    let group = b.codec.encode(group)?;
+    let objs: Vec<Bound<'py, PyAny>> = ids.iter().collect();
+    let mut words = Vec::with_capacity(objs.len());
+    for o in &objs {
+        words.push(b.codec.encode(o)?);
+    }
+    let words = slices(&words);
+    let db = b.db();
+    let acked = b.engine.execute(|ks| command::xack_words(ks, db, &key, &group, &words)).py_err()?;
+    Ok(acked.into_pyobject(py)?.into_any())
 }
 
 /// `xrange` (`rev == false`, arguments `min, max`) and `xrevrange` (`max, min`).

@@ -352,3 +352,115 @@ def test_decoded_replies_behave_as_redis(redis_server):
         assert_same_outcome(got, want, method)
     assert untime("xinfo_stream", e.xinfo_stream("s", full=True)) == untime("xinfo_stream", r.xinfo_stream("s", full=True))
     r.close()
+
+
+def test_xack_arguments_behave_as_redis(real2):
+    """XACK runs straight on the engine from the binding: its argument checks must still be
+    Redis's (no ID: arity; a missing key or group answers 0 before the IDs are parsed; one
+    bad ID refuses the whole call; int, bytes and str IDs; a key of another type)."""
+    e = embedis.Broker()
+    for c in (e, real2):
+        for i in range(1, 6):
+            c.xadd("s", {"n": i}, id=f"{i}-0")
+        c.xgroup_create("s", "g", 0)
+        c.xreadgroup("g", "a", {"s": ">"}, count=3)
+        c.set("str", "v")
+    for args in [
+        ("s", "g"),
+        ("s", "g", "bad"),
+        ("s", "g", "1-0", "bad", "2-0"),
+        ("s", "nog", "bad"),
+        ("missing", "g", "bad"),
+        ("str", "g", "1-0"),
+        ("str", "g", "bad"),
+        ("s", "g", 1, b"2-0", "2-0", "9-0", "4-0"),
+        ("s", "g", "3-0", "3-0"),
+        ("s", "g", "1-0"),
+        ("s", "g", "-", "+"),
+        ("s", "g", " 1-0"),
+        ("s", "g", "18446744073709551616-0"),
+        ("s", "g", 3.0),
+    ]:
+        _both(e, real2, "xack", *args)
+    _both(e, real2, "xpending", "s", "g")
+
+
+def test_xadd_argument_checks_behave_as_redis_py(real2):
+    """redis-py checks xadd's arguments before it encodes any (its encoder runs last), and
+    sends an explicit ``id=None`` on, which its encoder refuses: the same errors, in the same
+    order, whatever the mix of bad arguments."""
+    e = embedis.Broker()
+    cases = [
+        (("s", {"a": 1}), {"id": None}),
+        (("s", {}), {"id": None}),
+        (("s", {"a": 1}), {"id": None, "idmpauto": "p"}),
+        (("s", {"a": 1}), {"id": None, "idmp": ("p", b"1")}),
+        (("s", {"a": 1}), {"id": b"*", "idmp": ("p", b"1")}),
+        ((None, {"a": 1}), {"maxlen": -1}),
+        ((None, {}), {}),
+        ((None, {"a": 1}), {"idmp": ("p", "i", "x")}),
+        (("s", {"a": 1}), {"id": None, "maxlen": "3"}),
+        ((None, {"a": 1}), {"id": None}),
+        (("s", {"a": None}), {"id": "1-1"}),
+        (("s", {"a": 1}), {"id": True}),
+        (("s", {"a": 1}), {"id": 5}),
+        (("s", {"a": 1}), {"id": "*"}),
+        (("s", {"a": 1}), {"id": "5-*"}),
+        (("s", {"a": 1}), {"maxlen": 1, "minid": None, "id": None}),
+        (("s", {"a": 1}), {"minid": None, "limit": None}),
+    ]
+    for args, kwargs in cases:
+        got = outcome(e.xadd, *args, **kwargs)
+        want = outcome(real2.xadd, *args, **kwargs)
+        if kwargs.get("id") in ("*", None) and got[0] == want[0] == "ok":
+            got, want = ("ok", "<auto>"), ("ok", "<auto>")
+        assert_same_outcome(got, want, f"xadd{args!r} {kwargs!r}")
+    _both(e, real2, "xlen", "s")
+
+
+def test_xautoclaim_count_limits_behave_as_redis(real2):
+    """COUNT outside 1..LONG_MAX/16 (or not an integer) is "COUNT must be > 0", checked with
+    the other arguments before the key; a COUNT whose up-front buffer of 16-byte IDs Redis
+    cannot allocate is "COUNT too high", after the key and group. (Redis's exact threshold
+    depends on the machine, so values near it are checked on embedis alone below.)"""
+    e = embedis.Broker()
+    for c in (e, real2):
+        for i in range(1, 6):
+            c.xadd("s", {"n": i}, id=f"{i}-0")
+        c.xgroup_create("s", "g", 0)
+        c.xreadgroup("g", "a", {"s": ">"})
+        c.set("str", "v")
+    too_high = 576460752303423487  # LONG_MAX / 16: accepted by the range check, never allocatable
+    for args, kwargs in [
+        (("s", "g", "c", 0), {"count": 0}),
+        (("s", "g", "c", 0), {"count": 1}),
+        (("s", "g", "c", 0), {"count": -1}),
+        (("s", "g", "c", 0), {"count": 1.5}),
+        (("s", "g", "c", 0), {"count": "abc"}),
+        (("s", "g", "c", 0), {"count": 10**12}),
+        (("s", "g", "c", 0), {"count": 10**13}),
+        (("s", "g", "c", 0), {"count": too_high}),
+        (("s", "g", "c", 0), {"count": too_high, "justid": True}),
+        (("s", "g", "c", 0), {"count": too_high + 1}),
+        (("s", "g", "c", 0), {"count": 2**63 - 1}),
+        (("s", "g", "c", 0), {"count": 2**63}),
+        (("s", "nog", "c", 0), {"count": too_high}),
+        (("missing", "g", "c", 0), {"count": too_high}),
+        (("str", "g", "c", 0), {"count": too_high}),
+        (("str", "g", "c", 0), {"count": 0}),
+        (("s", "g", "c", 0), {"start_id": "bad", "count": too_high}),
+    ]:
+        _both(e, real2, "xautoclaim", *args, **kwargs)
+    for args in [
+        ("XAUTOCLAIM", "s", "g", "c", 0, 0, "COUNT", too_high, "BAD"),
+        ("XAUTOCLAIM", "s", "g", "c", "bad", 0, "COUNT", too_high),
+        ("XAUTOCLAIM", "s", "g", "c", 0, 0, "COUNT", " 5"),
+        ("XAUTOCLAIM", "s", "g", "c", 0, 0, "COUNT", "05"),
+        ("XAUTOCLAIM", "s", "g", "c", 0, 0, "COUNT"),
+    ]:
+        _both(e, real2, "execute_command", *args)
+    _both(e, real2, "xpending", "s", "g")
+    # embedis's fixed threshold: 2**42 IDs (64 TiB of buffer) is served, one more is not.
+    assert e.xautoclaim("s", "g", "c", 0, count=2**42, justid=True) == [b"1-0", b"2-0", b"3-0", b"4-0", b"5-0"]
+    with pytest.raises(embedis.ResponseError, match="^Insufficient memory, failed allocating transient memory, COUNT too high.$"):
+        e.xautoclaim("s", "g", "c", 0, count=2**42 + 1)

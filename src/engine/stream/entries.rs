@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
+use super::batch::EntryBatch;
 use super::id::StreamId;
 use super::node::{EntryRef, Fields, Node};
 use super::{Stream, StreamConfig, Trim};
@@ -112,6 +113,54 @@ impl Entries {
         out
     }
 
+    /// Appends the live entries in `[start, end]` to `out`, at most `count` of them
+    /// (`None`: all): [`Entries::range`] without an allocation per entry.
+    pub(super) fn range_into(
+        &self,
+        start: StreamId,
+        end: StreamId,
+        count: Option<usize>,
+        rev: bool,
+        out: &mut EntryBatch,
+    ) {
+        if count == Some(0) {
+            return;
+        }
+        let mut n = 0;
+        // The node names of the entry appended last, if it had them: an entry with the same
+        // ones stores its values only.
+        let mut last_names = None;
+        self.scan(start, end, rev, |e| {
+            let names = e.master_names_key();
+            if names.is_none() || names != last_names || !out.push_with_previous_names(e.id, e.values()) {
+                out.push(e.id, e.pairs());
+            }
+            last_names = names;
+            n += 1;
+            if n == 1 {
+                if let Some(c) = count {
+                    out.reserve_like_so_far(c.min(1024) - 1);
+                }
+            }
+            if Some(n) == count {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+    }
+
+    /// Appends the live entry `id` to `out`; false (nothing appended) if there is none.
+    pub(super) fn get_into(&self, id: StreamId, out: &mut EntryBatch) -> bool {
+        let mut found = false;
+        self.scan(id, id, false, |e| {
+            out.push(e.id, e.pairs());
+            found = true;
+            ControlFlow::Break(())
+        });
+        found
+    }
+
     /// The fields of the live entry `id`.
     pub(super) fn get(&self, id: StreamId) -> Option<Fields> {
         let mut found = None;
@@ -149,6 +198,16 @@ impl Entries {
         } else {
             live.last().map(|e| e.id)
         }
+    }
+
+    /// True if a live entry has an ID above `id` (`streamLastValidID > id`), looking into
+    /// the last node only when its master ID is not above `id`: every node holds a live
+    /// entry, so a last node that starts above `id` answers at once.
+    pub(super) fn has_live_after(&self, id: StreamId) -> bool {
+        let Some((&master, node)) = self.nodes.last_key_value() else {
+            return false;
+        };
+        master > id || node.iter(master).any(|e| e.id > id && !e.is_deleted())
     }
 
     /// Appends an entry whose ID is above every stored one, opening a new node when the

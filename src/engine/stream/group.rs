@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::engine::error::{Error, Result};
 
 use super::id::{GroupStart, ReadId, StreamId};
+use super::batch::EntryBatch;
 use super::node::Fields;
 use super::{Meta, Stream};
 
@@ -462,7 +463,7 @@ impl Stream {
         count: Option<usize>,
         noack: bool,
         now_ms: u64,
-    ) -> std::result::Result<Vec<(StreamId, Option<Fields>)>, GroupNotFound> {
+    ) -> std::result::Result<EntryBatch, GroupNotFound> {
         let Stream {
             entries,
             meta,
@@ -471,25 +472,26 @@ impl Stream {
         } = self;
         let group = groups.get_mut(group).ok_or(GroupNotFound)?;
         let count = count.filter(|&c| c > 0);
-        let mut out = Vec::new();
+        let mut out = EntryBatch::default();
         match start {
             ReadId::Last => {}
             // Redis marks ">" with the largest ID internally, so that explicit ID reads as ">".
             ReadId::New | ReadId::After(StreamId::MAX) => {
-                let has_new = meta.length > 0
-                    && entries
-                        .edge_id(false, true)
-                        .is_some_and(|top| top > group.last_id);
-                let Some(from) = group.last_id.incr().filter(|_| has_new) else {
+                let Some(from) = group.last_id.incr() else {
                     return Ok(out);
                 };
+                // Served only if a live entry lies above the last delivered ID: exactly when
+                // the range from its successor is not empty.
+                entries.range_into(from, StreamId::MAX, count, false, &mut out);
+                if out.is_empty() {
+                    return Ok(out);
+                }
                 // Redis 7.0 creates (and refreshes) the consumer only when it serves it.
                 let owner = group.touch_consumer(consumer, now_ms);
-                let read = entries.range(from, StreamId::MAX, count, false);
-                for (id, _) in &read {
-                    group.advance(meta, *id);
+                for id in out.ids() {
+                    group.advance(meta, id);
                 }
-                if !noack && !read.is_empty() {
+                if !noack {
                     // The common case, an entry pending nowhere yet, costs one PEL insert and
                     // one consumer-PEL insert; one pending already (after XGROUP SETID) is
                     // re-owned afterwards.
@@ -497,21 +499,21 @@ impl Stream {
                     let Group { pel, consumers, .. } = &mut *group;
                     if let Some(c) = consumers.get_mut(&owner) {
                         c.active_time = Some(now_ms);
-                        for (id, _) in &read {
-                            match pel.entry(*id) {
+                        for id in out.ids() {
+                            match pel.entry(id) {
                                 std::collections::btree_map::Entry::Vacant(v) => {
                                     v.insert(Nack {
                                         delivery_time: now_ms,
                                         delivery_count: 1,
                                         consumer: owner.clone(),
                                     });
-                                    c.pel.insert(*id);
+                                    c.pel.insert(id);
                                 }
                                 std::collections::btree_map::Entry::Occupied(mut o) => {
                                     let nack = o.get_mut();
                                     nack.delivery_time = now_ms;
                                     nack.delivery_count = 1;
-                                    reowned.push(*id);
+                                    reowned.push(id);
                                 }
                             }
                         }
@@ -520,7 +522,6 @@ impl Stream {
                         group.set_owner(id, &owner);
                     }
                 }
-                out.extend(read.into_iter().map(|(id, fields)| (id, Some(fields))));
             }
             ReadId::After(after) => {
                 let owner = group.touch_consumer(consumer, now_ms);
@@ -539,14 +540,14 @@ impl Stream {
                     })
                     .unwrap_or_default();
                 for id in ids {
-                    let fields = entries.get(id);
-                    if fields.is_some() {
+                    if entries.get_into(id, &mut out) {
                         if let Some(nack) = group.pel.get_mut(&id) {
                             nack.delivery_time = now_ms;
                             nack.delivery_count = nack.delivery_count.wrapping_add(1);
                         }
+                    } else {
+                        out.push_missing(id);
                     }
-                    out.push((id, fields));
                 }
             }
         }

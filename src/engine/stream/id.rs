@@ -77,6 +77,9 @@ impl StreamId {
     /// # Errors
     /// [`Error::InvalidStreamId`] for anything else.
     pub fn parse(arg: &[u8]) -> Result<StreamId> {
+        if let Some(id) = parse_plain(arg) {
+            return Ok(id);
+        }
         match parse_generic(arg, 0, true, false)? {
             Parsed::Id(id) => Ok(id),
             Parsed::AutoSeq(_) => Err(Error::InvalidStreamId),
@@ -132,6 +135,60 @@ impl fmt::Display for StreamId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.ms, self.seq)
     }
+}
+
+/// Writes IDs as `ms-seq` text (as `Display`) without allocating. Consecutive IDs of a read
+/// mostly share their millisecond, whose digits are kept from one ID to the next.
+#[derive(Debug, Clone)]
+pub struct IdText {
+    /// The text of the last ID: `ms-` then the sequence.
+    buf: [u8; 41],
+    /// The millisecond whose digits (and dash) `buf` starts with; `None` before the first.
+    ms: Option<u64>,
+    /// Length of `ms-` in `buf`.
+    prefix: usize,
+}
+
+impl Default for IdText {
+    fn default() -> IdText {
+        IdText::new()
+    }
+}
+
+impl IdText {
+    /// A writer with nothing written yet.
+    pub fn new() -> IdText {
+        IdText { buf: [0; 41], ms: None, prefix: 0 }
+    }
+
+    /// The text of `id`.
+    pub fn text(&mut self, id: StreamId) -> &[u8] {
+        if self.ms != Some(id.ms) {
+            let n = write_decimal(id.ms, &mut self.buf[..]);
+            self.buf[n] = b'-';
+            self.prefix = n + 1;
+            self.ms = Some(id.ms);
+        }
+        let n = write_decimal(id.seq, &mut self.buf[self.prefix..]);
+        &self.buf[..self.prefix + n]
+    }
+}
+
+/// Writes `n` in decimal at the start of `out` (room for 20 digits); returns the length.
+fn write_decimal(mut n: u64, out: &mut [u8]) -> usize {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = tmp.len() - i;
+    out[..len].copy_from_slice(&tmp[i..]);
+    len
 }
 
 /// The ID argument of XADD.
@@ -241,6 +298,29 @@ fn c_str(arg: &[u8]) -> &[u8] {
         Some(end) => &arg[..end],
         None => arg,
     }
+}
+
+/// `ms-seq` in plain digits, at most 19 on each side (no sign, space or overflow to
+/// handle): what a client sends back of the IDs it was given (XACK), in one pass. `None`
+/// for anything else, which the general path parses; where both parse, they agree.
+fn parse_plain(arg: &[u8]) -> Option<StreamId> {
+    let mut parts = [0u64; 2];
+    let mut part = 0;
+    let mut len = 0;
+    for &b in arg {
+        match b {
+            b'0'..=b'9' if len < 19 => {
+                parts[part] = parts[part] * 10 + u64::from(b - b'0');
+                len += 1;
+            }
+            b'-' if part == 0 && len > 0 => {
+                part = 1;
+                len = 0;
+            }
+            _ => return None,
+        }
+    }
+    (part == 1 && len > 0).then(|| StreamId::new(parts[0], parts[1]))
 }
 
 /// `streamGenericParseIDOrReply`: "-"/"+" unless `strict`, `ms-*` when `auto_seq`,
@@ -362,6 +442,64 @@ fn strtoull(s: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_ids_parse_as_the_general_path_does() {
+        let nines = "9".repeat(19);
+        let twenty = "1".repeat(20);
+        let cases = [
+            "1-0".to_owned(),
+            "0-0".to_owned(),
+            "01-002".to_owned(),
+            "1795553441754-17".to_owned(),
+            format!("{nines}-{nines}"),
+            format!("{twenty}-0"),
+            format!("0-{twenty}"),
+            "18446744073709551615-18446744073709551615".to_owned(),
+            "18446744073709551616-0".to_owned(),
+            "5".to_owned(),
+            "".to_owned(),
+            "-".to_owned(),
+            "+".to_owned(),
+            "1-".to_owned(),
+            "-1".to_owned(),
+            "1--1".to_owned(),
+            "1-2-3".to_owned(),
+            " 1-2".to_owned(),
+            "1-2 ".to_owned(),
+            "+1-2".to_owned(),
+            "1-2\0x".to_owned(),
+            "1-*".to_owned(),
+        ];
+        for arg in &cases {
+            let general = match parse_generic(arg.as_bytes(), 0, true, false) {
+                Ok(Parsed::Id(id)) => Ok(id),
+                Ok(Parsed::AutoSeq(_)) | Err(_) => Err(Error::InvalidStreamId),
+            };
+            if let Some(id) = parse_plain(arg.as_bytes()) {
+                assert_eq!(Ok(id), general, "{arg:?}");
+            }
+            assert_eq!(StreamId::parse(arg.as_bytes()), general, "{arg:?}");
+        }
+        assert_eq!(parse_plain(format!("{nines}-{nines}").as_bytes()), Some(StreamId::new(9_999_999_999_999_999_999, 9_999_999_999_999_999_999)));
+        assert_eq!(parse_plain(format!("{twenty}-0").as_bytes()), None);
+    }
+
+    #[test]
+    fn id_text_matches_display_across_millisecond_changes() {
+        let mut t = IdText::new();
+        for id in [
+            StreamId::new(1_795_553_441_754, 0),
+            StreamId::new(1_795_553_441_754, 17),
+            StreamId::new(1_795_553_441_755, 3),
+            StreamId::new(0, 0),
+            StreamId::new(5, u64::MAX),
+            StreamId::MAX,
+            StreamId::new(10, 9),
+        ] {
+            assert_eq!(t.text(id), id.to_string().as_bytes());
+        }
+    }
 
     fn id(ms: u64, seq: u64) -> StreamId {
         StreamId::new(ms, seq)

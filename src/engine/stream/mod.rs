@@ -3,6 +3,7 @@
 //! XSETID, XLEN here; groups in `group.rs`, XINFO in `info.rs`). Knows nothing of RESP, keys,
 //! clocks or Python: callers pass parsed arguments and `now_ms`, and get typed results.
 
+mod batch;
 mod entries;
 mod group;
 pub mod id;
@@ -21,10 +22,11 @@ pub use group::{
     AutoClaimed, ClaimDelivery, ClaimOptions, Claimed, Consumer, Group, GroupNotFound, Nack,
     NoGroupWording, PendingEntry, PendingSummary,
 };
-pub use id::{GroupStart, IdSpec, ReadId, StreamId};
+pub use id::{GroupStart, IdSpec, IdText, ReadId, StreamId};
 pub use info::{
     ConsumerInfo, ConsumerInfoFull, GroupInfo, GroupInfoFull, StreamInfo, StreamInfoFull,
 };
+pub use batch::{EntryBatch, Pairs};
 pub use node::Fields;
 
 /// One entry as returned by reads: its ID and its field/value pairs.
@@ -285,6 +287,16 @@ impl Stream {
         }
     }
 
+    /// [`Stream::read_after`], packed: what XREAD replies.
+    pub fn read_after_batch(&self, after: StreamId, count: Option<usize>) -> EntryBatch {
+        let mut out = EntryBatch::default();
+        if let Some(start) = after.incr() {
+            self.entries
+                .range_into(start, StreamId::MAX, count.filter(|&c| c > 0), false, &mut out);
+        }
+        out
+    }
+
     /// The fields of live entry `id`.
     pub fn get(&self, id: StreamId) -> Option<Fields> {
         self.entries.get(id)
@@ -313,6 +325,13 @@ impl Stream {
     /// to decide whether there is anything to serve.
     pub fn last_entry_id(&self) -> Option<StreamId> {
         self.entries.edge_id(false, true)
+    }
+
+    /// True if a live entry has an ID above `id`: what XREAD and XREADGROUP `>` check
+    /// before serving (`last_entry_id() > id`, without decoding the last node when it is
+    /// not needed).
+    pub fn has_entries_after(&self, id: StreamId) -> bool {
+        self.entries.has_live_after(id)
     }
 
     /// The first stored entry's ID, deleted or not (`streamGetEdgeID(s, 1, 0)`): what Redis

@@ -282,40 +282,98 @@ pub(super) struct EntryRef<'a> {
     n_master: usize,
 }
 
-impl EntryRef<'_> {
+impl<'a> EntryRef<'a> {
     /// True if the entry was deleted.
     pub fn is_deleted(&self) -> bool {
         self.flags & FLAG_DELETED != 0
     }
 
+    /// For an entry with its node's field names, something that identifies those names
+    /// while the stream is borrowed (the address of the node's encoded names): two entries
+    /// with the same key have the same names. `None` for an entry with names of its own.
+    pub fn master_names_key(&self) -> Option<usize> {
+        (self.flags & FLAG_SAMEFIELDS != 0).then_some(self.master_fields.as_ptr() as usize)
+    }
+
+    /// The entry's values, without its field names.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &'a [u8]> {
+        EntryValues(self.pairs())
+    }
+
     /// The entry's field/value pairs, copied out.
     pub fn fields(&self) -> Fields {
-        let mut out = Vec::new();
+        self.pairs().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()
+    }
+
+    /// The entry's field/value pairs, borrowed from the node.
+    pub fn pairs(&self) -> EntryPairs<'a> {
         let mut pos = 0;
-        if self.flags & FLAG_SAMEFIELDS != 0 {
-            let mut fpos = 0;
-            for _ in 0..self.n_master {
-                match (
-                    get_bytes(self.master_fields, &mut fpos),
-                    get_bytes(self.body, &mut pos),
-                ) {
-                    (Some(f), Some(v)) => out.push((f.to_vec(), v.to_vec())),
-                    _ => break,
-                }
-            }
+        let (names, left) = if self.flags & FLAG_SAMEFIELDS != 0 {
+            (Some(self.master_fields), self.n_master)
         } else {
             let n = get_varint(self.body, &mut pos).unwrap_or(0);
-            for _ in 0..n {
-                match (
-                    get_bytes(self.body, &mut pos),
-                    get_bytes(self.body, &mut pos),
-                ) {
-                    (Some(f), Some(v)) => out.push((f.to_vec(), v.to_vec())),
-                    _ => break,
-                }
-            }
+            (None, usize::try_from(n).unwrap_or(0))
+        };
+        EntryPairs {
+            body: self.body,
+            pos,
+            names,
+            names_pos: 0,
+            left,
         }
-        out
+    }
+}
+
+/// Iterator over one entry's values (its pairs' second halves).
+struct EntryValues<'a>(EntryPairs<'a>);
+
+impl<'a> Iterator for EntryValues<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        self.0.next().map(|(_, v)| v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.0.left, Some(self.0.left))
+    }
+}
+
+impl ExactSizeIterator for EntryValues<'_> {}
+
+/// Iterator over one entry's field/value pairs, borrowed from its node.
+pub(super) struct EntryPairs<'a> {
+    /// The entry's body.
+    body: &'a [u8],
+    /// Offset in `body` of the next value (same-fields entries) or field.
+    pos: usize,
+    /// The master's encoded field names for a same-fields entry, else `None`.
+    names: Option<&'a [u8]>,
+    /// Offset in `names` of the next field name.
+    names_pos: usize,
+    /// Pairs not yet returned.
+    left: usize,
+}
+
+impl<'a> Iterator for EntryPairs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let field = match self.names {
+            Some(names) => get_bytes(names, &mut self.names_pos),
+            None => get_bytes(self.body, &mut self.pos),
+        };
+        let pair = field.zip(get_bytes(self.body, &mut self.pos));
+        if pair.is_none() {
+            self.left = 0;
+        }
+        pair
     }
 }
 

@@ -16,6 +16,7 @@ fn read(
 ) -> Vec<(StreamId, Option<Fields>)> {
     s.read_group(b"g", consumer.as_bytes(), start, count, false, now)
         .expect("group exists")
+        .to_vec()
 }
 
 fn group_info(s: &Stream) -> (Option<u64>, Option<i64>) {
@@ -236,7 +237,7 @@ fn noack_read_moves_the_group_without_pending_entries() {
     let got = s
         .read_group(b"g", b"c", ReadId::New, None, true, 5)
         .expect("read");
-    assert_eq!(read_ids(&got), vec![id(1, 0), id(2, 0)]);
+    assert_eq!(read_ids(&got.to_vec()), vec![id(1, 0), id(2, 0)]);
     let g = s.group(b"g").expect("group");
     assert_eq!(
         (g.last_id(), g.pending_count(), g.entries_read()),

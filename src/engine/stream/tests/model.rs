@@ -167,8 +167,17 @@ proptest! {
             prop_assert_eq!(s.last_id(), last);
             prop_assert_eq!(s.max_deleted_entry_id(), max_deleted);
             prop_assert_eq!(s.first_id(), model.keys().next().copied().unwrap_or(StreamId::MIN));
+            // "Anything after this ID?" as the model answers it, around every live ID.
+            for &k in model.keys().chain([StreamId::MIN, last, max_deleted].iter()) {
+                for probe in [k, k.incr().unwrap_or(k), StreamId::new(k.ms.saturating_sub(1), u64::MAX)] {
+                    prop_assert_eq!(s.has_entries_after(probe), model.range(probe..).any(|(&i, _)| i > probe), "after {}", probe);
+                }
+            }
             let all: Vec<Entry> = model.iter().map(|(k, v)| (*k, v.clone())).collect();
             prop_assert_eq!(s.range(StreamId::MIN, StreamId::MAX, None, false), all.clone());
+            // The packed read (entries sharing their node's names store values only).
+            let packed: Vec<(StreamId, Option<Fields>)> = all.iter().map(|(k, v)| (*k, Some(v.clone()))).collect();
+            prop_assert_eq!(s.read_after_batch(StreamId::MIN, None).to_vec(), packed);
             let mut rev_all = all;
             rev_all.reverse();
             prop_assert_eq!(s.range(StreamId::MIN, StreamId::MAX, None, true), rev_all);
@@ -278,19 +287,21 @@ proptest! {
                 }
                 GroupOp::ReadNew { consumer, count, noack } => {
                     let last = s.group(b"g").map(Group::last_id).unwrap_or(StreamId::MIN);
-                    let want = ids_of(&s.read_after(last, count));
+                    let want_entries = s.read_after(last, count);
+                    let want = ids_of(&want_entries);
                     let got = s.read_group(b"g", names[consumer as usize], ReadId::New, count, noack, now).expect("group");
-                    prop_assert_eq!(read_ids_of(&got), want.clone());
-                    prop_assert!(got.iter().all(|(_, f)| f.is_some()));
+                    // The packed batch holds exactly the entries and fields a plain read copies out.
+                    let want_read: Vec<(StreamId, Option<Fields>)> = want_entries.into_iter().map(|(i, f)| (i, Some(f))).collect();
+                    prop_assert_eq!(got.to_vec(), want_read);
                     delivered.extend(want);
                 }
                 GroupOp::ReadHistory { consumer } => {
                     let name = names[consumer as usize];
                     let pending: Vec<StreamId> = s.group(b"g").and_then(|g| g.consumer(name)).map(|c| c.pending_ids().collect()).unwrap_or_default();
                     let got = s.read_group(b"g", name, ReadId::After(StreamId::MIN), None, false, now).expect("group");
-                    prop_assert_eq!(read_ids_of(&got), pending);
-                    for (id, fields) in &got {
-                        prop_assert_eq!(fields.is_some(), s.contains(*id));
+                    prop_assert_eq!(read_ids_of(&got.to_vec()), pending);
+                    for (id, fields) in got.to_vec() {
+                        prop_assert_eq!(fields, s.get(id));
                     }
                 }
                 GroupOp::Ack { pick } => {

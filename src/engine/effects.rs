@@ -82,9 +82,10 @@ impl Effects {
     }
 
     fn encode(&mut self, db: usize, head: &[&[u8]], tail: &[&[u8]]) {
-        // Grown at most once; each piece is then a capacity check and a copy.
-        let size = |n: usize, a: &&[u8]| n + a.len() + 8;
-        self.buf.reserve(tail.iter().fold(head.iter().fold(8, size), size));
+        // Grown at most once (a header is at most 23 bytes, CRLF 2); each piece is then a
+        // capacity check and a copy.
+        let size = |n: usize, a: &&[u8]| n + a.len() + 25;
+        self.buf.reserve(tail.iter().fold(head.iter().fold(23, size), size));
         put_len(&mut self.buf, b'*', head.len() + tail.len());
         for a in head {
             put_bulk(&mut self.buf, a);
@@ -184,14 +185,19 @@ impl Effects {
         (self.sealed, std::mem::take(&mut self.sealed_commands))
     }
 
-    /// Takes back written chunks for reuse (keeping at most `POOL` of ordinary size).
-    pub fn give_back(&mut self, chunks: &mut Vec<Vec<u8>>) {
+    /// Takes back written chunks for reuse. The pool holds what the recent flow needs
+    /// (twice the chunks moving now, `taken` by the sink and given back), at least a
+    /// little and at most `POOL`: after a burst, an idle broker keeps no more than a few
+    /// chunks.
+    pub fn give_back(&mut self, chunks: &mut Vec<Vec<u8>>, taken: usize) {
+        let cap = (2 * (taken + chunks.len())).clamp(2 * NUDGE_AT, POOL);
         for mut c in chunks.drain(..) {
-            if self.pool.len() < POOL && c.capacity() <= 2 * CHUNK {
+            if self.pool.len() < cap && c.capacity() <= 2 * CHUNK {
                 c.clear();
                 self.pool.push(c);
             }
         }
+        self.pool.truncate(cap);
     }
 }
 
@@ -400,11 +406,11 @@ pub fn int(i: impl ToString) -> Vec<u8> {
 }
 
 /// Where effects go: the AOF writer. `record` is called under the keyspace lock with one
-/// unit's effects (so in the lock's order) and must only buffer (a collecting sink is not
-/// called: the engine seals the unit in its log and returns its sequence number instead); `wait_durable` is called
-/// by the unit's caller after the lock is released and returns once that unit is as
-/// durable as the fsync policy promises (`always`: on disk; group commit lets one fsync
-/// cover every unit recorded before it).
+/// unit's effects (so in the lock's order) and must only buffer; a collecting sink is not
+/// called at all: the engine seals the unit in its own log, which the sink takes. Then
+/// `wait_durable` is called by the unit's caller after the lock is released and returns
+/// once that unit is as durable as the fsync policy promises (`always`: on disk; group
+/// commit lets one fsync cover every unit recorded before it).
 pub trait EffectSink: Send + Sync + std::fmt::Debug {
     /// Buffers one unit's effects; returns its sequence number.
     fn record(&self, unit: Unit<'_>) -> u64;

@@ -342,7 +342,8 @@ impl Recorder {
         let before = st.chunks.len();
         let (seq, commands) = effects.take_log(&mut st.chunks, new_file);
         st.incr_bytes += st.chunks[before..].iter().map(|c| c.len() as u64).sum::<u64>();
-        effects.give_back(&mut st.written);
+        let taken = st.chunks.len() - before;
+        effects.give_back(&mut st.written, taken);
         if seq > st.seq {
             st.seq = seq;
         }

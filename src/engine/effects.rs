@@ -43,8 +43,8 @@ pub struct Effects {
     buf: Vec<u8>,
     /// Full chunks of sealed units, oldest first.
     full: Vec<Vec<u8>>,
-    /// Empty chunks to reuse.
-    pool: Vec<Vec<u8>>,
+    /// Empty chunks to reuse, the longest unused first.
+    pool: std::collections::VecDeque<Vec<u8>>,
     /// Where the current unit begins in `buf`.
     start: usize,
     /// Per command of the current unit: its database and where it ends, from `start`.
@@ -153,7 +153,7 @@ impl Effects {
         self.marks.clear();
         self.start = self.buf.len();
         if self.start >= CHUNK {
-            let next = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK + CHUNK / 2));
+            let next = self.next_chunk();
             self.full.push(std::mem::replace(&mut self.buf, next));
             if self.full.len() == NUDGE_AT {
                 self.nudge_due = true;
@@ -170,7 +170,7 @@ impl Effects {
         into.append(&mut self.full);
         if self.start > 0 {
             if self.start == self.buf.len() {
-                let next = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK + CHUNK / 2));
+                let next = self.next_chunk();
                 into.push(std::mem::replace(&mut self.buf, next));
             } else {
                 // Inside a unit that already recorded: only its sealed part goes.
@@ -185,19 +185,31 @@ impl Effects {
         (self.sealed, std::mem::take(&mut self.sealed_commands))
     }
 
-    /// Takes back written chunks for reuse. The pool holds what the recent flow needs
-    /// (twice the chunks moving now, `taken` by the sink and given back), at least a
-    /// little and at most `POOL`: after a burst, an idle broker keeps no more than a few
-    /// chunks.
+    /// An empty chunk to fill, its memory already written once by this thread: the writer
+    /// thread read it last (on another core), and the stores that fill it would each wait
+    /// for their cache line to come back, stalling the unlock that ends every unit. One
+    /// pass of zeros costs less than those misses.
+    fn next_chunk(&mut self) -> Vec<u8> {
+        let mut c = self.pool.pop_front().unwrap_or_else(|| Vec::with_capacity(CHUNK + CHUNK / 2));
+        c.resize(CHUNK + 4096, 0);
+        c.clear();
+        c
+    }
+
+    /// Takes back written chunks for reuse, up to `POOL`. `taken`: how many chunks the sink
+    /// just took. A round with no traffic at all halves the pool (down to a few chunks), so
+    /// an idle broker soon returns what a burst made it keep; a busy one never shrinks it,
+    /// since one slow write (an fsync) can need every chunk of the pool at once.
     pub fn give_back(&mut self, chunks: &mut Vec<Vec<u8>>, taken: usize) {
-        let cap = (2 * (taken + chunks.len())).clamp(2 * NUDGE_AT, POOL);
+        if taken == 0 && chunks.is_empty() {
+            self.pool.truncate((self.pool.len() / 2).max(2 * NUDGE_AT));
+        }
         for mut c in chunks.drain(..) {
-            if self.pool.len() < cap && c.capacity() <= 2 * CHUNK {
+            if self.pool.len() < POOL && c.capacity() <= 2 * CHUNK {
                 c.clear();
-                self.pool.push(c);
+                self.pool.push_back(c);
             }
         }
-        self.pool.truncate(cap);
     }
 }
 

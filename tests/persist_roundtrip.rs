@@ -563,3 +563,29 @@ fn aof_files_without_their_manifest_are_never_overwritten() {
     }
     assert_eq!(m.read_all(&incr).unwrap(), before);
 }
+
+#[test]
+fn a_replaced_recorder_never_takes_its_successors_units() {
+    // The AOF log lives in the keyspace; only the current sink may take it. A recorder
+    // that was replaced (appendonly switched) and is then flushed must leave the new
+    // one's units alone, or they would land in the old file.
+    use embedis::persist::aof::Recorder;
+    let m = Arc::new(MemFs::new());
+    let (log, block, _) = setup();
+    let engine = Engine::new();
+    let a = Arc::new(Recorder::new(Some((Fsync::EverySec, m.create(Path::new("/a.aof")).unwrap())), log.clone(), block.clone()));
+    let b = Arc::new(Recorder::new(Some((Fsync::EverySec, m.create(Path::new("/b.aof")).unwrap())), log, block));
+    a.attach(engine.downgrade());
+    b.attach(engine.downgrade());
+    engine.set_sink(Some(a.clone()), |_| ());
+    engine.execute(|ks| ks.push(0, b"k", &[b"for-a"], End::Right, false).unwrap());
+    engine.set_sink(Some(b.clone()), |_| ());
+    engine.execute(|ks| ks.push(0, b"k", &[b"for-b"], End::Right, false).unwrap());
+    a.sync_all();
+    b.sync_all();
+    let a_bytes = m.read_all(Path::new("/a.aof")).unwrap();
+    let b_bytes = m.read_all(Path::new("/b.aof")).unwrap();
+    let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    assert!(has(&a_bytes, b"for-a") && !has(&a_bytes, b"for-b"), "{}", String::from_utf8_lossy(&a_bytes));
+    assert!(has(&b_bytes, b"for-b") && !has(&b_bytes, b"for-a"), "{}", String::from_utf8_lossy(&b_bytes));
+}

@@ -16,6 +16,7 @@
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -357,7 +358,14 @@ impl Recorder {
             return;
         }
         if let Some(engine) = self.engine.get().and_then(WeakEngine::upgrade) {
-            engine.execute(|ks| self.absorb(&mut ks.effects));
+            engine.execute(|ks| {
+                // Only the broker's current sink owns its log: a recorder replaced by another
+                // (appendonly switched) took its last units when it was replaced.
+                let current = ks.sink.as_ref().is_some_and(|s| std::ptr::addr_eq(Arc::as_ptr(s), std::ptr::from_ref(self)));
+                if current {
+                    self.absorb(&mut ks.effects);
+                }
+            });
         }
     }
 

@@ -968,7 +968,7 @@ impl Inner {
     /// `Ok(false)` when the AOF was turned off (or on again) meanwhile.
     fn enable(&self, epoch: u64) -> Result<bool, Error> {
         let stale = |sw: &Switch| sw.epoch != epoch || sw.state != AofState::Starting;
-        if stale(&*self.switch.lock()) {
+        if stale(&self.switch.lock()) {
             return Ok(false);
         }
         let cfg = &self.config;
@@ -1025,7 +1025,7 @@ impl Inner {
                 return Err(e);
             }
         };
-        if stale(&*self.switch.lock()) {
+        if stale(&self.switch.lock()) {
             let _ = self.fs.remove(&aof_dir.join(&base_name));
             let _ = self.fs.remove(&incr_path);
             return Ok(false);

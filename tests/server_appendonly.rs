@@ -341,3 +341,37 @@ fn appendonly_switched_back_and_forth_ends_with_one_complete_aof() {
     drop(p);
     drop(e);
 }
+
+#[test]
+fn appendonly_no_inside_a_transaction_counts_the_whole_unit_and_appends_none_of_it() {
+    let tmp = TempDir::new("aof-multi");
+    let dir = tmp.0.as_path();
+    let (e, p) = open(&config(dir, true, vec![]));
+    let server = serve(&e, &p);
+    let mut c = Conn::open(&server);
+    c.roundtrip(b"RPUSH before 1\r\n", b":1\r\n");
+    c.roundtrip(b"SAVE\r\n", b"+OK\r\n");
+    assert_eq!(info(&mut c, "rdb_changes_since_last_save"), "0");
+    c.roundtrip(b"MULTI\r\n", b"+OK\r\n");
+    c.roundtrip(b"RPUSH x 1\r\n", b"+QUEUED\r\n");
+    c.roundtrip(b"CONFIG SET appendonly no\r\n", b"+QUEUED\r\n");
+    c.roundtrip(b"RPUSH x 2\r\n", b"+QUEUED\r\n");
+    c.roundtrip(b"EXEC\r\n", b"*3\r\n:1\r\n+OK\r\n:2\r\n");
+    // Both pushes counted for the save rules, as Redis counts a transaction's changes.
+    assert_eq!(info(&mut c, "rdb_changes_since_last_save"), "2");
+    assert_eq!(info(&mut c, "aof_enabled"), "0");
+    // The AOF is propagated to at EXEC, when it is already off: none of the unit is in it.
+    let m = read_manifest(dir);
+    let incr = std::fs::read(dir.join("appendonlydir").join(&m.last().unwrap().0)).unwrap();
+    assert!(incr.windows(6).any(|w| w == b"before"));
+    assert!(!incr.windows(3).any(|w| w == b"\r\nx"), "part of the transaction reached the AOF");
+    drop(c);
+    drop(server);
+    drop(p);
+    drop(e);
+    let (e, p) = open(&config(dir, true, vec![]));
+    assert_eq!(list(&e, b"before"), ["1"]);
+    assert!(list(&e, b"x").is_empty());
+    drop(p);
+    drop(e);
+}

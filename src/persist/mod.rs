@@ -1154,8 +1154,9 @@ impl Inner {
             let wait = Duration::from_secs(1 << st.rewrite_failures_in_a_row.min(6)).min(Duration::from_secs(60));
             let due = st.rewrite_scheduled && st.rewrite_failed_at.is_none_or(|t| st.rewrite_failures_in_a_row == 0 || t.elapsed() >= wait);
             drop(st);
-            if due {
-                let _ = self.start_enable();
+            if due && self.start_enable().is_err() {
+                // No thread: try again at a later round.
+                self.stats.lock().rewrite_scheduled = true;
             }
         }
         let Some(rec) = &rec else { return };

@@ -573,8 +573,9 @@ fn a_replaced_recorder_never_takes_its_successors_units() {
     let m = Arc::new(MemFs::new());
     let (log, block, _) = setup();
     let engine = Engine::new();
-    let a = Arc::new(Recorder::new(Some((Fsync::EverySec, m.create(Path::new("/a.aof")).unwrap())), log.clone(), block.clone()));
-    let b = Arc::new(Recorder::new(Some((Fsync::EverySec, m.create(Path::new("/b.aof")).unwrap())), log, block));
+    let dirty = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let a = Arc::new(Recorder::new(Some((Fsync::EverySec, m.create(Path::new("/a.aof")).unwrap())), dirty.clone(), log.clone(), block.clone()));
+    let b = Arc::new(Recorder::new(Some((Fsync::EverySec, m.create(Path::new("/b.aof")).unwrap())), dirty, log, block));
     a.attach(engine.downgrade());
     b.attach(engine.downgrade());
     engine.set_sink(Some(a.clone()), |_| ());

@@ -113,13 +113,15 @@ impl Effects {
     }
 
     /// Sets whether finished units are kept for the sink (`seal`) or handed over per unit.
-    /// Drops whatever was kept: the caller took it first (`take_log`).
+    /// Drops whatever sealed units were kept (the caller took them first, `take_log`), but
+    /// not the current unit: a sink switched in the middle of a unit (CONFIG SET appendonly
+    /// inside MULTI) gets the whole unit when it ends, as Redis propagates a transaction at
+    /// EXEC to whatever the AOF is then.
     pub fn set_keep(&mut self, keep: bool) {
         self.keep = keep;
-        self.buf.clear();
         self.full.clear();
+        self.buf.drain(..self.start);
         self.start = 0;
-        self.marks.clear();
         self.selected = None;
         self.sealed_commands = 0;
     }

@@ -77,6 +77,27 @@ pub fn check_db(db: i64) -> Result<usize> {
 }
 
 impl Keyspace {
+    /// Sends every later unit's effects to `sink` (or stops recording with `None`), in the
+    /// caller's unit (see `Engine::set_sink`). The old sink first takes what was sealed
+    /// for it; the current unit, if it recorded anything, goes to the new sink when it
+    /// ends (to none with `None`). The engine's note of whether writers wait follows the
+    /// new sink.
+    pub fn set_sink(&mut self, sink: Option<std::sync::Arc<dyn super::effects::EffectSink>>) {
+        if let Some(old) = self.sink.take() {
+            old.absorb(&mut self.effects);
+        }
+        self.effects.enabled = sink.is_some();
+        self.effects.set_keep(sink.as_ref().is_some_and(|s| s.collects()));
+        if sink.is_none() {
+            self.effects.clear();
+        }
+        self.effects.sink_waits = sink.as_ref().is_some_and(|s| s.waits());
+        for d in &mut self.dbs {
+            d.track_expired = sink.is_some();
+        }
+        self.sink = sink;
+    }
+
     /// Records a change of database `db`, after the DELs of keys that expired on access
     /// (they happened first, so they replay first).
     pub fn emit(&mut self, db: usize, argv: impl FnOnce() -> Vec<Vec<u8>>) {

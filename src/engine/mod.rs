@@ -246,17 +246,7 @@ impl Engine {
         f: impl FnOnce(&mut Keyspace) -> R,
     ) -> R {
         let mut ks = self.shared.ks.lock();
-        let k: &mut Keyspace = &mut ks;
-        if let Some(old) = k.sink.take() {
-            old.absorb(&mut k.effects);
-        }
-        ks.effects.enabled = sink.is_some();
-        ks.effects.set_keep(sink.as_ref().is_some_and(|s| s.collects()));
-        ks.effects.sink_waits = sink.as_ref().is_some_and(|s| s.waits());
-        for d in &mut ks.dbs {
-            d.track_expired = sink.is_some();
-        }
-        ks.sink = sink;
+        ks.set_sink(sink);
         let r = f(&mut ks);
         drop(ks);
         r

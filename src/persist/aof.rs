@@ -15,7 +15,7 @@
 //! (`rotate`, called under the keyspace lock at the instant the snapshot is taken).
 
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -266,8 +266,10 @@ pub struct Recorder {
     state: Mutex<State>,
     /// Signalled when `synced_seq` or `written_seq` moves or a leader finishes.
     done: Condvar,
-    /// Changes since the last successful save (`rdb_changes_since_last_save`).
-    pub dirty: AtomicU64,
+    /// Changes since the last successful save (`rdb_changes_since_last_save`): the
+    /// persistence's counter, shared by the recorders that follow one another when
+    /// `appendonly` is switched at run time.
+    pub dirty: Arc<AtomicU64>,
     /// fsyncs done on the AOF.
     pub fsyncs: AtomicU64,
     /// Warnings go here (I/O errors, with the retry).
@@ -278,6 +280,9 @@ pub struct Recorder {
     engine: std::sync::OnceLock<WeakEngine>,
     /// Wakes the writer thread (`nudge`).
     waker: std::sync::OnceLock<super::Waker>,
+    /// Set (under the keyspace lock) once another sink has replaced this one: the units
+    /// sealed in the keyspace are no longer this recorder's, so `drain` takes none.
+    detached: AtomicBool,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -287,8 +292,9 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
-    /// A recorder appending to `file` (or only counting, with `None`).
-    pub fn new(aof: Option<(Fsync, Box<dyn FsFile>)>, log: super::LogFn, block: super::BlockFn) -> Recorder {
+    /// A recorder appending to `file` (or only counting, with `None`), counting changes in
+    /// `dirty`.
+    pub fn new(aof: Option<(Fsync, Box<dyn FsFile>)>, dirty: Arc<AtomicU64>, log: super::LogFn, block: super::BlockFn) -> Recorder {
         let (policy, file) = match aof {
             Some((p, f)) => (Some(p), Some(f)),
             None => (None, None),
@@ -312,12 +318,13 @@ impl Recorder {
                 unsynced: false,
             }),
             done: Condvar::new(),
-            dirty: AtomicU64::new(0),
+            dirty,
             fsyncs: AtomicU64::new(0),
             log,
             block,
             engine: std::sync::OnceLock::new(),
             waker: std::sync::OnceLock::new(),
+            detached: AtomicBool::new(false),
         }
     }
 
@@ -354,7 +361,7 @@ impl Recorder {
     /// Takes the units sealed since the last call from the keyspace (briefly taking its
     /// lock). Never call with the keyspace lock or the state lock held.
     fn drain(&self) {
-        if self.policy.is_none() {
+        if self.policy.is_none() || self.detached.load(Ordering::Acquire) {
             return;
         }
         if let Some(engine) = self.engine.get().and_then(WeakEngine::upgrade) {
@@ -362,11 +369,32 @@ impl Recorder {
                 // Only the broker's current sink owns its log: a recorder replaced by another
                 // (appendonly switched) took its last units when it was replaced.
                 let current = ks.sink.as_ref().is_some_and(|s| std::ptr::addr_eq(Arc::as_ptr(s), std::ptr::from_ref(self)));
-                if current {
+                if current && !self.detached.load(Ordering::Acquire) {
                     self.absorb(&mut ks.effects);
                 }
             });
         }
+    }
+
+    /// Marks the recorder as replaced: call under the keyspace lock, right after the switch
+    /// of sink (which absorbed what was sealed for it). Its buffer is still written by
+    /// `finish`, `sync_all`, a waiter or the writer thread; it takes nothing more.
+    pub fn detach(&self) {
+        self.detached.store(true, Ordering::Release);
+    }
+
+    /// Writes and fsyncs what is buffered, once (a failure is logged, not retried): the
+    /// end of an AOF turned off at run time (redis `stopAppendOnly`). Takes no keyspace
+    /// lock, so it may run under it once the recorder is `detach`ed.
+    pub fn finish(&self) {
+        let mut st = self.state.lock();
+        while st.leader {
+            self.done.wait_for(&mut st, Duration::from_millis(50));
+        }
+        if st.file.is_none() || (st.chunks.is_empty() && st.rotation.is_none() && !st.unsynced) {
+            return;
+        }
+        self.lead(&mut st, true);
     }
 
     /// Changes since the last successful save (`rdb_changes_since_last_save`), counting the

@@ -28,6 +28,17 @@
 //! Opening loads what is there, as Redis does: the AOF if `appendonly` and a manifest
 //! exists (base, then incremental files in order), else the snapshot. Turning `appendonly`
 //! on over a directory that has only a snapshot loads it and writes it as the first base.
+//! With `appendonly` off, an AOF directory left by an earlier run is not read (Redis's rule:
+//! the snapshot only).
+//!
+//! `appendonly` can be switched at run time (CONFIG SET, redis `startAppendOnly` /
+//! `stopAppendOnly`). On: a background job starts the AOF from a rewrite, at one point of
+//! the unit order: a new incremental file and its recorder become the engine's sink in the
+//! same unit that captures the base's snapshot; the base is written, then a manifest naming
+//! the two, which supersedes whatever AOF the directory held. Off: in the command's own
+//! unit, what is buffered is written and fsynced and recording stops (the files stay);
+//! changes are still counted for the `save` rules.
+//!
 //! A torn tail (the last file ends inside a command or a MULTI) is cut with a warning that
 //! says how many bytes; any other damage stops the open with an error naming the file and
 //! the offset. A broker never starts with part of its data.
@@ -41,7 +52,7 @@ pub mod snapshot;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -239,6 +250,8 @@ struct Stats {
     rewrite_started: Option<Instant>,
     last_rewrite_stall: Option<Duration>,
     rewrite_scheduled: bool,
+    /// When the last rewrite failed (a scheduled retry waits a while after it).
+    rewrite_failed_at: Option<Instant>,
     /// Bytes of AOF files that no longer grow (base, earlier incr files, and what the
     /// current incr file held when it was opened).
     aof_fixed: u64,
@@ -255,6 +268,35 @@ struct Stats {
 #[derive(Debug)]
 struct AofFiles {
     manifest: Manifest,
+    /// Incremental files of attempts to turn the AOF on that failed after their switch:
+    /// listed in no manifest, deleted by the next attempt once it has switched.
+    unlisted: Vec<String>,
+}
+
+/// Whether the AOF is on (redis `aof_state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AofState {
+    /// Off: the sink, if any, only counts changes.
+    Off,
+    /// Turned on at run time; the rewrite that starts it has not finished (redis
+    /// `AOF_WAIT_REWRITE`). INFO already says `aof_enabled:1`.
+    Starting,
+    /// On: the recorder appends to the incremental file the manifest names.
+    On,
+}
+
+/// The engine's sink and the AOF's state, switched together (CONFIG SET appendonly).
+/// Changed only under the keyspace lock, so that a holder of that lock sees the recorder
+/// that is the keyspace's sink; the mutex itself is a leaf (lock order: keyspace, this,
+/// then a recorder's state).
+#[derive(Debug)]
+struct Switch {
+    /// The engine's sink; `None` without AOF and without counting.
+    recorder: Option<Arc<Recorder>>,
+    state: AofState,
+    /// Bumped by every switch on or off: a job started for an earlier one sees it is
+    /// stale and gives up (as Redis kills its rewrite child).
+    epoch: u64,
 }
 
 /// Background jobs running: (bgsave, rewrite), and their end signal.
@@ -282,8 +324,12 @@ struct Inner {
     engine: Engine,
     fs: Arc<dyn Fs>,
     config: Config,
-    /// The engine's sink; `None` without AOF and without save rules.
-    recorder: Option<Arc<Recorder>>,
+    /// The engine's sink and whether the AOF is on: see `Switch`.
+    switch: Mutex<Switch>,
+    /// Changes since the last successful save, shared by every recorder.
+    dirty: Arc<AtomicU64>,
+    /// Wraps fsync waits, for the recorders made at run time.
+    block: BlockFn,
     /// The AOF's files; held by a rewrite from its start to its switch.
     aof: Mutex<AofFiles>,
     /// Which background jobs run. Apart from `Inner` so that a job thread can drop its
@@ -306,7 +352,7 @@ struct Inner {
 
 impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Persistence").field("dir", &self.config.dir).field("appendonly", &self.config.appendonly).finish_non_exhaustive()
+        f.debug_struct("Persistence").field("dir", &self.config.dir).field("appendonly", &self.switch.lock().state).finish_non_exhaustive()
     }
 }
 
@@ -364,6 +410,7 @@ impl Persistence {
             rewrite_started: None,
             last_rewrite_stall: None,
             rewrite_scheduled: false,
+            rewrite_failed_at: None,
             aof_fixed: 0,
             aof_rewrite_base: 0,
             aof_base_file: 0,
@@ -403,6 +450,7 @@ impl Persistence {
         }
 
         // Recording.
+        let dirty = Arc::new(AtomicU64::new(0));
         let recorder = if config.appendonly {
             let aof_dir = config.aof_dir();
             fs.create_dir_all(&aof_dir).map_err(io_at(&aof_dir))?;
@@ -445,35 +493,37 @@ impl Persistence {
             let last = manifest.incrs.last().map(|e| aof_dir.join(&e.name)).unwrap_or_default();
             let file = fs.append(&last).map_err(io_at(&last))?;
             stats.aof_rewrite_base = stats.aof_fixed;
-            Some(Arc::new(Recorder::new(Some((config.appendfsync, file)), log.clone(), block)))
+            Some(Arc::new(Recorder::new(Some((config.appendfsync, file)), dirty.clone(), log.clone(), block.clone())))
         } else if !config.save.is_empty() {
-            Some(Arc::new(Recorder::new(None, log.clone(), block)))
+            Some(Arc::new(Recorder::new(None, dirty.clone(), log.clone(), block.clone())))
         } else {
             None
         };
+        let closing: Waker = Arc::new((Mutex::new(false), Condvar::new()));
         if let Some(r) = &recorder {
             r.attach(engine.downgrade());
+            r.set_waker(closing.clone());
             let sink: Arc<dyn crate::engine::effects::EffectSink> = r.clone();
             engine.set_sink(Some(sink), |_| ());
         }
         let runtime = Mutex::new((config.save.clone(), config.appendfsync));
+        let state = if config.appendonly { AofState::On } else { AofState::Off };
         let inner = Arc::new(Inner {
             runtime,
             engine: engine.clone(),
             fs,
             config,
-            recorder,
-            aof: Mutex::new(AofFiles { manifest }),
+            switch: Mutex::new(Switch { recorder, state, epoch: 0 }),
+            dirty,
+            block,
+            aof: Mutex::new(AofFiles { manifest, unlisted: Vec::new() }),
             jobs: Arc::new(Jobs::default()),
             stats: Mutex::new(stats),
-            closing: Arc::new((Mutex::new(false), Condvar::new())),
+            closing,
             log,
             lock: Mutex::new(Some(lock)),
             temp_seq: std::sync::atomic::AtomicU64::new(1),
         });
-        if let Some(r) = &inner.recorder {
-            r.set_waker(inner.closing.clone());
-        }
         spawn_cron(&inner);
         Ok((engine, Persistence { inner }, report))
     }
@@ -483,8 +533,8 @@ impl Persistence {
         &self.inner.engine
     }
 
-    /// The configuration it was opened with (see `save_rules` and `appendfsync` for the
-    /// two settings CONFIG SET may change since).
+    /// The configuration it was opened with (see `save_rules`, `appendfsync` and
+    /// `appendonly` for the settings CONFIG SET may change since).
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -494,10 +544,74 @@ impl Persistence {
         self.inner.runtime.lock().0.clone()
     }
 
-    /// Whether it counts changes (it was opened with save rules or an AOF), which save
-    /// rules set later need.
+    /// Whether it counts changes (it was opened with save rules or an AOF, or an AOF was
+    /// turned on since), which save rules set later need.
     pub fn counts_changes(&self) -> bool {
-        self.inner.recorder.is_some()
+        self.inner.switch.lock().recorder.is_some()
+    }
+
+    /// Whether the AOF is on (`appendonly`), including while a switch on at run time is
+    /// still writing its first base.
+    pub fn appendonly(&self) -> bool {
+        self.inner.switch.lock().state != AofState::Off
+    }
+
+    /// CONFIG SET appendonly (redis `updateAppendonly`). Call under the keyspace lock,
+    /// from a unit, with the keyspace.
+    ///
+    /// `yes`: returns at once; a background job starts the AOF from a rewrite (scheduled
+    /// for when the running one ends, if one runs; retried after a failure, while the
+    /// setting stays `yes`). `no`: writes and fsyncs what is buffered, in this unit (the
+    /// writers wait for it, as Redis's do), and from then on only counts changes; the
+    /// files stay. A switch on that has not finished is abandoned.
+    ///
+    /// # Errors
+    /// `Config` when the job cannot be started (Redis's text).
+    pub fn set_appendonly(&self, on: bool, ks: &mut crate::engine::Keyspace) -> Result<(), Error> {
+        let inner = &self.inner;
+        if on {
+            {
+                let mut sw = inner.switch.lock();
+                if sw.state != AofState::Off {
+                    return Ok(());
+                }
+                sw.state = AofState::Starting;
+                sw.epoch += 1;
+            }
+            (inner.log)(Level::Info, "AOF turned on at run time: starting it from a rewrite");
+            if let Err(e) = inner.start_enable() {
+                inner.switch.lock().state = AofState::Off;
+                (inner.log)(Level::Warning, &format!("cannot start the rewrite that turns the AOF on: {e}"));
+                return Err(Error::Config("Unable to turn on AOF. Check server logs.".into()));
+            }
+            return Ok(());
+        }
+        let (old, counting) = {
+            let mut sw = inner.switch.lock();
+            if sw.state == AofState::Off {
+                return Ok(());
+            }
+            sw.state = AofState::Off;
+            sw.epoch += 1;
+            match sw.recorder.clone() {
+                Some(old) if old.policy().is_some() => {
+                    let counting = inner.new_recorder(None);
+                    sw.recorder = Some(counting.clone());
+                    (Some(old), Some(counting))
+                }
+                // A switch on that has not reached its own switch of sink: nothing recorded.
+                _ => (None, None),
+            }
+        };
+        inner.stats.lock().rewrite_scheduled = false;
+        if let (Some(old), Some(counting)) = (old, counting) {
+            let sink: Arc<dyn crate::engine::effects::EffectSink> = counting;
+            ks.set_sink(Some(sink));
+            old.detach();
+            old.finish();
+        }
+        (inner.log)(Level::Info, "AOF turned off at run time");
+        Ok(())
     }
 
     /// CONFIG SET save: new rules (none: no automatic snapshots), in force at once. As
@@ -521,7 +635,7 @@ impl Persistence {
 
     /// The `appendfsync` policy now.
     pub fn appendfsync(&self) -> Fsync {
-        self.inner.recorder.as_ref().and_then(|r| r.policy()).unwrap_or_else(|| self.inner.runtime.lock().1)
+        self.inner.runtime.lock().1
     }
 
     /// CONFIG SET appendfsync: the policy for every later write (without an AOF, kept
@@ -530,7 +644,7 @@ impl Persistence {
     /// instant as the policy.
     pub fn set_appendfsync(&self, policy: Fsync, effects: &mut crate::engine::effects::Effects) {
         self.inner.runtime.lock().1 = policy;
-        if let Some(r) = &self.inner.recorder {
+        if let Some(r) = &self.inner.recorder() {
             if r.policy().is_some() {
                 r.set_policy(policy);
                 effects.sink_waits = policy == Fsync::Always;
@@ -604,7 +718,7 @@ impl Persistence {
 
     /// Writes and fsyncs whatever the AOF has buffered.
     pub fn sync(&self) {
-        if let Some(r) = &self.inner.recorder {
+        if let Some(r) = &self.inner.recorder() {
             r.sync_all();
         }
     }
@@ -624,7 +738,11 @@ impl Persistence {
     fn info_with(&self, effects: Option<&mut crate::engine::effects::Effects>) -> Vec<(&'static str, InfoValue)> {
         use InfoValue::{Int, Text};
         let i = &self.inner;
-        let dirty = i.recorder.as_ref().map_or(0, |r| match effects {
+        let (recorder, state) = {
+            let sw = i.switch.lock();
+            (sw.recorder.clone(), sw.state)
+        };
+        let dirty = recorder.as_ref().map_or(0, |r| match effects {
             Some(e) => {
                 r.absorb(e);
                 r.dirty.load(Ordering::Relaxed)
@@ -656,7 +774,7 @@ impl Persistence {
             ("rdb_last_cow_size", Int(0)),
             ("rdb_last_load_keys_expired", u(st.loaded_expired)),
             ("rdb_last_load_keys_loaded", u(st.loaded_keys)),
-            ("aof_enabled", Int(i64::from(i.config.appendonly))),
+            ("aof_enabled", Int(i64::from(state != AofState::Off))),
             ("aof_rewrite_in_progress", Int(i64::from(jobs.1))),
             ("aof_rewrite_scheduled", Int(i64::from(st.rewrite_scheduled))),
             ("aof_last_rewrite_time_sec", Int(secs(st.last_rewrite_time))),
@@ -665,19 +783,19 @@ impl Persistence {
             ("aof_rewrites", u(st.rewrites)),
             ("aof_rewrites_consecutive_failures", u(st.rewrite_failures_in_a_row)),
         ];
-        let (incr, buffered, failed) = i.recorder.as_ref().map_or((0, 0, false), |r| r.stats());
+        let (incr, buffered, failed) = recorder.as_ref().map_or((0, 0, false), |r| r.stats());
         out.push(("aof_last_write_status", ok(!failed)));
         out.push(("aof_last_cow_size", Int(0)));
         out.push(("module_fork_in_progress", Int(0)));
         out.push(("module_fork_last_cow_size", Int(0)));
-        if i.config.appendonly {
+        if state != AofState::Off {
             out.push(("aof_current_size", u(st.aof_fixed + incr)));
             out.push(("aof_base_size", u(st.aof_rewrite_base)));
             out.push(("aof_pending_rewrite", Int(0)));
             out.push(("aof_buffer_length", u(buffered)));
             out.push(("aof_pending_bio_fsync", Int(0)));
             out.push(("aof_delayed_fsync", Int(0)));
-            out.push(("aof_fsyncs", u(i.recorder.as_ref().map_or(0, |r| r.fsyncs.load(Ordering::Relaxed)))));
+            out.push(("aof_fsyncs", u(recorder.as_ref().map_or(0, |r| r.fsyncs.load(Ordering::Relaxed)))));
             out.push(("aof_last_rewrite_stall_usec", Int(usec(st.last_rewrite_stall))));
         }
         out.push(("rdb_last_bgsave_stall_usec", Int(usec(st.last_save_stall))));
@@ -706,14 +824,12 @@ impl Inner {
     /// Takes a snapshot and writes it to `dbfilename`. The caller holds the bgsave slot.
     fn snapshot_job(&self, background: bool) -> Result<(), Error> {
         let started = Instant::now();
-        let recorder = self.recorder.clone();
         let t0 = Instant::now();
         let (snap, dirty_at) = self.engine.execute(|ks| {
-            let dirty = recorder.as_ref().map_or(0, |r| {
+            if let Some(r) = self.recorder() {
                 r.absorb(&mut ks.effects);
-                r.dirty.load(Ordering::Relaxed)
-            });
-            (Snapshot::capture(ks), dirty)
+            }
+            (Snapshot::capture(ks), self.dirty.load(Ordering::Relaxed))
         });
         let stall = t0.elapsed();
         let dir = &self.config.dir;
@@ -724,9 +840,7 @@ impl Inner {
         st.last_save_stall = Some(stall);
         match &result {
             Ok(_) => {
-                if let Some(r) = &recorder {
-                    r.dirty.fetch_sub(dirty_at.min(r.dirty.load(Ordering::Relaxed)), Ordering::Relaxed);
-                }
+                self.dirty.fetch_sub(dirty_at.min(self.dirty.load(Ordering::Relaxed)), Ordering::Relaxed);
                 st.lastsave = unix_ms() / 1000;
                 st.saves += 1;
                 st.last_bgsave_ok = true;
@@ -745,46 +859,208 @@ impl Inner {
         result.map(|_| ())
     }
 
+    /// The engine's sink now (a clone: the switch's lock is not held past this).
+    fn recorder(&self) -> Option<Arc<Recorder>> {
+        self.switch.lock().recorder.clone()
+    }
+
+    /// A recorder for a switch at run time: appending to `file` with the policy now (or
+    /// only counting), bound to the engine and the writer thread.
+    fn new_recorder(&self, file: Option<Box<dyn fs::FsFile>>) -> Arc<Recorder> {
+        let policy = self.runtime.lock().1;
+        let r = Arc::new(Recorder::new(file.map(|f| (policy, f)), self.dirty.clone(), self.log.clone(), self.block.clone()));
+        r.attach(self.engine.downgrade());
+        r.set_waker(self.closing.clone());
+        r
+    }
+
+    /// BGREWRITEAOF (and the automatic rewrite). While a switch on waits for its rewrite,
+    /// that rewrite is the one started.
     fn start_rewrite(self: &Arc<Self>) -> Result<(), Error> {
-        if !self.config.appendonly {
+        let state = self.switch.lock().state;
+        if state == AofState::Off {
             return Err(Error::Config("ERR Background append only file rewriting is only possible with appendonly on".into()));
         }
-        {
-            let mut jobs = self.jobs.running.lock();
-            if jobs.1 {
-                return Err(Error::Busy("ERR Background append only file rewriting already in progress"));
-            }
-            jobs.1 = true;
-            self.stats.lock().rewrite_started = Some(Instant::now());
+        if !self.claim_rewrite_slot() {
+            return Err(Error::Busy("ERR Background append only file rewriting already in progress"));
         }
+        if state == AofState::Starting {
+            let epoch = self.switch.lock().epoch;
+            return self.run_rewrite_job("embedis-aof-on", move |inner| inner.enable(epoch));
+        }
+        self.run_rewrite_job("embedis-rewrite", Inner::rewrite)
+    }
+
+    /// Starts the rewrite that turns the AOF on, or schedules it (redis
+    /// `aof_rewrite_scheduled`) while another rewrite runs: the cron starts it then.
+    fn start_enable(self: &Arc<Self>) -> Result<(), Error> {
+        if !self.claim_rewrite_slot() {
+            self.stats.lock().rewrite_scheduled = true;
+            (self.log)(Level::Info, "AOF turned on while a rewrite runs: its own rewrite is scheduled for when that one ends");
+            return Ok(());
+        }
+        let epoch = self.switch.lock().epoch;
+        self.run_rewrite_job("embedis-aof-on", move |inner| inner.enable(epoch))
+    }
+
+    /// Takes the rewrite slot if free.
+    fn claim_rewrite_slot(&self) -> bool {
+        let mut jobs = self.jobs.running.lock();
+        if jobs.1 {
+            return false;
+        }
+        jobs.1 = true;
+        let mut st = self.stats.lock();
+        st.rewrite_started = Some(Instant::now());
+        st.rewrite_scheduled = false;
+        true
+    }
+
+    /// Runs `job` in a thread holding the rewrite slot (claimed by the caller), with the
+    /// statistics. `Ok(false)`: given up, not failed (the AOF was turned off meanwhile).
+    fn run_rewrite_job(self: &Arc<Self>, name: &str, job: impl FnOnce(&Inner) -> Result<bool, Error> + Send + 'static) -> Result<(), Error> {
         let inner = self.clone();
-        spawn("embedis-rewrite", move || {
+        spawn(name, move || {
             let started = Instant::now();
-            let r = inner.rewrite();
+            let r = job(&inner);
             let mut st = inner.stats.lock();
             st.rewrite_started = None;
-            let st = match r {
-                Ok(()) => {
+            match r {
+                Ok(true) => {
                     st.rewrites += 1;
                     st.last_rewrite_ok = true;
                     st.rewrite_failures_in_a_row = 0;
                     st.last_rewrite_time = Some(started.elapsed());
-                    Some(st)
+                    drop(st);
                 }
+                Ok(false) => drop(st),
                 Err(e) => {
                     st.last_rewrite_ok = false;
                     st.rewrite_failures_in_a_row += 1;
+                    st.rewrite_failed_at = Some(Instant::now());
                     drop(st);
                     (inner.log)(Level::Warning, &format!("AOF rewrite failed: {e}"));
-                    None
                 }
-            };
-            drop(st);
+            }
+            // A switch on still waiting gets its rewrite (again), as Redis schedules one
+            // after each rewrite while in AOF_WAIT_REWRITE.
+            if inner.switch.lock().state == AofState::Starting {
+                inner.stats.lock().rewrite_scheduled = true;
+            }
             let jobs = inner.jobs.clone();
             drop(inner);
             jobs.end(false);
         })
         .inspect_err(|_| self.jobs.end(false))
+    }
+
+    /// The rewrite that turns the AOF on at run time (redis `startAppendOnly`, then
+    /// `backgroundRewriteDoneHandler` in `AOF_WAIT_REWRITE`), for the switch `epoch`:
+    /// 1. a new incremental file is created, listed in no manifest yet (the directory's
+    ///    manifest, if any, is of an AOF that stopped earlier: it must not grow);
+    /// 2. in one unit: a recorder on that file becomes the engine's sink and the snapshot
+    ///    is captured, so every later unit is in the file and none before;
+    /// 3. the snapshot is written as the new base;
+    /// 4. a manifest naming {new base, new incr} replaces the old one; the old AOF's files
+    ///    are deleted, as a rewrite deletes its history.
+    ///
+    /// A crash before 4 leaves the directory as it was (plus unlisted files). Returns
+    /// `Ok(false)` when the AOF was turned off (or on again) meanwhile.
+    fn enable(&self, epoch: u64) -> Result<bool, Error> {
+        let stale = |sw: &Switch| sw.epoch != epoch || sw.state != AofState::Starting;
+        if stale(&self.switch.lock()) {
+            return Ok(false);
+        }
+        let cfg = &self.config;
+        let aof_dir = cfg.aof_dir();
+        let mut files = self.aof.lock();
+        self.fs.create_dir_all(&aof_dir).map_err(io_at(&aof_dir))?;
+        let manifest_path = cfg.manifest_path();
+        let old = match self.fs.len(&manifest_path).map_err(io_at(&manifest_path))? {
+            Some(_) => read_manifest(&*self.fs, &manifest_path)?,
+            None => Manifest::default(),
+        };
+        // One number above every file of ours in the directory, listed or not: nothing is
+        // overwritten, not even the files of an AOF whose manifest was lost.
+        let names = self.fs.list(&aof_dir).map_err(io_at(&aof_dir))?;
+        let seq = 1 + names.iter().filter_map(|n| file_seq(&cfg.appendfilename, n)).chain(old.base.iter().chain(&old.incrs).map(|e| e.seq)).max().unwrap_or(0);
+        let incr_name = cfg.incr_name(seq);
+        let incr_path = aof_dir.join(&incr_name);
+        let incr_file = self.fs.create(&incr_path).map_err(io_at(&incr_path))?;
+        self.fs.sync_dir(&aof_dir).map_err(io_at(&aof_dir))?;
+        let recorder = self.new_recorder(Some(incr_file));
+
+        let t0 = Instant::now();
+        let snap = self.engine.execute(|ks| {
+            let mut sw = self.switch.lock();
+            if stale(&sw) {
+                return None;
+            }
+            let previous = sw.recorder.replace(recorder.clone());
+            drop(sw);
+            let sink: Arc<dyn crate::engine::effects::EffectSink> = recorder.clone();
+            ks.set_sink(Some(sink));
+            if let Some(p) = previous {
+                p.detach();
+            }
+            Some(Snapshot::capture(ks))
+        });
+        let stall = t0.elapsed();
+        let Some(snap) = snap else {
+            drop(recorder);
+            let _ = self.fs.remove(&incr_path);
+            return Ok(false);
+        };
+        self.stats.lock().last_rewrite_stall = Some(stall);
+        // Files of an earlier attempt that failed after its switch: nothing needs them now.
+        for n in std::mem::take(&mut files.unlisted) {
+            let _ = self.fs.remove(&aof_dir.join(n));
+        }
+        let base_name = cfg.base_name(seq);
+        let base_size = match write_base(&*self.fs, cfg, &snap, &base_name, &self.temp_name("rewrite")) {
+            Ok(n) => n,
+            Err(e) => {
+                // The recorder goes on into the unlisted file until the next attempt.
+                files.unlisted.push(incr_name);
+                return Err(e);
+            }
+        };
+        if stale(&self.switch.lock()) {
+            let _ = self.fs.remove(&aof_dir.join(&base_name));
+            let _ = self.fs.remove(&incr_path);
+            return Ok(false);
+        }
+        let history: Vec<Entry> = old.base.iter().chain(&old.incrs).chain(&old.history).map(|e| Entry { kind: FileType::History, ..e.clone() }).collect();
+        let mut m = Manifest {
+            base: Some(Entry { name: base_name.clone(), seq, kind: FileType::Base }),
+            incrs: vec![Entry { name: incr_name.clone(), seq, kind: FileType::Incr }],
+            history,
+        };
+        if let Err(e) = write_manifest(&*self.fs, cfg, &m) {
+            files.unlisted.push(incr_name);
+            let _ = self.fs.remove(&aof_dir.join(&base_name));
+            return Err(e);
+        }
+        {
+            let mut sw = self.switch.lock();
+            if !stale(&sw) {
+                sw.state = AofState::On;
+            }
+        }
+        {
+            let (incr_now, _, _) = recorder.stats();
+            let mut st = self.stats.lock();
+            st.aof_fixed = base_size;
+            st.aof_base_file = base_size;
+            st.aof_rewrite_base = base_size + incr_now;
+        }
+        for e in std::mem::take(&mut m.history) {
+            let _ = self.fs.remove(&aof_dir.join(&e.name));
+        }
+        let r = write_manifest(&*self.fs, cfg, &m);
+        files.manifest = m;
+        (self.log)(Level::Info, &format!("AOF turned on: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
+        r.map(|()| true)
     }
 
     /// The rewrite (redis `rewriteAppendOnlyFileBackground` + `backgroundRewriteDoneHandler`):
@@ -797,8 +1073,8 @@ impl Inner {
     ///    they are deleted and the manifest written once more without them.
     ///
     /// A crash at any step leaves a manifest whose files hold all the data.
-    fn rewrite(&self) -> Result<(), Error> {
-        let Some(recorder) = self.recorder.clone() else { return Ok(()) };
+    fn rewrite(&self) -> Result<bool, Error> {
+        let Some(recorder) = self.recorder().filter(|r| r.policy().is_some()) else { return Ok(false) };
         let cfg = &self.config;
         let aof_dir = cfg.aof_dir();
         let mut files = self.aof.lock();
@@ -814,12 +1090,20 @@ impl Inner {
         files.manifest = m1.clone();
 
         let t0 = Instant::now();
-        let (snap, closed_bytes) = self.engine.execute(|ks| {
+        let switched = self.engine.execute(|ks| {
+            // Turned off meanwhile (the recorder is no longer the sink): the manifest lists
+            // an empty file more, and the rewrite stops there, as Redis kills its child.
+            let sw = self.switch.lock();
+            if sw.state != AofState::On || !sw.recorder.as_ref().is_some_and(|r| Arc::ptr_eq(r, &recorder)) {
+                return None;
+            }
+            drop(sw);
             recorder.absorb(&mut ks.effects);
             let (incr_before, _, _) = recorder.stats();
             recorder.rotate(incr_file, &mut ks.effects);
-            (Snapshot::capture(ks), incr_before)
+            Some((Snapshot::capture(ks), incr_before))
         });
+        let Some((snap, closed_bytes)) = switched else { return Ok(false) };
         let stall = t0.elapsed();
         {
             let mut st = self.stats.lock();
@@ -853,13 +1137,29 @@ impl Inner {
         let r = write_manifest(&*self.fs, cfg, &m2);
         files.manifest = m2;
         (self.log)(Level::Info, &format!("AOF rewritten: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
-        r
+        r.map(|()| true)
     }
 
     /// The cron's checks: `save` rules and automatic rewrite (redis `serverCron`).
     fn cron_checks(self: &Arc<Self>) {
-        let Some(rec) = &self.recorder else { return };
+        let (rec, state) = {
+            let sw = self.switch.lock();
+            (sw.recorder.clone(), sw.state)
+        };
         let (bgsave_running, rewrite_running) = *self.jobs.running.lock();
+        if state == AofState::Starting && !rewrite_running {
+            // The rewrite of a switch on, scheduled: after a failure, 2^n seconds (at most
+            // a minute) pass first (redis `aofRewriteLimited`, shorter).
+            let st = self.stats.lock();
+            let wait = Duration::from_secs(1 << st.rewrite_failures_in_a_row.min(6)).min(Duration::from_secs(60));
+            let due = st.rewrite_scheduled && st.rewrite_failed_at.is_none_or(|t| st.rewrite_failures_in_a_row == 0 || t.elapsed() >= wait);
+            drop(st);
+            if due && self.start_enable().is_err() {
+                // No thread: try again at a later round.
+                self.stats.lock().rewrite_scheduled = true;
+            }
+        }
+        let Some(rec) = &rec else { return };
         let save = self.runtime.lock().0.clone();
         if !bgsave_running && !save.is_empty() {
             let dirty = rec.changes();
@@ -870,7 +1170,7 @@ impl Inner {
                 let _ = (Persistence { inner: self.clone() }).bgsave();
             }
         }
-        if self.config.appendonly && !rewrite_running && self.config.auto_aof_rewrite_percentage > 0 {
+        if state == AofState::On && !rewrite_running && self.config.auto_aof_rewrite_percentage > 0 {
             let (incr, _, _) = rec.stats();
             let st = self.stats.lock();
             let current = st.aof_fixed + incr;
@@ -892,9 +1192,10 @@ impl Drop for Inner {
         self.closing.1.notify_all();
         // Jobs hold a strong reference, so none runs here. Stop recording, then make what
         // was recorded durable.
-        let save = !self.runtime.lock().0.is_empty() && self.recorder.as_ref().is_some_and(|r| r.changes() > 0);
+        let recorder = self.recorder();
+        let save = !self.runtime.lock().0.is_empty() && recorder.as_ref().is_some_and(|r| r.changes() > 0);
         let snap = self.engine.set_sink(None, |ks| save.then(|| Snapshot::capture(ks)));
-        if let Some(r) = &self.recorder {
+        if let Some(r) = &recorder {
             r.sync_all();
         }
         if let Some(snap) = snap {
@@ -927,7 +1228,7 @@ fn spawn_cron(inner: &Arc<Inner>) {
     // While writes flow, the buffer is written every 2 ms; idle, the thread wakes every
     // 50 ms (a burst's first bytes wait at most that long to reach the OS). The policy
     // is read at every tick: CONFIG SET appendfsync may change it.
-    let writes = |inner: &Inner| inner.recorder.as_ref().and_then(|r| r.policy()).is_some_and(|p| p != Fsync::Always);
+    let writes = |r: &Recorder| r.policy().is_some_and(|p| p != Fsync::Always);
     let busy = Duration::from_millis(2);
     let idle = Duration::from_millis(50);
     let closing = inner.closing.clone();
@@ -946,11 +1247,11 @@ fn spawn_cron(inner: &Arc<Inner>) {
                 }
             }
             let Some(inner) = weak.upgrade() else { return };
-            if writes(&inner) {
-                if let Some(r) = &inner.recorder {
-                    tick = if r.tick() { busy } else { idle };
-                }
-            }
+            // The recorder now (CONFIG SET appendonly may switch it).
+            tick = match inner.recorder() {
+                Some(r) if writes(&r) && r.tick() => busy,
+                _ => idle,
+            };
             if last_checks.elapsed() >= Duration::from_millis(100) {
                 last_checks = Instant::now();
                 inner.cron_checks();
@@ -985,6 +1286,15 @@ fn remove_temp_files(fs: &dyn Fs, dir: &Path) {
             let _ = fs.remove(&dir.join(n));
         }
     }
+}
+
+/// The sequence number in the name of one of the AOF's files (`<prefix>.<seq>.base.edb`,
+/// `<prefix>.<seq>.incr.aof`...).
+fn file_seq(prefix: &str, name: &str) -> Option<u64> {
+    let rest = name.strip_prefix(prefix)?.strip_prefix('.')?;
+    let (seq, kind) = rest.split_once('.')?;
+    (kind.starts_with("base.") || kind.starts_with("incr.")).then_some(())?;
+    seq.parse().ok()
 }
 
 fn next_temp_name(n: u64) -> String {

@@ -573,7 +573,7 @@ fn shutdown(c: &mut Client, sh: &Shared, args: &[&[u8]]) -> Answer {
         return Answer::Error("ERR No shutdown in progress.".into());
     }
     if let Some(p) = &sh.persist {
-        let rules = !p.config().save.is_empty();
+        let rules = !p.save_rules().is_empty();
         if save || (rules && !nosave) {
             if let Err(e) = p.save() {
                 if !force {

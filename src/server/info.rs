@@ -180,7 +180,7 @@ fn param_value(sh: &Shared, ks: &Keyspace, name: &str) -> String {
         "save" => sh.persist.as_ref().map_or_else(String::new, |p| {
             p.save_rules().iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(" ")
         }),
-        "appendonly" => yes_no(pc.is_some_and(|c| c.appendonly)),
+        "appendonly" => yes_no(sh.persist.as_ref().is_some_and(crate::persist::Persistence::appendonly)),
         "appendfsync" => sh.persist.as_ref().map_or("everysec", |p| p.appendfsync().name()).to_owned(),
         "appendfilename" => pc.map_or_else(|| "appendonly.aof".to_owned(), |c| c.appendfilename.clone()),
         "appenddirname" => pc.map_or_else(|| "appendonlydir".to_owned(), |c| c.appenddirname.clone()),
@@ -223,6 +223,7 @@ enum Change {
     Timeout(u64),
     Save(Vec<(u64, u64)>),
     Appendfsync(crate::persist::Fsync),
+    Appendonly(bool),
     Output { normal: Option<OutputLimit>, pubsub: Option<crate::engine::pubsub::Limits> },
     ProtectedMode,
     Knob(&'static str, String),
@@ -250,9 +251,16 @@ fn parse_output_limits(v: &str) -> Option<(Option<OutputLimit>, Option<crate::en
     Some((normal, pubsub))
 }
 
-/// CONFIG SET save and appendfsync on a broker with persistence (Redis's checks, in
-/// `setConfigSaveOption` and the enum config's).
+/// CONFIG SET save, appendfsync and appendonly on a broker with persistence (Redis's
+/// checks, in `setConfigSaveOption`, the enum and the bool config's).
 fn check_persistence_set(sh: &Shared, name: &str, v: &str) -> Result<Change, Answer> {
+    if name == "appendonly" {
+        return match v.to_ascii_lowercase().as_str() {
+            "yes" => Ok(Change::Appendonly(true)),
+            "no" => Ok(Change::Appendonly(false)),
+            _ => Err(set_failed(name, "argument must be 'yes' or 'no'")),
+        };
+    }
     if name == "appendfsync" {
         return crate::persist::Fsync::parse(v)
             .map(Change::Appendfsync)
@@ -323,7 +331,7 @@ fn check_set(sh: &Shared, ks: &Keyspace, name: &str, value: &[u8]) -> Result<Cha
                 Err(set_failed(name, "embedis cannot change its listeners at run time; restart the server"))
             }
         }
-        "save" | "appendfsync" if sh.persist.is_some() => check_persistence_set(sh, name, &v),
+        "save" | "appendfsync" | "appendonly" if sh.persist.is_some() => check_persistence_set(sh, name, &v),
         "dir" | "dbfilename" | "save" | "appendonly" | "appendfsync" | "appendfilename" | "appenddirname"
         | "auto-aof-rewrite-percentage" | "auto-aof-rewrite-min-size" | "aof-use-rdb-preamble" => {
             // Persistence is opened with its settings; setting the value it has is fine.
@@ -337,8 +345,6 @@ fn check_set(sh: &Shared, ks: &Keyspace, name: &str, value: &[u8]) -> Result<Cha
                 Ok(Change::ProtectedMode)
             } else if name == "appendonly" && !(v.eq_ignore_ascii_case("yes") || v.eq_ignore_ascii_case("no")) {
                 Err(set_failed(name, "argument must be 'yes' or 'no'"))
-            } else if name == "appendonly" && sh.persist.is_some() {
-                Err(set_failed(name, "embedis cannot turn the append-only file on or off at run time; restart with --appendonly yes|no (Broker(appendonly=...))"))
             } else if sh.persist.is_none() {
                 Err(set_failed(name, "this broker has no persistence directory; restart with one to persist (embedis serve --dir ..., Broker(dir=...))"))
             } else {
@@ -409,6 +415,7 @@ pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) ->
             seen.push(name);
         }
         let mut s = sh.settings.write();
+        let mut failed = None;
         for ch in changes {
             match ch {
                 Change::Requirepass(p) => s.requirepass = p,
@@ -427,6 +434,15 @@ pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) ->
                         p.set_appendfsync(f, &mut ks.effects);
                     }
                 }
+                Change::Appendonly(on) => {
+                    // `yes` starts a background rewrite and answers at once; `no` writes
+                    // and fsyncs the buffer in this unit (see `set_appendonly`).
+                    if let Some(p) = &sh.persist {
+                        if let Err(e) = p.set_appendonly(on, ks) {
+                            failed = Some(set_failed("appendonly", &e.to_string()));
+                        }
+                    }
+                }
                 Change::Output { normal, pubsub } => {
                     if let Some(n) = normal {
                         s.output_normal = n;
@@ -441,7 +457,7 @@ pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) ->
                 }
             }
         }
-        Answer::Reply(Reply::Ok)
+        failed.unwrap_or(Answer::Reply(Reply::Ok))
     } else if is_keyword(sub, "resetstat") {
         if args.len() != 2 {
             return arity("resetstat");

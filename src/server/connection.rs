@@ -316,6 +316,9 @@ impl Connection {
     /// Runs every complete request in the input, in order.
     async fn process(&mut self) -> io::Result<Step> {
         self.shared.syncer.batch_ran();
+        if let Some(spin) = &self.shared.spin {
+            spin.active();
+        }
         let (base, query_limit) = {
             let s = self.shared.settings.read();
             self.out_limit = s.output_normal.hard;

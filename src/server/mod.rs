@@ -21,6 +21,7 @@ mod durability;
 mod errors;
 mod info;
 mod reply;
+mod spin;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -200,6 +201,9 @@ pub(crate) struct Shared {
     pub stats: Stats,
     /// When the server started (uptime).
     pub started: Instant,
+    /// Keeps the runtime thread polling for a moment after each batch (see `spin`); `None`
+    /// on a single CPU.
+    pub spin: Option<spin::Spin>,
     /// Unix seconds at start (LASTSAVE without persistence).
     pub started_unix: i64,
     /// Milliseconds since `started`, refreshed ten times a second by the server's clock
@@ -349,6 +353,7 @@ impl Server {
             connected: AtomicUsize::new(0),
             stats: Stats::default(),
             started: Instant::now(),
+            spin: spin::Spin::new_if_useful(),
             started_unix: unix_ms() / 1000,
             coarse_ms: AtomicU64::new(0),
             stop,
@@ -456,6 +461,14 @@ async fn run(shared: Arc<Shared>, listeners: Vec<Listener>) {
     let mut stop = shared.stop.subscribe();
     for l in listeners {
         tokio::spawn(accept_loop(l, shared.clone(), alive.clone()));
+    }
+    if shared.spin.is_some() {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            if let Some(spin) = &shared.spin {
+                spin.run(&shared.syncer).await;
+            }
+        });
     }
     let clock = {
         let shared = shared.clone();

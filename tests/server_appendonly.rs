@@ -156,15 +156,17 @@ fn assert_pushes(got: &[String], n: u64, what: &str) {
     }
 }
 
+/// The manifest's files as (name, type letter), in the order the file lists them.
 fn read_manifest(dir: &Path) -> Vec<(String, String)> {
+    use embedis::persist::manifest::{FileType, Manifest};
     let text = std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest")).expect("a manifest");
-    text.lines()
-        .map(|l| {
-            let w: Vec<&str> = l.split_whitespace().collect();
-            // file <name> seq <n> type <b|i|h>
-            (w[1].to_owned(), w[5].to_owned())
-        })
-        .collect()
+    let m = Manifest::parse(&text).expect("a manifest that parses");
+    let letter = |k: FileType| match k {
+        FileType::Base => "b",
+        FileType::Incr => "i",
+        FileType::History => "h",
+    };
+    m.base.iter().chain(&m.history).chain(&m.incrs).map(|e| (e.name.clone(), letter(e.kind).to_owned())).collect()
 }
 
 fn redis_check_aof(manifest: &Path) {

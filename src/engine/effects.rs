@@ -229,7 +229,7 @@ const NUDGE_AT: usize = 4;
 /// Appends one unit's effects to `out` as the AOF holds them, given the database the file
 /// is on: a SELECT where the database changes, MULTI/EXEC around a unit of several commands
 /// (as Redis's `propagatePendingCommands`), the commands' bytes as the engine encoded them.
-pub fn encode_unit(unit: Unit<'_>, out: &mut Vec<u8>, selected: &mut Option<usize>) {
+fn encode_unit(unit: Unit<'_>, out: &mut Vec<u8>, selected: &mut Option<usize>) {
     let wrap = unit.len() > 1;
     let mut first = true;
     for (db, bytes) in unit.commands() {

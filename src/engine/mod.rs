@@ -180,7 +180,7 @@ impl Engine {
     /// sink does not collect sealed units, so the engine does not know the last one).
     pub fn durable_point(&self) -> Option<Durable> {
         let ks = self.shared.ks.lock();
-        let sink = ks.sink.as_ref().filter(|s| s.waits() && ks.effects.keeps())?;
+        let sink = ks.sink.as_ref().filter(|_| ks.effects.sink_waits && ks.effects.keeps())?;
         let seq = ks.effects.last_sealed();
         (seq > 0).then(|| Durable { seq, sink: sink.clone(), wakes: Vec::new() })
     }

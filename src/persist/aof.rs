@@ -2,8 +2,9 @@
 //! commands (redis `feedAppendOnlyFile`): `SELECT` when the database changes, `MULTI`/`EXEC`
 //! around a unit of several effects, so that a unit replays all or nothing.
 //!
-//! `record` runs under the keyspace lock and only appends to a buffer. Writing and fsync
-//! happen outside it, per `appendfsync`:
+//! The engine seals each unit so in a log of its own (`Effects`, under the keyspace lock);
+//! the recorder takes that log's chunks (`absorb`, `drain`) when it is about to write.
+//! Writing and fsync happen outside the lock, per `appendfsync`:
 //! - `always`: `wait_durable` returns once the unit is on disk. Group commit: one caller
 //!   becomes the leader, writes everything buffered so far and fsyncs once; callers that
 //!   arrive meanwhile wait, and the next leader covers them all (okaywal's batching).
@@ -23,7 +24,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::fs::FsFile;
 use super::snapshot::{Captured, Snapshot};
-use crate::engine::effects::{encode_unit, EffectSink, Effects, Unit};
+use crate::engine::effects::{int, EffectSink, Effects, Unit};
 use crate::engine::WeakEngine;
 use crate::resp::encode_command;
 
@@ -78,10 +79,6 @@ impl Fsync {
 
 /// Items per RPUSH when a list is written as commands (redis `AOF_REWRITE_ITEMS_PER_CMD`).
 const ITEMS_PER_CMD: usize = 64;
-
-fn int(i: impl ToString) -> Vec<u8> {
-    i.to_string().into_bytes()
-}
 
 fn command(out: &mut Vec<u8>, argv: &[&[u8]]) {
     encode_command(argv, out);
@@ -238,8 +235,6 @@ struct State {
     written_seq: u64,
     /// Every unit up to this one is fsynced.
     synced_seq: u64,
-    /// The database the current incremental file is on (None: emit SELECT first).
-    selected: Option<usize>,
     /// The current incremental file; `None` while a leader writes, or with no AOF.
     file: Option<Box<dyn FsFile>>,
     /// A pending switch of file.
@@ -308,7 +303,6 @@ impl Recorder {
                 seq: 0,
                 written_seq: 0,
                 synced_seq: 0,
-                selected: None,
                 file,
                 rotation: None,
                 leader: false,
@@ -367,9 +361,10 @@ impl Recorder {
         if let Some(engine) = self.engine.get().and_then(WeakEngine::upgrade) {
             engine.execute(|ks| {
                 // Only the broker's current sink owns its log: a recorder replaced by another
-                // (appendonly switched) took its last units when it was replaced.
+                // (appendonly switched; `detached` is the cheap early answer above) took its
+                // last units when it was replaced.
                 let current = ks.sink.as_ref().is_some_and(|s| std::ptr::addr_eq(Arc::as_ptr(s), std::ptr::from_ref(self)));
-                if current && !self.detached.load(Ordering::Acquire) {
+                if current {
                     self.absorb(&mut ks.effects);
                 }
             });
@@ -434,7 +429,6 @@ impl Recorder {
         } else {
             st.rotation = Some(Rotation { at, file });
         }
-        st.selected = None;
         st.incr_bytes = 0;
     }
 
@@ -659,24 +653,12 @@ impl EffectSink for Recorder {
         }
     }
 
+    /// Only a counting recorder (no AOF) is called here: one with an AOF `collects`, and
+    /// its units reach it through `absorb`.
     fn record(&self, unit: Unit<'_>) -> u64 {
+        debug_assert!(self.policy.is_none(), "a recorder with an AOF collects its units");
         self.dirty.fetch_add(unit.len() as u64, Ordering::Relaxed);
-        if self.policy.is_none() {
-            // Counting only (save rules without AOF): no buffer, nothing to wait for.
-            return 0;
-        }
-        let mut st = self.state.lock();
-        st.seq += 1;
-        if self.policy.is_some() {
-            let mut chunk = Vec::new();
-            let mut selected = st.selected;
-            encode_unit(unit, &mut chunk, &mut selected);
-            st.selected = selected;
-            let added = chunk.len() as u64;
-            st.chunks.push(chunk);
-            st.incr_bytes += added;
-        }
-        st.seq
+        0
     }
 
     fn waits(&self) -> bool {

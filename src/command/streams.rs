@@ -12,7 +12,7 @@ use super::Context;
 use crate::engine::db::Key;
 use crate::engine::stream::{
     ClaimDelivery, ClaimOptions, Entry, EntryBatch, Fields, GroupStart, IdSpec, NoGroupWording,
-    Pairs, ReadId, StreamId, StreamInfo, StreamInfoFull, Trim,
+    Pairs, ReadId, StreamId, StreamInfo, StreamInfoFull, StreamSummary, Trim,
 };
 use crate::engine::streams::{StreamEntry, TrimSpec};
 use crate::engine::strings::parse_i64;
@@ -793,21 +793,29 @@ pub(super) fn xgroup(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) 
 // XINFO
 // ---------------------------------------------------------------------------------------
 
+/// The fields XINFO STREAM and XINFO STREAM FULL both begin with.
+fn summary_fields(s: StreamSummary) -> Vec<(Reply, Reply)> {
+    vec![
+        (name("length"), uint(s.length)),
+        (name("radix-tree-keys"), uint(s.radix_tree_keys)),
+        (name("radix-tree-nodes"), uint(s.radix_tree_nodes)),
+        (name("last-generated-id"), id_reply(s.last_generated_id)),
+        (name("max-deleted-entry-id"), id_reply(s.max_deleted_entry_id)),
+        (name("entries-added"), uint(s.entries_added)),
+        (name("recorded-first-entry-id"), id_reply(s.recorded_first_entry_id)),
+    ]
+}
+
 /// XINFO STREAM's map (Redis 7.0 field order).
 fn stream_info_reply(i: StreamInfo) -> Reply {
     let entry = |e: Option<Entry>| e.map_or(Reply::Nil, |(id, f)| entry_reply(id, Some(f)));
-    Reply::Map(vec![
-        (name("length"), uint(i.length)),
-        (name("radix-tree-keys"), uint(i.radix_tree_keys)),
-        (name("radix-tree-nodes"), uint(i.radix_tree_nodes)),
-        (name("last-generated-id"), id_reply(i.last_generated_id)),
-        (name("max-deleted-entry-id"), id_reply(i.max_deleted_entry_id)),
-        (name("entries-added"), uint(i.entries_added)),
-        (name("recorded-first-entry-id"), id_reply(i.recorded_first_entry_id)),
+    let mut fields = summary_fields(i.summary);
+    fields.extend([
         (name("groups"), uint(i.groups)),
         (name("first-entry"), entry(i.first_entry)),
         (name("last-entry"), entry(i.last_entry)),
-    ])
+    ]);
+    Reply::Map(fields)
 }
 
 /// XINFO STREAM FULL's map (Redis 7.0: no `active-time`, which came in 7.2).
@@ -849,17 +857,9 @@ fn stream_info_full_reply(i: StreamInfoFull) -> Reply {
             ])
         })
         .collect();
-    Reply::Map(vec![
-        (name("length"), uint(i.length)),
-        (name("radix-tree-keys"), uint(i.radix_tree_keys)),
-        (name("radix-tree-nodes"), uint(i.radix_tree_nodes)),
-        (name("last-generated-id"), id_reply(i.last_generated_id)),
-        (name("max-deleted-entry-id"), id_reply(i.max_deleted_entry_id)),
-        (name("entries-added"), uint(i.entries_added)),
-        (name("recorded-first-entry-id"), id_reply(i.recorded_first_entry_id)),
-        (name("entries"), entries_reply(i.entries)),
-        (name("groups"), Reply::Array(groups)),
-    ])
+    let mut fields = summary_fields(i.summary);
+    fields.extend([(name("entries"), entries_reply(i.entries)), (name("groups"), Reply::Array(groups))]);
+    Reply::Map(fields)
 }
 
 /// ```text

@@ -6,9 +6,9 @@ use super::group::{group_lag, GroupNotFound};
 use super::id::StreamId;
 use super::{Entry, Stream};
 
-/// XINFO STREAM.
+/// What XINFO STREAM and XINFO STREAM FULL both report first.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamInfo {
+pub struct StreamSummary {
     /// `length`.
     pub length: u64,
     /// `radix-tree-keys`: nodes holding entries.
@@ -23,6 +23,13 @@ pub struct StreamInfo {
     pub entries_added: u64,
     /// `recorded-first-entry-id`.
     pub recorded_first_entry_id: StreamId,
+}
+
+/// XINFO STREAM (without FULL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// `length` to `recorded-first-entry-id`.
+    pub summary: StreamSummary,
     /// `groups`: how many.
     pub groups: u64,
     /// `first-entry` (nil when empty).
@@ -34,20 +41,8 @@ pub struct StreamInfo {
 /// XINFO STREAM FULL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamInfoFull {
-    /// `length`.
-    pub length: u64,
-    /// `radix-tree-keys`.
-    pub radix_tree_keys: u64,
-    /// `radix-tree-nodes`.
-    pub radix_tree_nodes: u64,
-    /// `last-generated-id`.
-    pub last_generated_id: StreamId,
-    /// `max-deleted-entry-id`.
-    pub max_deleted_entry_id: StreamId,
-    /// `entries-added`.
-    pub entries_added: u64,
-    /// `recorded-first-entry-id`.
-    pub recorded_first_entry_id: StreamId,
+    /// `length` to `recorded-first-entry-id`.
+    pub summary: StreamSummary,
     /// `entries`: the first COUNT entries.
     pub entries: Vec<Entry>,
     /// `groups`, by name.
@@ -119,9 +114,8 @@ pub struct ConsumerInfo {
 }
 
 impl Stream {
-    /// XINFO STREAM.
-    pub fn info_stream(&self) -> StreamInfo {
-        StreamInfo {
+    fn summary(&self) -> StreamSummary {
+        StreamSummary {
             length: self.meta.length,
             radix_tree_keys: self.entries.node_count() as u64,
             radix_tree_nodes: self.entries.radix_tree_nodes(),
@@ -129,6 +123,13 @@ impl Stream {
             max_deleted_entry_id: self.meta.max_deleted_entry_id,
             entries_added: self.meta.entries_added,
             recorded_first_entry_id: self.meta.first_id,
+        }
+    }
+
+    /// XINFO STREAM.
+    pub fn info_stream(&self) -> StreamInfo {
+        StreamInfo {
+            summary: self.summary(),
             groups: self.groups.len() as u64,
             first_entry: self.first_entry(),
             last_entry: self.last_entry(),
@@ -183,13 +184,7 @@ impl Stream {
             })
             .collect();
         StreamInfoFull {
-            length: self.meta.length,
-            radix_tree_keys: self.entries.node_count() as u64,
-            radix_tree_nodes: self.entries.radix_tree_nodes(),
-            last_generated_id: self.meta.last_id,
-            max_deleted_entry_id: self.meta.max_deleted_entry_id,
-            entries_added: self.meta.entries_added,
-            recorded_first_entry_id: self.meta.first_id,
+            summary: self.summary(),
             entries: self.range(
                 StreamId::MIN,
                 StreamId::MAX,

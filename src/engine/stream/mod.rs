@@ -24,7 +24,7 @@ pub use group::{
 };
 pub use id::{GroupStart, IdSpec, IdText, ReadId, StreamId};
 pub use info::{
-    ConsumerInfo, ConsumerInfoFull, GroupInfo, GroupInfoFull, StreamInfo, StreamInfoFull,
+    ConsumerInfo, ConsumerInfoFull, GroupInfo, GroupInfoFull, StreamInfo, StreamInfoFull, StreamSummary,
 };
 pub use batch::{EntryBatch, Pairs};
 pub use node::Fields;

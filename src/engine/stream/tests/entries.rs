@@ -216,7 +216,7 @@ fn range_with_exclusive_bounds_skips_the_bound_ids() {
 fn ranges_cross_node_boundaries_in_both_directions() {
     let mut s = small_nodes(3);
     add_range(&mut s, 1..=10);
-    assert_eq!(s.info_stream().radix_tree_keys, 4);
+    assert_eq!(s.info_stream().summary.radix_tree_keys, 4);
     assert_eq!(
         ids_of(&s.range(id(3, 0), id(8, 0), None, false)),
         (3..=8).map(|m| id(m, 0)).collect::<Vec<_>>()
@@ -276,18 +276,18 @@ fn xdel_of_the_first_entry_moves_the_recorded_first_id() {
     assert!(s.is_empty());
     assert_eq!(s.last_id(), id(3, 0));
     assert_eq!(s.max_deleted_entry_id(), id(3, 0));
-    assert_eq!(s.info_stream().radix_tree_keys, 0);
+    assert_eq!(s.info_stream().summary.radix_tree_keys, 0);
 }
 
 #[test]
 fn xdel_of_every_entry_of_a_node_drops_the_node() {
     let mut s = small_nodes(3);
     add_range(&mut s, 1..=7);
-    assert_eq!(s.info_stream().radix_tree_keys, 3);
+    assert_eq!(s.info_stream().summary.radix_tree_keys, 3);
     s.xdel(&[id(4, 0), id(5, 0)]);
-    assert_eq!(s.info_stream().radix_tree_keys, 3);
+    assert_eq!(s.info_stream().summary.radix_tree_keys, 3);
     s.xdel(&[id(6, 0)]);
-    assert_eq!(s.info_stream().radix_tree_keys, 2);
+    assert_eq!(s.info_stream().summary.radix_tree_keys, 2);
     assert_eq!(all_ids(&s), vec![id(1, 0), id(2, 0), id(3, 0), id(7, 0)]);
 }
 
@@ -298,7 +298,7 @@ fn nodes_split_by_entry_count_including_deleted_entries() {
     s.xdel(&[id(2, 0)]);
     add_range(&mut s, 3..=4);
     // 1, (2 deleted), 3 fill the first node; 4 opens the second.
-    assert_eq!(s.info_stream().radix_tree_keys, 2);
+    assert_eq!(s.info_stream().summary.radix_tree_keys, 2);
 }
 
 #[test]
@@ -313,7 +313,7 @@ fn nodes_split_by_bytes() {
             .expect("xadd");
     }
     // Each entry is ~44 bytes; a node takes a new one only while bytes + 41 stay under 100.
-    assert_eq!(s.info_stream().radix_tree_keys, 3);
+    assert_eq!(s.info_stream().summary.radix_tree_keys, 3);
     assert_eq!(all_ids(&s).len(), 5);
 }
 
@@ -345,7 +345,7 @@ fn trim_approx_removes_whole_nodes_only() {
         s.range(StreamId::MIN, StreamId::MAX, Some(1), false)[0].0,
         id(15, 0)
     );
-    assert_eq!(s.info_stream().radix_tree_keys, 3);
+    assert_eq!(s.info_stream().summary.radix_tree_keys, 3);
     assert_eq!(s.trim(Trim::MinId(id(25, 0)), true, None), 6);
     assert_eq!(s.trim(Trim::MinId(id(31, 0)), true, None), 10);
     assert_eq!(s.first_id(), id(31, 0));
@@ -453,21 +453,21 @@ fn info_stream_reports_counters_and_edge_entries() {
     s.xdel(&[id(1, 0)]);
     s.create_group(b"g", GroupStart::Last, None).expect("group");
     let info = s.info_stream();
-    assert_eq!(info.length, 2);
-    assert_eq!(info.radix_tree_keys, 1);
-    assert_eq!(info.radix_tree_nodes, 2);
-    assert_eq!(info.last_generated_id, id(3, 0));
-    assert_eq!(info.max_deleted_entry_id, id(1, 0));
-    assert_eq!(info.entries_added, 3);
-    assert_eq!(info.recorded_first_entry_id, id(2, 0));
+    assert_eq!(info.summary.length, 2);
+    assert_eq!(info.summary.radix_tree_keys, 1);
+    assert_eq!(info.summary.radix_tree_nodes, 2);
+    assert_eq!(info.summary.last_generated_id, id(3, 0));
+    assert_eq!(info.summary.max_deleted_entry_id, id(1, 0));
+    assert_eq!(info.summary.entries_added, 3);
+    assert_eq!(info.summary.recorded_first_entry_id, id(2, 0));
     assert_eq!(info.groups, 1);
     assert_eq!(info.first_entry, Some((id(2, 0), f1("f", "v2"))));
     assert_eq!(info.last_entry, Some((id(3, 0), f1("f", "v3"))));
     let empty = Stream::new().info_stream();
     assert_eq!(
         (
-            empty.radix_tree_keys,
-            empty.radix_tree_nodes,
+            empty.summary.radix_tree_keys,
+            empty.summary.radix_tree_nodes,
             empty.first_entry
         ),
         (0, 1, None)
@@ -489,7 +489,7 @@ fn radix_tree_node_counts_match_redis_for_the_same_ids() {
         }
         let info = s.info_stream();
         assert_eq!(
-            (info.radix_tree_keys, info.radix_tree_nodes),
+            (info.summary.radix_tree_keys, info.summary.radix_tree_nodes),
             (keys, nodes),
             "n = {n}"
         );

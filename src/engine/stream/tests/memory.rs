@@ -43,7 +43,7 @@ fn a_million_two_field_entries_take_fewer_bytes_than_redis() {
     eprintln!(
         "stream: {N} entries, allocated_bytes {} = {per_entry:.1} bytes/entry, {} nodes",
         s.allocated_bytes(),
-        s.info_stream().radix_tree_keys
+        s.info_stream().summary.radix_tree_keys
     );
     if let (Some(before), Some(after)) = (rss_before, rss_after) {
         eprintln!(

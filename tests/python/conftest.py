@@ -22,8 +22,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -213,6 +214,28 @@ def assert_same_outcome(got, want, context: str = "") -> None:  # type: ignore[n
             f"{type(wv).__module__}.{type(wv).__name__}({wv!s}){where}"
         )
         assert str(gv) == str(wv), f"message {str(gv)!r} != redis's {str(wv)!r}{where}"
+
+
+def count_while(blocker: Callable[[float], object], duration: float) -> int:
+    """How many times a Python thread goes round a loop while ``blocker(duration)`` runs:
+    near an idle thread's count when the blocked call released the GIL."""
+    stop = threading.Event()
+    result: list[int] = []
+
+    def counter() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+        result.append(n)
+
+    t = threading.Thread(target=counter)
+    t.start()
+    try:
+        blocker(duration)
+    finally:
+        stop.set()
+        t.join()
+    return result[0]
 
 
 def wait_blocked(b: embedis.Broker, n: int, settle: float = 0.25) -> None:

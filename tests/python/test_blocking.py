@@ -21,7 +21,7 @@ import pytest
 import embedis
 from embedis.exceptions import ResponseError
 
-from conftest import wait_blocked
+from conftest import count_while, wait_blocked
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -283,29 +283,9 @@ def test_execute_command_blpop_blocks_and_is_served(broker):
 # ---- the GIL, CPU and latency ---------------------------------------------------------
 
 
-def _count_while(blocker, duration: float) -> int:
-    stop = threading.Event()
-    result = []
-
-    def counter():
-        n = 0
-        while not stop.is_set():
-            n += 1
-        result.append(n)
-
-    t = threading.Thread(target=counter)
-    t.start()
-    try:
-        blocker(duration)
-    finally:
-        stop.set()
-        t.join()
-    return result[0]
-
-
 def test_the_gil_is_released_while_blocked(broker):
-    baseline = _count_while(time.sleep, 0.5)
-    blocked = _count_while(lambda d: broker.blpop("q", timeout=d), 0.5)
+    baseline = count_while(time.sleep, 0.5)
+    blocked = count_while(lambda d: broker.blpop("q", timeout=d), 0.5)
     assert baseline > 1000
     assert blocked > 0.5 * baseline, (blocked, baseline)
 

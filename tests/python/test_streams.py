@@ -24,7 +24,7 @@ import embedis
 import embedis.asyncio
 from embedis.exceptions import DataError, ResponseError
 
-from conftest import wait_blocked
+from conftest import count_while, wait_blocked
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -529,31 +529,11 @@ def test_deleting_the_stream_or_group_wakes_blocked_group_readers(broker):
     assert str(e.value) == "NOGROUP the consumer group this client was blocked on no longer exists"
 
 
-def _count_while(blocker, duration: float) -> int:
-    stop = threading.Event()
-    result = []
-
-    def counter():
-        n = 0
-        while not stop.is_set():
-            n += 1
-        result.append(n)
-
-    t = threading.Thread(target=counter)
-    t.start()
-    try:
-        blocker(duration)
-    finally:
-        stop.set()
-        t.join()
-    return result[0]
-
-
 def test_the_gil_is_released_while_blocked(broker):
     broker.xgroup_create("s", "g", "$", mkstream=True)
-    baseline = _count_while(time.sleep, 0.5)
-    plain = _count_while(lambda d: broker.xread({"s": "$"}, block=int(d * 1000)), 0.5)
-    group = _count_while(lambda d: broker.xreadgroup("g", "c", {"s": ">"}, block=int(d * 1000)), 0.5)
+    baseline = count_while(time.sleep, 0.5)
+    plain = count_while(lambda d: broker.xread({"s": "$"}, block=int(d * 1000)), 0.5)
+    group = count_while(lambda d: broker.xreadgroup("g", "c", {"s": ">"}, block=int(d * 1000)), 0.5)
     assert baseline > 1000
     assert plain > 0.5 * baseline, (plain, baseline)
     assert group > 0.5 * baseline, (group, baseline)

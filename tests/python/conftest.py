@@ -19,12 +19,15 @@ import contextlib
 import gc
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -214,6 +217,64 @@ def assert_same_outcome(got, want, context: str = "") -> None:  # type: ignore[n
             f"{type(wv).__module__}.{type(wv).__name__}({wv!s}){where}"
         )
         assert str(gv) == str(wv), f"message {str(gv)!r} != redis's {str(wv)!r}{where}"
+
+
+class Waiter(threading.Thread):
+    """Runs one blocking call in a thread and keeps its result (or exception) and when it
+    returned."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(daemon=True)
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done_at: float | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.fn(*self.args, **self.kwargs)
+        except BaseException as e:  # noqa: BLE001 - reported by the test
+            self.error = e
+        self.done_at = time.perf_counter()
+
+    def outcome(self, timeout: float = 5.0) -> Any:
+        """The call's result (or its exception, raised), once it returned."""
+        self.join(timeout)
+        assert not self.is_alive(), "the blocked call did not return"
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def child_env() -> dict[str, str]:
+    """The environment for a child Python that must import this embedis."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p])
+    return env
+
+
+def interrupt_child(code: str, *argv: str, settle: float) -> tuple[list[str], float]:
+    """Runs ``code`` in a child Python, waits for it to print ``ready``, then ``settle``
+    seconds, and sends SIGINT. Asserts that it exits 0 having printed ``interrupted``
+    first; returns the words it printed and when the signal was sent (``time.monotonic``)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env()
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.strip() == "ready", (line, proc.stderr.read() if proc.stderr else "")
+        time.sleep(settle)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    words = out.split()
+    assert proc.returncode == 0 and words and words[0] == "interrupted", (out, err)
+    return words, sent
 
 
 def count_while(blocker: Callable[[float], object], duration: float) -> int:

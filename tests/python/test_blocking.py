@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -21,34 +19,9 @@ import pytest
 import embedis
 from embedis.exceptions import ResponseError
 
-from conftest import count_while, wait_blocked
+from conftest import Waiter, child_env, count_while, interrupt_child, wait_blocked
 
 pytestmark = pytest.mark.timeout(120)
-
-
-class Waiter(threading.Thread):
-    """Runs one blocking call in a thread and keeps its result (or exception)."""
-
-    def __init__(self, fn, *args, **kwargs):
-        super().__init__(daemon=True)
-        self.fn, self.args, self.kwargs = fn, args, kwargs
-        self.result = None
-        self.error: BaseException | None = None
-        self.done_at: float | None = None
-
-    def run(self):
-        try:
-            self.result = self.fn(*self.args, **self.kwargs)
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            self.error = e
-        self.done_at = time.perf_counter()
-
-    def outcome(self, timeout: float = 5.0):
-        self.join(timeout)
-        assert not self.is_alive(), "the blocked call did not return"
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 def start_waiter(broker, fn, *args, n_blocked: int = 1, **kwargs) -> Waiter:
@@ -337,34 +310,8 @@ CTRL_C_CHILD = textwrap.dedent(
 )
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p])
-    return env
-
-
 def test_ctrl_c_interrupts_a_blocked_brpop_quickly():
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CTRL_C_CHILD],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_child_env(),
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.strip() == "ready", (line, proc.stderr.read() if proc.stderr else "")
-        time.sleep(0.5)
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=5)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    words = out.split()
-    assert proc.returncode == 0 and words and words[0] == "interrupted", (out, err)
+    words, sent = interrupt_child(CTRL_C_CHILD, settle=0.5)
     delay = float(words[1]) - sent
     assert delay < 0.2, f"KeyboardInterrupt {delay:.3f} s after SIGINT"
     assert words[2] == "after"
@@ -431,7 +378,7 @@ def test_interrupted_waiters_never_lose_or_duplicate_an_element():
         capture_output=True,
         text=True,
         timeout=60,
-        env=_child_env(),
+        env=child_env(),
     )
     assert proc.returncode == 0, proc.stderr
     stats = json.loads(proc.stdout.strip().splitlines()[-1])

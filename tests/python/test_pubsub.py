@@ -10,7 +10,6 @@ import collections
 import gc
 import os
 import random
-import signal
 import subprocess
 import sys
 import textwrap
@@ -22,6 +21,8 @@ import pytest
 import embedis
 import embedis.asyncio
 from embedis.exceptions import PubSubError, ResponseError
+
+from conftest import child_env, interrupt_child
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -534,17 +535,11 @@ MEMORY_CHILD = textwrap.dedent(
 )
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p])
-    return env
-
-
 def test_memory_stays_bounded_when_a_subscriber_stops_reading():
     def growth(limit: int) -> int:
         out = subprocess.run(
             [sys.executable, "-c", MEMORY_CHILD, str(limit)],
-            capture_output=True, text=True, timeout=120, env=_child_env(),
+            capture_output=True, text=True, timeout=120, env=child_env(),
         )
         assert out.returncode == 0, out.stderr
         return int(out.stdout.strip())
@@ -647,24 +642,7 @@ CTRL_C_CHILD = textwrap.dedent(
 
 @pytest.mark.parametrize("mode", ["get_message", "listen", "unsubscribed"])
 def test_ctrl_c_interrupts_a_waiting_read_quickly(mode):
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CTRL_C_CHILD, mode],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env(),
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.strip() == "ready", (line, proc.stderr.read() if proc.stderr else "")
-        time.sleep(0.4)
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=5)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    words = out.split()
-    assert proc.returncode == 0 and words and words[0] == "interrupted", (out, err)
+    words, sent = interrupt_child(CTRL_C_CHILD, mode, settle=0.4)
     assert float(words[1]) - sent < 0.2
     assert words[2] == "after"
 
@@ -1096,7 +1074,7 @@ def test_threads_and_asyncio_tasks_publish_and_subscribe_together():
 
 def test_pubsub_example_finishes_by_itself():
     example = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "pubsub.py")
-    out = subprocess.run([sys.executable, example], capture_output=True, text=True, timeout=60, env=_child_env())
+    out = subprocess.run([sys.executable, example], capture_output=True, text=True, timeout=60, env=child_env())
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[-1] == "both subscribers finished"

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import random
-import signal
 import subprocess
 import sys
 import textwrap
@@ -24,7 +22,7 @@ import embedis
 import embedis.asyncio
 from embedis.exceptions import DataError, ResponseError
 
-from conftest import count_while, wait_blocked
+from conftest import Waiter, count_while, interrupt_child, wait_blocked
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -33,29 +31,6 @@ WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 def is_id(x: object) -> bool:
     return isinstance(x, bytes) and b"-" in x and all(p.isdigit() for p in x.split(b"-"))
-
-
-class Waiter(threading.Thread):
-    """Runs one blocking call in a thread and keeps its result (or exception)."""
-
-    def __init__(self, fn, *args, **kwargs):
-        super().__init__(daemon=True)
-        self.fn, self.args, self.kwargs = fn, args, kwargs
-        self.result = None
-        self.error: BaseException | None = None
-
-    def run(self):
-        try:
-            self.result = self.fn(*self.args, **self.kwargs)
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            self.error = e
-
-    def outcome(self, timeout: float = 5.0):
-        self.join(timeout)
-        assert not self.is_alive(), "the blocked call did not return"
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 @pytest.fixture
@@ -561,30 +536,8 @@ CTRL_C_CHILD = textwrap.dedent(
 )
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p])
-    return env
-
-
 def test_ctrl_c_interrupts_a_blocked_xreadgroup_quickly():
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CTRL_C_CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env()
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.strip() == "ready", (line, proc.stderr.read() if proc.stderr else "")
-        time.sleep(0.5)
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=5)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    words = out.split()
-    assert proc.returncode == 0 and words and words[0] == "interrupted", (out, err)
+    words, sent = interrupt_child(CTRL_C_CHILD, settle=0.5)
     assert float(words[1]) - sent < 0.2
     assert words[2] == "1-1"
 

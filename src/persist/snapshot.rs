@@ -482,7 +482,7 @@ pub fn load(
                 let d = varint!("a database index");
                 db = usize::try_from(d).ok().filter(|&d| d < DATABASES).ok_or_else(|| corrupt(at, format!("database index {d} out of range")))?;
             }
-            tag::STREAM => {
+            tag::STRING | tag::LIST | tag::STREAM => {
                 let at = inp.offset();
                 let flags = bytes!(1, "key flags")[0];
                 if flags & !KEY_HAS_EXPIRE != 0 {
@@ -497,81 +497,60 @@ pub fn load(
                 let key_at = inp.offset();
                 let n = len!("a key");
                 let key: Key = bytes!(n, "a key").into();
-                if ks.db(db).map.contains_key(&key) {
-                    return Err(corrupt(key_at, format!("key {:?} appears twice", String::from_utf8_lossy(&key))));
-                }
-                let count_at = inp.offset();
-                let count = varint!("a command count");
-                if count == 0 || count > inp.left() {
-                    return Err(corrupt(count_at, format!("invalid command count {count}")));
-                }
-                let mut ctx = crate::command::Context { db, ..Default::default() };
-                for _ in 0..count {
-                    let cmd_at = inp.offset();
-                    let argc = varint!("an argument count");
-                    if argc == 0 || argc > inp.left() {
-                        return Err(corrupt(cmd_at, format!("invalid argument count {argc}")));
+                let twice = |key: &Key| corrupt(key_at, format!("key {:?} appears twice", String::from_utf8_lossy(key)));
+                if t == tag::STREAM {
+                    // Rebuilt by its commands, in place: a key already there is caught first.
+                    if ks.db(db).map.contains_key(&key) {
+                        return Err(twice(&key));
                     }
-                    let mut argv: Vec<Vec<u8>> = Vec::with_capacity(usize::try_from(argc).unwrap_or(0).min(1024));
-                    for _ in 0..argc {
-                        let n = len!("an argument");
-                        argv.push(bytes!(n, "an argument").to_vec());
-                    }
-                    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-                    let name = String::from_utf8_lossy(refs[0]).to_ascii_uppercase();
-                    if !name.starts_with('X') || refs.get(if name == "XGROUP" { 2 } else { 1 }) != Some(&&key[..]) {
-                        return Err(corrupt(cmd_at, format!("command {name} does not rebuild stream {:?}", String::from_utf8_lossy(&key))));
-                    }
-                    crate::command::dispatch_in(ks, &mut ctx, &refs).map_err(|e| corrupt(cmd_at, format!("{name} failed on load: {e}")))?;
-                }
-                let d = ks.db(db);
-                if let Some(at) = expire {
-                    d.expires.insert(key, at);
-                    ks.wants_sweeper = true;
-                    if at <= now {
-                        stats.expired += 1;
-                    }
-                }
-                stats.keys += 1;
-            }
-            tag::STRING | tag::LIST => {
-                let at = inp.offset();
-                let flags = bytes!(1, "key flags")[0];
-                if flags & !KEY_HAS_EXPIRE != 0 {
-                    return Err(corrupt(at, format!("unknown key flags {flags:#04x}")));
-                }
-                let expire = if flags & KEY_HAS_EXPIRE != 0 {
-                    let b = bytes!(8, "an expiry");
-                    Some(i64::from_le_bytes(b.try_into().unwrap_or_default()))
-                } else {
-                    None
-                };
-                let key_at = inp.offset();
-                let n = len!("a key");
-                let key: Key = bytes!(n, "a key").into();
-                let value = if t == tag::STRING {
-                    let n = len!("a string value");
-                    Value::Str(bytes!(n, "a string value").to_vec())
-                } else {
                     let count_at = inp.offset();
-                    let count = varint!("a list length");
+                    let count = varint!("a command count");
                     if count == 0 || count > inp.left() {
-                        return Err(corrupt(count_at, format!("invalid list length {count}")));
+                        return Err(corrupt(count_at, format!("invalid command count {count}")));
                     }
-                    let mut list = List::new();
+                    let mut ctx = crate::command::Context { db, ..Default::default() };
                     for _ in 0..count {
-                        let n = len!("a list element");
-                        let e = bytes!(n, "a list element");
-                        list.push(End::Right, e);
+                        let cmd_at = inp.offset();
+                        let argc = varint!("an argument count");
+                        if argc == 0 || argc > inp.left() {
+                            return Err(corrupt(cmd_at, format!("invalid argument count {argc}")));
+                        }
+                        let mut argv: Vec<Vec<u8>> = Vec::with_capacity(usize::try_from(argc).unwrap_or(0).min(1024));
+                        for _ in 0..argc {
+                            let n = len!("an argument");
+                            argv.push(bytes!(n, "an argument").to_vec());
+                        }
+                        let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                        let name = String::from_utf8_lossy(refs[0]).to_ascii_uppercase();
+                        if !name.starts_with('X') || refs.get(if name == "XGROUP" { 2 } else { 1 }) != Some(&&key[..]) {
+                            return Err(corrupt(cmd_at, format!("command {name} does not rebuild stream {:?}", String::from_utf8_lossy(&key))));
+                        }
+                        crate::command::dispatch_in(ks, &mut ctx, &refs).map_err(|e| corrupt(cmd_at, format!("{name} failed on load: {e}")))?;
                     }
-                    Value::List(list)
-                };
-                let d = ks.db(db);
-                if d.map.insert(key.clone(), value).is_some() {
-                    return Err(corrupt(key_at, format!("key {:?} appears twice", String::from_utf8_lossy(&key))));
+                } else {
+                    let value = if t == tag::STRING {
+                        let n = len!("a string value");
+                        Value::Str(bytes!(n, "a string value").to_vec())
+                    } else {
+                        let count_at = inp.offset();
+                        let count = varint!("a list length");
+                        if count == 0 || count > inp.left() {
+                            return Err(corrupt(count_at, format!("invalid list length {count}")));
+                        }
+                        let mut list = List::new();
+                        for _ in 0..count {
+                            let n = len!("a list element");
+                            let e = bytes!(n, "a list element");
+                            list.push(End::Right, e);
+                        }
+                        Value::List(list)
+                    };
+                    if ks.db(db).map.insert(key.clone(), value).is_some() {
+                        return Err(twice(&key));
+                    }
                 }
                 if let Some(at) = expire {
-                    d.expires.insert(key, at);
+                    ks.db(db).expires.insert(key, at);
                     ks.wants_sweeper = true;
                     if at <= now {
                         stats.expired += 1;

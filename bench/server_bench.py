@@ -6,19 +6,23 @@ the same machine, in one run, with ratios.
     python bench/server_bench.py --json out.json
     python bench/server_bench.py --no-pinned
 
-What runs: ``redis-benchmark -c 50`` for PING_INLINE, LPUSH, RPOP, LPOP (``-t``, which
-runs them in redis-benchmark's own order: PING_INLINE, LPUSH, LPOP, RPOP), then XADD and
-PUBLISH as custom commands (``XADD bench:stream * f v``, ``PUBLISH bench:channel msg``,
-nobody subscribed), each without pipelining (``-P 1``) and with ``-P 16``. Both servers
-listen on 127.0.0.1 (TCP, a free port) with persistence off (``--save ''``, and
-``--appendonly no`` for redis-server); the data is flushed before every benchmark.
+What runs: ``redis-benchmark -c 50`` for PING_INLINE (``-t ping_inline``), LPUSH and
+LPOP (``-t lpush,lpop``: the pops take the n elements just pushed), RPOP (``-t
+lpush,rpop``, the same way; its LPUSH figure is not kept), then XADD and PUBLISH as custom
+commands (``XADD bench:stream * f v``, ``PUBLISH bench:channel msg``, nobody subscribed),
+each without pipelining (``-P 1``) and with ``-P 16``. Both servers listen on 127.0.0.1
+(TCP, a free port) with persistence off (``--save ''``, and ``--appendonly no`` for
+redis-server); the data is flushed before every run.
 
-Each figure is the median of k repetitions (k = 3; 2 with ``--quick``), run round-robin
-(embedis, redis, redis, embedis, ...) so a slow spell of the machine hits both alike, and
-each ratio (embedis rps / redis-server rps; above 1 is faster) is the median of the
-per-repetition ratios. Everything runs twice: unpinned (servers and benchmark wherever the
-OS puts them), and pinned (``taskset -c 0`` for the two servers and the benchmark: one CPU
-shared by client and server, where only the servers' own cost per request counts).
+Each run on one server is followed at once by the same run on the other (which goes
+first alternates), so the two figures of a pair meet the same spell of the machine: on
+the development VM both servers' figures can double or halve for a few seconds with the
+host (same request count, same syscalls, half the CPU time per request). Each ratio
+(embedis rps / redis-server rps; above 1 is faster) is the median of k pair ratios
+(k = 5; 2 with ``--quick``); the table also gives their range. Everything runs twice:
+unpinned (servers and benchmark wherever the OS puts them), and pinned (``taskset -c 0``
+for the two servers and the benchmark: one CPU shared by client and server, where only
+the servers' own cost per request counts).
 Target: >= 1.0x redis-server in both modes. Build embedis in release mode first
 (``maturin develop --release``); needs redis-server and redis-benchmark on the PATH.
 """
@@ -39,9 +43,17 @@ from typing import Any
 
 TESTS = ["PING_INLINE", "LPUSH", "RPOP", "LPOP"]
 CUSTOM = {"XADD": ["XADD", "bench:stream", "*", "f", "v"], "PUBLISH": ["PUBLISH", "bench:channel", "msg"]}
+# What each redis-benchmark run measures, and which of its figures are kept. The pops
+# follow an LPUSH of n elements in the same run, so both pop real elements.
+GROUPS = [
+    (["-t", "ping_inline"], ["PING_INLINE"]),
+    (["-t", "lpush,lpop"], ["LPUSH", "LPOP"]),
+    (["-t", "lpush,rpop"], ["RPOP"]),
+    *(([*argv], [verb]) for verb, argv in CUSTOM.items()),
+]
 TARGET = 1.0
 
-FULL = {"reps": 3, "n": {1: 200_000, 16: 1_000_000}}
+FULL = {"reps": 5, "n": {1: 200_000, 16: 1_000_000}}
 QUICK = {"reps": 2, "n": {1: 30_000, 16: 150_000}}
 
 
@@ -128,37 +140,39 @@ def benchmark(prefix: list[str], port: int, n: int, pipeline: int, extra: list[s
     return rps
 
 
-def run_one(servers: Servers, name: str, prefix: list[str], n: int, pipeline: int) -> dict[str, float]:
+def run_group(servers: Servers, name: str, prefix: list[str], n: int, pipeline: int, args: list[str]) -> dict[str, float]:
     port = servers.ports[name]
     command(port, "FLUSHALL")
-    got = benchmark(prefix, port, n, pipeline, ["-t", ",".join(t.lower() for t in TESTS)])
-    for verb, argv in CUSTOM.items():
-        command(port, "FLUSHALL")
-        got.update(benchmark(prefix, port, n, pipeline, argv))
-    return got
+    return benchmark(prefix, port, n, pipeline, args)
 
 
 def measure(cpus: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each group runs on one server and then at once on the other (the first server
+    alternating), so the two figures of a pair share the machine's mood of that moment."""
     prefix = ["taskset", "-c", "0"] if cpus == "pinned" else []
     servers = Servers(prefix)
     rows = []
     try:
         for pipeline in (1, 16):
             n = cfg["n"][pipeline]
-            reps: dict[str, list[dict[str, float]]] = {"embedis": [], "redis": []}
+            pairs: dict[str, list[tuple[float, float]]] = {t: [] for t in [*TESTS, *CUSTOM]}
+            turn = 0
             for r in range(cfg["reps"]):
-                order = ["embedis", "redis"] if r % 2 == 0 else ["redis", "embedis"]
-                for name in order:
-                    log(f"  {cpus} -P {pipeline} rep {r + 1}/{cfg['reps']}: {name}")
-                    reps[name].append(run_one(servers, name, prefix, n, pipeline))
-            for test in [*TESTS, *CUSTOM]:
-                e = [rep[test] for rep in reps["embedis"]]
-                d = [rep[test] for rep in reps["redis"]]
+                log(f"  {cpus} -P {pipeline} rep {r + 1}/{cfg['reps']}")
+                for args, wanted in GROUPS:
+                    order = ["embedis", "redis"] if turn % 2 == 0 else ["redis", "embedis"]
+                    turn += 1
+                    got = {name: run_group(servers, name, prefix, n, pipeline, args) for name in order}
+                    for test in wanted:
+                        pairs[test].append((got["embedis"][test], got["redis"][test]))
+            for test, pp in pairs.items():
+                ratios = [e / d for e, d in pp]
                 rows.append({
                     "test": test, "pipeline": pipeline, "cpus": cpus, "n": n,
-                    "embedis_rps": statistics.median(e), "redis_rps": statistics.median(d),
-                    "ratio": statistics.median(a / b for a, b in zip(e, d)),
-                    "embedis_reps": e, "redis_reps": d,
+                    "embedis_rps": statistics.median(e for e, _ in pp),
+                    "redis_rps": statistics.median(d for _, d in pp),
+                    "ratio": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
+                    "embedis_reps": [e for e, _ in pp], "redis_reps": [d for _, d in pp],
                 })
         rows_version = servers.redis_version
         for row in rows:
@@ -187,10 +201,11 @@ def main() -> int:
 
     version = rows[0]["redis_version"] if rows else "?"
     print(f"\n### RESP server: embedis serve vs redis-server {version} (redis-benchmark -c 50)\n")
-    print("| test | pipeline | CPUs | embedis rps | redis-server rps | embedis vs redis |")
-    print("|---|---|---|---:|---:|---:|")
+    print("| test | pipeline | CPUs | embedis rps | redis-server rps | embedis vs redis | pair range |")
+    print("|---|---|---|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['test']} | -P {r['pipeline']} | {r['cpus']} | {r['embedis_rps']:,.0f} | {r['redis_rps']:,.0f} | {r['ratio']:.2f}x |")
+        print(f"| {r['test']} | -P {r['pipeline']} | {r['cpus']} | {r['embedis_rps']:,.0f} | {r['redis_rps']:,.0f} "
+              f"| {r['ratio']:.2f}x | {r['ratio_min']:.2f}-{r['ratio_max']:.2f} |")
     print()
     ok = True
     for r in rows:

@@ -161,18 +161,70 @@ pub fn decode(buf: &[u8], limits: &Limits) -> Result<Option<(Frame, usize)>, Pro
 ///
 /// A [`ProtocolError`] with Redis's text; the server replies with it and closes.
 pub fn decode_request(buf: &[u8], limits: &Limits) -> Result<Option<(Argv, usize)>, ProtocolError> {
+    let mut args = RequestArgs::default();
+    Ok(decode_request_in(buf, limits, &mut args)?.map(|used| (args.iter(buf).map(<[u8]>::to_vec).collect(), used)))
+}
+
+/// Where the arguments of a request decoded by [`decode_request_in`] are. Reused from
+/// one request to the next, it costs no allocation per request: the arguments stay in
+/// the input buffer, and only an inline line whose quotes change its bytes is copied.
+#[derive(Debug, Default, Clone)]
+pub struct RequestArgs {
+    /// Each argument as `start..end` of the buffer decoded.
+    spans: Vec<(usize, usize)>,
+    /// The arguments themselves when an inline line needed unquoting (then `spans` is
+    /// empty).
+    unquoted: Option<Argv>,
+}
+
+impl RequestArgs {
+    /// How many arguments, the command name included.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.unquoted.as_ref().map_or(self.spans.len(), Vec::len)
+    }
+
+    /// Whether there are none (an empty request: nothing to run).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The arguments, read from `buf`: the buffer the request was decoded from.
+    pub fn iter<'a>(&'a self, buf: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let spans = self.spans.iter().map(move |&(start, end)| &buf[start..end]);
+        let unquoted = self.unquoted.iter().flatten().map(Vec::as_slice);
+        spans.chain(unquoted)
+    }
+
+    fn clear(&mut self) {
+        self.spans.clear();
+        self.unquoted = None;
+    }
+}
+
+/// [`decode_request`] without copying the arguments: on `Ok(Some(used))`, `args` tells
+/// where they are in `buf` ([`RequestArgs::iter`]). Same framing, limits and errors.
+///
+/// # Errors
+///
+/// A [`ProtocolError`] with Redis's text; the server replies with it and closes.
+pub fn decode_request_in(buf: &[u8], limits: &Limits, args: &mut RequestArgs) -> Result<Option<usize>, ProtocolError> {
+    args.clear();
     match buf.first() {
         None => Ok(None),
         Some(b'*') => {
-            let Some((_, count)) = scan_multibulk(buf, limits, |_| {})? else {
-                return Ok(None);
-            };
-            // The whole request is in `buf` now, so `count` is backed by data.
-            let mut argv = Vec::with_capacity(count);
-            let scanned = scan_multibulk(buf, limits, |arg| argv.push(arg.to_vec()))?;
-            Ok(scanned.map(|(len, _)| (argv, len)))
+            // One pass: arguments are noted as they are found (never by a declared
+            // count), and forgotten if the request turns out not to be all there.
+            let spans = &mut args.spans;
+            let base = buf.as_ptr() as usize;
+            let scanned = scan_multibulk(buf, limits, |arg| {
+                let start = arg.as_ptr() as usize - base;
+                spans.push((start, start + arg.len()));
+            })?;
+            Ok(scanned.map(|(len, _)| len))
         }
-        Some(_) => decode_inline(buf, limits),
+        Some(_) => decode_inline(buf, limits, args),
     }
 }
 
@@ -261,10 +313,9 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                         i += 1;
                     }
                 },
-                // Only these end an unquoted argument; `\v` and `\f` do not, although
-                // they are skipped between arguments (Redis's switch vs `isspace`).
                 None => match b {
-                    None | Some(b' ' | b'\n' | b'\r' | b'\t') => break,
+                    None => break,
+                    Some(b) if ends_unquoted(b) => break,
                     Some(b'"') => {
                         quote = Some(Quote::Double);
                         i += 1;
@@ -290,6 +341,12 @@ enum Quote {
     Single,
 }
 
+/// Whether `b` ends an unquoted inline argument. `\v` and `\f` do not, although they are
+/// skipped between arguments (Redis's `switch` in `sdssplitargs` vs its `isspace`).
+fn ends_unquoted(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
 /// C's `isspace` in the "C" locale.
 fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
@@ -308,7 +365,7 @@ fn hex(b: u8) -> Option<u8> {
 const UNAUTHENTICATED_MAX_ARGS: i64 = 10;
 const UNAUTHENTICATED_MAX_BULK: usize = 16 * 1024;
 
-fn decode_inline(buf: &[u8], limits: &Limits) -> Result<Option<(Argv, usize)>, ProtocolError> {
+fn decode_inline(buf: &[u8], limits: &Limits, args: &mut RequestArgs) -> Result<Option<usize>, ProtocolError> {
     let Some(lf) = buf.iter().position(|&b| b == b'\n') else {
         if buf.len() > limits.max_inline_len {
             return Err(ProtocolError::TooBigInlineRequest);
@@ -320,8 +377,26 @@ fn decode_inline(buf: &[u8], limits: &Limits) -> Result<Option<(Argv, usize)>, P
     } else {
         lf
     };
-    let argv = split_args(&buf[..end]).ok_or(ProtocolError::UnbalancedQuotes)?;
-    Ok(Some((argv, lf + 1)))
+    let line = &buf[..end];
+    if line.iter().any(|&b| matches!(b, b'"' | b'\'' | 0)) {
+        args.unquoted = Some(split_args(line).ok_or(ProtocolError::UnbalancedQuotes)?);
+    } else {
+        // Without quotes (or a NUL, where `split_args` stops) the line is cut exactly as
+        // `split_args` cuts it, in place.
+        let mut i = 0;
+        while i < line.len() {
+            if is_c_space(line[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < line.len() && !ends_unquoted(line[i]) {
+                i += 1;
+            }
+            args.spans.push((start, i));
+        }
+    }
+    Ok(Some(lf + 1))
 }
 
 /// Walks a request array from the start of `buf`, handing each argument to `on_arg`.

@@ -7,7 +7,7 @@
 pub mod decode;
 pub mod encode;
 
-pub use decode::{decode, decode_request, Argv, ProtocolError};
+pub use decode::{decode, decode_request, decode_request_in, Argv, ProtocolError, RequestArgs};
 pub use encode::{encode, encode_command, format_double};
 
 /// One RESP value, as it travels on the wire.
@@ -119,6 +119,7 @@ impl Default for Limits {
 mod tests {
     //! Properties that tie the decoder and the encoder together.
 
+    use super::decode::split_args;
     use super::*;
     use proptest::collection::vec;
     use proptest::prelude::*;
@@ -237,6 +238,51 @@ mod tests {
             // The generic decoder reads the same bytes as an array of bulks.
             let array = Frame::Array(argv.into_iter().map(Frame::Bulk).collect());
             prop_assert_eq!(decode(&wire, &Limits::default()), Ok(Some((array, wire.len()))));
+        }
+
+        #[test]
+        fn inline_lines_split_as_split_args(
+            line in vec(prop_oneof![Just(b' '), Just(b'\t'), Just(b'"'), Just(b'\''), Just(b'\\'), Just(0u8), any::<u8>()], 0..40)
+                .prop_filter("not an array, one line", |l| l.first() != Some(&b'*') && !l.contains(&b'\n')),
+        ) {
+            let mut wire = line.clone();
+            wire.extend_from_slice(b"\r\n");
+            let expected = split_args(&line);
+            let got = decode_request(&wire, &Limits::default());
+            match expected {
+                Some(argv) => prop_assert_eq!(got, Ok(Some((argv, wire.len())))),
+                None => prop_assert_eq!(got, Err(ProtocolError::UnbalancedQuotes)),
+            }
+        }
+
+        #[test]
+        fn reused_request_args_read_each_request_whole(
+            requests in vec(vec(vec(any::<u8>(), 0..12), 0..5), 1..6),
+        ) {
+            // One `RequestArgs` through a pipeline of array and inline requests, as the
+            // server reuses it: each request gives its own arguments, none of the last's.
+            let mut wire = Vec::new();
+            for (i, argv) in requests.iter().enumerate() {
+                let inline_ok = i % 2 == 1 && argv.iter().all(|a| !a.is_empty() && a.iter().all(u8::is_ascii_alphanumeric));
+                if inline_ok && !argv.is_empty() {
+                    wire.extend_from_slice(&argv.join(&b' '));
+                    wire.extend_from_slice(b"\r\n");
+                } else {
+                    let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                    encode_command(&args, &mut wire);
+                }
+            }
+            let mut args = RequestArgs::default();
+            let mut pos = 0;
+            for argv in &requests {
+                let used = decode_request_in(&wire[pos..], &Limits::default(), &mut args)?;
+                let Some(used) = used else { return Err(TestCaseError::fail("a whole request read as incomplete")) };
+                let got: Vec<Vec<u8>> = args.iter(&wire[pos..]).map(<[u8]>::to_vec).collect();
+                prop_assert_eq!(&got, argv);
+                prop_assert_eq!(args.len(), argv.len());
+                pos += used;
+            }
+            prop_assert_eq!(pos, wire.len());
         }
 
         #[test]

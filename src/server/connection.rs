@@ -25,7 +25,7 @@ use crate::command::{self, is_keyword, BlockingCall, Command, Flags, Reply};
 use crate::engine::blocking::BlockFuture;
 use crate::engine::pubsub::{Event, Recv, Subscriber};
 use crate::engine::waiters::Served;
-use crate::resp::{decode_request, Limits};
+use crate::resp::{decode_request_in, Limits, RequestArgs};
 
 /// Bytes asked of each read (Redis's `PROTO_IOBUF_LEN`).
 const READ_CHUNK: usize = 16 * 1024;
@@ -179,6 +179,9 @@ struct Connection {
     /// Unprocessed input: the start of a request still arriving, or requests left while a
     /// blocking one waits.
     inbuf: Vec<u8>,
+    /// Where the arguments of the request being run are (reused: no allocation per
+    /// request).
+    args: RequestArgs,
     /// Replies not yet written.
     out: Vec<u8>,
     /// `client-output-buffer-limit normal`'s hard limit, read once per batch.
@@ -213,6 +216,7 @@ pub async fn serve(sock: Socket, shared: Arc<Shared>, _alive: mpsc::Sender<()>) 
         shared,
         client: Client::new(entry, authenticated),
         inbuf: Vec::with_capacity(READ_CHUNK),
+        args: RequestArgs::default(),
         out: Vec::with_capacity(READ_CHUNK),
         out_limit: 0,
         bytes_in: 0,
@@ -326,22 +330,30 @@ impl Connection {
         };
         let mut pos = 0;
         let mut commands = 0u64;
+        // The arguments are read in place: the input is lent out of `self` while the
+        // requests in it run, and handed back before anything that reads more of it.
+        let mut inbuf = std::mem::take(&mut self.inbuf);
+        let mut args = std::mem::take(&mut self.args);
         let step = loop {
             let limits = Limits { auth_required: !self.client.authenticated, ..base.clone() };
-            match decode_request(&self.inbuf[pos..], &limits) {
-                Ok(Some((argv, used))) => {
+            match decode_request_in(&inbuf[pos..], &limits, &mut args) {
+                Ok(Some(used)) => {
+                    let request = &inbuf[pos..pos + used];
                     pos += used;
-                    if argv.is_empty() {
+                    if args.is_empty() {
                         continue;
                     }
                     commands += 1;
-                    match self.execute(&argv) {
+                    match self.execute(request, &args) {
                         Flow::Next => {}
                         Flow::Close => break Step::Close,
                         Flow::Block(call) => {
+                            self.inbuf = inbuf;
                             self.consume(pos);
                             pos = 0;
-                            if self.block(call).await? == Step::Close {
+                            let step = self.block(call).await;
+                            inbuf = std::mem::take(&mut self.inbuf);
+                            if step? == Step::Close {
                                 break Step::Close;
                             }
                         }
@@ -350,6 +362,7 @@ impl Connection {
                         break Step::Close;
                     }
                     if self.out.len() >= FLUSH_AT {
+                        // An error closes the connection, input and all.
                         self.flush().await?;
                     }
                 }
@@ -362,6 +375,8 @@ impl Connection {
                 }
             }
         };
+        self.inbuf = inbuf;
+        self.args = args;
         self.consume(pos);
         let st = &self.shared.stats;
         st.commands_processed.fetch_add(commands, Ordering::Relaxed);
@@ -448,17 +463,17 @@ impl Connection {
     }
 
     /// Runs one request (`processCommand`'s checks, in its order), or queues it in MULTI.
-    fn execute(&mut self, argv: &[Vec<u8>]) -> Flow {
-        // The arguments as slices, on the stack for the usual short command.
+    fn execute(&mut self, request: &[u8], argv: &RequestArgs) -> Flow {
+        // The arguments as slices of the request, on the stack for the usual short command.
         let mut small: [&[u8]; 8] = [&[]; 8];
         let heap: Vec<&[u8]>;
         let args: &[&[u8]] = if argv.len() <= small.len() {
-            for (slot, a) in small.iter_mut().zip(argv) {
-                *slot = a.as_slice();
+            for (slot, a) in small.iter_mut().zip(argv.iter(request)) {
+                *slot = a;
             }
             &small[..argv.len()]
         } else {
-            heap = argv.iter().map(Vec::as_slice).collect();
+            heap = argv.iter(request).collect();
             &heap
         };
         let Connection { client, shared, out, errors, .. } = self;
@@ -511,7 +526,7 @@ impl Connection {
         }
         if let Some(queue) = client.multi.as_mut() {
             if flags & MULTI_CONTROL == 0 {
-                queue.push(argv.to_vec());
+                queue.push(args.iter().map(|a| a.to_vec()).collect());
                 emit(client, out, errors, &Answer::Reply(Reply::simple("QUEUED")));
                 return Flow::Next;
             }

@@ -260,11 +260,6 @@ fn appendonly_turned_on_then_off_at_run_time_while_a_client_writes() {
     // Each push acknowledged after the SAVE (less the one that may have been in flight
     // then), and the RPUSH after-off.
     assert!(dirty >= total - at_save, "changes after appendonly no not counted: {dirty} for {} pushes", total - at_save);
-    // BGREWRITEAOF is refused while off, as before.
-    c.roundtrip(
-        b"BGREWRITEAOF\r\n",
-        b"-ERR Background append only file rewriting is only possible with appendonly on\r\n",
-    );
     redis_check_aof(&aof_dir.join("appendonly.aof.manifest"));
 
     // 4. A restart without AOF but with save rules: the final snapshot holds everything.
@@ -374,6 +369,44 @@ fn appendonly_no_inside_a_transaction_counts_the_whole_unit_and_appends_none_of_
     let (e, p) = open(&config(dir, true, vec![]));
     assert_eq!(list(&e, b"before"), ["1"]);
     assert!(list(&e, b"x").is_empty());
+    drop(p);
+    drop(e);
+}
+
+/// BGREWRITEAOF with the AOF off does what Redis 7.0 does: a new base, listed alone in
+/// the manifest (the files before it deleted), that a start with `appendonly yes` loads;
+/// nothing records the changes after it.
+#[test]
+fn bgrewriteaof_while_off_writes_a_base_alone_as_redis_7() {
+    let tmp = TempDir::new("rewrite-off");
+    let dir = &tmp.0;
+    let aof_dir = dir.join("appendonlydir");
+    let (e, p) = open(&config(dir, false, vec![]));
+    let server = serve(&e, &p);
+    let mut c = Conn::open(&server);
+    c.roundtrip(b"RPUSH q a b\r\n", b":2\r\n");
+    c.roundtrip(b"BGREWRITEAOF\r\n", b"+Background append only file rewriting started\r\n");
+    wait_rewrites(&mut c);
+    assert_eq!(read_manifest(dir), vec![("appendonly.aof.1.base.aof".to_owned(), "b".to_owned())]);
+    assert_eq!(info(&mut c, "aof_enabled"), "0");
+    assert_eq!(info(&mut c, "aof_last_bgrewrite_status"), "ok");
+
+    c.roundtrip(b"RPUSH q c\r\n", b":3\r\n");
+    c.roundtrip(b"BGREWRITEAOF\r\n", b"+Background append only file rewriting started\r\n");
+    wait_rewrites(&mut c);
+    assert_eq!(read_manifest(dir), vec![("appendonly.aof.2.base.aof".to_owned(), "b".to_owned())]);
+    let mut files: Vec<String> = std::fs::read_dir(&aof_dir).unwrap().map(|f| f.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    assert_eq!(files, ["appendonly.aof.2.base.aof", "appendonly.aof.manifest"], "the first base is deleted");
+    redis_check_aof(&aof_dir.join("appendonly.aof.manifest"));
+    c.roundtrip(b"RPUSH q d\r\n", b":4\r\n");
+
+    drop(c);
+    drop(server);
+    drop(p);
+    drop(e);
+    let (e, p) = open(&config(dir, true, vec![]));
+    assert_eq!(list(&e, b"q"), ["a", "b", "c"], "the base of the last rewrite, and nothing after it");
     drop(p);
     drop(e);
 }

@@ -695,10 +695,11 @@ impl Persistence {
     }
 
     /// BGREWRITEAOF: a new base from a snapshot and a fresh incremental file, switched
-    /// atomically through the manifest; writes go on meanwhile.
+    /// atomically through the manifest; writes go on meanwhile. With the AOF off, as
+    /// Redis 7: a new base alone, for a later start with `appendonly yes`.
     ///
     /// # Errors
-    /// `Busy` when a rewrite runs, `Config` without AOF.
+    /// `Busy` when a rewrite runs.
     pub fn bgrewriteaof(&self) -> Result<(), Error> {
         self.inner.start_rewrite()
     }
@@ -878,11 +879,11 @@ impl Inner {
     /// that rewrite is the one started.
     fn start_rewrite(self: &Arc<Self>) -> Result<(), Error> {
         let state = self.switch.lock().state;
-        if state == AofState::Off {
-            return Err(Error::Config("ERR Background append only file rewriting is only possible with appendonly on".into()));
-        }
         if !self.claim_rewrite_slot() {
             return Err(Error::Busy("ERR Background append only file rewriting already in progress"));
+        }
+        if state == AofState::Off {
+            return self.run_rewrite_job("embedis-rewrite", Inner::rewrite_while_off);
         }
         if state == AofState::Starting {
             let epoch = self.switch.lock().epoch;
@@ -1137,6 +1138,46 @@ impl Inner {
         let r = write_manifest(&*self.fs, cfg, &m2);
         files.manifest = m2;
         (self.log)(Level::Info, &format!("AOF rewritten: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
+        r.map(|()| true)
+    }
+
+    /// BGREWRITEAOF while the AOF is off, as Redis 7 does it: a new base in the AOF
+    /// directory and a manifest that lists it alone, so that a later start with
+    /// `appendonly yes` loads this data; the files of the AOF before are deleted. Nothing
+    /// records changes afterwards. `Ok(false)` when the AOF was turned on meanwhile (its
+    /// own rewrite makes the files then).
+    fn rewrite_while_off(&self) -> Result<bool, Error> {
+        let cfg = &self.config;
+        let aof_dir = cfg.aof_dir();
+        let mut files = self.aof.lock();
+        let t0 = Instant::now();
+        let snap = self.engine.execute(|ks| (self.switch.lock().state == AofState::Off).then(|| Snapshot::capture(ks)));
+        let Some(snap) = snap else { return Ok(false) };
+        let stall = t0.elapsed();
+        self.stats.lock().last_rewrite_stall = Some(stall);
+        self.fs.create_dir_all(&aof_dir).map_err(io_at(&aof_dir))?;
+        let manifest_path = cfg.manifest_path();
+        let old = match self.fs.len(&manifest_path).map_err(io_at(&manifest_path))? {
+            Some(_) => read_manifest(&*self.fs, &manifest_path)?,
+            None => Manifest::default(),
+        };
+        // Above every file of ours in the directory, listed or not (as `enable`).
+        let names = self.fs.list(&aof_dir).map_err(io_at(&aof_dir))?;
+        let seq = 1 + names.iter().filter_map(|n| file_seq(&cfg.appendfilename, n)).chain(old.base.iter().chain(&old.incrs).map(|e| e.seq)).max().unwrap_or(0);
+        let base_name = cfg.base_name(seq);
+        let base_size = write_base(&*self.fs, cfg, &snap, &base_name, &self.temp_name("rewrite"))?;
+        let history: Vec<Entry> = old.base.iter().chain(&old.incrs).chain(&old.history).map(|e| Entry { kind: FileType::History, ..e.clone() }).collect();
+        let mut m = Manifest { base: Some(Entry { name: base_name.clone(), seq, kind: FileType::Base }), incrs: Vec::new(), history };
+        if let Err(e) = write_manifest(&*self.fs, cfg, &m) {
+            let _ = self.fs.remove(&aof_dir.join(&base_name));
+            return Err(e);
+        }
+        for e in std::mem::take(&mut m.history) {
+            let _ = self.fs.remove(&aof_dir.join(&e.name));
+        }
+        let r = write_manifest(&*self.fs, cfg, &m);
+        files.manifest = m;
+        (self.log)(Level::Info, &format!("AOF rewritten while off: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
         r.map(|()| true)
     }
 

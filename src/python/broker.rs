@@ -209,7 +209,8 @@ impl PyBroker {
     }
 
     /// Rewrite the append-only file in the background (Redis BGREWRITEAOF): a new base from
-    /// a snapshot and a fresh incremental file, switched atomically.
+    /// a snapshot and a fresh incremental file, switched atomically. With the AOF off, as
+    /// Redis 7: a new base alone, which a later ``appendonly=True`` start loads.
     #[pyo3(signature = (**_kwargs))]
     fn bgrewriteaof(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
         self.persistence()?.bgrewriteaof().map_err(|e| super::persist::to_pyerr(&e))?;

@@ -232,8 +232,21 @@ def test_bgsave_twice_is_refused_with_redis_text(tmp_path: Path) -> None:
     with pytest.raises(embedis.ResponseError, match="Background save already in progress"):
         b.bgsave()
     b._sync_persistence()
-    with pytest.raises(embedis.ResponseError, match="only possible with appendonly on"):
-        b.bgrewriteaof()
+
+
+def test_bgrewriteaof_with_the_aof_off_leaves_a_base_for_a_later_appendonly_start(tmp_path: Path) -> None:
+    # Redis 7: the rewrite writes a base and a manifest naming it alone; nothing after it
+    # is recorded while the AOF stays off.
+    b = embedis.Broker(dir=tmp_path, save=[])
+    b.rpush("q", "a", "b")
+    assert b.bgrewriteaof() is True
+    b._sync_persistence()
+    manifest = (tmp_path / "appendonlydir" / "appendonly.aof.manifest").read_text()
+    assert manifest.split() == ["file", "appendonly.aof.1.base.edb", "seq", "1", "type", "b"]
+    b.rpush("q", "c")
+    b.close()
+    del b
+    assert embedis.Broker(dir=tmp_path, appendonly=True, save=[]).lrange("q", 0, -1) == [b"a", b"b"]
 
 
 def test_automatic_rewrite_on_growth(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ mod server_common;
 
 use embedis::engine::Engine;
 use embedis::server::Config;
-use server_common::{start, start_with, Conn};
+use server_common::{eventually, start, start_with, Conn};
 
 #[test]
 fn ping_echo_and_replies_in_resp2() {
@@ -296,4 +296,54 @@ fn idle_clients_are_closed_after_timeout_but_not_blocked_or_subscribed_ones() {
     subscribed.expect(b"*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n");
     busy.roundtrip(b"PING\r\n", b"+PONG\r\n");
     admin.roundtrip(b"CONFIG SET timeout 0\r\n", b"+OK\r\n");
+}
+
+/// The keepalive timer of the server's end of `c`, from /proc/net/tcp: `None` when the
+/// socket has none, else the seconds until it fires (the idle time when just set). Waits
+/// out a retransmission timer of a reply not yet acknowledged.
+fn server_keepalive(server: &embedis::server::Server, c: &Conn) -> Option<f64> {
+    let server_port = server.local_addrs()[0].port();
+    let client_port = c.s.local_addr().unwrap().port();
+    let want = (format!(":{server_port:04X}"), format!(":{client_port:04X}"));
+    let mut timer = None;
+    assert!(
+        eventually(|| {
+            let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+            let line = table.lines().find(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                f.len() > 5 && f[1].ends_with(&want.0) && f[2].ends_with(&want.1)
+            });
+            let Some(line) = line else { return false };
+            let (kind, when) = line.split_whitespace().nth(5).unwrap().split_once(':').unwrap();
+            let when = u64::from_str_radix(when, 16).unwrap() as f64 / 100.0;
+            match kind {
+                "00" => timer = Some(None),
+                "02" => timer = Some(Some(when)),
+                _ => return false,
+            }
+            true
+        }),
+        "the server's socket never settled"
+    );
+    timer.unwrap()
+}
+
+#[test]
+fn tcp_keepalive_applies_to_new_clients_as_redis() {
+    let e = Engine::new();
+    let server = start(&e);
+    let mut c = Conn::open(&server);
+    c.roundtrip(b"PING\r\n", b"+PONG\r\n");
+    let t = server_keepalive(&server, &c).expect("a keepalive timer by default");
+    assert!(t > 60.0 && t <= 300.0, "Redis's default is 300 s: {t}");
+    c.roundtrip(b"CONFIG SET tcp-keepalive 0\r\n", b"+OK\r\n");
+    assert!(server_keepalive(&server, &c).is_some(), "connected clients keep theirs");
+    let mut off = Conn::open(&server);
+    off.roundtrip(b"PING\r\n", b"+PONG\r\n");
+    assert_eq!(server_keepalive(&server, &off), None);
+    c.roundtrip(b"CONFIG SET tcp-keepalive 20\r\n", b"+OK\r\n");
+    let mut short = Conn::open(&server);
+    short.roundtrip(b"PING\r\n", b"+PONG\r\n");
+    let t = server_keepalive(&server, &short).expect("a keepalive timer");
+    assert!(t > 10.0 && t <= 20.0, "{t}");
 }

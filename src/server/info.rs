@@ -1,7 +1,8 @@
 //! INFO and CONFIG: what a Redis client asks a server about itself. Fields and parameter
 //! names are Redis 7.0's; values are embedis's own where it has them, and Redis's
 //! defaults for tuning knobs that change nothing here (accepted and remembered, as Redis
-//! does, so that tools setting them go on working).
+//! does, so that tools setting them go on working), but for `tcp-keepalive`, applied to
+//! each new TCP client.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -96,6 +97,7 @@ const KNOBS: &[(&str, &str, KnobType)] = &[
     ("supervised", "no", KnobType::Immutable),
     ("syslog-enabled", "no", KnobType::Immutable),
     ("tcp-backlog", "511", KnobType::Immutable),
+    // Read at each accept (`keep_alive` in mod.rs), as Redis applies it to new clients.
     ("tcp-keepalive", "300", KnobType::Int),
     ("tracking-table-max-keys", "1000000", KnobType::Int),
     ("unixsocketperm", "0", KnobType::Immutable),

@@ -526,7 +526,7 @@ async fn accept_loop(listener: Listener, shared: Arc<Shared>, alive: mpsc::Sende
         let accepted = tokio::select! {
             biased;
             _ = stop.changed() => return,
-            a = accept(&listener) => a,
+            a = accept(&listener, &shared) => a,
         };
         match accepted {
             Ok(sock) => {
@@ -544,11 +544,15 @@ async fn accept_loop(listener: Listener, shared: Arc<Shared>, alive: mpsc::Sende
     }
 }
 
-async fn accept(l: &Listener) -> io::Result<connection::Socket> {
+async fn accept(l: &Listener, shared: &Shared) -> io::Result<connection::Socket> {
     match l {
         Listener::Tcp(l) => {
             let (s, peer) = l.accept().await?;
             let _ = s.set_nodelay(true);
+            let keepalive = shared.settings.read().knobs.get("tcp-keepalive").and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+            if keepalive > 0 {
+                keep_alive(&s, keepalive);
+            }
             let local = s.local_addr().map_or_else(|_| String::new(), |a| a.to_string());
             Ok(connection::Socket::tcp(s, peer.to_string(), local))
         }
@@ -558,4 +562,17 @@ async fn accept(l: &Listener) -> io::Result<connection::Socket> {
             Ok(connection::Socket::unix(s, format!("{path}:0")))
         }
     }
+}
+
+/// TCP keepalive probes, as Redis's `anetKeepAlive` (`tcp-keepalive`, default 300 s):
+/// the first after `secs` of silence, then every third of it, three unanswered closing
+/// the connection. A client whose host vanished while blocked is then dropped (and gives
+/// back what it was handed) instead of waiting forever to take an element into a socket
+/// nobody reads.
+fn keep_alive(s: &tokio::net::TcpStream, secs: u32) {
+    use rustix::net::sockopt;
+    let _ = sockopt::set_socket_keepalive(s, true);
+    let _ = sockopt::set_tcp_keepidle(s, Duration::from_secs(secs.into()));
+    let _ = sockopt::set_tcp_keepintvl(s, Duration::from_secs((secs / 3).max(1).into()));
+    let _ = sockopt::set_tcp_keepcnt(s, 3);
 }

@@ -55,6 +55,12 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Every file it names, as history: what a manifest replacing it lists to delete.
+    #[must_use]
+    pub fn all_as_history(&self) -> Vec<Entry> {
+        self.base.iter().chain(&self.incrs).chain(&self.history).map(|e| Entry { kind: FileType::History, ..e.clone() }).collect()
+    }
+
     /// The text of the manifest.
     pub fn to_text(&self) -> String {
         let mut out = String::new();

@@ -975,16 +975,7 @@ impl Inner {
         let cfg = &self.config;
         let aof_dir = cfg.aof_dir();
         let mut files = self.aof.lock();
-        self.fs.create_dir_all(&aof_dir).map_err(io_at(&aof_dir))?;
-        let manifest_path = cfg.manifest_path();
-        let old = match self.fs.len(&manifest_path).map_err(io_at(&manifest_path))? {
-            Some(_) => read_manifest(&*self.fs, &manifest_path)?,
-            None => Manifest::default(),
-        };
-        // One number above every file of ours in the directory, listed or not: nothing is
-        // overwritten, not even the files of an AOF whose manifest was lost.
-        let names = self.fs.list(&aof_dir).map_err(io_at(&aof_dir))?;
-        let seq = 1 + names.iter().filter_map(|n| file_seq(&cfg.appendfilename, n)).chain(old.base.iter().chain(&old.incrs).map(|e| e.seq)).max().unwrap_or(0);
+        let (old, seq) = self.stopped_aof()?;
         let incr_name = cfg.incr_name(seq);
         let incr_path = aof_dir.join(&incr_name);
         let incr_file = self.fs.create(&incr_path).map_err(io_at(&incr_path))?;
@@ -1031,7 +1022,7 @@ impl Inner {
             let _ = self.fs.remove(&incr_path);
             return Ok(false);
         }
-        let history: Vec<Entry> = old.base.iter().chain(&old.incrs).chain(&old.history).map(|e| Entry { kind: FileType::History, ..e.clone() }).collect();
+        let history = old.all_as_history();
         let mut m = Manifest {
             base: Some(Entry { name: base_name.clone(), seq, kind: FileType::Base }),
             incrs: vec![Entry { name: incr_name.clone(), seq, kind: FileType::Incr }],
@@ -1055,10 +1046,7 @@ impl Inner {
             st.aof_base_file = base_size;
             st.aof_rewrite_base = base_size + incr_now;
         }
-        for e in std::mem::take(&mut m.history) {
-            let _ = self.fs.remove(&aof_dir.join(&e.name));
-        }
-        let r = write_manifest(&*self.fs, cfg, &m);
+        let r = self.forget_history(&mut m);
         files.manifest = m;
         (self.log)(Level::Info, &format!("AOF turned on: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
         r.map(|()| true)
@@ -1121,8 +1109,7 @@ impl Inner {
             incrs: vec![Entry { name: incr_name, seq: incr_seq, kind: FileType::Incr }],
             history: Vec::new(),
         };
-        let old: Vec<Entry> = m1.base.iter().cloned().chain(m1.incrs.iter().filter(|e| e.seq != incr_seq).cloned()).collect();
-        m2.history = old.iter().map(|e| Entry { kind: FileType::History, ..e.clone() }).collect();
+        m2.history = m1.base.iter().chain(m1.incrs.iter().filter(|e| e.seq != incr_seq)).map(|e| Entry { kind: FileType::History, ..e.clone() }).collect();
         write_manifest(&*self.fs, cfg, &m2)?;
         {
             let (incr_now, _, _) = recorder.stats();
@@ -1131,14 +1118,40 @@ impl Inner {
             st.aof_base_file = base_size;
             st.aof_rewrite_base = base_size + incr_now;
         }
-        for e in &old {
-            let _ = self.fs.remove(&aof_dir.join(&e.name));
-        }
-        m2.history.clear();
-        let r = write_manifest(&*self.fs, cfg, &m2);
+        let r = self.forget_history(&mut m2);
         files.manifest = m2;
         (self.log)(Level::Info, &format!("AOF rewritten: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
         r.map(|()| true)
+    }
+
+    /// The second step of every manifest switch: deletes the files `m` lists as history,
+    /// then writes it without them. A crash between the two leaves a manifest whose
+    /// history the next open deletes.
+    fn forget_history(&self, m: &mut Manifest) -> Result<(), Error> {
+        let aof_dir = self.config.aof_dir();
+        for e in std::mem::take(&mut m.history) {
+            let _ = self.fs.remove(&aof_dir.join(&e.name));
+        }
+        write_manifest(&*self.fs, &self.config, m)
+    }
+
+    /// The AOF directory as a stopped AOF left it (created if missing): its manifest (empty
+    /// without one), and the number for new files, one above every file of ours there,
+    /// listed or not, so that nothing is overwritten, not even the files of an AOF whose
+    /// manifest was lost.
+    fn stopped_aof(&self) -> Result<(Manifest, u64), Error> {
+        let cfg = &self.config;
+        let aof_dir = cfg.aof_dir();
+        self.fs.create_dir_all(&aof_dir).map_err(io_at(&aof_dir))?;
+        let manifest_path = cfg.manifest_path();
+        let old = match self.fs.len(&manifest_path).map_err(io_at(&manifest_path))? {
+            Some(_) => read_manifest(&*self.fs, &manifest_path)?,
+            None => Manifest::default(),
+        };
+        let names = self.fs.list(&aof_dir).map_err(io_at(&aof_dir))?;
+        let listed = old.base.iter().chain(&old.incrs).map(|e| e.seq);
+        let seq = 1 + names.iter().filter_map(|n| file_seq(&cfg.appendfilename, n)).chain(listed).max().unwrap_or(0);
+        Ok((old, seq))
     }
 
     /// BGREWRITEAOF while the AOF is off, as Redis 7 does it: a new base in the AOF
@@ -1155,27 +1168,16 @@ impl Inner {
         let Some(snap) = snap else { return Ok(false) };
         let stall = t0.elapsed();
         self.stats.lock().last_rewrite_stall = Some(stall);
-        self.fs.create_dir_all(&aof_dir).map_err(io_at(&aof_dir))?;
-        let manifest_path = cfg.manifest_path();
-        let old = match self.fs.len(&manifest_path).map_err(io_at(&manifest_path))? {
-            Some(_) => read_manifest(&*self.fs, &manifest_path)?,
-            None => Manifest::default(),
-        };
-        // Above every file of ours in the directory, listed or not (as `enable`).
-        let names = self.fs.list(&aof_dir).map_err(io_at(&aof_dir))?;
-        let seq = 1 + names.iter().filter_map(|n| file_seq(&cfg.appendfilename, n)).chain(old.base.iter().chain(&old.incrs).map(|e| e.seq)).max().unwrap_or(0);
+        let (old, seq) = self.stopped_aof()?;
         let base_name = cfg.base_name(seq);
         let base_size = write_base(&*self.fs, cfg, &snap, &base_name, &self.temp_name("rewrite"))?;
-        let history: Vec<Entry> = old.base.iter().chain(&old.incrs).chain(&old.history).map(|e| Entry { kind: FileType::History, ..e.clone() }).collect();
+        let history = old.all_as_history();
         let mut m = Manifest { base: Some(Entry { name: base_name.clone(), seq, kind: FileType::Base }), incrs: Vec::new(), history };
         if let Err(e) = write_manifest(&*self.fs, cfg, &m) {
             let _ = self.fs.remove(&aof_dir.join(&base_name));
             return Err(e);
         }
-        for e in std::mem::take(&mut m.history) {
-            let _ = self.fs.remove(&aof_dir.join(&e.name));
-        }
-        let r = write_manifest(&*self.fs, cfg, &m);
+        let r = self.forget_history(&mut m);
         files.manifest = m;
         (self.log)(Level::Info, &format!("AOF rewritten while off: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
         r.map(|()| true)

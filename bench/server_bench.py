@@ -148,7 +148,7 @@ def run_group(servers: Servers, name: str, prefix: list[str], n: int, pipeline: 
 
 def measure(cpus: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
     """Each group runs on one server and then at once on the other (the first server
-    alternating), so the two figures of a pair share the machine's mood of that moment."""
+    alternating), so the two figures of a pair share the machine's speed of that moment."""
     prefix = ["taskset", "-c", "0"] if cpus == "pinned" else []
     servers = Servers(prefix)
     rows = []

@@ -257,8 +257,6 @@ struct Stats {
     aof_fixed: u64,
     /// `aof_rewrite_base_size`: the AOF's size after the last rewrite (or at open).
     aof_rewrite_base: u64,
-    /// Base file size.
-    aof_base_file: u64,
     loaded_keys: u64,
     loaded_expired: u64,
     load_time: Duration,
@@ -413,7 +411,6 @@ impl Persistence {
             rewrite_failed_at: None,
             aof_fixed: 0,
             aof_rewrite_base: 0,
-            aof_base_file: 0,
             loaded_keys: 0,
             loaded_expired: 0,
             load_time: Duration::ZERO,
@@ -477,7 +474,6 @@ impl Persistence {
                     let name = config.base_name(1);
                     let size = write_base(&*fs, &config, &snap, &name, &next_temp_name(0))?;
                     manifest.base = Some(Entry { name, seq: 1, kind: FileType::Base });
-                    stats.aof_base_file = size;
                     stats.aof_fixed = size;
                 }
             }
@@ -1039,13 +1035,7 @@ impl Inner {
                 sw.state = AofState::On;
             }
         }
-        {
-            let (incr_now, _, _) = recorder.stats();
-            let mut st = self.stats.lock();
-            st.aof_fixed = base_size;
-            st.aof_base_file = base_size;
-            st.aof_rewrite_base = base_size + incr_now;
-        }
+        self.note_new_base(&recorder, base_size);
         let r = self.forget_history(&mut m);
         files.manifest = m;
         (self.log)(Level::Info, &format!("AOF turned on: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
@@ -1111,17 +1101,21 @@ impl Inner {
         };
         m2.history = m1.base.iter().chain(m1.incrs.iter().filter(|e| e.seq != incr_seq)).map(|e| Entry { kind: FileType::History, ..e.clone() }).collect();
         write_manifest(&*self.fs, cfg, &m2)?;
-        {
-            let (incr_now, _, _) = recorder.stats();
-            let mut st = self.stats.lock();
-            st.aof_fixed = base_size;
-            st.aof_base_file = base_size;
-            st.aof_rewrite_base = base_size + incr_now;
-        }
+        self.note_new_base(&recorder, base_size);
         let r = self.forget_history(&mut m2);
         files.manifest = m2;
         (self.log)(Level::Info, &format!("AOF rewritten: base of {} keys, {base_size} bytes (producers stalled {} us)", snap.keys(), stall.as_micros()));
         r.map(|()| true)
+    }
+
+    /// INFO's AOF sizes once a base of `base_size` bytes heads the AOF that `recorder`
+    /// appends to: the AOF's size after this rewrite is the base plus what the recorder has
+    /// appended since the switch.
+    fn note_new_base(&self, recorder: &Recorder, base_size: u64) {
+        let (incr_now, _, _) = recorder.stats();
+        let mut st = self.stats.lock();
+        st.aof_fixed = base_size;
+        st.aof_rewrite_base = base_size + incr_now;
     }
 
     /// The second step of every manifest switch: deletes the files `m` lists as history,
@@ -1424,7 +1418,6 @@ fn load_aof(
             }
         }
         stats.aof_fixed += len;
-        stats.aof_base_file = len;
         report.loaded.push(b.name.clone());
     }
     // The last incr file that holds data: a torn tail is allowed there only.

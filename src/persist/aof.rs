@@ -254,9 +254,8 @@ struct State {
 /// Where effects go (see the module doc). Without an AOF it only counts changes, for the
 /// `save` rules.
 pub struct Recorder {
-    /// The fsync policy it was opened with; `None` when there is no AOF.
-    policy: Option<Fsync>,
-    /// The fsync policy now (CONFIG SET appendfsync changes it): `Fsync::code`.
+    /// The fsync policy now, as `Fsync::code` (CONFIG SET appendfsync changes it); 0 when
+    /// there is no AOF, which never changes.
     fsync: std::sync::atomic::AtomicU8,
     state: Mutex<State>,
     /// Signalled when `synced_seq` or `written_seq` moves or a leader finishes.
@@ -282,7 +281,7 @@ pub struct Recorder {
 
 impl std::fmt::Debug for Recorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Recorder").field("policy", &self.policy).finish_non_exhaustive()
+        f.debug_struct("Recorder").field("policy", &self.policy()).finish_non_exhaustive()
     }
 }
 
@@ -295,7 +294,6 @@ impl Recorder {
             None => (None, None),
         };
         Recorder {
-            policy,
             fsync: std::sync::atomic::AtomicU8::new(policy.map_or(0, Fsync::code)),
             state: Mutex::new(State {
                 chunks: Vec::new(),
@@ -355,7 +353,7 @@ impl Recorder {
     /// Takes the units sealed since the last call from the keyspace (briefly taking its
     /// lock). Never call with the keyspace lock or the state lock held.
     fn drain(&self) {
-        if self.policy.is_none() || self.detached.load(Ordering::Acquire) {
+        if self.policy().is_none() || self.detached.load(Ordering::Acquire) {
             return;
         }
         if let Some(engine) = self.engine.get().and_then(WeakEngine::upgrade) {
@@ -401,13 +399,17 @@ impl Recorder {
 
     /// The fsync policy now, if there is an AOF.
     pub fn policy(&self) -> Option<Fsync> {
-        self.policy.map(|_| Fsync::from_code(self.fsync.load(Ordering::Relaxed)))
+        match self.fsync.load(Ordering::Relaxed) {
+            0 => None,
+            c => Some(Fsync::from_code(c)),
+        }
     }
 
     /// CONFIG SET appendfsync: the policy for every later unit. A unit already waiting
     /// for its fsync still gets it; `everysec` and `no` take effect at the next tick.
     pub fn set_policy(&self, p: Fsync) {
-        self.fsync.store(p.code(), Ordering::Relaxed);
+        // A recorder without an AOF stays without one.
+        let _ = self.fsync.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| (c != 0).then_some(p.code()));
         self.done.notify_all();
     }
 
@@ -640,7 +642,7 @@ fn write_counted(f: &mut Box<dyn FsFile>, mut data: &[u8], done: &mut usize) -> 
 
 impl EffectSink for Recorder {
     fn collects(&self) -> bool {
-        self.policy.is_some()
+        self.policy().is_some()
     }
 
     fn absorb(&self, effects: &mut Effects) {
@@ -656,7 +658,7 @@ impl EffectSink for Recorder {
     /// Only a counting recorder (no AOF) is called here: one with an AOF `collects`, and
     /// its units reach it through `absorb`.
     fn record(&self, unit: Unit<'_>) -> u64 {
-        debug_assert!(self.policy.is_none(), "a recorder with an AOF collects its units");
+        debug_assert!(self.policy().is_none(), "a recorder with an AOF collects its units");
         self.dirty.fetch_add(unit.len() as u64, Ordering::Relaxed);
         0
     }

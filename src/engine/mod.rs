@@ -110,11 +110,9 @@ impl Durable {
     ///
     /// # Blocking
     /// For as long as the write and fsync take (retried until they succeed).
-    pub fn wait(mut self) {
+    pub fn wait(self) {
         self.sink.wait_durable(self.seq);
-        for w in std::mem::take(&mut self.wakes) {
-            w.wake();
-        }
+        // Dropping `self` wakes them.
     }
 }
 

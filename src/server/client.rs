@@ -3,7 +3,7 @@
 //! server's registry), and the CLIENT command. No socket here.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -71,8 +71,6 @@ pub struct ClientEntry {
     pub qbuf: AtomicUsize,
     /// What CLIENT LIST shows.
     pub shown: Mutex<Shown>,
-    /// Set by CLIENT KILL.
-    pub kill: AtomicBool,
     /// A second descriptor of the connection's socket, through which CLIENT KILL and a
     /// server stop shut it down: the connection then reads end-of-input (or fails to
     /// write) and closes, with nothing but its socket to watch while idle.
@@ -107,7 +105,6 @@ impl ClientEntry {
                 blocked: false,
                 cmd: "NULL",
             }),
-            kill: AtomicBool::new(false),
             control,
             unblock: AtomicU8::new(UNBLOCK_NONE),
             signal: Notify::new(),
@@ -116,7 +113,6 @@ impl ClientEntry {
 
     /// Closes the connection (CLIENT KILL): its reads end and its writes fail at once.
     pub fn kill(&self) {
-        self.kill.store(true, Ordering::Release);
         self.shut(rustix::net::Shutdown::Both);
     }
 

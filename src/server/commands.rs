@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use super::client::{self, Client, ReplyMode};
 use super::errors;
 use super::reply::{bulk_frame, map_frame, write_event, Answer};
-use super::{cmdinfo, info, Shared};
+use super::{cmdinfo, config, info, Shared};
 use crate::command::{self, is_keyword, Reply};
 use crate::engine::db::Key;
 use crate::engine::pubsub::Recv;
@@ -83,7 +83,7 @@ static TABLE: &[ServerCommand] = &[
     free("bgsave", -1, 0, bgsave),
     free("client", -2, 0, client::client_command),
     free("command", -1, 0, cmdinfo::command),
-    unit("config", -2, 0, info::config),
+    unit("config", -2, 0, config::config),
     free("discard", 1, MULTI_CONTROL | LOCKS, discard),
     // Runs its queue in one unit of its own.
     free("exec", 1, MULTI_CONTROL | LOCKS, exec),

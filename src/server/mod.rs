@@ -7,7 +7,7 @@
 //! Layout, as mini-redis's: `mod.rs` (configuration, start, accept, shutdown),
 //! `connection.rs` (framing, pipelining, blocking waits, pub/sub delivery), `client.rs`
 //! (client state, CLIENT), `commands.rs` (connection and server commands), `info.rs`
-//! (INFO, CONFIG), `cmdinfo.rs` (COMMAND), `reply.rs` (encoding), `errors.rs`.
+//! (INFO), `config.rs` (CONFIG), `cmdinfo.rs` (COMMAND), `reply.rs` (encoding), `errors.rs`.
 //!
 //! One runtime per server: tokio's current-thread runtime on a thread of its own, as
 //! Redis's single event loop. The engine's one lock would serialise several workers
@@ -16,6 +16,7 @@
 mod client;
 mod cmdinfo;
 mod commands;
+mod config;
 mod connection;
 mod durability;
 mod errors;
@@ -346,7 +347,7 @@ impl Server {
                 client_query_buffer_limit: config.client_query_buffer_limit,
                 output_normal: config.output_normal,
                 timeout: config.timeout,
-                knobs: info::default_knobs(),
+                knobs: config::default_knobs(),
             }),
             clients: Mutex::new(BTreeMap::new()),
             next_client_id: AtomicU64::new(1),

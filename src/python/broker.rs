@@ -664,10 +664,10 @@ impl PyBroker {
         }
         let expiry;
         if let Some(t) = ex {
-            expiry = expiry_arg(t, 1, "ex must be datetime.timedelta or int", true)?;
+            expiry = expiry_arg(t, 1, "ex must be datetime.timedelta, int, or a digit string")?;
             parts.extend([W("EX"), A(&expiry)]);
         } else if let Some(t) = px {
-            expiry = expiry_arg(t, 1000, "px must be datetime.timedelta or int", false)?;
+            expiry = expiry_arg(t, 1000, "px must be datetime.timedelta, int, or a digit string")?;
             parts.extend([W("PX"), A(&expiry)]);
         } else if let Some(t) = exat {
             expiry = datetime_to_int(t, 1)?;
@@ -1086,15 +1086,14 @@ fn datetime_to_int<'py>(t: &Bound<'py, PyAny>, scale: i64) -> PyResult<Bound<'py
     Ok(t.clone())
 }
 
-/// redis-py's `extract_expire_flags` for EX/PX: timedelta or int, else DataError (EX also
-/// takes a digit string).
-fn expiry_arg<'py>(t: &Bound<'py, PyAny>, scale: i64, error: &'static str, digits_ok: bool) -> PyResult<Bound<'py, PyAny>> {
+/// redis-py 8.2's `extract_expire_flags` for EX/PX: a timedelta, an int, or a string
+/// that `str.isdecimal()` accepts (sent as its `int()`), else DataError.
+fn expiry_arg<'py>(t: &Bound<'py, PyAny>, scale: i64, error: &'static str) -> PyResult<Bound<'py, PyAny>> {
     if t.is_instance_of::<PyInt>() {
         return Ok(t.clone());
     }
-    if let Ok(s) = t.cast::<PyString>() {
-        let text = s.to_str()?;
-        if digits_ok && !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+    if t.is_instance_of::<PyString>() {
+        if t.call_method0("isdecimal")?.is_truthy()? {
             return t.py().get_type::<PyInt>().call1((t,));
         }
         return Err(DataError::new_err(error));

@@ -909,7 +909,7 @@ pub(crate) fn xautoclaim<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, P
     line.a(consumer)?;
     line.a(min_idle_time)?;
     line.a(start_id.unwrap_or(&zero))?;
-    if nonnegative_or_skip(count, "XPENDING count must be a integer >= 0")? {
+    if nonnegative_or_skip(count, "XAUTOCLAIM count must be a integer >= 0")? {
         if let Some(c) = count {
             line.w("COUNT");
             line.a(c)?;

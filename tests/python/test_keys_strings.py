@@ -511,7 +511,7 @@ def test_set_refuses_what_redis_py_refuses(broker):
     assert str(e.value) == "``nx``, ``xx``, ``ifeq``, ``ifne``, ``ifdeq``, ``ifdne`` are mutually exclusive."
     with pytest.raises(DataError) as e:
         broker.set("a", 1, px=1.5)
-    assert str(e.value) == "px must be datetime.timedelta or int"
+    assert str(e.value) == "px must be datetime.timedelta, int, or a digit string"
     assert broker.exists("a") == 0
 
 

@@ -303,7 +303,7 @@ def test_xclaim_and_xautoclaim(s):
         (lambda b: b.xclaim("s", "g", "c", 0, ["1-1"], force=1), "XCLAIM force must be a boolean"),
         (lambda b: b.xclaim("s", "g", "c", 0, ["1-1"], justid="yes"), "XCLAIM justid must be a boolean"),
         (lambda b: b.xautoclaim("s", "g", "c", -5), "XAUTOCLAIM min_idle_time must be a nonnegative integer"),
-        (lambda b: b.xautoclaim("s", "g", "c", 0, count=-1), "XPENDING count must be a integer >= 0"),
+        (lambda b: b.xautoclaim("s", "g", "c", 0, count=-1), "XAUTOCLAIM count must be a integer >= 0"),
         (lambda b: b.xread({}), "XREAD streams must be a non empty dict"),
         (lambda b: b.xread({"s": 0}, count=0), "XREAD count must be a positive integer"),
         (lambda b: b.xread({"s": 0}, block=-1), "XREAD block must be a non-negative integer"),

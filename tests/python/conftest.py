@@ -277,26 +277,18 @@ def interrupt_child(code: str, *argv: str, settle: float) -> tuple[list[str], fl
     return words, sent
 
 
-def count_while(blocker: Callable[[float], object], duration: float) -> int:
-    """How many times a Python thread goes round a loop while ``blocker(duration)`` runs:
-    near an idle thread's count when the blocked call released the GIL."""
-    stop = threading.Event()
-    result: list[int] = []
-
-    def counter() -> None:
-        n = 0
-        while not stop.is_set():
-            n += 1
-        result.append(n)
-
-    t = threading.Thread(target=counter)
+def served_while_blocked(b: embedis.Broker, blocker: Callable[[], object], feed: Callable[[], object]) -> object:
+    """Runs ``blocker()`` (a blocking call on ``b`` with a long timeout) in this thread while
+    another Python thread waits for it to block, runs bytecode for a while and then calls
+    ``feed()``; returns what ``blocker`` returned. Only that thread can end the wait early,
+    and it needs the GIL to run at all: a blocked call that kept the GIL gets nothing and
+    times out."""
+    t = threading.Thread(target=lambda: (wait_blocked(b, 1), sum(range(200_000)), feed()))
     t.start()
     try:
-        blocker(duration)
+        return blocker()
     finally:
-        stop.set()
         t.join()
-    return result[0]
 
 
 def wait_blocked(b: embedis.Broker, n: int, settle: float = 0.25) -> None:

@@ -378,7 +378,7 @@ def test_awaiting_pop_timeout_returns_none(abroker):
         ):
             t0 = time.monotonic()
             assert await call() is None
-            assert 0.13 <= time.monotonic() - t0 < 0.6
+            assert time.monotonic() - t0 >= 0.13
         # A timed-out waiter is gone: a later element stays in the list.
         await abroker.rpush("q", "x")
         assert await abroker.lrange("q", 0, -1) == [b"x"]

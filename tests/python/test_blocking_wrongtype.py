@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 import redis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import embedis
 import embedis.asyncio
@@ -272,6 +274,98 @@ def test_the_refusal_is_a_response_error_with_redis_text_and_the_broker_goes_on(
     broker.delete("s")
     assert broker.brpoplpush("src", "s", 0) == b"x"
     assert broker.lrange("s", 0, -1) == [b"x"]
+
+
+# ---- random schedules over the network, against the real server -----------------------
+
+SOURCES = ["a", "b"]
+DESTS = ["a", "b", "d1", "d2"]
+_end = st.sampled_from(["LEFT", "RIGHT"])
+_waiter = st.one_of(
+    st.tuples(st.just("blmove"), st.sampled_from(SOURCES), st.sampled_from(DESTS), _end, _end),
+    st.tuples(st.just("brpoplpush"), st.sampled_from(SOURCES), st.sampled_from(DESTS)),
+    st.tuples(st.sampled_from(["blpop", "brpop"]), st.sampled_from(SOURCES)),
+)
+_push = st.sampled_from(["RPUSH", "LPUSH"])
+# Pushes onto the sources twice as often as anything else, so most calls get an answer.
+_feed_step = st.one_of(
+    st.tuples(_push, st.sampled_from(SOURCES), st.integers(1, 3)),
+    st.tuples(_push, st.sampled_from(SOURCES), st.integers(1, 3)),
+    st.tuples(_push, st.sampled_from(DESTS[2:]), st.integers(1, 3)),
+    st.tuples(st.sampled_from(["SET", "DEL", "XADD"]), st.sampled_from(DESTS[2:])),
+)
+_plan = st.tuples(
+    st.lists(st.sampled_from(["none", "string", "list", "stream"]), min_size=2, max_size=2),
+    st.lists(_waiter, min_size=1, max_size=6),
+    st.lists(_feed_step, min_size=1, max_size=6),
+)
+
+
+def _run_plan(plan: Any, port: int) -> tuple[list[Any], list[int], dict[bytes, Any]]:
+    """Blocks the plan's calls in order on fresh connections, feeds, and returns what each
+    finished call got (None: still blocked), INFO's blocked count after each feed step, and
+    the final keyspace; then unblocks the rest."""
+    kinds, waiters, feed = plan
+    admin = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+    admin.flushall()
+    for key, kind in zip(DESTS[2:], kinds, strict=True):
+        if kind != "none":
+            _feed_one(admin, {"string": "SET", "list": "RPUSH", "stream": "XADD"}[kind], key, 1)
+    threads: list[tuple[Waiter, int]] = []
+    try:
+        for i, (cmd, *args) in enumerate(waiters):
+            c = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+            w = Waiter(outcome, c.execute_command, cmd.upper(), *args, 0)
+            threads.append((w, c.client_id()))
+            w.start()
+            _wait_blocked(admin, i + 1)
+        counts = []
+        for n, step in enumerate(feed):
+            _feed_one(admin, step[0], step[1], step[2] if len(step) > 2 else 1, tag=str(n))
+            # Serving ends inside the pushing command, on both servers: the count is final.
+            counts.append(_blocked(admin))
+        left = counts[-1]
+        deadline = time.monotonic() + 5
+        while sum(not w.is_alive() for w, _ in threads) != len(threads) - left:
+            assert time.monotonic() < deadline, "served calls did not return"
+            time.sleep(0.002)
+        got = [None if w.is_alive() else w.result for w, _ in threads]
+        return got, counts, _keyspace(admin)
+    finally:
+        # Whatever happened, no call stays blocked on the shared real server.
+        for w, cid in threads:
+            if w.is_alive():
+                admin.client_unblock(cid)
+            w.join(5)
+        admin.close()
+
+
+def _feed_one(admin: Any, word: str, key: str, n: int, tag: str = "") -> None:
+    try:
+        if word in ("RPUSH", "LPUSH"):
+            admin.execute_command(word, key, *[f"v{tag}.{i}" for i in range(n)])
+        elif word == "SET":
+            admin.set(key, "str")
+        elif word == "DEL":
+            admin.delete(key)
+        else:
+            admin.xadd(key, {"f": "v"})
+    except redis.ResponseError:
+        pass  # a push onto a key of another type: refused alike on both servers
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=_plan)
+def test_random_schedules_over_the_server_match_redis(real, plan) -> None:  # type: ignore[no-untyped-def]
+    want = _run_plan(plan, real.connection_pool.connection_kwargs["port"])
+    with embedis.Broker().serve(port=0) as server:
+        got = _run_plan(plan, server.port)
+    for i, (g, w) in enumerate(zip(got[0], want[0], strict=True)):
+        if w is None or g is None:
+            assert g is w, f"call {i}: embedis {g!r}, redis {w!r}"
+        else:
+            assert_same_outcome(g, w, f"call {i}")
+    assert got[1:] == want[1:]
 
 
 @pytest.mark.skipif(shutil.which("redis-cli") is None, reason="redis-cli is not installed")

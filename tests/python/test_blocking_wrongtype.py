@@ -169,17 +169,22 @@ def run_with_threads(
     for c in setup:
         admin.execute_command(*c)
     waiters = []
-    for i, (method, args) in enumerate(calls):
-        w = Waiter(outcome, getattr(make_client(), method), *args)
-        w.start()
-        _wait_blocked(observer, i + 1)
-        waiters.append(w)
-    for commands, left in feeds:
-        _feed(admin, commands)
-        _wait_blocked(observer, left)
-    for w in waiters:
-        w.join(5)
-        assert not w.is_alive(), "a blocked call did not return"
+    try:
+        for i, (method, args) in enumerate(calls):
+            w = Waiter(outcome, getattr(make_client(), method), *args)
+            w.start()
+            waiters.append(w)
+            _wait_blocked(observer, i + 1)
+        for commands, left in feeds:
+            _feed(admin, commands)
+            _wait_blocked(observer, left)
+        for w in waiters:
+            w.join(5)
+            assert not w.is_alive(), "a blocked call did not return"
+    except BaseException:
+        # Leave no client blocked on the session's real server for the next tests.
+        observer.client_kill_filter(_type="normal", skipme=True)
+        raise
     return [w.result for w in waiters], _keyspace(admin)
 
 

@@ -207,3 +207,19 @@ fn timeouts_may_be_hexadecimal_floats_as_strtod_reads_them() {
     assert_eq!(parse_timeout(b"0x").unwrap_err().to_string(), "ERR timeout is not a float or out of range");
     assert_eq!(parse_timeout(b"0xg").unwrap_err().to_string(), "ERR timeout is not a float or out of range");
 }
+
+#[test]
+fn a_blmove_refused_for_its_destination_type_replies_wrongtype_and_moves_nothing() {
+    // Redis 7.0.15: the blocked BLMOVE/BRPOPLPUSH gets WRONGTYPE once an element comes,
+    // and the element stays in the source.
+    let e = Engine::new();
+    run(&e, "SET s v").unwrap();
+    let wrongtype = Reply::Error(embedis::engine::Error::WrongType);
+    assert_eq!(block_and_feed(&e, "BLMOVE src s LEFT RIGHT 0", "RPUSH src a"), wrongtype);
+    assert_eq!(block_and_feed(&e, "BRPOPLPUSH empty s 0", "LPUSH empty b"), wrongtype);
+    assert_eq!(run(&e, "LRANGE src 0 -1"), Ok(Reply::Array(vec![bulk("a")])));
+    assert_eq!(run(&e, "LRANGE empty 0 -1"), Ok(Reply::Array(vec![bulk("b")])));
+    assert_eq!(run(&e, "GET s"), Ok(bulk("v")));
+    let Reply::Error(err) = block_and_feed(&e, "BLMOVE q s LEFT RIGHT 0", "RPUSH q c") else { panic!("an error") };
+    assert_eq!(err.to_string(), "WRONGTYPE Operation against a key holding the wrong kind of value");
+}

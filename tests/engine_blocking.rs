@@ -243,3 +243,145 @@ fn threads_with_short_timeouts_lose_nothing_under_concurrent_pushes() {
     expected.sort();
     assert_eq!(seen, expected, "every item received exactly once or still queued");
 }
+
+// A BLMOVE waiter whose destination holds another type when an element comes: Redis 7.0.15
+// answers it WRONGTYPE and unblocks it, the element stays in the source for the next
+// waiter, and serving goes on in order (checked with redis-cli on the real server).
+
+fn mover(e: &Engine, src: &str, dest: &str) -> (u64, Arc<Condvar>) {
+    register(e, &[src], BlockOp::Move { from: End::Left, dest: key(dest), to: End::Right })
+}
+
+fn set_string(e: &Engine, k: &str) {
+    e.execute(|ks| ks.set(0, k.as_bytes(), b"str", Default::default())).unwrap();
+}
+
+fn refused() -> Option<Served> {
+    Some(Served::Failed(embedis::engine::Error::WrongType))
+}
+
+fn moved(v: &str) -> Option<Served> {
+    Some(Served::Move { value: v.as_bytes().to_vec() })
+}
+
+fn blocked(e: &Engine) -> usize {
+    e.execute(|ks| ks.blocked_clients())
+}
+
+#[test]
+fn blmove_waiters_with_a_wrong_type_destination_are_refused_and_the_next_is_served() {
+    let e = Engine::new();
+    set_string(&e, "s");
+    let (w0, c0) = mover(&e, "src", "s");
+    let (w1, c1) = mover(&e, "src", "d");
+    let (w2, c2) = mover(&e, "src", "s");
+    let (w3, c3) = mover(&e, "src", "missing");
+    push(&e, "src", &["a", "b"], End::Right);
+    assert_eq!(served_now(&e, w0, &c0), refused());
+    assert_eq!(served_now(&e, w1, &c1), moved("a"));
+    assert_eq!(served_now(&e, w2, &c2), refused());
+    assert_eq!(served_now(&e, w3, &c3), moved("b"));
+    assert_eq!(blocked(&e), 0);
+    assert_eq!(all(&e, "d"), vec![b"a".to_vec()]);
+    assert_eq!(all(&e, "missing"), vec![b"b".to_vec()]);
+    assert_eq!(e.execute(|ks| ks.exists(0, &[b"src"])), 0);
+    assert_eq!(e.execute(|ks| ks.type_of(0, b"s")), "string");
+}
+
+#[test]
+fn a_refused_waiter_leaves_the_element_for_a_blocking_pop_behind_it() {
+    let e = Engine::new();
+    set_string(&e, "s");
+    let (w0, c0) = mover(&e, "src", "s");
+    let (w1, c1) = register(&e, &["src"], BlockOp::Pop { end: End::Right });
+    push(&e, "src", &["only"], End::Left);
+    assert_eq!(served_now(&e, w0, &c0), refused());
+    assert_eq!(served_now(&e, w1, &c1), Some(Served::Pop { key: key("src"), value: b"only".to_vec() }));
+}
+
+#[test]
+fn a_lone_refused_waiter_leaves_the_element_in_the_source() {
+    let e = Engine::new();
+    set_string(&e, "s");
+    let (w0, c0) = mover(&e, "src", "s");
+    push(&e, "src", &["x"], End::Right);
+    assert_eq!(served_now(&e, w0, &c0), refused());
+    assert_eq!(all(&e, "src"), vec![b"x".to_vec()]);
+    assert_eq!(blocked(&e), 0);
+}
+
+#[test]
+fn a_waiter_behind_an_emptied_source_keeps_waiting_even_if_it_would_be_refused() {
+    let e = Engine::new();
+    set_string(&e, "s");
+    let (w0, c0) = mover(&e, "src", "d");
+    let (w1, c1) = mover(&e, "src", "s");
+    let (w2, c2) = register(&e, &["src"], BlockOp::Pop { end: End::Left });
+    push(&e, "src", &["x"], End::Right);
+    assert_eq!(served_now(&e, w0, &c0), moved("x"));
+    assert_eq!(served_now(&e, w1, &c1), None);
+    assert_eq!(blocked(&e), 2);
+    push(&e, "src", &["y"], End::Right);
+    assert_eq!(served_now(&e, w1, &c1), refused());
+    assert_eq!(served_now(&e, w2, &c2), Some(Served::Pop { key: key("src"), value: b"y".to_vec() }));
+}
+
+#[test]
+fn a_destination_that_changes_type_while_blocked_is_seen_when_the_element_comes() {
+    let e = Engine::new();
+    let (w0, c0) = mover(&e, "src", "d");
+    let (w1, c1) = mover(&e, "src", "st");
+    let (w2, c2) = mover(&e, "src", "back");
+    set_string(&e, "d");
+    e.execute(|ks| ks.xadd(0, b"st", embedis::engine::stream::IdSpec::Auto, &[(b"f", b"v")], false, None)).unwrap();
+    set_string(&e, "back");
+    e.execute(|ks| ks.del(0, &[b"back"]));
+    push(&e, "src", &["c", "b", "a"], End::Left);
+    assert_eq!(served_now(&e, w0, &c0), refused());
+    assert_eq!(served_now(&e, w1, &c1), refused());
+    assert_eq!(served_now(&e, w2, &c2), moved("a"));
+    assert_eq!(all(&e, "src"), vec![b"b".to_vec(), b"c".to_vec()]);
+    assert_eq!(e.execute(|ks| ks.type_of(0, b"st")), "stream");
+}
+
+#[test]
+fn blmove_onto_its_own_source_is_served_in_order() {
+    let e = Engine::new();
+    let (w0, c0) = mover(&e, "src", "src");
+    let (w1, c1) = register(&e, &["src"], BlockOp::Move { from: End::Right, dest: key("src"), to: End::Left });
+    push(&e, "src", &["a", "b"], End::Right);
+    assert_eq!(served_now(&e, w0, &c0), moved("a"));
+    assert_eq!(served_now(&e, w1, &c1), moved("a"));
+    assert_eq!(all(&e, "src"), vec![b"a".to_vec(), b"b".to_vec()]);
+}
+
+#[test]
+fn a_hand_over_chain_refuses_a_wrong_type_destination_on_the_way() {
+    let e = Engine::new();
+    set_string(&e, "s");
+    let (w0, c0) = mover(&e, "a", "b");
+    let (w1, c1) = mover(&e, "b", "s");
+    let (w2, c2) = register(&e, &["b"], BlockOp::Pop { end: End::Right });
+    push(&e, "a", &["x"], End::Right);
+    assert_eq!(served_now(&e, w0, &c0), moved("x"));
+    assert_eq!(served_now(&e, w1, &c1), refused());
+    assert_eq!(served_now(&e, w2, &c2), Some(Served::Pop { key: key("b"), value: b"x".to_vec() }));
+    assert_eq!(e.execute(|ks| ks.exists(0, &[b"a", b"b"])), 0);
+}
+
+#[test]
+fn a_refused_blmove_future_completes_with_the_error() {
+    let e = Engine::new();
+    set_string(&e, "s");
+    let waker = Waker::from(Arc::new(CountingWaker(AtomicUsize::new(0))));
+    let op = BlockOp::Move { from: End::Left, dest: key("s"), to: End::Left };
+    let mut f = BlockFuture::new(e.clone(), 0, vec![key("src")], op);
+    assert!(poll_once(&mut f, &waker).is_pending());
+    push(&e, "src", &["v"], End::Right);
+    assert!(matches!(
+        poll_once(&mut f, &waker),
+        Poll::Ready(Ok(Served::Failed(embedis::engine::Error::WrongType)))
+    ));
+    drop(f);
+    assert_eq!(all(&e, "src"), vec![b"v".to_vec()]);
+}

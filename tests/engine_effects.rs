@@ -91,3 +91,25 @@ fn nothing_is_recorded_without_a_sink() {
     e.execute(|ks| ks.push(0, b"q", &[b"a"], End::Left, false)).unwrap();
     assert!(e.execute(|ks| ks.effects.is_empty()));
 }
+
+#[test]
+fn a_blmove_waiter_refused_for_its_destination_type_logs_nothing() {
+    // Redis 7.0.15's AOF after the same scenario: the push, then only the LMOVE that was
+    // served; the refused waiter (destination "s" a string) leaves no trace.
+    let (e, rec) = engine_with_recorder();
+    e.execute(|ks| ks.set(0, b"s", b"v", SetOptions::default())).unwrap();
+    let mut waiters = Vec::new();
+    for dest in [&b"s"[..], b"d"] {
+        let cv = Arc::new(Condvar::new());
+        let op = BlockOp::Move { from: End::Left, dest: Key::from(dest), to: End::Right };
+        let Attempt::Waiting(id) = e.block(0, vec![Key::from(&b"src"[..])], op, Wake::Thread(cv.clone())).unwrap() else {
+            panic!("should wait")
+        };
+        waiters.push((id, cv));
+    }
+    e.execute(|ks| ks.push(0, b"src", &[b"a", b"b"], End::Right, false)).unwrap();
+    for (id, cv) in &waiters {
+        assert!(e.wait_until(*id, cv, Instant::now()).is_some());
+    }
+    assert_eq!(words(&rec.0.lock()), vec!["SET s v", "RPUSH src a b", "LMOVE src d LEFT RIGHT"]);
+}

@@ -255,3 +255,72 @@ fn a_stopping_server_closes_blocked_clients_and_gives_back() {
     assert_eq!(blocked(&e), 0);
     let _ = c.s.write_all(b"PING\r\n");
 }
+
+const WRONGTYPE: &[u8] = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+#[test]
+fn blocked_movers_with_wrong_type_destinations_get_wrongtype_and_the_rest_are_served_in_order() {
+    // The scenario of the issue, answered as redis-server 7.0.15 answers it: each waiter
+    // whose destination is not a list gets -WRONGTYPE and is unblocked, the element stays
+    // for the next one, and each connection goes on with its next request.
+    let e = Engine::new();
+    let srv = start(&e);
+    run(&e, &[b"SET", b"s", b"str"]);
+    let reqs: [&[u8]; 5] = [
+        b"BRPOPLPUSH src s 0\r\nPING\r\n",
+        b"BLMOVE src d LEFT RIGHT 0\r\nPING\r\n",
+        b"BLMOVE src s LEFT RIGHT 0\r\nPING\r\n",
+        b"BRPOPLPUSH src missing 0\r\nPING\r\n",
+        b"BLPOP src 0\r\nPING\r\n",
+    ];
+    let mut conns = Vec::new();
+    for (i, req) in reqs.iter().enumerate() {
+        let mut c = Conn::open(&srv);
+        c.send(req);
+        assert!(eventually(|| blocked(&e) == i + 1), "waiter {i} blocked");
+        conns.push(c);
+    }
+    let mut producer = Conn::open(&srv);
+    producer.roundtrip(b"RPUSH src a b\r\n", b":2\r\n");
+    conns[0].expect(&[WRONGTYPE, b"+PONG\r\n"].concat());
+    conns[1].expect(b"$1\r\na\r\n+PONG\r\n");
+    conns[2].expect(&[WRONGTYPE, b"+PONG\r\n"].concat());
+    conns[3].expect(b"$1\r\nb\r\n+PONG\r\n");
+    assert!(eventually(|| blocked(&e) == 1), "BLPOP behind an emptied list still waits");
+    producer.roundtrip(b"RPUSH src c\r\n", b":1\r\n");
+    conns[4].expect(b"*2\r\n$3\r\nsrc\r\n$1\r\nc\r\n+PONG\r\n");
+    producer.roundtrip(b"LRANGE d 0 -1\r\n", b"*1\r\n$1\r\na\r\n");
+    producer.roundtrip(b"LRANGE missing 0 -1\r\n", b"*1\r\n$1\r\nb\r\n");
+    producer.roundtrip(b"EXISTS src\r\n", b":0\r\n");
+    producer.roundtrip(b"GET s\r\n", b"$3\r\nstr\r\n");
+}
+
+#[test]
+fn a_multi_that_pushes_and_retypes_the_destination_is_judged_at_exec() {
+    // Waiters are served after EXEC, so the destination's type then is what counts (as
+    // redis-server 7.0.15: the first waiter gets WRONGTYPE, the second the element).
+    let e = Engine::new();
+    let srv = start(&e);
+    run(&e, &[b"SET", b"s", b"str"]);
+    let mut w0 = Conn::open(&srv);
+    w0.send(b"BRPOPLPUSH src s 0\r\n");
+    assert!(eventually(|| blocked(&e) == 1));
+    let mut w1 = Conn::open(&srv);
+    w1.send(b"BLMOVE src d LEFT RIGHT 0\r\n");
+    assert!(eventually(|| blocked(&e) == 2));
+    let mut w2 = Conn::open(&srv);
+    w2.send(b"BLMOVE src was-string LEFT RIGHT 0\r\n");
+    assert!(eventually(|| blocked(&e) == 3));
+    run(&e, &[b"SET", b"was-string", b"x"]);
+    let mut p = Conn::open(&srv);
+    p.roundtrip(
+        b"MULTI\r\nRPUSH src a\r\nSET s x\r\nDEL was-string\r\nRPUSH src b\r\nEXEC\r\n",
+        b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*4\r\n:1\r\n+OK\r\n:1\r\n:2\r\n",
+    );
+    w0.expect(WRONGTYPE);
+    w1.expect(b"$1\r\na\r\n");
+    w2.expect(b"$1\r\nb\r\n");
+    assert_eq!(blocked(&e), 0);
+    p.roundtrip(b"LRANGE was-string 0 -1\r\n", b"*1\r\n$1\r\nb\r\n");
+    p.roundtrip(b"EXISTS src\r\n", b":0\r\n");
+}

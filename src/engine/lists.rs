@@ -268,30 +268,34 @@ impl Keyspace {
             if !matches!(self.dbs[db].map.get(&key), Some(Value::List(_))) {
                 continue;
             }
-            let mut next = self.waiters.oldest(db, &key).map(|(id, op)| (id, op.clone()));
-            while let Some((id, op)) = next {
-                if op.is_stream_read() {
-                    next = self.waiters.next_after(db, &key, id).map(|(id, op)| (id, op.clone()));
-                    continue;
-                }
-                let one = [key.clone()];
-                match self.try_block_op(db, &one, &op) {
-                    Ok(Some(served)) => {
-                        self.waiters.complete(id, served);
-                        next = self.waiters.oldest(db, &key).map(|(id, op)| (id, op.clone()));
-                    }
-                    // Empty now, or no longer a list: the rest keep waiting.
-                    Ok(None) => break,
-                    // This waiter cannot be served (a BLMOVE whose destination became another
-                    // type); it keeps waiting, as in Redis, and the next one may be served.
-                    Err(_) => {
-                        next = self
-                            .waiters
-                            .next_after(db, &key, id)
-                            .map(|(id, op)| (id, op.clone()));
-                    }
-                }
+            self.serve_list_waiters(db, &key);
+        }
+    }
+
+    /// Serves the list waiters of `key` (a list) oldest first until it runs out (Redis 7.0
+    /// `serveClientsBlockedOnListKey`). Each waiter served leaves the queue, so the next
+    /// one is always the oldest left; stream readers queued on the same key are skipped.
+    fn serve_list_waiters(&mut self, db: usize, key: &Key) {
+        let one = [key.clone()];
+        let mut next = self.waiters.oldest(db, key).map(|(id, op)| (id, op.clone()));
+        while let Some((id, op)) = next {
+            if op.is_stream_read() {
+                next = self.waiters.next_after(db, key, id).map(|(id, op)| (id, op.clone()));
+                continue;
             }
+            match self.try_block_op(db, &one, &op) {
+                Ok(Some(served)) => self.waiters.complete(id, served),
+                // Empty now: the rest keep waiting, even one that would fail (Redis stops
+                // at an empty list before looking at the next waiter's destination).
+                Ok(None) => break,
+                // A BLMOVE whose destination holds another type, maybe since it blocked
+                // (`key` is a list, so nothing else can fail here). As Redis 7.0
+                // (`serveClientBlockedOnList` refusing through `checkType`), the waiter is
+                // answered WRONGTYPE and unblocked; `lmove` checked before popping, so the
+                // element stays for the next waiter and nothing reaches the AOF.
+                Err(e) => self.waiters.complete(id, Served::Failed(e)),
+            }
+            next = self.waiters.oldest(db, key).map(|(id, op)| (id, op.clone()));
         }
     }
 

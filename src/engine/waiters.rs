@@ -68,8 +68,10 @@ pub enum Served {
     /// with none: an XREADGROUP history read), packed; a pending entry that was deleted
     /// from the stream comes without fields.
     Streams { streams: Vec<(Key, EntryBatch)> },
-    /// A blocked stream read ended by an error: its group was destroyed or its key deleted
-    /// (Redis 7.0's NOGROUP / UNBLOCKED replies).
+    /// A blocked call ended by an error, which each door raises or replies in its own way:
+    /// a stream read whose group was destroyed or key deleted (Redis 7.0's NOGROUP /
+    /// UNBLOCKED), a BLMOVE whose destination held another type when an element came
+    /// (WRONGTYPE; the element stayed in the source).
     Failed(Error),
 }
 
@@ -182,7 +184,7 @@ impl Waiters {
         self.waiters.get(&id).filter(|w| w.served.is_none()).map(|w| &w.op)
     }
 
-    /// The waiter after `after` in `key`'s queue (used to skip one that cannot be served).
+    /// The waiter after `after` in `key`'s queue (a list hand-over skips stream readers).
     pub fn next_after(&self, db: usize, key: &[u8], after: WaiterId) -> Option<(WaiterId, &BlockOp)> {
         let q = self.by_key.get(db)?.get(key)?;
         let pos = q.iter().position(|&i| i == after)?;

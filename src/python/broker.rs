@@ -426,7 +426,9 @@ impl PyBroker {
     }
 
     /// Blocking ``lmove``: waits up to ``timeout`` seconds for ``first_list`` to have an
-    /// element (the reliable-queue pattern).
+    /// element (the reliable-queue pattern). If ``second_list`` holds another type when
+    /// the element comes, raises ``ResponseError`` (WRONGTYPE) and leaves it in
+    /// ``first_list``, as Redis does.
     #[pyo3(signature = (first_list, second_list, timeout, src = "LEFT", dest = "RIGHT"))]
     fn blmove<'py>(&self, py: Python<'py>, first_list: &Bound<'py, PyAny>, second_list: &Bound<'py, PyAny>, timeout: &Bound<'py, PyAny>, src: &str, dest: &str) -> PyResult<Bound<'py, PyAny>> {
         let spec = self._blmove_spec(first_list, second_list, timeout, src, dest)?;

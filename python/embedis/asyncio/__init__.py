@@ -137,7 +137,11 @@ class Broker:
     async def blmove(
         self, first_list: Any, second_list: Any, timeout: Any, src: str = "LEFT", dest: str = "RIGHT"
     ) -> Any:
-        """Await ``lmove`` from ``first_list`` to ``second_list`` (reliable queue)."""
+        """Await ``lmove`` from ``first_list`` to ``second_list`` (reliable queue).
+
+        If ``second_list`` holds another type when the element comes, raises
+        ``ResponseError`` (WRONGTYPE) and leaves it in ``first_list``, as Redis does.
+        """
         return await _block(self._sync._blmove_spec(first_list, second_list, timeout, src, dest))
 
     async def brpoplpush(self, src: Any, dst: Any, timeout: Any = 0) -> Any:

@@ -47,6 +47,10 @@ pub const SYNTAX: &str = "ERR syntax error";
 /// SHUTDOWN while the final save failed (`prepareForShutdown`).
 pub const SHUTDOWN_SAVE: &str = "ERR Errors trying to SHUTDOWN. Check logs.";
 
+/// SSUBSCRIBE queued in MULTI, run by EXEC (`ssubscribeCommand` refuses a client that may
+/// not block, which a transaction is; SUBSCRIBE has an exception for MULTI, SSUBSCRIBE not).
+pub const SSUBSCRIBE_DENY_BLOCKING: &str = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
+
 /// RESP2 subscribed mode refuses `cmd` (`processCommand`).
 pub fn pubsub_context(cmd: &str) -> String {
     format!("ERR Can't execute '{cmd}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")

@@ -531,7 +531,7 @@ impl Connection {
             return reject(client, out, errors, Answer::err(errors::NOT_IN_MULTI));
         }
         if client.in_resp2_pubsub() && flags & PUBSUB_OK == 0 {
-            return reject(client, out, errors, Answer::Error(errors::pubsub_context(fullname).into()));
+            return reject(client, out, errors, Answer::Error(errors::pubsub_context(fullname, args).into()));
         }
         if let Some(queue) = client.multi.as_mut() {
             if flags & MULTI_CONTROL == 0 {

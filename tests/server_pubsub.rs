@@ -146,7 +146,8 @@ fn spublish(e: &Engine, ch: &[u8], msg: &[u8]) -> Reply {
     command::dispatch(e, &mut Context::default(), &[b"SPUBLISH", ch, msg]).unwrap()
 }
 
-/// Shard channels over the network (bytes as redis-server 7.0.15 sends them): their own
+/// Shard channels over the network (bytes as redis-server 7.0.15 sends them, except that
+/// Redis leaves "all" in its dict's order, embedis in subscription order): their own
 /// count in confirmations, `smessage`, RESP2's subscribed mode, SUNSUBSCRIBE with nothing
 /// left, and a push frame in RESP3.
 #[test]

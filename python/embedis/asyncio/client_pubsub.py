@@ -235,7 +235,7 @@ class PubSub:
         pubsub: PubSub | None = None,
     ) -> None:
         """Call the handlers of every message until cancelled (``asyncio.create_task(p.run())``,
-        then ``task.cancel()``); every channel and pattern needs a handler."""
+        then ``task.cancel()``); every channel, pattern and shard channel needs a handler."""
         check_handlers(self.channels, self.patterns, self.shard_channels)
         source = self if pubsub is None else pubsub
         while True:

@@ -141,3 +141,68 @@ fn subscribe_inside_multi_as_redis_7() {
     let _ = h.frame();
     h.roundtrip(b"MULTI\r\nSUBSCRIBE a\r\nEXEC\r\nGET k\r\n", b"+OK\r\n+QUEUED\r\n*1\r\n>3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n$1\r\nv\r\n");
 }
+
+fn spublish(e: &Engine, ch: &[u8], msg: &[u8]) -> Reply {
+    command::dispatch(e, &mut Context::default(), &[b"SPUBLISH", ch, msg]).unwrap()
+}
+
+/// Shard channels over the network (bytes as redis-server 7.0.15 sends them, except that
+/// Redis leaves "all" in its dict's order, embedis in subscription order): their own
+/// count in confirmations, `smessage`, RESP2's subscribed mode, SUNSUBSCRIBE with nothing
+/// left, and a push frame in RESP3.
+#[test]
+fn shard_subscriptions_as_redis_7() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut sub = Conn::open(&srv);
+    sub.roundtrip(
+        b"SSUBSCRIBE x y x\r\nSUBSCRIBE x\r\n",
+        b"*3\r\n$10\r\nssubscribe\r\n$1\r\nx\r\n:1\r\n*3\r\n$10\r\nssubscribe\r\n$1\r\ny\r\n:2\r\n\
+          *3\r\n$10\r\nssubscribe\r\n$1\r\nx\r\n:2\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n",
+    );
+    assert_eq!(spublish(&e, b"x", b"s"), Reply::Int(1));
+    assert_eq!(publish(&e, b"y", b"p"), Reply::Int(0));
+    sub.expect(b"*3\r\n$8\r\nsmessage\r\n$1\r\nx\r\n$1\r\ns\r\n");
+    sub.roundtrip(
+        b"UNSUBSCRIBE\r\nCONFIG GET x\r\nSUNSUBSCRIBE\r\nSUNSUBSCRIBE\r\nGET k\r\n",
+        b"*3\r\n$11\r\nunsubscribe\r\n$1\r\nx\r\n:0\r\n\
+          -ERR Can't execute 'config|get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n\
+          *3\r\n$12\r\nsunsubscribe\r\n$1\r\nx\r\n:1\r\n*3\r\n$12\r\nsunsubscribe\r\n$1\r\ny\r\n:0\r\n\
+          *3\r\n$12\r\nsunsubscribe\r\n$-1\r\n:0\r\n$-1\r\n",
+    );
+    let mut r3 = Conn::open(&srv);
+    r3.cmd(&[b"HELLO", b"3"]);
+    let _ = r3.frame();
+    r3.roundtrip(b"SSUBSCRIBE q\r\nGET k\r\n", b">3\r\n$10\r\nssubscribe\r\n$1\r\nq\r\n:1\r\n_\r\n");
+    let mut p = Conn::open(&srv);
+    p.roundtrip(b"SPUBLISH q m\r\nPUBSUB SHARDNUMSUB q\r\n", b":1\r\n*2\r\n$1\r\nq\r\n:1\r\n");
+    r3.expect(b">3\r\n$8\r\nsmessage\r\n$1\r\nq\r\n$1\r\nm\r\n");
+    // SSUBSCRIBE is refused inside a transaction, SUNSUBSCRIBE is not.
+    let mut m = Conn::open(&srv);
+    m.roundtrip(
+        b"MULTI\r\nSSUBSCRIBE z\r\nSUNSUBSCRIBE z\r\nEXEC\r\nPING\r\n",
+        b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n\
+          *3\r\n$12\r\nsunsubscribe\r\n$1\r\nz\r\n:0\r\n+PONG\r\n",
+    );
+}
+
+/// CLIENT REPLY OFF silences replies but not pub/sub pushes (Redis's `CLIENT_PUSHING`):
+/// confirmations and messages still come; the RESP2 pong, errors and EXEC's array do not.
+#[test]
+fn client_reply_off_keeps_pubsub_pushes() {
+    let e = Engine::new();
+    let srv = start(&e);
+    let mut c = Conn::open(&srv);
+    c.roundtrip(
+        b"CLIENT REPLY OFF\r\nSUBSCRIBE a\r\nSSUBSCRIBE s\r\nPING\r\nGET k\r\n",
+        b"*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$10\r\nssubscribe\r\n$1\r\ns\r\n:1\r\n",
+    );
+    assert_eq!(publish(&e, b"a", b"1"), Reply::Int(1));
+    assert_eq!(spublish(&e, b"s", b"2"), Reply::Int(1));
+    c.expect(b"*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$1\r\n1\r\n*3\r\n$8\r\nsmessage\r\n$1\r\ns\r\n$1\r\n2\r\n");
+    c.roundtrip(
+        b"UNSUBSCRIBE\r\nSUNSUBSCRIBE\r\nMULTI\r\nSUBSCRIBE t\r\nSET k v\r\nEXEC\r\nUNSUBSCRIBE\r\nCLIENT REPLY ON\r\nPING\r\n",
+        b"*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n*3\r\n$12\r\nsunsubscribe\r\n$1\r\ns\r\n:0\r\n\
+          *3\r\n$9\r\nsubscribe\r\n$1\r\nt\r\n:1\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\nt\r\n:0\r\n+OK\r\n+PONG\r\n",
+    );
+}

@@ -9,6 +9,10 @@ redis-py's dicts, in the order Redis would send them::
     broker.publish("news", "hello")      # 1
     p.get_message(timeout=1.0)           # {'type': 'message', 'pattern': None, 'channel': b'news', 'data': b'hello'}
 
+Sharded pub/sub (Redis 7.0) is a second namespace of channels: ``p.ssubscribe("orders")``
+hears only ``broker.spublish("orders", ...)`` (as ``smessage`` dicts), never ``publish``;
+``ssubscribe``/``sunsubscribe`` confirmations count shard channels alone.
+
 Differences from redis-py, all on purpose:
 
 - A waiting ``get_message(timeout=...)``/``listen()`` holds no connection and no CPU; it
@@ -89,7 +93,9 @@ def parse_subscriptions(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dic
     return subs
 
 
-def check_handlers(channels: Mapping[Any, Any], patterns: Mapping[Any, Any]) -> None:
+def check_handlers(
+    channels: Mapping[Any, Any], patterns: Mapping[Any, Any], shard_channels: Mapping[Any, Any]
+) -> None:
     """redis-py's refusal to run a worker for a subscription without a handler."""
     for channel, handler in channels.items():
         if handler is None:
@@ -97,18 +103,21 @@ def check_handlers(channels: Mapping[Any, Any], patterns: Mapping[Any, Any]) -> 
     for pattern, handler in patterns.items():
         if handler is None:
             raise PubSubError(f"Pattern: '{pattern}' has no handler registered")
+    for s_channel, handler in shard_channels.items():
+        if handler is None:
+            raise PubSubError(f"Shard Channel: '{s_channel}' has no handler registered")
 
 
 class PubSub(_NativePubSub):
     """Publish/subscribe on a broker; mirrors ``redis.client.PubSub``.
 
-    ``channels`` and ``patterns`` map each subscribed name to its handler (or None);
-    ``subscribed`` says whether anything is subscribed. Iterating over a PubSub is
-    ``listen()``. Use as a context manager to ``close()`` it at the end.
+    ``channels``, ``patterns`` and ``shard_channels`` map each subscribed name to its
+    handler (or None); ``subscribed`` says whether anything is subscribed. Iterating over a
+    PubSub is ``listen()``. Use as a context manager to ``close()`` it at the end.
     """
 
-    PUBLISH_MESSAGE_TYPES = ("message", "pmessage")
-    UNSUBSCRIBE_MESSAGE_TYPES = ("unsubscribe", "punsubscribe")
+    PUBLISH_MESSAGE_TYPES = ("message", "pmessage", "smessage")
+    UNSUBSCRIBE_MESSAGE_TYPES = ("unsubscribe", "punsubscribe", "sunsubscribe")
 
     def __init__(self, broker: Broker, ignore_subscribe_messages: bool = False) -> None:
         self.broker = broker
@@ -156,6 +165,35 @@ class PubSub(_NativePubSub):
             self.pending_unsubscribe_patterns.update(self.patterns)
         self._execute("punsubscribe", *names)
 
+    def ssubscribe(self, *args: Any, target_node: Any = None, **kwargs: PubSubHandler) -> None:
+        """Subscribe to shard channels (SSUBSCRIBE), with optional handlers as
+        ``subscribe``. Only ``spublish`` reaches them; their messages are ``smessage``
+        dicts. ``target_node`` (a cluster node in redis-py) is accepted and ignored: a
+        broker is one node."""
+        new = parse_subscriptions(args, kwargs)
+        normalized = self._normalize_keys(new)
+        self.shard_channels.update(normalized)
+        self.pending_unsubscribe_shard_channels.difference_update(normalized)
+        self._execute("ssubscribe", *new.keys())
+
+    def sunsubscribe(self, *args: Any, target_node: Any = None) -> None:
+        """Unsubscribe from the shard channels given, or from every shard channel if none
+        is given."""
+        if args:
+            names = list_or_args(args[0], args[1:])
+            self.pending_unsubscribe_shard_channels.update(self._normalize_keys(dict.fromkeys(names)))
+        else:
+            names = []
+            self.pending_unsubscribe_shard_channels.update(self.shard_channels)
+        self._execute("sunsubscribe", *names)
+
+    def get_sharded_message(
+        self, ignore_subscribe_messages: bool = False, timeout: float | None = 0.0
+    ) -> dict[str, Any] | None:
+        """``get_message``, under the name redis-py gives it for shard channels (one
+        stream holds every kind of message, as on one Redis connection)."""
+        return self.get_message(ignore_subscribe_messages=ignore_subscribe_messages, timeout=timeout)
+
     def listen(self) -> Iterator[dict[str, Any]]:
         """Yield messages as they come, for as long as something is subscribed."""
         get = self.get_message
@@ -175,18 +213,19 @@ class PubSub(_NativePubSub):
         pubsub: PubSub | None = None,
         sharded_pubsub: bool = False,
     ) -> PubSubWorkerThread:
-        """Start a thread that calls the handlers of every message; every channel and
-        pattern must have one (``PubSubError`` otherwise). ``thread.stop()`` ends it and
-        closes the PubSub. ``exception_handler(exc, pubsub, thread)`` is called with what a
-        read or a handler raised (without one, the exception ends the thread)."""
-        if sharded_pubsub:
-            raise NotImplementedError("sharded pub/sub (SSUBSCRIBE) is not supported")
-        check_handlers(self.channels, self.patterns)
+        """Start a thread that calls the handlers of every message; every channel, pattern
+        and shard channel must have one (``PubSubError`` otherwise). ``thread.stop()`` ends
+        it and closes the PubSub. ``exception_handler(exc, pubsub, thread)`` is called with
+        what a read or a handler raised (without one, the exception ends the thread).
+        ``sharded_pubsub`` makes the thread read with ``get_sharded_message``, as redis-py
+        (the same stream here)."""
+        check_handlers(self.channels, self.patterns, self.shard_channels)
         thread = PubSubWorkerThread(
             self if pubsub is None else pubsub,
             sleep_time,
             daemon=daemon,
             exception_handler=exception_handler,
+            sharded_pubsub=sharded_pubsub,
         )
         thread.start()
         return thread
@@ -234,9 +273,10 @@ class PubSubWorkerThread(threading.Thread):
         # A positive sleep_time bounds each wait as in redis-py; 0 waits for a message
         # (no spinning), and stop() wakes the wait.
         timeout = self.sleep_time if self.sleep_time > 0 else None
+        read = pubsub.get_sharded_message if self.sharded_pubsub else pubsub.get_message
         while self._running.is_set():
             try:
-                pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
+                read(ignore_subscribe_messages=True, timeout=timeout)
             except BaseException as e:
                 if self.exception_handler is None:
                     raise

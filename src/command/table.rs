@@ -184,6 +184,7 @@ static COMMANDS: &[Command] = &[
     row("select", 2, &[F], keys::select),
     row("set", -3, &[W, M], strings::set),
     row("setnx", 3, &[W, M, F], strings::setnx),
+    row("spublish", 3, &[F], pubsub::spublish),
     row("ttl", 2, &[R, F], keys::ttl),
     row("type", 2, &[R, F], keys::type_),
     row("unlink", -2, &[W, F], keys::unlink),

@@ -1,5 +1,11 @@
-//! Pub/sub: the registry of channel and pattern subscriptions, and each subscriber's
-//! bounded mailbox. Fire-and-forget as in Redis: nothing here is persisted or replayed.
+//! Pub/sub: each subscriber's bounded mailbox and its handle (`Subscriber`); the registry
+//! of who is subscribed to what is `registry.rs`. Fire-and-forget as in Redis: nothing here
+//! is persisted or replayed.
+//!
+//! Three namespaces, as in Redis 7.0 on one node: channels (SUBSCRIBE, reached by
+//! PUBLISH), patterns (PSUBSCRIBE, matched against PUBLISH's channel) and shard channels
+//! (SSUBSCRIBE, reached only by SPUBLISH, no patterns). A shard channel and a channel of
+//! the same name are two different things.
 //!
 //! PUBLISH runs under the keyspace lock like every command, so it has its place in the one
 //! total order; it puts one shared `Arc<Message>` into the mailbox of every subscriber it
@@ -20,10 +26,13 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
-use super::db::{Key, Map};
-use super::glob::glob_match;
+use super::db::Key;
 use super::waiters::Wake;
 use super::Engine;
+
+mod registry;
+
+pub use registry::Registry;
 
 /// Identifies one subscriber (one Redis client in pub/sub mode) for its whole life.
 pub type SubscriberId = u64;
@@ -40,7 +49,7 @@ pub struct Message {
     pub data: Box<[u8]>,
 }
 
-/// The four subscription commands, whose confirmations carry their names.
+/// The six subscription commands, whose confirmations carry their names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// SUBSCRIBE.
@@ -51,21 +60,58 @@ pub enum Kind {
     PSubscribe,
     /// PUNSUBSCRIBE.
     PUnsubscribe,
+    /// SSUBSCRIBE.
+    SSubscribe,
+    /// SUNSUBSCRIBE.
+    SUnsubscribe,
+}
+
+/// Which namespace a subscription lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Space {
+    /// Channels: SUBSCRIBE, reached by PUBLISH.
+    Channel,
+    /// Glob patterns: PSUBSCRIBE, matched against PUBLISH's channel.
+    Pattern,
+    /// Shard channels: SSUBSCRIBE, reached by SPUBLISH only.
+    Shard,
 }
 
 impl Kind {
-    /// The confirmation's first element as Redis sends it (`subscribe`, `punsubscribe`…).
+    /// Every kind, for lookups by name.
+    const ALL: [Kind; 6] =
+        [Kind::Subscribe, Kind::Unsubscribe, Kind::PSubscribe, Kind::PUnsubscribe, Kind::SSubscribe, Kind::SUnsubscribe];
+
+    /// The confirmation's first element as Redis sends it (`subscribe`, `punsubscribe`…),
+    /// which is also the command's name in lower case.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Subscribe => "subscribe",
             Kind::Unsubscribe => "unsubscribe",
             Kind::PSubscribe => "psubscribe",
             Kind::PUnsubscribe => "punsubscribe",
+            Kind::SSubscribe => "ssubscribe",
+            Kind::SUnsubscribe => "sunsubscribe",
         }
     }
 
-    fn is_pattern(self) -> bool {
-        matches!(self, Kind::PSubscribe | Kind::PUnsubscribe)
+    /// The kind whose command is named `name` (any case).
+    pub fn from_command(name: &[u8]) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
+    }
+
+    /// The namespace it works on.
+    pub fn space(self) -> Space {
+        match self {
+            Kind::Subscribe | Kind::Unsubscribe => Space::Channel,
+            Kind::PSubscribe | Kind::PUnsubscribe => Space::Pattern,
+            Kind::SSubscribe | Kind::SUnsubscribe => Space::Shard,
+        }
+    }
+
+    /// Whether it subscribes (else it unsubscribes).
+    pub fn joins(self) -> bool {
+        matches!(self, Kind::Subscribe | Kind::PSubscribe | Kind::SSubscribe)
     }
 }
 
@@ -74,6 +120,8 @@ impl Kind {
 pub enum Event {
     /// A message on a channel the subscriber is subscribed to (`message`).
     Message(Arc<Message>),
+    /// A message on a shard channel the subscriber is subscribed to (`smessage`).
+    SMessage(Arc<Message>),
     /// A message on a channel matching one of its patterns (`pmessage`).
     PMessage {
         /// The pattern it matched (shared with the registry).
@@ -81,14 +129,15 @@ pub enum Event {
         /// The message.
         message: Arc<Message>,
     },
-    /// A (un)subscribe confirmation: the name (`None` for an UNSUBSCRIBE/PUNSUBSCRIBE with
-    /// nothing to leave) and the subscriber's subscriptions (channels + patterns) after it.
+    /// A (un)subscribe confirmation: the name (`None` for an unsubscribe with nothing to
+    /// leave) and the subscriber's count after it, as Redis 7.0 reports it: channels plus
+    /// patterns for the first four kinds, shard channels alone for SSUBSCRIBE/SUNSUBSCRIBE.
     Confirm {
         /// Which command it confirms.
         kind: Kind,
-        /// The channel or pattern.
+        /// The channel, pattern or shard channel.
         name: Option<Key>,
-        /// Channels plus patterns the subscriber holds afterwards.
+        /// The count afterwards (see above).
         count: usize,
     },
     /// The answer to a PING made in pub/sub mode: its argument, or empty.
@@ -114,6 +163,7 @@ impl Event {
     pub fn backlog_bytes(&self) -> usize {
         match self {
             Event::Message(m) => 4 + bulk_len(7) + bulk_len(m.channel.len()) + bulk_len(m.data.len()),
+            Event::SMessage(m) => 4 + bulk_len(8) + bulk_len(m.channel.len()) + bulk_len(m.data.len()),
             Event::PMessage { pattern, message } => {
                 4 + bulk_len(8) + bulk_len(pattern.len()) + bulk_len(message.channel.len()) + bulk_len(message.data.len())
             }
@@ -291,279 +341,6 @@ impl Mailbox {
     }
 }
 
-/// One member of a channel's or a pattern's subscriber list.
-#[derive(Debug, Clone)]
-struct Member {
-    id: SubscriberId,
-    mailbox: Arc<Mailbox>,
-}
-
-/// A pattern and its subscribers.
-#[derive(Debug)]
-struct PatternSubs {
-    pattern: Arc<[u8]>,
-    members: Vec<Member>,
-}
-
-/// What one subscriber is subscribed to (the registry's side of a Redis client's
-/// `pubsub_channels`/`pubsub_patterns`).
-#[derive(Debug)]
-struct Subscriptions {
-    /// Channel → order of subscription (UNSUBSCRIBE with no argument leaves them in order).
-    channels: Map<Key, u64>,
-    /// Pattern → order of subscription.
-    patterns: Map<Key, u64>,
-    /// Next order number.
-    seq: u64,
-}
-
-impl Subscriptions {
-    fn count(&self) -> usize {
-        self.channels.len() + self.patterns.len()
-    }
-
-    fn in_order(map: &Map<Key, u64>) -> Vec<Key> {
-        let mut v: Vec<(&Key, &u64)> = map.iter().collect();
-        v.sort_unstable_by_key(|(_, s)| **s);
-        v.into_iter().map(|(k, _)| k.clone()).collect()
-    }
-}
-
-/// Every subscription of one engine. Lives in the `Keyspace`, so it is touched only under
-/// the keyspace lock.
-#[derive(Debug, Default)]
-pub struct Registry {
-    /// Channel → its subscribers, in subscription order (Redis `server.pubsub_channels`).
-    /// No empty lists.
-    channels: Map<Key, Vec<Member>>,
-    /// Patterns in order of first subscription, each with its subscribers (Redis
-    /// `server.pubsub_patterns`). No empty lists.
-    patterns: Vec<PatternSubs>,
-    /// Subscriber → what it holds. Only subscribers with at least one subscription.
-    subscribers: Map<SubscriberId, Subscriptions>,
-    /// The backlog limits of this engine's subscribers.
-    limits: Limits,
-    /// Wakes gathered by the current unit, fired by `Engine::finish_unit` after unlocking.
-    wakes: Vec<Wake>,
-}
-
-impl Registry {
-    /// PUBLISH channel message: delivers to channel subscribers (`message`), then to every
-    /// subscriber of every matching pattern (`pmessage`), as `pubsubPublishMessage` in redis
-    /// `src/pubsub.c`. Returns the receivers as Redis counts them: a subscriber reached
-    /// through its channel and a pattern (or two patterns) counts, and receives, twice.
-    /// A subscriber whose backlog this push takes past its limit is closed.
-    pub fn publish(&mut self, channel: &[u8], data: &[u8]) -> usize {
-        let Registry { channels, patterns, limits, wakes, .. } = self;
-        let members = channels.get(channel);
-        if members.is_none() && patterns.is_empty() {
-            return 0;
-        }
-        let message = Arc::new(Message { channel: channel.into(), data: data.into() });
-        let mut receivers = 0;
-        let mut closed: Vec<SubscriberId> = Vec::new();
-        if let Some(members) = members {
-            let size = Event::Message(Arc::clone(&message)).backlog_bytes();
-            for m in members {
-                receivers += 1;
-                if !m.mailbox.push_sized(Event::Message(Arc::clone(&message)), size, limits, wakes) {
-                    closed.push(m.id);
-                }
-            }
-        }
-        for p in patterns.iter() {
-            if p.members.is_empty() || !glob_match(&p.pattern, channel, false) {
-                continue;
-            }
-            let size = Event::PMessage { pattern: Arc::clone(&p.pattern), message: Arc::clone(&message) }.backlog_bytes();
-            for m in &p.members {
-                receivers += 1;
-                let ev = Event::PMessage { pattern: Arc::clone(&p.pattern), message: Arc::clone(&message) };
-                if !m.mailbox.push_sized(ev, size, limits, wakes) {
-                    closed.push(m.id);
-                }
-            }
-        }
-        for id in closed {
-            self.remove_subscriber(id);
-        }
-        receivers
-    }
-
-    /// SUBSCRIBE / PSUBSCRIBE `names` for subscriber `id`: one confirmation each, in order,
-    /// with the subscriber's count after it; a name already held is confirmed again
-    /// without counting twice. Returns false if the subscription is closed (nothing done).
-    pub fn subscribe(&mut self, id: SubscriberId, mailbox: &Arc<Mailbox>, names: &[&[u8]], kind: Kind) -> bool {
-        debug_assert!(matches!(kind, Kind::Subscribe | Kind::PSubscribe));
-        if mailbox.inbox.lock().closed.is_some() {
-            return false;
-        }
-        for &name in names {
-            let subs = self.subscribers.entry(id).or_insert_with(|| Subscriptions {
-                channels: Map::default(),
-                patterns: Map::default(),
-                seq: 0,
-            });
-            let seq = subs.seq;
-            let set = if kind.is_pattern() { &mut subs.patterns } else { &mut subs.channels };
-            if !set.contains_key(name) {
-                set.insert(name.into(), seq);
-                subs.seq += 1;
-                let member = Member { id, mailbox: Arc::clone(mailbox) };
-                if kind.is_pattern() {
-                    match self.patterns.iter_mut().find(|p| *p.pattern == *name) {
-                        Some(p) => p.members.push(member),
-                        None => self.patterns.push(PatternSubs { pattern: name.into(), members: vec![member] }),
-                    }
-                } else {
-                    self.channels.entry(name.into()).or_default().push(member);
-                }
-            }
-            let count = self.subscribers.get(&id).map_or(0, Subscriptions::count);
-            let ev = Event::Confirm { kind, name: Some(name.into()), count };
-            if !mailbox.push(ev, &self.limits, &mut self.wakes) {
-                self.remove_subscriber(id);
-                return false;
-            }
-        }
-        true
-    }
-
-    /// UNSUBSCRIBE / PUNSUBSCRIBE `names` (none: every channel, or every pattern, in the
-    /// order they were subscribed) for subscriber `id`: one confirmation per name, even for
-    /// a name it did not hold; with nothing to leave, one confirmation with no name, as
-    /// `pubsubUnsubscribeAllChannels` in redis `src/pubsub.c`. Returns false if the
-    /// subscription is closed.
-    pub fn unsubscribe(&mut self, id: SubscriberId, mailbox: &Arc<Mailbox>, names: &[&[u8]], kind: Kind) -> bool {
-        debug_assert!(matches!(kind, Kind::Unsubscribe | Kind::PUnsubscribe));
-        if mailbox.inbox.lock().closed.is_some() {
-            return false;
-        }
-        let pattern = kind.is_pattern();
-        let all: Vec<Key>;
-        let names: Vec<&[u8]> = if names.is_empty() {
-            all = self.subscribers.get(&id).map_or_else(Vec::new, |s| {
-                Subscriptions::in_order(if pattern { &s.patterns } else { &s.channels })
-            });
-            if all.is_empty() {
-                let count = self.subscribers.get(&id).map_or(0, Subscriptions::count);
-                return mailbox.push(Event::Confirm { kind, name: None, count }, &self.limits, &mut self.wakes)
-                    || self.closed_now(id);
-            }
-            all.iter().map(AsRef::as_ref).collect()
-        } else {
-            names.to_vec()
-        };
-        for name in names {
-            self.leave(id, name, pattern);
-            let count = self.subscribers.get(&id).map_or(0, Subscriptions::count);
-            if !mailbox.push(Event::Confirm { kind, name: Some(name.into()), count }, &self.limits, &mut self.wakes) {
-                return self.closed_now(id);
-            }
-        }
-        if self.subscribers.get(&id).is_some_and(|s| s.count() == 0) {
-            self.subscribers.remove(&id);
-        }
-        true
-    }
-
-    /// Removes a subscriber that a push just closed; always false (for `return`).
-    fn closed_now(&mut self, id: SubscriberId) -> bool {
-        self.remove_subscriber(id);
-        false
-    }
-
-    /// Takes `name` off subscriber `id` and off the registry.
-    fn leave(&mut self, id: SubscriberId, name: &[u8], pattern: bool) {
-        let Some(subs) = self.subscribers.get_mut(&id) else { return };
-        let held = if pattern { subs.patterns.remove(name) } else { subs.channels.remove(name) };
-        if held.is_none() {
-            return;
-        }
-        if pattern {
-            if let Some(i) = self.patterns.iter().position(|p| *p.pattern == *name) {
-                let members = &mut self.patterns[i].members;
-                members.retain(|m| m.id != id);
-                if members.is_empty() {
-                    self.patterns.remove(i);
-                }
-            }
-        } else if let Some(members) = self.channels.get_mut(name) {
-            members.retain(|m| m.id != id);
-            if members.is_empty() {
-                self.channels.remove(name);
-            }
-        }
-    }
-
-    /// Drops every subscription of `id`, with no confirmations (its client went away, or
-    /// was closed for its backlog).
-    pub fn remove_subscriber(&mut self, id: SubscriberId) {
-        let Some(subs) = self.subscribers.remove(&id) else { return };
-        for name in subs.channels.keys() {
-            if let Some(members) = self.channels.get_mut(name) {
-                members.retain(|m| m.id != id);
-                if members.is_empty() {
-                    self.channels.remove(name);
-                }
-            }
-        }
-        if !subs.patterns.is_empty() {
-            for p in &mut self.patterns {
-                if subs.patterns.contains_key(&*p.pattern) {
-                    p.members.retain(|m| m.id != id);
-                }
-            }
-            self.patterns.retain(|p| !p.members.is_empty());
-        }
-    }
-
-    /// PING in pub/sub mode: a `pong` event in the subscriber's own stream.
-    pub fn ping(&mut self, id: SubscriberId, mailbox: &Arc<Mailbox>, data: &[u8]) -> bool {
-        if mailbox.push(Event::Pong(data.into()), &self.limits, &mut self.wakes) {
-            true
-        } else {
-            self.closed_now(id)
-        }
-    }
-
-    /// PUBSUB CHANNELS [pattern]: channels with at least one channel subscriber (pattern
-    /// subscribers do not count), matching `pattern` if given.
-    pub fn channels(&self, pattern: Option<&[u8]>) -> Vec<Key> {
-        self.channels
-            .keys()
-            .filter(|c| pattern.is_none_or(|p| glob_match(p, c, false)))
-            .cloned()
-            .collect()
-    }
-
-    /// PUBSUB NUMSUB: the channel subscribers of each of `channels` (patterns not counted).
-    pub fn numsub(&self, channels: &[&[u8]]) -> Vec<usize> {
-        channels.iter().map(|c| self.channels.get(*c).map_or(0, Vec::len)).collect()
-    }
-
-    /// PUBSUB NUMPAT: the number of distinct patterns subscribed to (Redis 7 counts
-    /// patterns, not pattern subscriptions).
-    pub fn numpat(&self) -> usize {
-        self.patterns.len()
-    }
-
-    /// The backlog limits.
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
-    /// Sets the backlog limits; they apply from the next push.
-    pub fn set_limits(&mut self, limits: Limits) {
-        self.limits = limits;
-    }
-
-    /// The wakes gathered by the unit, to fire after unlocking.
-    pub fn take_wakes(&mut self) -> Vec<Wake> {
-        std::mem::take(&mut self.wakes)
-    }
-}
-
 /// A subscriber: what one Redis client in pub/sub mode is, minus the socket. Dropping it
 /// drops its subscriptions, as a closed connection does.
 #[derive(Debug)]
@@ -590,23 +367,13 @@ impl Subscriber {
         self.id
     }
 
-    /// SUBSCRIBE (`pattern` false) or PSUBSCRIBE `names`; confirmations go to the mailbox.
+    /// Runs one of the six subscription commands on `names` (for an unsubscribe, none
+    /// means all of its namespace); the confirmations go to the mailbox.
     ///
     /// # Errors
     /// The subscription was closed by the broker (see `reset`); nothing was done.
-    pub fn subscribe(&self, names: &[&[u8]], pattern: bool) -> Result<(), Closed> {
-        let kind = if pattern { Kind::PSubscribe } else { Kind::Subscribe };
-        let ok = self.engine.execute(|ks| ks.pubsub.subscribe(self.id, &self.mailbox, names, kind));
-        self.check(ok)
-    }
-
-    /// UNSUBSCRIBE (`pattern` false) or PUNSUBSCRIBE `names` (none: all).
-    ///
-    /// # Errors
-    /// The subscription was closed by the broker.
-    pub fn unsubscribe(&self, names: &[&[u8]], pattern: bool) -> Result<(), Closed> {
-        let kind = if pattern { Kind::PUnsubscribe } else { Kind::Unsubscribe };
-        let ok = self.engine.execute(|ks| ks.pubsub.unsubscribe(self.id, &self.mailbox, names, kind));
+    pub fn change(&self, kind: Kind, names: &[&[u8]]) -> Result<(), Closed> {
+        let ok = self.engine.execute(|ks| ks.pubsub.change(self.id, &self.mailbox, kind, names));
         self.check(ok)
     }
 
@@ -619,18 +386,13 @@ impl Subscriber {
         self.check(ok)
     }
 
-    /// `subscribe` or `unsubscribe` (`join`) inside a unit that already holds the keyspace
-    /// (SUBSCRIBE queued in MULTI, run by EXEC).
+    /// `change` inside a unit that already holds the keyspace (SUBSCRIBE queued in MULTI,
+    /// run by EXEC).
     ///
     /// # Errors
     /// The subscription was closed by the broker.
-    pub fn change_in(&self, ks: &mut super::Keyspace, names: &[&[u8]], join: bool, pattern: bool) -> Result<(), Closed> {
-        let ok = match (join, pattern) {
-            (true, false) => ks.pubsub.subscribe(self.id, &self.mailbox, names, Kind::Subscribe),
-            (true, true) => ks.pubsub.subscribe(self.id, &self.mailbox, names, Kind::PSubscribe),
-            (false, false) => ks.pubsub.unsubscribe(self.id, &self.mailbox, names, Kind::Unsubscribe),
-            (false, true) => ks.pubsub.unsubscribe(self.id, &self.mailbox, names, Kind::PUnsubscribe),
-        };
+    pub fn change_in(&self, ks: &mut super::Keyspace, kind: Kind, names: &[&[u8]]) -> Result<(), Closed> {
+        let ok = ks.pubsub.change(self.id, &self.mailbox, kind, names);
         self.check(ok)
     }
 
@@ -782,6 +544,7 @@ impl Drop for RecvFuture {
     }
 }
 
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -802,8 +565,8 @@ mod tests {
     fn publish_counts_channel_and_pattern_receivers_like_redis() {
         let e = Engine::new();
         let s = e.subscriber();
-        s.subscribe(&[b"a", b"a", b"b"], false).unwrap();
-        s.subscribe(&[b"a*", b"*"], true).unwrap();
+        s.change(Kind::Subscribe, &[b"a", b"a", b"b"]).unwrap();
+        s.change(Kind::PSubscribe, &[b"a*", b"*"]).unwrap();
         assert_eq!(
             events(&s),
             vec![
@@ -828,11 +591,11 @@ mod tests {
     fn unsubscribe_all_with_nothing_held_confirms_with_no_name() {
         let e = Engine::new();
         let s = e.subscriber();
-        s.unsubscribe(&[], false).unwrap();
+        s.change(Kind::Unsubscribe, &[]).unwrap();
         assert_eq!(events(&s), vec![Event::Confirm { kind: Kind::Unsubscribe, name: None, count: 0 }]);
-        s.subscribe(&[b"p*"], true).unwrap();
-        s.unsubscribe(&[b"nope"], false).unwrap();
-        s.unsubscribe(&[], true).unwrap();
+        s.change(Kind::PSubscribe, &[b"p*"]).unwrap();
+        s.change(Kind::Unsubscribe, &[b"nope"]).unwrap();
+        s.change(Kind::PUnsubscribe, &[]).unwrap();
         assert_eq!(
             events(&s),
             vec![
@@ -848,8 +611,8 @@ mod tests {
     fn dropped_subscriber_leaves_the_registry() {
         let e = Engine::new();
         let s = e.subscriber();
-        s.subscribe(&[b"c"], false).unwrap();
-        s.subscribe(&[b"c*"], true).unwrap();
+        s.change(Kind::Subscribe, &[b"c"]).unwrap();
+        s.change(Kind::PSubscribe, &[b"c*"]).unwrap();
         drop(s);
         assert_eq!(e.execute(|ks| ks.pubsub.publish(b"c", b"x")), 0);
         assert!(e.execute(|ks| ks.pubsub.channels(None)).is_empty());
@@ -860,7 +623,7 @@ mod tests {
         let e = Engine::new();
         e.execute(|ks| ks.pubsub.set_limits(Limits { hard: 10_000, soft: 0, soft_seconds: Duration::ZERO }));
         let s = e.subscriber();
-        s.subscribe(&[b"c"], false).unwrap();
+        s.change(Kind::Subscribe, &[b"c"]).unwrap();
         let mut sent = 0;
         while e.execute(|ks| ks.pubsub.publish(b"c", &[0u8; 100])) == 1 {
             sent += 1;
@@ -869,10 +632,10 @@ mod tests {
         assert!(sent > 50);
         assert_eq!(s.backlog(), (0, 0));
         assert!(matches!(s.try_recv(), Recv::Closed(Closed::HardLimit { limit: 10_000, .. })));
-        assert!(s.subscribe(&[b"c"], false).is_err());
+        assert!(s.change(Kind::Subscribe, &[b"c"]).is_err());
         s.reset();
         assert_eq!(s.try_recv(), Recv::Empty);
-        s.subscribe(&[b"c"], false).unwrap();
+        s.change(Kind::Subscribe, &[b"c"]).unwrap();
         assert_eq!(e.execute(|ks| ks.pubsub.publish(b"c", b"again")), 1);
     }
 
@@ -882,7 +645,7 @@ mod tests {
         let limits = Limits { hard: 0, soft: 1000, soft_seconds: Duration::from_millis(50) };
         e.execute(|ks| ks.pubsub.set_limits(limits));
         let s = e.subscriber();
-        s.subscribe(&[b"c"], false).unwrap();
+        s.change(Kind::Subscribe, &[b"c"]).unwrap();
         for _ in 0..20 {
             assert_eq!(e.execute(|ks| ks.pubsub.publish(b"c", &[0u8; 100])), 1);
         }
@@ -896,7 +659,7 @@ mod tests {
     fn a_thread_waiting_is_woken_by_publish() {
         let e = Engine::new();
         let s = e.subscriber();
-        s.subscribe(&[b"c"], false).unwrap();
+        s.change(Kind::Subscribe, &[b"c"]).unwrap();
         let _ = events(&s);
         let e2 = e.clone();
         let t = std::thread::spawn(move || {
@@ -910,5 +673,109 @@ mod tests {
         }
         assert!(matches!(got, Recv::Event(Event::Message(m)) if &*m.data == b"hi"));
         assert_eq!(t.join().unwrap(), 1);
+    }
+}
+
+#[cfg(test)]
+mod shard_tests {
+    use super::*;
+
+    fn events(s: &Subscriber) -> Vec<Event> {
+        let mut out = Vec::new();
+        while let Recv::Event(e) = s.try_recv() {
+            out.push(e);
+        }
+        out
+    }
+
+    fn confirm(kind: Kind, name: Option<&[u8]>, count: usize) -> Event {
+        Event::Confirm { kind, name: name.map(Key::from), count }
+    }
+
+    #[test]
+    fn shard_channels_are_a_namespace_of_their_own() {
+        let e = Engine::new();
+        let s = e.subscriber();
+        s.change(Kind::SSubscribe, &[b"x", b"y", b"x"]).unwrap();
+        s.change(Kind::Subscribe, &[b"x"]).unwrap();
+        s.change(Kind::PSubscribe, &[b"*"]).unwrap();
+        // Redis 7.0's two counts: shard channels alone, and channels plus patterns.
+        assert_eq!(
+            events(&s),
+            vec![
+                confirm(Kind::SSubscribe, Some(b"x"), 1),
+                confirm(Kind::SSubscribe, Some(b"y"), 2),
+                confirm(Kind::SSubscribe, Some(b"x"), 2),
+                confirm(Kind::Subscribe, Some(b"x"), 1),
+                confirm(Kind::PSubscribe, Some(b"*"), 2),
+            ]
+        );
+        // SPUBLISH reaches the shard subscription only; PUBLISH never reaches it.
+        assert_eq!(e.execute(|ks| ks.pubsub.spublish(b"x", b"s")), 1);
+        assert_eq!(e.execute(|ks| ks.pubsub.publish(b"x", b"p")), 2);
+        assert_eq!(e.execute(|ks| ks.pubsub.spublish(b"nobody", b"s")), 0);
+        let got = events(&s);
+        assert_eq!(got.len(), 3);
+        assert!(matches!(&got[0], Event::SMessage(m) if &*m.channel == b"x" && &*m.data == b"s"));
+        assert!(matches!(&got[1], Event::Message(m) if &*m.data == b"p"));
+        assert!(matches!(&got[2], Event::PMessage { .. }));
+        let mut shard = e.execute(|ks| ks.pubsub.shard_channels(None));
+        shard.sort();
+        assert_eq!(shard, vec![Key::from(&b"x"[..]), Key::from(&b"y"[..])]);
+        assert_eq!(e.execute(|ks| ks.pubsub.shard_channels(Some(b"y*"))), vec![Key::from(&b"y"[..])]);
+        assert_eq!(e.execute(|ks| ks.pubsub.channels(None)), vec![Key::from(&b"x"[..])]);
+        assert_eq!(e.execute(|ks| ks.pubsub.shard_numsub(&[b"x", b"z"])), vec![1, 0]);
+    }
+
+    #[test]
+    fn sunsubscribe_all_leaves_in_order_then_confirms_with_no_name() {
+        let e = Engine::new();
+        let s = e.subscriber();
+        s.change(Kind::SSubscribe, &[b"b", b"a"]).unwrap();
+        s.change(Kind::Subscribe, &[b"c"]).unwrap();
+        let _ = events(&s);
+        s.change(Kind::SUnsubscribe, &[b"a", b"nope"]).unwrap();
+        s.change(Kind::SUnsubscribe, &[]).unwrap();
+        s.change(Kind::SUnsubscribe, &[]).unwrap();
+        assert_eq!(
+            events(&s),
+            vec![
+                confirm(Kind::SUnsubscribe, Some(b"a"), 1),
+                confirm(Kind::SUnsubscribe, Some(b"nope"), 1),
+                confirm(Kind::SUnsubscribe, Some(b"b"), 0),
+                confirm(Kind::SUnsubscribe, None, 0),
+            ]
+        );
+        // The channel subscription is untouched.
+        assert_eq!(e.execute(|ks| ks.pubsub.publish(b"c", b"m")), 1);
+        assert!(e.execute(|ks| ks.pubsub.shard_channels(None)).is_empty());
+    }
+
+    #[test]
+    fn dropped_or_closed_shard_subscribers_leave_the_registry() {
+        let e = Engine::new();
+        let s = e.subscriber();
+        s.change(Kind::SSubscribe, &[b"c"]).unwrap();
+        drop(s);
+        assert_eq!(e.execute(|ks| ks.pubsub.spublish(b"c", b"x")), 0);
+        e.execute(|ks| ks.pubsub.set_limits(Limits { hard: 2_000, soft: 0, soft_seconds: Duration::ZERO }));
+        let s = e.subscriber();
+        s.change(Kind::SSubscribe, &[b"c"]).unwrap();
+        let mut sent = 0;
+        while e.execute(|ks| ks.pubsub.spublish(b"c", &[0u8; 100])) == 1 {
+            sent += 1;
+            assert!(sent < 1000, "never closed");
+        }
+        assert!(matches!(s.try_recv(), Recv::Closed(Closed::HardLimit { limit: 2_000, .. })));
+        assert!(e.execute(|ks| ks.pubsub.shard_channels(None)).is_empty());
+    }
+
+    #[test]
+    fn kinds_are_found_by_command_name() {
+        assert_eq!(Kind::from_command(b"SSUBSCRIBE"), Some(Kind::SSubscribe));
+        assert_eq!(Kind::from_command(b"sunsubscribe"), Some(Kind::SUnsubscribe));
+        assert_eq!(Kind::from_command(b"spublish"), None);
+        assert!(Kind::SSubscribe.joins() && !Kind::SUnsubscribe.joins());
+        assert_eq!(Kind::SUnsubscribe.space(), Space::Shard);
     }
 }

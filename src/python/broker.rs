@@ -755,6 +755,16 @@ impl PyBroker {
         Ok(self.engine.execute(|ks| ks.pubsub.publish(&ch, &data)))
     }
 
+    /// Publish ``message`` on the shard channel ``shard_channel`` (SPUBLISH); returns how
+    /// many ``ssubscribe`` subscribers received it. Channel and pattern subscribers never
+    /// do: shard channels are a namespace of their own.
+    #[pyo3(signature = (shard_channel, message))]
+    fn spublish(&self, shard_channel: &Bound<'_, PyAny>, message: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let ch = self.key(shard_channel)?;
+        let data = self.codec.encode(message)?;
+        Ok(self.engine.execute(|ks| ks.pubsub.spublish(&ch, &data)))
+    }
+
     /// Channels with at least one (non-pattern) subscriber, matching the glob ``pattern``.
     #[pyo3(signature = (pattern = None, **_kwargs))]
     fn pubsub_channels<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'_, PyAny>>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
@@ -766,19 +776,32 @@ impl PyBroker {
         self.codec.out_list(py, &names)
     }
 
+    /// Shard channels with at least one subscriber, matching the glob ``pattern``.
+    #[pyo3(signature = (pattern = None, **_kwargs))]
+    fn pubsub_shardchannels<'py>(
+        &self,
+        py: Python<'py>,
+        pattern: Option<&Bound<'_, PyAny>>,
+        _kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let p = match pattern {
+            Some(p) => self.codec.encode(p)?,
+            None => Cow::Borrowed(&b"*"[..]),
+        };
+        let names = self.engine.execute(|ks| ks.pubsub.shard_channels(Some(&p)));
+        self.codec.out_list(py, &names)
+    }
+
     /// ``[(channel, subscribers), ...]`` for each of ``args`` (pattern subscribers not counted).
     #[pyo3(signature = (*args, **_kwargs))]
     fn pubsub_numsub<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
-        let names = self.codec.encode_all(&items)?;
-        let refs = slices(&names);
-        let counts = self.engine.execute(|ks| ks.pubsub.numsub(&refs));
-        let pairs = refs
-            .iter()
-            .zip(counts)
-            .map(|(n, c)| Ok(PyTuple::new(py, [self.codec.out(py, n)?, c.into_pyobject(py)?.into_any()])?.into_any()))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, pairs)?.into_any())
+        self.numsub_generic(py, args, false)
+    }
+
+    /// ``[(shard_channel, subscribers), ...]`` for each of ``args``.
+    #[pyo3(signature = (*args, **_kwargs))]
+    fn pubsub_shardnumsub<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.numsub_generic(py, args, true)
     }
 
     /// The number of distinct patterns subscribed to.
@@ -1107,6 +1130,21 @@ fn expiry_arg<'py>(t: &Bound<'py, PyAny>, scale: i64, error: &'static str) -> Py
 }
 
 impl PyBroker {
+    /// PUBSUB NUMSUB (`shard` false) or SHARDNUMSUB as redis-py shapes it: a list of
+    /// ``(name, count)`` tuples.
+    fn numsub_generic<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, shard: bool) -> PyResult<Bound<'py, PyAny>> {
+        let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
+        let names = self.codec.encode_all(&items)?;
+        let refs = slices(&names);
+        let counts = self.engine.execute(|ks| if shard { ks.pubsub.shard_numsub(&refs) } else { ks.pubsub.numsub(&refs) });
+        let pairs = refs
+            .iter()
+            .zip(counts)
+            .map(|(n, c)| Ok(PyTuple::new(py, [self.codec.out(py, n)?, c.into_pyobject(py)?.into_any()])?.into_any()))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, pairs)?.into_any())
+    }
+
     /// Runs a command built from `parts` exactly as redis-py would send it.
     fn command<'py>(&self, py: Python<'py>, parts: &[Part<'_, 'py>]) -> PyResult<Bound<'py, PyAny>> {
         let words = self.words(parts)?;
@@ -1292,7 +1330,7 @@ fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, set_get: bool
             _ => codec.reply(py, reply),
         },
         // `parse_pubsub_numsub`: [(channel, count), ...].
-        "PUBSUB NUMSUB" => match reply {
+        "PUBSUB NUMSUB" | "PUBSUB SHARDNUMSUB" => match reply {
             Reply::Array(items) => {
                 let pairs = items
                     .chunks(2)

@@ -2,8 +2,9 @@
 //! message handling over an engine subscriber.
 //!
 //! What is Redis's (who receives what, counts, order, limits) lives in
-//! `engine::pubsub`; this file keeps redis-py's client-side bookkeeping (`channels` and
-//! `patterns` dicts of handlers, pending unsubscribes, `subscribed`, message dicts) and the
+//! `engine::pubsub`; this file keeps redis-py's client-side bookkeeping (`channels`,
+//! `patterns` and `shard_channels` dicts of handlers, pending unsubscribes, `subscribed`,
+//! message dicts) and the
 //! waits: a thread parks without the GIL in short slices so Ctrl-C is seen; an asyncio task
 //! awaits the engine's `RecvFuture`, which takes nothing from the mailbox until the poll
 //! that returns it, so a cancelled await loses no message.
@@ -20,7 +21,7 @@ use pyo3::{PyTraverseError, PyVisit};
 use super::broker::PyBroker;
 use super::convert::Codec;
 use super::errors::to_pyerr;
-use crate::engine::pubsub::{Closed, Event, Kind, Recv, Subscriber};
+use crate::engine::pubsub::{Closed, Event, Kind, Recv, Space, Subscriber};
 use crate::engine::Error;
 
 pyo3::import_exception!(embedis.exceptions, PubSubError);
@@ -55,10 +56,14 @@ pub struct PyPubSub {
     channels: Py<PyDict>,
     /// Pattern → handler (or None).
     patterns: Py<PyDict>,
+    /// Shard channel → handler (or None).
+    shard_channels: Py<PyDict>,
     /// Channels being unsubscribed whose confirmation has not been read yet.
     pending_channels: Py<PySet>,
     /// Patterns being unsubscribed whose confirmation has not been read yet.
     pending_patterns: Py<PySet>,
+    /// Shard channels being unsubscribed whose confirmation has not been read yet.
+    pending_shard_channels: Py<PySet>,
 }
 
 /// One handled event: the message dict (None when filtered out) and the handler to call
@@ -92,10 +97,12 @@ impl PyPubSub {
     /// `reset` drops its connection).
     fn reset(&self, py: Python<'_>) -> PyResult<()> {
         self.sub.reset();
-        self.channels.bind(py).clear();
-        self.patterns.bind(py).clear();
-        self.pending_channels.bind(py).clear();
-        self.pending_patterns.bind(py).clear();
+        for d in [&self.channels, &self.patterns, &self.shard_channels] {
+            d.bind(py).clear();
+        }
+        for s in [&self.pending_channels, &self.pending_patterns, &self.pending_shard_channels] {
+            s.bind(py).clear();
+        }
         self.subscribed.store(false, Ordering::Release);
         self.interrupt();
         Ok(())
@@ -130,6 +137,15 @@ impl PyPubSub {
                 d.set_item(k_data, self.codec.out(py, &m.data)?)?;
                 Ok((Some(d), truthy(handler)?))
             }
+            Event::SMessage(m) => {
+                let channel = self.codec.out(py, &m.channel)?;
+                let handler = self.shard_channels.bind(py).get_item(&channel)?;
+                d.set_item(k_type, intern!(py, "smessage"))?;
+                d.set_item(k_pattern, none)?;
+                d.set_item(k_channel, channel)?;
+                d.set_item(k_data, self.codec.out(py, &m.data)?)?;
+                Ok((Some(d), truthy(handler)?))
+            }
             Event::PMessage { pattern, message } => {
                 let pattern = self.codec.out(py, &pattern)?;
                 let handler = self.patterns.bind(py).get_item(&pattern)?;
@@ -148,11 +164,11 @@ impl PyPubSub {
             }
             Event::Confirm { kind, name, count } => {
                 let name = self.out_opt(py, name.as_deref())?;
-                if matches!(kind, Kind::Unsubscribe | Kind::PUnsubscribe) {
-                    let (pending, subs) = if kind == Kind::PUnsubscribe {
-                        (self.pending_patterns.bind(py), self.patterns.bind(py))
-                    } else {
-                        (self.pending_channels.bind(py), self.channels.bind(py))
+                if !kind.joins() {
+                    let (pending, subs) = match kind.space() {
+                        Space::Channel => (self.pending_channels.bind(py), self.channels.bind(py)),
+                        Space::Pattern => (self.pending_patterns.bind(py), self.patterns.bind(py)),
+                        Space::Shard => (self.pending_shard_channels.bind(py), self.shard_channels.bind(py)),
                     };
                     if pending.contains(&name)? {
                         pending.discard(&name)?;
@@ -160,7 +176,7 @@ impl PyPubSub {
                             subs.del_item(&name)?;
                         }
                     }
-                    if self.channels.bind(py).is_empty() && self.patterns.bind(py).is_empty() {
+                    if [&self.channels, &self.patterns, &self.shard_channels].iter().all(|d| d.bind(py).is_empty()) {
                         self.subscribed.store(false, Ordering::Release);
                     }
                 }
@@ -273,8 +289,10 @@ impl PyPubSub {
             wakeup_pending: AtomicBool::new(false),
             channels: PyDict::new(py).unbind(),
             patterns: PyDict::new(py).unbind(),
+            shard_channels: PyDict::new(py).unbind(),
             pending_channels: PySet::empty(py)?.unbind(),
             pending_patterns: PySet::empty(py)?.unbind(),
+            pending_shard_channels: PySet::empty(py)?.unbind(),
         })
     }
 
@@ -290,6 +308,12 @@ impl PyPubSub {
         self.patterns.clone_ref(py)
     }
 
+    /// Shard channel → handler.
+    #[getter]
+    fn shard_channels(&self, py: Python<'_>) -> Py<PyDict> {
+        self.shard_channels.clone_ref(py)
+    }
+
     /// Channels whose unsubscribe confirmation has not been read yet.
     #[getter]
     fn pending_unsubscribe_channels(&self, py: Python<'_>) -> Py<PySet> {
@@ -300,6 +324,12 @@ impl PyPubSub {
     #[getter]
     fn pending_unsubscribe_patterns(&self, py: Python<'_>) -> Py<PySet> {
         self.pending_patterns.clone_ref(py)
+    }
+
+    /// Shard channels whose unsubscribe confirmation has not been read yet.
+    #[getter]
+    fn pending_unsubscribe_shard_channels(&self, py: Python<'_>) -> Py<PySet> {
+        self.pending_shard_channels.clone_ref(py)
     }
 
     /// Whether (un)subscribe confirmations are dropped instead of returned.
@@ -313,34 +343,30 @@ impl PyPubSub {
         self.ignore.store(value, Ordering::Relaxed);
     }
 
-    /// Whether there are subscriptions (set by ``subscribe``/``psubscribe``, cleared when
-    /// the confirmation of the last unsubscribe is read), as redis-py's.
+    /// Whether there are subscriptions (set by ``subscribe``/``psubscribe``/``ssubscribe``,
+    /// cleared when the confirmation of the last unsubscribe is read), as redis-py's.
     #[getter]
     fn subscribed(&self) -> bool {
         self.subscribed.load(Ordering::Acquire)
     }
 
-    /// Runs SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE or PUNSUBSCRIBE (``command``, lower case) on
-    /// ``names`` (already normalised by the caller); confirmations come through
-    /// ``get_message``.
+    /// Runs SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE or SUNSUBSCRIBE
+    /// (``command``, lower case) on ``names`` (already normalised by the caller);
+    /// confirmations come through ``get_message``.
     #[pyo3(signature = (command, *names))]
     fn _execute(&self, py: Python<'_>, command: &str, names: &Bound<'_, PyTuple>) -> PyResult<()> {
+        let Some(kind) = Kind::from_command(command.as_bytes()) else {
+            return Err(to_pyerr(&Error::UnknownCommand { cmd: command.to_owned(), args: Vec::new() }));
+        };
         let words = self.encode_names(names)?;
         let refs: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
-        let result = match command {
-            "subscribe" | "psubscribe" => {
-                if refs.is_empty() {
-                    return Err(to_pyerr(&Error::WrongArity { cmd: command.to_owned() }));
-                }
-                let r = self.sub.subscribe(&refs, command == "psubscribe");
-                if r.is_ok() {
-                    self.set_subscribed(true);
-                }
-                r
-            }
-            "unsubscribe" | "punsubscribe" => self.sub.unsubscribe(&refs, command == "punsubscribe"),
-            _ => return Err(to_pyerr(&Error::UnknownCommand { cmd: command.to_owned(), args: Vec::new() })),
-        };
+        if kind.joins() && refs.is_empty() {
+            return Err(to_pyerr(&Error::WrongArity { cmd: command.to_owned() }));
+        }
+        let result = self.sub.change(kind, &refs);
+        if result.is_ok() && kind.joins() {
+            self.set_subscribed(true);
+        }
         result.map_err(|why| self.closed(py, &why))
     }
 
@@ -451,19 +477,23 @@ impl PyPubSub {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.channels)?;
-        visit.call(&self.patterns)?;
-        visit.call(&self.pending_channels)?;
-        visit.call(&self.pending_patterns)?;
+        for d in [&self.channels, &self.patterns, &self.shard_channels] {
+            visit.call(d)?;
+        }
+        for s in [&self.pending_channels, &self.pending_patterns, &self.pending_shard_channels] {
+            visit.call(s)?;
+        }
         Ok(())
     }
 
     fn __clear__(&self) {
         Python::attach(|py| {
-            self.channels.bind(py).clear();
-            self.patterns.bind(py).clear();
-            self.pending_channels.bind(py).clear();
-            self.pending_patterns.bind(py).clear();
+            for d in [&self.channels, &self.patterns, &self.shard_channels] {
+                d.bind(py).clear();
+            }
+            for s in [&self.pending_channels, &self.pending_patterns, &self.pending_shard_channels] {
+                s.bind(py).clear();
+            }
         });
     }
 }

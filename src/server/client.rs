@@ -14,7 +14,7 @@ use super::reply::Answer;
 use super::Shared;
 use crate::command::{is_keyword, Context, Reply};
 use crate::engine::db::Key;
-use crate::engine::pubsub::{Event, Kind as SubKind, Subscriber};
+use crate::engine::pubsub::{Event, Space, Subscriber};
 use crate::engine::Error;
 
 /// What CLIENT UNBLOCK asked of a blocked client.
@@ -42,6 +42,8 @@ pub struct Shown {
     pub sub: usize,
     /// Patterns subscribed.
     pub psub: usize,
+    /// Shard channels subscribed.
+    pub ssub: usize,
     /// Commands queued in MULTI, or -1 outside MULTI.
     pub multi: i64,
     /// Waiting in a blocking command.
@@ -101,6 +103,7 @@ impl ClientEntry {
                 resp: 2,
                 sub: 0,
                 psub: 0,
+                ssub: 0,
                 multi: -1,
                 blocked: false,
                 cmd: "NULL",
@@ -133,7 +136,7 @@ impl ClientEntry {
     pub fn info_line(&self, now: u64) -> String {
         let s = self.shown.lock().clone();
         let mut flags = String::new();
-        if s.sub + s.psub > 0 {
+        if s.sub + s.psub + s.ssub > 0 {
             flags.push('P');
         }
         if s.multi >= 0 {
@@ -150,7 +153,7 @@ impl ClientEntry {
         }
         let text = |v: &Option<Vec<u8>>| v.as_deref().map(String::from_utf8_lossy).unwrap_or_default().into_owned();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
              qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r \
              cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
@@ -164,6 +167,7 @@ impl ClientEntry {
             s.db,
             s.sub,
             s.psub,
+            s.ssub,
             s.multi,
             self.qbuf.load(Ordering::Relaxed),
             s.cmd,
@@ -207,6 +211,8 @@ pub struct Client {
     pub channels: HashSet<Key>,
     /// Patterns it holds.
     pub patterns: HashSet<Key>,
+    /// Shard channels it holds.
+    pub shard_channels: HashSet<Key>,
     /// CLIENT REPLY.
     pub reply_mode: ReplyMode,
     /// Close once the replies so far are written (QUIT, CLIENT KILL of itself, a
@@ -217,9 +223,9 @@ pub struct Client {
     /// The durability the replies not yet written wait for (`appendfsync always`): the
     /// connection writes them only once it is done (`Engine::execute_deferred`).
     pub durable: Option<crate::engine::Durable>,
-    /// What `publish_state` last wrote to `entry.shown` (db, resp, sub, psub, multi, cmd),
-    /// so that a batch that changed none of it takes no lock.
-    published: (usize, u8, usize, usize, i64, &'static str),
+    /// What `publish_state` last wrote to `entry.shown` (db, resp, sub, psub, ssub, multi,
+    /// cmd), so that a batch that changed none of it takes no lock.
+    published: (usize, u8, usize, usize, usize, i64, &'static str),
 }
 
 impl Client {
@@ -235,11 +241,12 @@ impl Client {
             subscriber: None,
             channels: HashSet::new(),
             patterns: HashSet::new(),
+            shard_channels: HashSet::new(),
             reply_mode: ReplyMode::On,
             close_after_reply: false,
             last_cmd: "NULL",
             durable: None,
-            published: (0, 2, 0, 0, -1, "NULL"),
+            published: (0, 2, 0, 0, 0, -1, "NULL"),
         }
     }
 
@@ -253,27 +260,31 @@ impl Client {
         }
     }
 
-    /// Whether it holds any subscription (Redis `CLIENT_PUBSUB`).
+    /// Whether it holds any subscription, shard channels included (Redis `CLIENT_PUBSUB`).
     pub fn subscribed(&self) -> bool {
-        !self.channels.is_empty() || !self.patterns.is_empty()
+        !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
     }
 
-    /// Keeps `channels` and `patterns` in step with a confirmation from the mailbox.
+    /// Forgets every subscription it tracks (RESET, after dropping its subscriber).
+    pub fn forget_subscriptions(&mut self) {
+        self.channels.clear();
+        self.patterns.clear();
+        self.shard_channels.clear();
+    }
+
+    /// Keeps `channels`, `patterns` and `shard_channels` in step with a confirmation from
+    /// the mailbox.
     pub fn note_event(&mut self, ev: &Event) {
         if let Event::Confirm { kind, name: Some(name), .. } = ev {
-            match kind {
-                SubKind::Subscribe => {
-                    self.channels.insert(name.clone());
-                }
-                SubKind::Unsubscribe => {
-                    self.channels.remove(name);
-                }
-                SubKind::PSubscribe => {
-                    self.patterns.insert(name.clone());
-                }
-                SubKind::PUnsubscribe => {
-                    self.patterns.remove(name);
-                }
+            let set = match kind.space() {
+                Space::Channel => &mut self.channels,
+                Space::Pattern => &mut self.patterns,
+                Space::Shard => &mut self.shard_channels,
+            };
+            if kind.joins() {
+                set.insert(name.clone());
+            } else {
+                set.remove(name);
             }
         }
     }
@@ -289,9 +300,10 @@ impl Client {
         self.entry.last_active.store(now, Ordering::Relaxed);
         self.entry.qbuf.store(qbuf, Ordering::Relaxed);
         let multi = self.multi.as_ref().map_or(-1, |q| i64::try_from(q.len()).unwrap_or(i64::MAX));
-        let state = (self.ctx.db, self.ctx.resp, self.channels.len(), self.patterns.len(), multi, self.last_cmd);
+        let state =
+            (self.ctx.db, self.ctx.resp, self.channels.len(), self.patterns.len(), self.shard_channels.len(), multi, self.last_cmd);
         let p = &self.published;
-        if (p.0, p.1, p.2, p.3, p.4) == (state.0, state.1, state.2, state.3, state.4) && std::ptr::eq(p.5, state.5) {
+        if (p.0, p.1, p.2, p.3, p.4, p.5) == (state.0, state.1, state.2, state.3, state.4, state.5) && std::ptr::eq(p.6, state.6) {
             return;
         }
         self.published = state;
@@ -300,8 +312,9 @@ impl Client {
         s.resp = state.1;
         s.sub = state.2;
         s.psub = state.3;
-        s.multi = state.4;
-        s.cmd = state.5;
+        s.ssub = state.4;
+        s.multi = state.5;
+        s.cmd = state.6;
     }
 }
 
@@ -465,7 +478,7 @@ fn entries(sh: &Shared) -> Vec<Arc<ClientEntry>> {
 
 fn is_pubsub(e: &ClientEntry) -> bool {
     let s = e.shown.lock();
-    s.sub + s.psub > 0
+    s.sub + s.psub + s.ssub > 0
 }
 
 /// Client TYPE names Redis knows; `Some(pubsub?)` for the ones that can match here.

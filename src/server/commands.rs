@@ -12,7 +12,7 @@ use super::reply::{bulk_frame, map_frame, write_event, Answer};
 use super::{cmdinfo, config, info, Shared};
 use crate::command::{self, is_keyword, Reply};
 use crate::engine::db::Key;
-use crate::engine::pubsub::Recv;
+use crate::engine::pubsub::{Kind as SubKind, Recv};
 use crate::engine::{Error, Keyspace};
 use crate::resp::Frame;
 
@@ -97,7 +97,9 @@ static TABLE: &[ServerCommand] = &[
     free("reset", 1, NO_AUTH | PUBSUB_OK | MULTI_CONTROL | LOCKS, reset),
     free("save", 1, NO_MULTI | LOCKS, save),
     free("shutdown", -1, NO_MULTI | LOCKS, shutdown),
+    free("ssubscribe", -2, PUBSUB_OK | LOCKS, ssubscribe),
     free("subscribe", -2, PUBSUB_OK | LOCKS, subscribe),
+    free("sunsubscribe", -1, PUBSUB_OK | LOCKS, sunsubscribe),
     free("time", 1, 0, time),
     free("unsubscribe", -1, PUBSUB_OK | LOCKS, unsubscribe),
     unit("unwatch", 1, 0, unwatch),
@@ -280,8 +282,7 @@ fn reset(c: &mut Client, sh: &Shared, _args: &[&[u8]]) -> Answer {
     c.multi_error = false;
     unwatch_all_locked(c, sh);
     c.subscriber = None;
-    c.channels.clear();
-    c.patterns.clear();
+    c.forget_subscriptions();
     c.ctx = command::Context::default();
     c.reply_mode = ReplyMode::On;
     c.authenticated = sh.settings.read().requirepass.is_none();
@@ -344,14 +345,15 @@ fn unwatch(c: &mut Client, _sh: &Shared, ks: &mut Keyspace, _args: &[&[u8]]) -> 
 /// Runs one command inside a unit: a server command, or the engine's (`dispatch_in`, so
 /// a blocking command makes its one non-blocking attempt, as Redis inside MULTI).
 pub fn run_in_unit(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) -> Answer {
-    // SUBSCRIBE and its kin queued in MULTI (Redis 7 allows them there), and PING once
-    // they made a RESP2 client a subscriber: their frames come from the mailbox.
-    let subscription = [("subscribe", true, false), ("psubscribe", true, true), ("unsubscribe", false, false), ("punsubscribe", false, true)]
-        .into_iter()
-        .find(|(name, _, _)| is_keyword(args[0], name));
-    if let Some((_, join, pattern)) = subscription {
+    // SUBSCRIBE and its kin queued in MULTI (Redis 7 allows them there, SSUBSCRIBE aside),
+    // and PING once they made a RESP2 client a subscriber: their frames come from the
+    // mailbox.
+    if let Some(kind) = SubKind::from_command(args[0]) {
+        if kind == SubKind::SSubscribe {
+            return Answer::err(errors::SSUBSCRIBE_DENY_BLOCKING);
+        }
         let sub = c.subscriber.get_or_insert_with(|| sh.engine.subscriber());
-        if sub.change_in(ks, &args[1..], join, pattern).is_err() {
+        if sub.change_in(ks, kind, &args[1..]).is_err() {
             c.close_after_reply = true;
         }
         return Answer::Nothing;
@@ -359,6 +361,10 @@ pub fn run_in_unit(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]
     if c.in_resp2_pubsub() && is_keyword(args[0], "ping") {
         if args.len() > 2 {
             return engine_err(Error::WrongArity { cmd: "ping".into() });
+        }
+        // The pong is a reply, not a push: a silenced client does not get it.
+        if c.reply_mode != ReplyMode::On {
+            return Answer::Nothing;
         }
         if let Some(sub) = &c.subscriber {
             if sub.ping_in(ks, args.get(1).copied().unwrap_or(b"")).is_err() {
@@ -439,10 +445,9 @@ fn drain_events_into(c: &mut Client, out: &mut Vec<u8>) {
     }
 }
 
-fn subscribe_generic(c: &mut Client, sh: &Shared, names: &[&[u8]], subscribe: bool, pattern: bool) -> Answer {
+fn subscribe_generic(c: &mut Client, sh: &Shared, kind: SubKind, names: &[&[u8]]) -> Answer {
     let sub = c.subscriber.get_or_insert_with(|| sh.engine.subscriber());
-    let r = if subscribe { sub.subscribe(names, pattern) } else { sub.unsubscribe(names, pattern) };
-    if r.is_err() {
+    if sub.change(kind, names).is_err() {
         // Closed by its output limits: Redis closes such a client.
         c.close_after_reply = true;
     }
@@ -454,34 +459,54 @@ fn subscribe_generic(c: &mut Client, sh: &Shared, names: &[&[u8]], subscribe: bo
 /// SUBSCRIBE channel [channel ...]
 /// ```
 fn subscribe(c: &mut Client, sh: &Shared, args: &[&[u8]]) -> Answer {
-    subscribe_generic(c, sh, &args[1..], true, false)
+    subscribe_generic(c, sh, SubKind::Subscribe, &args[1..])
 }
 
 /// ```text
 /// PSUBSCRIBE pattern [pattern ...]
 /// ```
 fn psubscribe(c: &mut Client, sh: &Shared, args: &[&[u8]]) -> Answer {
-    subscribe_generic(c, sh, &args[1..], true, true)
+    subscribe_generic(c, sh, SubKind::PSubscribe, &args[1..])
 }
 
 /// ```text
 /// UNSUBSCRIBE [channel [channel ...]]
 /// ```
 fn unsubscribe(c: &mut Client, sh: &Shared, args: &[&[u8]]) -> Answer {
-    subscribe_generic(c, sh, &args[1..], false, false)
+    subscribe_generic(c, sh, SubKind::Unsubscribe, &args[1..])
 }
 
 /// ```text
 /// PUNSUBSCRIBE [pattern [pattern ...]]
 /// ```
 fn punsubscribe(c: &mut Client, sh: &Shared, args: &[&[u8]]) -> Answer {
-    subscribe_generic(c, sh, &args[1..], false, true)
+    subscribe_generic(c, sh, SubKind::PUnsubscribe, &args[1..])
 }
 
-/// PING from a RESP2 client in subscribed mode: `["pong", message]` in its stream.
+/// ```text
+/// SSUBSCRIBE shardchannel [shardchannel ...]
+/// ```
+/// Shard channels are a namespace of their own (reached by SPUBLISH only); each
+/// confirmation counts the shard channels held, not the channels and patterns.
+fn ssubscribe(c: &mut Client, sh: &Shared, args: &[&[u8]]) -> Answer {
+    subscribe_generic(c, sh, SubKind::SSubscribe, &args[1..])
+}
+
+/// ```text
+/// SUNSUBSCRIBE [shardchannel [shardchannel ...]]
+/// ```
+fn sunsubscribe(c: &mut Client, sh: &Shared, args: &[&[u8]]) -> Answer {
+    subscribe_generic(c, sh, SubKind::SUnsubscribe, &args[1..])
+}
+
+/// PING from a RESP2 client in subscribed mode: `["pong", message]` in its stream, unless
+/// CLIENT REPLY silences it (the pong is a reply, not a push).
 pub fn pubsub_ping(c: &mut Client, args: &[&[u8]]) -> Answer {
     if args.len() > 2 {
         return engine_err(Error::WrongArity { cmd: "ping".into() });
+    }
+    if c.reply_mode != ReplyMode::On {
+        return Answer::Nothing;
     }
     if let Some(sub) = &c.subscriber {
         if sub.ping(args.get(1).copied().unwrap_or(b"")).is_err() {
@@ -601,7 +626,7 @@ mod tests {
         }
         for c in TABLE {
             // The subscription commands may be queued: `run_in_unit` runs them in the unit.
-            let in_unit = ["subscribe", "psubscribe", "unsubscribe", "punsubscribe"].contains(&c.name);
+            let in_unit = SubKind::from_command(c.name.as_bytes()).is_some();
             if c.flags & LOCKS != 0 && !in_unit {
                 assert!(c.flags & (NO_MULTI | MULTI_CONTROL) != 0, "{} may be queued in MULTI", c.name);
                 assert!(matches!(c.kind, Kind::Free(_)), "{} is a unit handler", c.name);

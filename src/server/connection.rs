@@ -248,16 +248,23 @@ async fn next_event(recv: Option<impl Future<Output = Recv>>) -> Recv {
     }
 }
 
-/// Writes `a` for the client, honouring CLIENT REPLY.
+/// Writes `a` for the client, honouring CLIENT REPLY: a silenced client still gets the
+/// pub/sub pushes inside it (EXEC's), as in Redis.
 fn emit(client: &mut Client, out: &mut Vec<u8>, errors: &mut u64, a: &Answer) {
     if a.is_error() {
         *errors += 1;
     }
     match client.reply_mode {
         ReplyMode::On => a.write(client.ctx.resp, out),
-        ReplyMode::Off => {}
-        ReplyMode::Skip => client.reply_mode = ReplyMode::On,
-        ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
+        ReplyMode::Off => a.write_pushes(out),
+        ReplyMode::Skip => {
+            a.write_pushes(out);
+            client.reply_mode = ReplyMode::On;
+        }
+        ReplyMode::SkipNext => {
+            a.write_pushes(out);
+            client.reply_mode = ReplyMode::Skip;
+        }
     }
 }
 
@@ -455,11 +462,13 @@ impl Connection {
         }
     }
 
+    /// Writes one event whatever CLIENT REPLY says: Redis writes confirmations and
+    /// messages as pushes (`CLIENT_PUSHING`), which REPLY OFF and SKIP do not silence; the
+    /// one reply among the events, a RESP2 subscriber's pong, is not put in the mailbox
+    /// while replies are off (`pubsub_ping`).
     fn event(&mut self, ev: &Event) {
         self.client.note_event(ev);
-        if self.client.reply_mode != ReplyMode::Off {
-            write_event(ev, self.client.ctx.resp, &mut self.out);
-        }
+        write_event(ev, self.client.ctx.resp, &mut self.out);
     }
 
     /// Runs one request (`processCommand`'s checks, in its order), or queues it in MULTI.
@@ -522,7 +531,7 @@ impl Connection {
             return reject(client, out, errors, Answer::err(errors::NOT_IN_MULTI));
         }
         if client.in_resp2_pubsub() && flags & PUBSUB_OK == 0 {
-            return reject(client, out, errors, Answer::Error(errors::pubsub_context(fullname).into()));
+            return reject(client, out, errors, Answer::Error(errors::pubsub_context(fullname, args).into()));
         }
         if let Some(queue) = client.multi.as_mut() {
             if flags & MULTI_CONTROL == 0 {

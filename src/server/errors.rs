@@ -47,9 +47,23 @@ pub const SYNTAX: &str = "ERR syntax error";
 /// SHUTDOWN while the final save failed (`prepareForShutdown`).
 pub const SHUTDOWN_SAVE: &str = "ERR Errors trying to SHUTDOWN. Check logs.";
 
-/// RESP2 subscribed mode refuses `cmd` (`processCommand`).
-pub fn pubsub_context(cmd: &str) -> String {
-    format!("ERR Can't execute '{cmd}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+/// SSUBSCRIBE queued in MULTI, run by EXEC (`ssubscribeCommand` refuses a client that may
+/// not block, which a transaction is; SUBSCRIBE has an exception for MULTI, SSUBSCRIBE not).
+pub const SSUBSCRIBE_DENY_BLOCKING: &str = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
+
+/// The commands with subcommands, which Redis names `name|sub` (`cmd->fullname`).
+const CONTAINERS: &[&str] = &["client", "command", "config", "pubsub", "xgroup", "xinfo"];
+
+/// RESP2 subscribed mode refuses `cmd` (`processCommand`), named as Redis names it: with
+/// its subcommand for a container (`config|get`).
+pub fn pubsub_context(cmd: &str, args: &[&[u8]]) -> String {
+    let name = match args.get(1) {
+        Some(sub) if CONTAINERS.contains(&cmd) => {
+            format!("{cmd}|{}", crate::command::sanitize(sub).to_ascii_lowercase())
+        }
+        _ => cmd.to_owned(),
+    };
+    format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 }
 
 /// A protocol error, before the connection is closed (`setProtocolError`).

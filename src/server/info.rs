@@ -207,6 +207,7 @@ fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out:
             line(out, "keyspace_misses", 0);
             line(out, "pubsub_channels", ks.pubsub.channels(None).len());
             line(out, "pubsub_patterns", ks.pubsub.numpat());
+            line(out, "pubsubshard_channels", ks.pubsub.shard_channels(None).len());
             line(out, "total_error_replies", st.error_replies.load(Ordering::Relaxed));
         }
         "replication" => {

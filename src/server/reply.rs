@@ -86,6 +86,24 @@ impl Answer {
             }
         }
     }
+
+    /// Appends only the pub/sub frames inside the answer (those of commands run by EXEC):
+    /// what a client under CLIENT REPLY OFF or SKIP still gets, since Redis marks those
+    /// writes as pushes (`CLIENT_PUSHING`), which the silencing does not stop.
+    pub fn write_pushes(&self, out: &mut Vec<u8>) {
+        match self {
+            Answer::Many(items) => {
+                for a in items {
+                    a.write_pushes(out);
+                }
+            }
+            Answer::WithEvents(events, a) => {
+                out.extend_from_slice(events);
+                a.write_pushes(out);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Appends `n` in decimal.
@@ -190,13 +208,20 @@ pub fn write_reply(r: &Reply, resp: u8, out: &mut Vec<u8>) {
 
 /// Appends one pub/sub event as Redis writes it to a subscriber: an array in RESP2, a push
 /// in RESP3 (`addReplyPubsubMessage`, `addReplyPubsubSubscribed`…). `Pong` only occurs for
-/// RESP2 clients (PING in subscribed mode answers `["pong", arg]`).
+/// RESP2 clients (PING in subscribed mode answers `["pong", arg]`). Every event but `Pong`
+/// is a push, which the connection writes whatever CLIENT REPLY says.
 pub fn write_event(ev: &Event, resp: u8, out: &mut Vec<u8>) {
     let agg = if resp >= 3 { b'>' } else { b'*' };
     match ev {
         Event::Message(m) => {
             header(out, agg, 3);
             bulk(out, b"message");
+            bulk(out, &m.channel);
+            bulk(out, &m.data);
+        }
+        Event::SMessage(m) => {
+            header(out, agg, 3);
+            bulk(out, b"smessage");
             bulk(out, &m.channel);
             bulk(out, &m.data);
         }

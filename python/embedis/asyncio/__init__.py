@@ -252,7 +252,8 @@ _FORWARDED = """
     lmove rpoplpush lmpop delete unlink exists type keys scan flushdb flushall
     rename renamenx expire pexpire expireat pexpireat ttl pttl persist echo get set
     setnx getdel mget mset msetnx incr incrby decr decrby
-    publish pubsub_channels pubsub_numsub set_pubsub_limits
+    publish spublish pubsub_channels pubsub_shardchannels pubsub_numsub pubsub_shardnumsub
+    set_pubsub_limits
     xadd xlen xrange xrevrange xdel xtrim xack xpending xpending_range xclaim xautoclaim
     xgroup_create xgroup_setid xgroup_destroy xgroup_createconsumer xgroup_delconsumer
     xinfo_stream xinfo_groups xinfo_consumers

@@ -6,7 +6,8 @@ awaitables, ``get_message(timeout=...)`` is awaited and holds no thread while it
 ``async for message in p.listen()`` works, and handlers may be coroutine functions.
 Cancelling a waiting ``get_message`` (``task.cancel()``, ``asyncio.timeout``, its own
 ``timeout``) loses no message: nothing leaves the subscriber's mailbox until the await that
-returns it.
+returns it. ``ssubscribe``/``sunsubscribe``/``get_sharded_message`` are sharded pub/sub
+(reached by ``spublish`` only), as in redis.asyncio.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ class PubSub:
     """Publish/subscribe on a broker for asyncio tasks; mirrors
     ``redis.asyncio.client.PubSub``."""
 
-    PUBLISH_MESSAGE_TYPES = ("message", "pmessage")
-    UNSUBSCRIBE_MESSAGE_TYPES = ("unsubscribe", "punsubscribe")
+    PUBLISH_MESSAGE_TYPES = ("message", "pmessage", "smessage")
+    UNSUBSCRIBE_MESSAGE_TYPES = ("unsubscribe", "punsubscribe", "sunsubscribe")
 
     def __init__(self, broker: _SyncBroker, ignore_subscribe_messages: bool = False) -> None:
         self._core = _NativePubSub(broker, ignore_subscribe_messages)
@@ -61,6 +62,15 @@ class PubSub:
     def patterns(self) -> dict[Any, Any]:
         """Pattern → handler (or None)."""
         return self._core.patterns
+
+    @property
+    def shard_channels(self) -> dict[Any, Any]:
+        """Shard channel → handler (or None)."""
+        return self._core.shard_channels
+
+    @property
+    def pending_unsubscribe_shard_channels(self) -> set[Any]:
+        return self._core.pending_unsubscribe_shard_channels
 
     @property
     def pending_unsubscribe_channels(self) -> set[Any]:
@@ -80,8 +90,9 @@ class PubSub:
 
     @property
     def subscribed(self) -> bool:
-        """Whether any channel or pattern is subscribed (redis.asyncio's definition)."""
-        return bool(self._core.channels or self._core.patterns)
+        """Whether any channel, pattern or shard channel is subscribed (redis.asyncio's
+        definition)."""
+        return bool(self._core.channels or self._core.patterns or self._core.shard_channels)
 
     def _normalize_keys(self, data: dict[Any, Any]) -> dict[Any, Any]:
         normalize = self._core._normalize
@@ -104,6 +115,29 @@ class PubSub:
         self._core.pending_unsubscribe_patterns.difference_update(normalized)
         self._core._execute("psubscribe", *new.keys())
         self._connected = True
+
+    async def ssubscribe(
+        self, *args: Any, target_node: Any = None, **kwargs: Callable[[dict[str, Any]], Any]
+    ) -> None:
+        """Subscribe to shard channels (reached by ``spublish`` only), with optional
+        handlers; ``target_node`` is accepted and ignored (one node)."""
+        new = parse_subscriptions(args, kwargs)
+        normalized = self._normalize_keys(new)
+        self._core.shard_channels.update(normalized)
+        self._core.pending_unsubscribe_shard_channels.difference_update(normalized)
+        self._core._execute("ssubscribe", *new.keys())
+        self._connected = True
+
+    def sunsubscribe(self, *args: Any, target_node: Any = None) -> Awaitable[None]:
+        """Unsubscribe from the shard channels given (none: all)."""
+        if args:
+            names = list_or_args(args[0], args[1:])
+            self._core.pending_unsubscribe_shard_channels.update(self._normalize_keys(dict.fromkeys(names)))
+        else:
+            names = []
+            self._core.pending_unsubscribe_shard_channels.update(self._core.shard_channels)
+        self._core._execute("sunsubscribe", *names)
+        return _Done()
 
     def unsubscribe(self, *args: Any) -> Awaitable[None]:
         """Unsubscribe from the channels given (none: all). Done at once; returns an
@@ -172,6 +206,12 @@ class PubSub:
                 return None
         return await self._deliver(handled)
 
+    async def get_sharded_message(
+        self, ignore_subscribe_messages: bool = False, timeout: float | None = 0.0
+    ) -> dict[str, Any] | None:
+        """``get_message`` under redis.asyncio's name for shard channels (one stream)."""
+        return await self.get_message(ignore_subscribe_messages=ignore_subscribe_messages, timeout=timeout)
+
     async def listen(self) -> AsyncIterator[dict[str, Any]]:
         """Yield messages as they come, for as long as something is subscribed."""
         self._check_connected()
@@ -195,8 +235,8 @@ class PubSub:
         pubsub: PubSub | None = None,
     ) -> None:
         """Call the handlers of every message until cancelled (``asyncio.create_task(p.run())``,
-        then ``task.cancel()``); every channel and pattern needs a handler."""
-        check_handlers(self.channels, self.patterns)
+        then ``task.cancel()``); every channel, pattern and shard channel needs a handler."""
+        check_handlers(self.channels, self.patterns, self.shard_channels)
         source = self if pubsub is None else pubsub
         while True:
             try:

@@ -44,6 +44,7 @@
 //! the offset. A broker never starts with part of its data.
 
 pub mod aof;
+pub mod config;
 pub mod fs;
 pub mod load;
 pub mod manifest;

@@ -33,6 +33,9 @@ pub enum Type {
     Enum(&'static [&'static str]),
     /// Any text; the owner checks it.
     Text,
+    /// Text in a form this function checks (`save`, `client-output-buffer-limit`), with or
+    /// without an owner.
+    Form(fn(&str) -> std::result::Result<(), String>),
 }
 
 /// Where a parameter lives, and so what CONFIG SET does with it.
@@ -103,7 +106,58 @@ fn set_hz(p: &mut Params, v: &str) {
 }
 
 use Home::{Host as H, Immutable as Imm, Knob as K, Protected as Prot};
-use Type::{Bool, Enum, Int, Mem, Text};
+use Type::{Bool, Enum, Form, Int, Mem, Text};
+
+/// Redis's `save` form: pairs of seconds (at least 1) and changes, split on single spaces
+/// (extra blanks make empty words, which are not numbers).
+pub fn parse_save(v: &str) -> Option<Vec<(u64, u64)>> {
+    let words: Vec<&str> = if v.is_empty() { Vec::new() } else { v.split(' ').collect() };
+    if words.len() % 2 != 0 {
+        return None;
+    }
+    words
+        .chunks(2)
+        .map(|pair| match (pair[0].parse::<u64>(), pair[1].parse::<u64>()) {
+            (Ok(secs), Ok(changes)) if secs >= 1 => Some((secs, changes)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn check_save(v: &str) -> std::result::Result<(), String> {
+    parse_save(v).map(|_| ()).ok_or_else(|| "Invalid save parameters".into())
+}
+
+/// One class of `client-output-buffer-limit`: its name (lower case, `replica` spelled
+/// `slave`), hard and soft limits in bytes, and the seconds the soft one may be exceeded.
+pub type OutputClass = (String, u64, u64, u64);
+
+/// Redis's `client-output-buffer-limit` form: `class hard soft seconds`, repeated.
+pub fn parse_output_limits(v: &str) -> std::result::Result<Vec<OutputClass>, String> {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if words.is_empty() || words.len() % 4 != 0 {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    words
+        .chunks(4)
+        .map(|w| {
+            let class = match w[0].to_ascii_lowercase().as_str() {
+                "normal" => "normal",
+                "slave" | "replica" => "slave",
+                "pubsub" => "pubsub",
+                _ => return Err("Invalid client class specified in buffer limit configuration.".to_owned()),
+            };
+            match (parse_memory(w[1]), parse_memory(w[2]), parse_ll(w[3]).and_then(|n| u64::try_from(n).ok())) {
+                (Some(hard), Some(soft), Some(secs)) => Ok((class.to_owned(), hard, soft, secs)),
+                _ => Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_owned()),
+            }
+        })
+        .collect()
+}
+
+fn check_output_limits(v: &str) -> std::result::Result<(), String> {
+    parse_output_limits(v).map(|_| ())
+}
 
 const POLICIES: &[&str] =
     &["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
@@ -125,7 +179,7 @@ pub static PARAMS: &[Param] = &[
     p(
         "client-output-buffer-limit",
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-        Text,
+        Form(check_output_limits),
         H,
     ),
     p("timeout", "0", Int(0, I32), H),
@@ -133,9 +187,9 @@ pub static PARAMS: &[Param] = &[
     // The persistence's (the hook answers; without one, nothing is saved).
     p("dir", "", Text, Prot),
     p("dbfilename", "dump.edb", Text, Prot),
-    p("save", "", Text, H),
+    p("save", "", Form(check_save), H),
     p("appendonly", "no", Bool, H),
-    p("appendfsync", "everysec", Enum(&["always", "everysec", "no"]), H),
+    p("appendfsync", "everysec", Enum(&["everysec", "always", "no"]), H),
     p("appendfilename", "appendonly.aof", Text, Imm),
     p("appenddirname", "appendonlydir", Text, Imm),
     p("auto-aof-rewrite-percentage", "100", Int(0, I32), H),
@@ -335,6 +389,7 @@ fn check_type(param: &Param, value: &[u8]) -> std::result::Result<String, String
             None => Err(format!("argument(s) must be one of the following: {}", words.join(", "))),
         },
         Text => Ok(v.into_owned()),
+        Form(check) => check(&v).map(|()| v.into_owned()),
     }
 }
 
@@ -437,7 +492,8 @@ pub fn config(ks: &mut Keyspace, host: &dyn Host, args: &[&[u8]]) -> Result<Repl
             }
             Err(Error::NotAllowed { what: "The server is running without a config file".into() })
         }
-        "help" if args.len() == 2 => Ok(Reply::Array(
+        "help" if args.len() != 2 => Err(arity("help")),
+        "help" => Ok(Reply::Array(
             [
                 "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "GET <pattern>",

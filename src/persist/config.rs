@@ -4,7 +4,7 @@
 //! host hands these names on to it. A broker opened without a directory answers as a
 //! Redis that saves nothing (`save ""`, `appendonly no`) from the working directory.
 
-use crate::command::config::{Host, HostChange};
+use crate::command::config::{parse_save, Host, HostChange};
 use crate::engine::Keyspace;
 
 use super::{Fsync, Persistence};
@@ -23,22 +23,6 @@ enum Change {
 
 fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_owned()
-}
-
-/// Redis's `save` parsing: pairs of seconds (at least 1) and changes, split on single
-/// spaces (extra blanks make empty words, which are not numbers).
-fn parse_save(v: &str) -> Option<Vec<(u64, u64)>> {
-    let words: Vec<&str> = if v.is_empty() { Vec::new() } else { v.split(' ').collect() };
-    if words.len() % 2 != 0 {
-        return None;
-    }
-    words
-        .chunks(2)
-        .map(|pair| match (pair[0].parse::<u64>(), pair[1].parse::<u64>()) {
-            (Ok(secs), Ok(changes)) if secs >= 1 => Some((secs, changes)),
-            _ => None,
-        })
-        .collect()
 }
 
 impl Host for PersistHost<'_> {

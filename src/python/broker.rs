@@ -234,6 +234,40 @@ impl PyBroker {
         }
     }
 
+    /// CONFIG GET: ``{name: value}`` (``str``) of the parameters matching ``pattern`` or
+    /// any of ``args`` (globs; Redis 7.0's names and aliases). In process, server
+    /// parameters answer as for a broker with no server.
+    #[pyo3(signature = (pattern = None, *args, **_kwargs))]
+    fn config_get<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'py, PyAny>>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        let mut items: Vec<Bound<'py, PyAny>> = vec![match pattern {
+            Some(p) => p.clone(),
+            None => PyString::new(py, "*").into_any(),
+        }];
+        items.extend(args.iter());
+        super::config::config_get(self, py, &self.codec.encode_all(&items)?)
+    }
+
+    /// CONFIG SET ``name value [name value ...]``: every pair checked before any applies.
+    /// A value embedis cannot honour is refused (``ResponseError``), never ignored.
+    #[pyo3(signature = (name, value, *args, **_kwargs))]
+    fn config_set<'py>(&self, name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<bool> {
+        let mut items = vec![name.clone(), value.clone()];
+        items.extend(args.iter());
+        super::config::config_ok(self, b"SET", &self.codec.encode_all(&items)?)
+    }
+
+    /// CONFIG RESETSTAT: clears the statistics INFO reports.
+    #[pyo3(signature = (**_kwargs))]
+    fn config_resetstat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        super::config::config_ok(self, b"RESETSTAT", &[])
+    }
+
+    /// CONFIG REWRITE: always ``ResponseError``, as a Redis started without a config file.
+    #[pyo3(signature = (**_kwargs))]
+    fn config_rewrite(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        super::config::config_ok(self, b"REWRITE", &[])
+    }
+
     /// Wait until no background save or rewrite runs, then write and fsync what the AOF
     /// has buffered (embedis only; useful in tests and before a controlled exit).
     fn _sync_persistence(&self, py: Python<'_>) {
@@ -1030,6 +1064,9 @@ impl PyBroker {
             return Err(DataError::new_err("execute_command needs a command name"));
         }
         let words = self.codec.encode_all(&items)?;
+        if let Some(reply) = super::config::execute(self, py, &words)? {
+            return Ok(reply);
+        }
         if let Some(reply) = super::streams::execute(self, py, &words, options)? {
             return Ok(reply);
         }

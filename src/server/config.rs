@@ -47,25 +47,12 @@ fn output_limits(sh: &Shared, ks: &Keyspace) -> String {
     )
 }
 
-/// Redis's `client-output-buffer-limit` parsing: `class hard soft seconds`, repeated.
-fn parse_output_limits(v: &str) -> Result<(Option<OutputLimit>, Option<crate::engine::pubsub::Limits>), String> {
-    let words: Vec<&str> = v.split_whitespace().collect();
-    if words.is_empty() || words.len() % 4 != 0 {
-        return Err("Wrong number of arguments in buffer limit configuration.".into());
-    }
+/// `client-output-buffer-limit` as the server keeps it: the normal and pubsub classes.
+fn output_limits_of(v: &str) -> Result<(Option<OutputLimit>, Option<crate::engine::pubsub::Limits>), String> {
     let (mut normal, mut pubsub) = (None, None);
-    for w in words.chunks(4) {
-        let class = w[0].to_ascii_lowercase();
-        if !matches!(class.as_str(), "normal" | "slave" | "replica" | "pubsub") {
-            return Err("Invalid client class specified in buffer limit configuration.".into());
-        }
-        let parsed = (parse_memory(w[1]), parse_memory(w[2]), table::parse_ll(w[3]));
-        let (Some(hard), Some(soft), Some(secs)) = parsed else {
-            return Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".into());
-        };
-        let (Ok(hard), Ok(soft), Ok(secs)) = (usize::try_from(hard), usize::try_from(soft), u64::try_from(secs)) else {
-            return Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".into());
-        };
+    for (class, hard, soft, secs) in table::parse_output_limits(v)? {
+        let hard = usize::try_from(hard).unwrap_or(usize::MAX);
+        let soft = usize::try_from(soft).unwrap_or(usize::MAX);
         match class.as_str() {
             "normal" => normal = Some(OutputLimit { hard, soft, soft_seconds: secs }),
             "pubsub" => {
@@ -116,7 +103,7 @@ impl Host for ServerHost<'_> {
             "tcp-keepalive" => Ok(Change::KeepAlive(u32::try_from(n()).unwrap_or(u32::MAX))),
             "proto-max-bulk-len" => Ok(Change::BulkLen(mem(&v))),
             "client-query-buffer-limit" => Ok(Change::QueryLimit(mem(&v))),
-            "client-output-buffer-limit" => parse_output_limits(&v).map(|(normal, pubsub)| Change::Output { normal, pubsub }),
+            "client-output-buffer-limit" => output_limits_of(&v).map(|(normal, pubsub)| Change::Output { normal, pubsub }),
             "bind" | "port" | "protected-mode" => {
                 let now = self.get(ks, name).unwrap_or_default();
                 if now.eq_ignore_ascii_case(v.trim()) {

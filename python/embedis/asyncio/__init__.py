@@ -253,6 +253,7 @@ _FORWARDED = """
     xgroup_create xgroup_setid xgroup_destroy xgroup_createconsumer xgroup_delconsumer
     xinfo_stream xinfo_groups xinfo_consumers
     bgsave bgrewriteaof lastsave info
+    config_get config_set config_resetstat config_rewrite
 """.split()
 
 for _name in _FORWARDED:

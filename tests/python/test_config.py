@@ -364,3 +364,24 @@ def test_existing_nodes_keep_their_size_after_config_set(rr: Any) -> None:
     for limit in (4, 5, 10, 11, 15, 0):
         assert_same_outcome(*both(b, rr, "xtrim", "s", maxlen=1, approximate=True, limit=limit or None))
         assert b.xinfo_stream("s") == rr.xinfo_stream("s")
+
+
+def test_a_node_emptied_by_an_exact_minid_trim_stays_as_in_redis(rr: Any) -> None:
+    b = embedis.Broker()
+    rr.delete("s")
+    for c in (b, rr):
+        c.config_set("stream-node-max-entries", 10)
+        for i in range(1, 6):
+            c.xadd("s", {"f": i}, id=f"{i}-0")
+        c.xdel("s", "5-0")
+    # The tombstone 5-0 keeps the node; its live entries below 5-0 are all flagged.
+    assert_same_outcome(*both(b, rr, "xtrim", "s", minid="5-0"))
+    assert b.xinfo_stream("s") == rr.xinfo_stream("s")
+    assert rr.xinfo_stream("s")["radix-tree-keys"] == 1
+    for c in (b, rr):
+        for i in range(6, 9):
+            c.xadd("s", {"f": i}, id=f"{i}-0")
+    assert b.xinfo_stream("s") == rr.xinfo_stream("s")
+    assert b.xrange("s") == rr.xrange("s")
+    assert_same_outcome(*both(b, rr, "xtrim", "s", maxlen=1, approximate=True, limit=3))
+    assert b.xinfo_stream("s") == rr.xinfo_stream("s")

@@ -758,6 +758,39 @@ mod tests {
     }
 
     #[test]
+    fn listpack_sizes_follow_redis_encodings() {
+        // Integers: 7-bit, 13, 16, 24, 32, 64 bits, each with a 1-byte back-length.
+        for (v, size) in [(0, 2), (127, 2), (128, 3), (-1, 3), (-4096, 3), (4096, 4), (-32_769, 5), (8_388_608, 6), (1 << 31, 10), (i64::MIN, 10)] {
+            assert_eq!(lp_int(v), size, "{v}");
+        }
+        // Strings that print as an int64 are stored as one.
+        assert_eq!(lp_string_to_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(lp_string_to_i64(b"9223372036854775807"), Some(i64::MAX));
+        for s in [&b"9223372036854775808"[..], b"-0", b"007", b"+1", b" 1", b"", b"-", b"1a"] {
+            assert_eq!(lp_string_to_i64(s), None, "{}", String::from_utf8_lossy(s));
+        }
+        assert_eq!(lp_str(b"12345"), 4);
+        // Other strings: 1, 2 or 5 header bytes by length, then a 1-3 byte back-length.
+        assert_eq!(lp_str(b""), 2);
+        assert_eq!(lp_str(&[b'x'; 63]), 65);
+        assert_eq!(lp_str(&[b'x'; 64]), 67);
+        assert_eq!(lp_str(&[b'x'; 4095]), 4099);
+        assert_eq!(lp_str(&[b'x'; 4096]), 4103);
+        assert_eq!(lp_str(&[b'x'; 16_378]), 16_386);
+        assert_eq!(lp_str(&[b'x'; 16_377]), 16_384);
+        // A node counts its counters at their current sizes.
+        let master = StreamId::new(1, 0);
+        let mut node = Node::new(master, &[(b"f", b"v")]);
+        let one = node.lp_bytes();
+        assert_eq!(one, 7 + (2 + 2 + 2 + 3 + 2) + (2 + 2 + 2 + 3 + 2));
+        for seq in 1..128 {
+            node.append(master, StreamId::new(1, seq), &[(b"f", b"v")]);
+        }
+        // 128 live entries: the count takes 3 bytes instead of 2.
+        assert_eq!(node.lp_bytes(), one + 127 * 11 + 1);
+    }
+
+    #[test]
     fn node_is_full_by_bytes_or_by_entries_counting_deleted_ones() {
         let master = StreamId::new(1, 0);
         let mut node = Node::new(master, &[(b"f", b"v")]);

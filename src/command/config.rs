@@ -444,7 +444,7 @@ fn no_host_reason(name: &str) -> String {
     match name {
         "save" | "appendonly" | "appendfsync" | "auto-aof-rewrite-percentage" | "auto-aof-rewrite-min-size"
         | "aof-use-rdb-preamble" => {
-            "this broker has no persistence directory; open it with one to persist (Broker(dir=...), embedis serve --dir ...)".into()
+            "this broker has no persistence directory; restart with one to persist (embedis serve --dir ..., Broker(dir=...))".into()
         }
         _ => "this broker has no server; the parameter applies to a server's clients (Broker.serve, embedis serve)".into(),
     }

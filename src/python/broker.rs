@@ -237,7 +237,7 @@ impl PyBroker {
     /// CONFIG GET: ``{name: value}`` (``str``) of the parameters matching ``pattern`` or
     /// any of ``args`` (globs; Redis 7.0's names and aliases). In process, server
     /// parameters answer as for a broker with no server.
-    #[pyo3(signature = (pattern = None, *args, **_kwargs))]
+    #[pyo3(signature = (pattern = None, *args, **_kwargs), text_signature = "($self, pattern='*', *args, **_kwargs)")]
     fn config_get<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'py, PyAny>>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
         let mut items: Vec<Bound<'py, PyAny>> = vec![match pattern {
             Some(p) => p.clone(),

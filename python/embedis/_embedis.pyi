@@ -102,6 +102,7 @@ class Broker:
         auto_aof_rewrite_percentage: int | None = None,
         auto_aof_rewrite_min_size: int | None = None,
         aof_use_rdb_preamble: bool | None = None,
+        config: dict[str, _Encodable] | None = None,
     ) -> Broker: ...
     @property
     def db(self) -> int: ...

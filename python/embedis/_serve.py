@@ -120,12 +120,10 @@ def serve(args: argparse.Namespace) -> int:
     else:
         options = {}
     try:
-        broker = Broker(**options)
-        # Parameters of the one CONFIG table, set as CONFIG SET sets them (same checks).
-        for name in _CONFIG:
-            value = getattr(args, name.replace("-", "_"))
-            if value is not None:
-                broker.config_set(name, value)
+        # Parameters of the one CONFIG table, set as CONFIG SET sets them (same checks),
+        # before the directory loads, as redis-server reads its config file first.
+        config = {n: getattr(args, n.replace("-", "_")) for n in _CONFIG}
+        broker = Broker(**options, config={n: v for n, v in config.items() if v is not None})
         server = broker.serve(
             args.bind,
             args.port if args.port else None,

@@ -51,6 +51,24 @@ pub(crate) fn config_ok(b: &PyBroker, sub: &'static [u8], args: &[Cow<'_, [u8]>]
     Ok(matches!(run(b, &argv)?, Reply::Ok))
 }
 
+/// The engine parameters `Broker(config={...})` asks for: each pair set as CONFIG SET
+/// sets it (same checks and errors), on the parameters of a broker not yet opened.
+pub(crate) fn params(codec: &super::convert::Codec, config: Option<&Bound<'_, PyDict>>) -> PyResult<crate::engine::config::Params> {
+    let mut ks = crate::engine::Keyspace::default();
+    if let Some(d) = config {
+        let mut words = Vec::with_capacity(d.len() * 2);
+        for (k, v) in d.iter() {
+            words.push(codec.encode(&k)?.into_owned());
+            words.push(codec.encode(&v)?.into_owned());
+        }
+        let argv: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+        if !argv.is_empty() {
+            table::set(&mut ks, &table::NoHost, &argv).py_err()?;
+        }
+    }
+    Ok(ks.config)
+}
+
 /// `execute_command` for CONFIG: `None` for other commands. As with redis-py, the
 /// two-word spellings (`"CONFIG GET"`) get the method's reply shapes and the split ones
 /// (`"CONFIG", "GET"`) the plain reply (a dict for GET, `b"OK"` for SET).

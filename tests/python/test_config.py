@@ -385,3 +385,33 @@ def test_a_node_emptied_by_an_exact_minid_trim_stays_as_in_redis(rr: Any) -> Non
     assert b.xrange("s") == rr.xrange("s")
     assert_same_outcome(*both(b, rr, "xtrim", "s", maxlen=1, approximate=True, limit=3))
     assert b.xinfo_stream("s") == rr.xinfo_stream("s")
+
+
+def test_broker_config_applies_before_the_directory_loads(tmp_path: Any, rr: Any) -> None:
+    # Redis replays an AOF into nodes of the configured size: so does a reopened broker.
+    opts = {"dir": str(tmp_path), "appendonly": True, "appendfsync": "always", "save": ""}
+    b = embedis.Broker(**opts, config={"stream-node-max-entries": 3, "hz": 20})
+    assert b.config_get("stream-node-max-entries", "hz") == {"stream-node-max-entries": "3", "hz": "20"}
+    rr.delete("s")
+    rr.config_set("stream-node-max-entries", 3)
+    for c in (b, rr):
+        for i in range(1, 11):
+            c.xadd("s", {"f": i}, id=f"{i}-0")
+    assert b.xinfo_stream("s") == rr.xinfo_stream("s")
+    b._sync_persistence()
+    del b
+    import gc
+
+    gc.collect()
+    again = embedis.Broker(**opts, config={"stream-node-max-entries": 3})
+    assert again.xinfo_stream("s") == rr.xinfo_stream("s")
+    assert_same_outcome(*both(again, rr, "xtrim", "s", maxlen=2, approximate=True, limit=6))
+    assert again.xinfo_stream("s") == rr.xinfo_stream("s")
+    del again
+    gc.collect()
+    # Bad values get CONFIG SET's error; broker= shares the configuration it has.
+    with pytest.raises(redis.ResponseError, match="stream-node-max-entries"):
+        embedis.Broker(config={"stream-node-max-entries": -1})
+    with pytest.raises(ValueError, match="config="):
+        embedis.Broker(broker=embedis.Broker(), config={"hz": 5})
+    assert embedis.asyncio.Broker(config={"hz": 7}).sync.config_get("hz") == {"hz": "7"}

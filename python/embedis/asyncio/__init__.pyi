@@ -42,6 +42,7 @@ class Broker:
         auto_aof_rewrite_percentage: int | None = None,
         auto_aof_rewrite_min_size: int | None = None,
         aof_use_rdb_preamble: bool | None = None,
+        config: dict[str, _Encodable] | None = None,
     ) -> None: ...
     @property
     def sync(self) -> _SyncBroker: ...

@@ -7,7 +7,8 @@
 //! Layout, as mini-redis's: `mod.rs` (configuration, start, accept, shutdown),
 //! `connection.rs` (framing, pipelining, blocking waits, pub/sub delivery), `client.rs`
 //! (client state, CLIENT), `commands.rs` (connection and server commands), `info.rs`
-//! (INFO), `config.rs` (CONFIG), `cmdinfo.rs` (COMMAND), `reply.rs` (encoding), `errors.rs`.
+//! (INFO), `config.rs` (CONFIG's server parameters; the table is `command/config.rs`),
+//! `cmdinfo.rs` (COMMAND), `reply.rs` (encoding), `errors.rs`.
 //!
 //! One runtime per server: tokio's current-thread runtime on a thread of its own, as
 //! Redis's single event loop. The engine's one lock would serialise several workers

@@ -285,7 +285,8 @@ def stream_ops(draw: Any) -> tuple[tuple[int, int], list[tuple[Any, ...]]]:
             if kind == "add":
                 ops.append(("add", f"{ms}-{seq}", fields))
             else:
-                ops.append(("addtrim", f"{ms}-{seq}", fields, draw(st.integers(0, 20)), draw(st.integers(0, 12))))
+                ops.append(("addtrim", f"{ms}-{seq}", fields, draw(st.integers(0, 20)), draw(st.integers(0, 12)),
+                            draw(st.booleans()), draw(st.integers(0, 10**6))))
         elif kind == "del":
             ops.append(("del", draw(st.integers(0, 10**6))))
         else:
@@ -299,8 +300,10 @@ def _apply(c: Any, op: tuple[Any, ...], ids: list[bytes]) -> Any:
     if kind == "add":
         return outcome(c.xadd, "s", op[2], id=op[1])
     if kind == "addtrim":
-        _, id_, fields, maxlen, limit = op
-        return outcome(c.xadd, "s", fields, id=id_, maxlen=maxlen, approximate=True, limit=limit or None)
+        _, id_, fields, maxlen, limit, by_len, pick = op
+        if by_len or not ids:
+            return outcome(c.xadd, "s", fields, id=id_, maxlen=maxlen, approximate=True, limit=limit or None)
+        return outcome(c.xadd, "s", fields, id=id_, minid=ids[pick % len(ids)], approximate=True, limit=limit or None)
     if kind == "del":
         return outcome(c.xdel, "s", ids[op[1] % len(ids)]) if ids else None
     _, by_len, approx, maxlen, limit, pick = op

@@ -624,6 +624,27 @@ mod tests {
     }
 
     #[test]
+    fn stream_node_parameters_apply_to_the_next_xadd() {
+        use crate::engine::stream::{IdSpec, StreamId};
+        let mut ks = Keyspace::default();
+        set(&mut ks, &NoHost, &[b"stream-node-max-entries", b"2"]).expect("set");
+        let mut add = |ks: &mut Keyspace, ms: u64| {
+            ks.xadd(0, b"s", IdSpec::Explicit(StreamId::new(ms, 0)), &[(b"f", b"v")], false, None).expect("xadd");
+        };
+        for ms in 1..=5 {
+            add(&mut ks, ms);
+        }
+        let keys = |ks: &mut Keyspace| ks.xinfo_stream(0, b"s").map(|i| i.summary.radix_tree_keys).unwrap_or(0);
+        assert_eq!(keys(&mut ks), 3);
+        // Larger: the tail node (one entry) takes more; the full ones stay as they are.
+        set(&mut ks, &NoHost, &[b"stream-node-max-entries", b"4"]).expect("set");
+        for ms in 6..=9 {
+            add(&mut ks, ms);
+        }
+        assert_eq!(keys(&mut ks), 4);
+    }
+
+    #[test]
     fn refused_parameters_take_only_their_default() {
         let mut ks = Keyspace::default();
         assert!(set(&mut ks, &NoHost, &[b"notify-keyspace-events", b""]).is_ok());

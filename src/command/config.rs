@@ -628,7 +628,7 @@ mod tests {
         use crate::engine::stream::{IdSpec, StreamId};
         let mut ks = Keyspace::default();
         set(&mut ks, &NoHost, &[b"stream-node-max-entries", b"2"]).expect("set");
-        let mut add = |ks: &mut Keyspace, ms: u64| {
+        let add = |ks: &mut Keyspace, ms: u64| {
             ks.xadd(0, b"s", IdSpec::Explicit(StreamId::new(ms, 0)), &[(b"f", b"v")], false, None).expect("xadd");
         };
         for ms in 1..=5 {

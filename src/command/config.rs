@@ -563,7 +563,10 @@ pub fn set(ks: &mut Keyspace, host: &dyn Host, pairs: &[&[u8]]) -> Result<()> {
         changes.push(check_pair(ks, host, &given, pair[1])?);
         seen.push(lower);
     }
-    for change in changes {
+    // The host's changes first: only they can fail (turning the AOF on), and a failure
+    // then leaves the keyspace's parameters as they were.
+    let (hosted, local): (Vec<Change>, Vec<Change>) = changes.into_iter().partition(|c| matches!(c, Change::Host(_)));
+    for change in hosted.into_iter().chain(local) {
         match change {
             Change::Engine(set, v) => set(&mut ks.config, &v),
             Change::Knob(name, v) => {

@@ -21,6 +21,8 @@ import sys
 import threading
 from typing import Any
 
+# redis-server options that are CONFIG parameters of the engine (`command/config.rs`).
+_CONFIG = ("stream-node-max-entries", "stream-node-max-bytes", "hz")
 _PERSISTENCE = ("appendonly", "appendfsync", "save", "dbfilename", "appendfilename", "appenddirname")
 
 
@@ -67,6 +69,19 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--proto-max-bulk-len", type=_memory, metavar="BYTES", help="largest request argument (default 512mb)")
     p.add_argument("--client-query-buffer-limit", type=_memory, metavar="BYTES", help="largest pending input per client (default 1gb)")
+    p.add_argument(
+        "--stream-node-max-entries",
+        type=int,
+        metavar="N",
+        help="most entries in a stream node, deleted ones included (default 100; 0: no limit)",
+    )
+    p.add_argument(
+        "--stream-node-max-bytes",
+        type=_memory,
+        metavar="BYTES",
+        help="most bytes in a stream node, as Redis counts its listpack (default 4096; 0: no limit)",
+    )
+    p.add_argument("--hz", type=int, metavar="N", help="active expiry runs per second (default 10; 1 to 500)")
     p.add_argument("--dir", help="persistence directory (snapshot and append-only file)")
     p.add_argument("--appendonly", type=_yes_no, metavar="yes|no", help="keep an append-only file")
     p.add_argument("--appendfsync", choices=["always", "everysec", "no"], help="when the AOF is fsynced")
@@ -85,6 +100,7 @@ def add_parser(sub: Any) -> None:
 def serve(args: argparse.Namespace) -> int:
     """Runs ``embedis serve`` until SIGTERM, SIGINT or SHUTDOWN; returns the exit status."""
     from . import Broker
+    from .exceptions import ResponseError
 
     options: dict[str, Any] = {}
     for name in _PERSISTENCE:
@@ -104,7 +120,10 @@ def serve(args: argparse.Namespace) -> int:
     else:
         options = {}
     try:
-        broker = Broker(**options)
+        # Parameters of the one CONFIG table, set as CONFIG SET sets them (same checks),
+        # before the directory loads, as redis-server reads its config file first.
+        config = {n: getattr(args, n.replace("-", "_")) for n in _CONFIG}
+        broker = Broker(**options, config={n: v for n, v in config.items() if v is not None})
         server = broker.serve(
             args.bind,
             args.port if args.port else None,
@@ -116,7 +135,7 @@ def serve(args: argparse.Namespace) -> int:
             proto_max_bulk_len=args.proto_max_bulk_len,
             client_query_buffer_limit=args.client_query_buffer_limit,
         )
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, ResponseError) as e:
         print(f"embedis serve: {e}", file=sys.stderr)
         return 1
     where = [f"{h}:{server.port}" for h in args.bind] if server.port else []

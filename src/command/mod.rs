@@ -9,6 +9,7 @@
 
 pub mod args;
 pub mod blocking;
+pub mod config;
 mod keys;
 mod lists;
 mod pubsub;

@@ -51,6 +51,8 @@ pub struct Keyspace {
     scan_hasher: ahash::RandomState,
     /// Where the next active-expiry sweep of each database resumes.
     sweep_offset: Vec<usize>,
+    /// CONFIG parameters kept with the data (stream node sizes, `hz`, remembered knobs).
+    pub config: super::config::Params,
 }
 
 impl Default for Keyspace {
@@ -67,6 +69,7 @@ impl Default for Keyspace {
             wants_sweeper: false,
             scan_hasher: ahash::RandomState::new(),
             sweep_offset: vec![0; DATABASES],
+            config: super::config::Params::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod blocking;
 pub mod clock;
+pub mod config;
 pub mod db;
 pub mod effects;
 pub mod error;
@@ -31,8 +32,6 @@ pub use error::{Error, Result};
 pub use keyspace::{Keyspace, DATABASES};
 pub use list::End;
 
-/// How often the active-expiry sweeper runs (Redis's `hz 10`).
-const SWEEP_EVERY: Duration = Duration::from_millis(100);
 /// Keys with an expiry examined per database per sweep.
 const SWEEP_BUDGET: usize = 1000;
 
@@ -256,14 +255,17 @@ impl Engine {
         let weak: Weak<Shared> = Arc::downgrade(&self.shared);
         let spawned = std::thread::Builder::new().name("embedis-expire".into()).spawn(move || {
             mark_worker_thread();
+            // Redis's `hz` (CONFIG SET hz): sweeps a second, read again after each sweep.
+            let mut every = Duration::from_millis(100);
             loop {
-                std::thread::sleep(SWEEP_EVERY);
+                std::thread::sleep(every);
                 let Some(shared) = weak.upgrade() else { return };
                 let engine = Engine { shared };
-                let more = engine.execute(|ks| {
+                let (more, hz) = engine.execute(|ks| {
                     ks.active_expire(SWEEP_BUDGET);
-                    ks.has_expires()
+                    (ks.has_expires(), ks.config.hz.max(1))
                 });
+                every = Duration::from_millis(1000 / u64::from(hz));
                 if !more {
                     engine.shared.sweeper_running.store(false, Ordering::Release);
                     // A unit may have added an expiry between our check and the store.

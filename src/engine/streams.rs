@@ -198,6 +198,7 @@ impl Keyspace {
             return Ok(None);
         }
         let s = d.stream_or_create(key)?;
+        s.set_config(self.config.stream);
         let new_id = match s.xadd(id, fields, now_ms()) {
             Ok(new_id) => new_id,
             Err(e) => {
@@ -277,6 +278,7 @@ impl Keyspace {
     /// `WrongType`.
     pub fn xtrim(&mut self, db: usize, key: &[u8], trim: TrimSpec) -> Result<u64> {
         let Some(s) = self.dbs[db].stream_mut(key)? else { return Ok(0) };
+        s.set_config(self.config.stream);
         let removed = s.trim(trim.strategy, trim.approx, trim.limit);
         if removed > 0 && self.effects.enabled {
             let mut argv = vec![b"XTRIM".to_vec(), key.to_vec()];

@@ -44,6 +44,7 @@
 //! the offset. A broker never starts with part of its data.
 
 pub mod aof;
+pub mod config;
 pub mod fs;
 pub mod load;
 pub mod manifest;
@@ -172,6 +173,10 @@ pub struct Config {
     pub auto_aof_rewrite_min_size: u64,
     /// `aof-use-rdb-preamble`: base as a binary snapshot (`.base.edb`) or as RESP (`.base.aof`).
     pub aof_use_rdb_preamble: bool,
+    /// The engine's CONFIG parameters (`stream-node-max-*`, `hz`, ...), in force before
+    /// anything loads, as redis-server reads its config file first: the AOF replays its
+    /// XADDs into nodes of these sizes.
+    pub params: crate::engine::config::Params,
 }
 
 impl Config {
@@ -188,6 +193,7 @@ impl Config {
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 << 20,
             aof_use_rdb_preamble: true,
+            params: crate::engine::config::Params::default(),
         }
     }
 
@@ -390,6 +396,7 @@ impl Persistence {
         remove_temp_files(&*fs, &config.aof_dir());
         let started = Instant::now();
         let engine = Engine::new();
+        engine.execute(|ks| ks.config = config.params.clone());
         let mut report = OpenReport::default();
         let manifest_path = config.manifest_path();
         let has_manifest = config.appendonly && fs.len(&manifest_path).map_err(io_at(&manifest_path))?.is_some();

@@ -140,8 +140,11 @@ impl PyBroker {
     /// ``appenddirname``, ``auto_aof_rewrite_percentage``, ``auto_aof_rewrite_min_size``,
     /// ``aof_use_rdb_preamble``. A broker opened on a directory loads what is there; a
     /// second broker on the same directory raises ``PersistenceError``.
+    ///
+    /// ``config``: CONFIG parameters (``{"stream-node-max-entries": 10, ...}``) set, with
+    /// CONFIG SET's checks, before anything loads, as redis-server reads its config file.
     #[new]
-    #[pyo3(signature = (*, db = 0, decode_responses = false, encoding = "utf-8", encoding_errors = "strict", broker = None, dir = None, appendonly = None, appendfsync = None, save = None, dbfilename = None, appendfilename = None, appenddirname = None, auto_aof_rewrite_percentage = None, auto_aof_rewrite_min_size = None, aof_use_rdb_preamble = None))]
+    #[pyo3(signature = (*, db = 0, decode_responses = false, encoding = "utf-8", encoding_errors = "strict", broker = None, dir = None, appendonly = None, appendfsync = None, save = None, dbfilename = None, appendfilename = None, appenddirname = None, auto_aof_rewrite_percentage = None, auto_aof_rewrite_min_size = None, aof_use_rdb_preamble = None, config = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -160,9 +163,11 @@ impl PyBroker {
         auto_aof_rewrite_percentage: Option<u64>,
         auto_aof_rewrite_min_size: Option<u64>,
         aof_use_rdb_preamble: Option<bool>,
+        config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let db = check_db(db).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let codec = Codec::new(decode_responses, encoding, encoding_errors);
+        let params = super::config::params(&codec, config)?;
         let options = super::persist::Options {
             dir,
             appendonly,
@@ -174,10 +179,11 @@ impl PyBroker {
             auto_aof_rewrite_percentage,
             auto_aof_rewrite_min_size,
             aof_use_rdb_preamble,
+            params,
         };
         if let Some(b) = broker {
-            if options.dir.is_some() {
-                return Err(PyValueError::new_err("broker= shares another broker's data and persistence; it takes no dir="));
+            if options.dir.is_some() || config.is_some() {
+                return Err(PyValueError::new_err("broker= shares another broker's data, persistence and configuration; it takes no dir= or config="));
             }
             let b = b.get();
             return Ok(PyBroker { engine: b.engine.clone(), db: AtomicUsize::new(db), codec, persist: b.persist.clone(), opened_at: b.opened_at });
@@ -185,7 +191,11 @@ impl PyBroker {
         let opened_at = unix_ms() / 1000;
         let (engine, persist) = match super::persist::open(py, &options)? {
             Some((engine, p)) => (engine, Some(p)),
-            None => (Engine::new(), None),
+            None => {
+                let engine = Engine::new();
+                engine.execute(|ks| ks.config = options.params.clone());
+                (engine, None)
+            }
         };
         Ok(PyBroker { engine, db: AtomicUsize::new(db), codec, persist, opened_at })
     }
@@ -232,6 +242,40 @@ impl PyBroker {
             None | Some("persistence" | "all" | "default" | "everything") => super::persist::info_dict(py, self.persist.as_ref()),
             Some(_) => Ok(PyDict::new(py)),
         }
+    }
+
+    /// CONFIG GET: ``{name: value}`` (``str``) of the parameters matching ``pattern`` or
+    /// any of ``args`` (globs; Redis 7.0's names and aliases). In process, server
+    /// parameters answer as for a broker with no server.
+    #[pyo3(signature = (pattern = None, *args, **_kwargs), text_signature = "($self, pattern='*', *args, **_kwargs)")]
+    fn config_get<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'py, PyAny>>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        let mut items: Vec<Bound<'py, PyAny>> = vec![match pattern {
+            Some(p) => p.clone(),
+            None => PyString::new(py, "*").into_any(),
+        }];
+        items.extend(args.iter());
+        super::config::config_get(self, py, &self.codec.encode_all(&items)?)
+    }
+
+    /// CONFIG SET ``name value [name value ...]``: every pair checked before any applies.
+    /// A value embedis cannot honour is refused (``ResponseError``), never ignored.
+    #[pyo3(signature = (name, value, *args, **_kwargs))]
+    fn config_set<'py>(&self, name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<bool> {
+        let mut items = vec![name.clone(), value.clone()];
+        items.extend(args.iter());
+        super::config::config_ok(self, b"SET", &self.codec.encode_all(&items)?)
+    }
+
+    /// CONFIG RESETSTAT: clears the statistics INFO reports.
+    #[pyo3(signature = (**_kwargs))]
+    fn config_resetstat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        super::config::config_ok(self, b"RESETSTAT", &[])
+    }
+
+    /// CONFIG REWRITE: always ``ResponseError``, as a Redis started without a config file.
+    #[pyo3(signature = (**_kwargs))]
+    fn config_rewrite(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        super::config::config_ok(self, b"REWRITE", &[])
     }
 
     /// Wait until no background save or rewrite runs, then write and fsync what the AOF
@@ -1055,6 +1099,9 @@ impl PyBroker {
             return Err(DataError::new_err("execute_command needs a command name"));
         }
         let words = self.codec.encode_all(&items)?;
+        if let Some(reply) = super::config::execute(self, py, &words)? {
+            return Ok(reply);
+        }
         if let Some(reply) = super::streams::execute(self, py, &words, options)? {
             return Ok(reply);
         }

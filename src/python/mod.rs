@@ -4,6 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod broker;
+mod config;
 mod convert;
 mod errors;
 mod persist;

@@ -115,6 +115,8 @@ pub struct Options<'py> {
     pub auto_aof_rewrite_percentage: Option<u64>,
     pub auto_aof_rewrite_min_size: Option<u64>,
     pub aof_use_rdb_preamble: Option<bool>,
+    /// CONFIG parameters for the engine (`Broker(config=...)`), applied before loading.
+    pub params: crate::engine::config::Params,
 }
 
 impl Options<'_> {
@@ -186,6 +188,7 @@ pub fn open(py: Python<'_>, o: &Options<'_>) -> PyResult<Option<(Engine, Persist
     if let Some(v) = o.aof_use_rdb_preamble {
         cfg.aof_use_rdb_preamble = v;
     }
+    cfg.params = o.params.clone();
     let opening = Arc::new(AtomicBool::new(true));
     let log = make_log(opening.clone());
     let result = py.detach(|| Persistence::open(cfg, Arc::new(RealFs), log, make_block()));

@@ -37,8 +37,6 @@ pub const CLIENT_ID: &str = "ERR client-id should be greater than 0";
 pub const UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
 /// What a client unblocked by CLIENT UNBLOCK ... ERROR receives.
 pub const UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
-/// CONFIG REWRITE: there is no config file.
-pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
 /// A command that needs persistence on a server without `dir` (embedis's own words:
 /// Redis always has a directory).
 pub const NO_PERSISTENCE: &str = "ERR this broker has no persistence: start it with a directory (embedis serve --dir, or Broker(dir=...))";

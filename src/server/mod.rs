@@ -7,7 +7,8 @@
 //! Layout, as mini-redis's: `mod.rs` (configuration, start, accept, shutdown),
 //! `connection.rs` (framing, pipelining, blocking waits, pub/sub delivery), `client.rs`
 //! (client state, CLIENT), `commands.rs` (connection and server commands), `info.rs`
-//! (INFO), `config.rs` (CONFIG), `cmdinfo.rs` (COMMAND), `reply.rs` (encoding), `errors.rs`.
+//! (INFO), `config.rs` (CONFIG's server parameters; the table is `command/config.rs`),
+//! `cmdinfo.rs` (COMMAND), `reply.rs` (encoding), `errors.rs`.
 //!
 //! One runtime per server: tokio's current-thread runtime on a thread of its own, as
 //! Redis's single event loop. The engine's one lock would serialise several workers
@@ -94,6 +95,8 @@ pub struct Config {
     /// `client-output-buffer-limit pubsub`: applied to the engine's subscribers when set;
     /// `None` keeps the engine's (Redis's defaults: 32 MB hard, 8 MB for 60 s).
     pub output_pubsub: Option<crate::engine::pubsub::Limits>,
+    /// `tcp-keepalive` (default 300 s; 0: off).
+    pub tcp_keepalive: u32,
 }
 
 impl Default for Config {
@@ -111,6 +114,7 @@ impl Default for Config {
             output_normal: OutputLimit::default(),
             timeout: 0,
             output_pubsub: None,
+            tcp_keepalive: 300,
         }
     }
 }
@@ -165,9 +169,8 @@ pub(crate) struct Settings {
     pub output_normal: OutputLimit,
     /// `timeout`, seconds (0: never).
     pub timeout: u64,
-    /// Tuning knobs that change nothing here but that Redis accepts, with their values (so
-    /// CONFIG GET answers what CONFIG SET was told, as on Redis).
-    pub knobs: BTreeMap<&'static str, String>,
+    /// `tcp-keepalive`, seconds (0: off): applied to each new TCP client, as Redis does.
+    pub tcp_keepalive: u32,
 }
 
 /// Counters for INFO stats. Relaxed atomics: each is read on its own.
@@ -221,6 +224,8 @@ pub(crate) struct Shared {
     pub bind: Vec<String>,
     /// The Unix socket, if any.
     pub unixsocket: Option<PathBuf>,
+    /// Its mode, if one was given (`unixsocketperm`).
+    pub unixsocketperm: Option<u32>,
     /// `protected-mode` as started.
     pub protected_mode: bool,
 }
@@ -347,7 +352,7 @@ impl Server {
                 client_query_buffer_limit: config.client_query_buffer_limit,
                 output_normal: config.output_normal,
                 timeout: config.timeout,
-                knobs: config::default_knobs(),
+                tcp_keepalive: config.tcp_keepalive,
             }),
             clients: Mutex::new(BTreeMap::new()),
             next_client_id: AtomicU64::new(1),
@@ -362,6 +367,7 @@ impl Server {
             tcp_port: local_addrs.first().map_or(0, SocketAddr::port),
             bind: config.bind.clone(),
             unixsocket: config.unixsocket.clone(),
+            unixsocketperm: config.unixsocketperm,
             protected_mode: config.protected_mode,
         });
         let done = Arc::new((Mutex::new(false), Condvar::new()));
@@ -550,7 +556,7 @@ async fn accept(l: &Listener, shared: &Shared) -> io::Result<connection::Socket>
         Listener::Tcp(l) => {
             let (s, peer) = l.accept().await?;
             let _ = s.set_nodelay(true);
-            let keepalive = shared.settings.read().knobs.get("tcp-keepalive").and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+            let keepalive = shared.settings.read().tcp_keepalive;
             if keepalive > 0 {
                 keep_alive(&s, keepalive);
             }

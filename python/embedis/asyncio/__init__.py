@@ -95,6 +95,7 @@ class Broker:
         auto_aof_rewrite_percentage: int | None = None,
         auto_aof_rewrite_min_size: int | None = None,
         aof_use_rdb_preamble: bool | None = None,
+        config: dict[str, Any] | None = None,
     ) -> None:
         base = broker.sync if isinstance(broker, Broker) else broker
         self._sync: _SyncBroker = _SyncBroker(
@@ -113,6 +114,7 @@ class Broker:
             auto_aof_rewrite_percentage=auto_aof_rewrite_percentage,
             auto_aof_rewrite_min_size=auto_aof_rewrite_min_size,
             aof_use_rdb_preamble=aof_use_rdb_preamble,
+            config=config,
         )
 
     @property
@@ -258,6 +260,7 @@ _FORWARDED = """
     xgroup_create xgroup_setid xgroup_destroy xgroup_createconsumer xgroup_delconsumer
     xinfo_stream xinfo_groups xinfo_consumers
     bgsave bgrewriteaof lastsave info
+    config_get config_set config_resetstat config_rewrite
 """.split()
 
 for _name in _FORWARDED:

@@ -34,8 +34,10 @@ impl Stream {
 /// A stream's entries, in nodes keyed by master ID.
 ///
 /// Invariants: nodes are keyed by the ID of the first entry appended to them (kept even if
-/// that entry is deleted); every node holds at least one live entry, so an empty stream has
-/// no node; IDs grow across nodes in key order.
+/// that entry is deleted); IDs grow across nodes in key order. A node normally holds a live
+/// entry, but exact trimming by MINID may leave one whose entries are all flagged deleted
+/// (a tombstone at or above the MINID kept it), as Redis's `streamTrim` does: XADD may
+/// append to it, so node boundaries stay where Redis's are.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Entries {
     /// Nodes by master ID; the last one is the tail that XADD appends to.
@@ -184,30 +186,38 @@ impl Entries {
     /// The first (or last, `first == false`) entry ID, skipping deleted entries or not
     /// (`streamGetEdgeID`). `None` when there is none.
     pub(super) fn edge_id(&self, first: bool, skip_tombstones: bool) -> Option<StreamId> {
-        // Every node holds a live entry, so the edge node always has the answer.
-        let (&master, node) = if first {
-            self.nodes.first_key_value()?
-        } else {
-            self.nodes.last_key_value()?
+        // The edge node has the answer unless every entry of it is deleted (see the
+        // invariants), then the next one has.
+        let pick = |(&master, node): (&StreamId, &Node)| {
+            let mut kept = node
+                .iter(master)
+                .filter(|e| !skip_tombstones || !e.is_deleted());
+            if first {
+                kept.next().map(|e| e.id)
+            } else {
+                kept.last().map(|e| e.id)
+            }
         };
-        let mut live = node
-            .iter(master)
-            .filter(|e| !skip_tombstones || !e.is_deleted());
         if first {
-            live.next().map(|e| e.id)
+            self.nodes.iter().find_map(pick)
         } else {
-            live.last().map(|e| e.id)
+            self.nodes.iter().rev().find_map(pick)
         }
     }
 
     /// True if a live entry has an ID above `id` (`streamLastValidID > id`), looking into
-    /// the last node only when its master ID is not above `id`: every node holds a live
-    /// entry, so a last node that starts above `id` answers at once.
+    /// the last node only when its master ID is not above `id`: a last node with a live
+    /// entry that starts above `id` answers at once.
     pub(super) fn has_live_after(&self, id: StreamId) -> bool {
-        let Some((&master, node)) = self.nodes.last_key_value() else {
-            return false;
-        };
-        master > id || node.iter(master).any(|e| e.id > id && !e.is_deleted())
+        for (&master, node) in self.nodes.iter().rev() {
+            if node.live() > 0 {
+                return master > id || node.iter(master).any(|e| e.id > id && !e.is_deleted());
+            }
+            if master <= id {
+                return false;
+            }
+        }
+        false
     }
 
     /// Appends an entry whose ID is above every stored one, opening a new node when the
@@ -307,11 +317,8 @@ impl Entries {
                     removed += 1;
                 }
             }
-            // Redis keeps a node whose entries are all flagged; we drop it, which keeps the
-            // "every node has a live entry" invariant and changes no reply.
-            if node.live() == 0 {
-                first.remove();
-            }
+            // A node whose entries are now all flagged stays, as in Redis: the next XADD
+            // may append to it, and XINFO counts it.
             break;
         }
         removed

@@ -38,8 +38,9 @@ const MAX_ELEMENTS_BYTES: usize = 1 << 30;
 /// Node size limits, Redis's `stream-node-max-bytes` / `stream-node-max-entries`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamConfig {
-    /// A new node starts once a node's bytes plus the new entry's field and value bytes
-    /// would reach this; 0 means no limit (capped at 1 GiB as in Redis).
+    /// A new node starts once the tail node's listpack bytes (as Redis encodes them) plus
+    /// the new entry's field and value bytes would reach this; 0 means no limit (capped
+    /// at 1 GiB as in Redis).
     pub node_max_bytes: usize,
     /// A new node starts once a node holds this many entries, deleted ones included;
     /// 0 means no limit.
@@ -154,7 +155,9 @@ pub struct Stream {
     meta: Meta,
     /// Consumer groups by name, in byte order (as Redis's rax).
     groups: BTreeMap<Vec<u8>, Group>,
-    /// Node size limits used when appending and trimming.
+    /// Node size limits used when appending and trimming: the keyspace sets them from
+    /// `stream-node-max-*` before each XADD and trim ([`Stream::set_config`]), as Redis
+    /// reads its globals there.
     config: StreamConfig,
 }
 
@@ -172,7 +175,9 @@ impl Stream {
         }
     }
 
-    /// Changes the node limits for entries appended from now on (CONFIG SET).
+    /// Changes the node limits for entries appended from now on (CONFIG SET): the tail
+    /// node takes the next entry only if it is within the new limits; nodes already
+    /// closed stay as they are.
     pub fn set_config(&mut self, config: StreamConfig) {
         self.config = config;
     }

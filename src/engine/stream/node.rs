@@ -39,6 +39,11 @@ pub(super) struct Node {
     live: u32,
     /// Entries flagged deleted and still taking bytes (the listpack's "deleted").
     deleted: u32,
+    /// The bytes Redis's listpack for this node would take, but for its two counters
+    /// (`live`, `deleted`), whose encoded size changes with their values: see
+    /// [`Node::lp_bytes`]. Redis decides where a node ends from its listpack's size, so
+    /// approximate trimming removes what Redis removes only if this is counted exactly.
+    lp_rest: usize,
 }
 
 /// A node's buffer: owned outright, or shared with snapshots copy-on-write.
@@ -122,10 +127,18 @@ impl Node {
         for (field, _) in fields {
             put_bytes(&mut buf, field);
         }
+        // The listpack `streamAppendItem` starts: header and end byte, then the master
+        // entry (count, deleted, num-fields, the names, a 0 terminator); the two counters
+        // are counted by `lp_bytes`.
+        let lp_rest = LP_EMPTY
+            + lp_int(fields.len() as i64)
+            + fields.iter().map(|(f, _)| lp_str(f)).sum::<usize>()
+            + lp_int(0);
         let mut node = Node {
             buf: Buf::Own(buf),
             live: 0,
             deleted: 0,
+            lp_rest,
         };
         node.append(id, id, fields);
         node
@@ -135,6 +148,7 @@ impl Node {
     pub(super) fn append(&mut self, master: StreamId, id: StreamId, fields: &[(&[u8], &[u8])]) {
         debug_assert!(id >= master);
         let same = self.has_master_fields(fields);
+        self.lp_rest += lp_entry(master, id, fields, same);
         let buf = self.buf.own();
         buf.push(if same { FLAG_SAMEFIELDS } else { 0 });
         let ms_delta = id.ms.wrapping_sub(master.ms);
@@ -161,11 +175,18 @@ impl Node {
         self.live += 1;
     }
 
+    /// The size Redis's listpack for this node has (`lpBytes`): what `streamAppendItem`
+    /// compares with `stream-node-max-bytes`.
+    pub(super) fn lp_bytes(&self) -> usize {
+        self.lp_rest + lp_int(i64::from(self.live)) + lp_int(i64::from(self.deleted))
+    }
+
     /// True when the next entry, whose fields and values add up to `incoming` bytes, must
-    /// start a new node: the same test as `streamAppendItem` (bytes so far plus the new
-    /// element bytes reach `max_bytes`, or live plus deleted entries reach `max_entries`).
+    /// start a new node: the same test as `streamAppendItem` (the listpack's bytes plus the
+    /// new element bytes reach `max_bytes`, or live plus deleted entries reach
+    /// `max_entries`).
     pub(super) fn is_full(&self, max_bytes: usize, max_entries: usize, incoming: usize) -> bool {
-        self.buf.len().saturating_add(incoming) >= max_bytes
+        self.lp_bytes().saturating_add(incoming) >= max_bytes
             || (max_entries != 0 && (self.live as usize + self.deleted as usize) >= max_entries)
     }
 
@@ -183,6 +204,7 @@ impl Node {
             buf: self.buf.share(),
             live: self.live,
             deleted: self.deleted,
+            lp_rest: self.lp_rest,
         }
     }
 
@@ -445,6 +467,105 @@ impl<'a> NodeIter<'a> {
     }
 }
 
+/// A listpack's header (total bytes, element count) and end byte (`lpNew`).
+const LP_EMPTY: usize = 6 + 1;
+
+/// Bytes of the back-length that ends a listpack element whose encoding and data take
+/// `len` bytes (`lpEncodeBacklen`).
+fn lp_backlen(len: usize) -> usize {
+    match len {
+        0..=127 => 1,
+        128..=16_382 => 2,
+        16_383..=2_097_150 => 3,
+        2_097_151..=268_435_454 => 4,
+        _ => 5,
+    }
+}
+
+/// Bytes of the listpack element holding the integer `v` (`lpEncodeIntegerGetType`:
+/// 7, 13, 16, 24, 32 or 64 bits of value after the encoding byte, then the back-length).
+fn lp_int(v: i64) -> usize {
+    let enc = match v {
+        0..=127 => 1,
+        -4096..=4095 => 2,
+        -32_768..=32_767 => 3,
+        -8_388_608..=8_388_607 => 4,
+        -2_147_483_648..=2_147_483_647 => 5,
+        _ => 9,
+    };
+    enc + lp_backlen(enc)
+}
+
+/// Bytes of the listpack element holding the string `s` (`lpEncodeGetType`): a string
+/// that is a canonical 64-bit integer is stored as that integer; others take a 1, 2 or 5
+/// byte header by length.
+fn lp_str(s: &[u8]) -> usize {
+    if let Some(v) = lp_string_to_i64(s) {
+        return lp_int(v);
+    }
+    let enc = s.len()
+        + match s.len() {
+            0..=63 => 1,
+            64..=4095 => 2,
+            _ => 5,
+        };
+    enc + lp_backlen(enc)
+}
+
+/// `lpStringToInt64`: `s` as an i64 if it is exactly how that integer prints (no sign
+/// but `-`, no leading zero, no `-0`, at most 20 bytes).
+fn lp_string_to_i64(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    if s == b"0" {
+        return Some(0);
+    }
+    let (negative, digits) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    if !matches!(digits.first(), Some(b'1'..=b'9')) || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for d in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    if negative {
+        if v > 1u64 << 63 {
+            return None;
+        }
+        Some(0i64.wrapping_sub_unsigned(v))
+    } else {
+        i64::try_from(v).ok()
+    }
+}
+
+/// Bytes an entry adds to its node's listpack (`streamAppendItem`): flags, the ID's two
+/// deltas from the master ID (each wrapped to 64 bits and read as signed, as Redis passes
+/// them to `lpAppendInteger`), the field count and names unless `same`, the values, and
+/// the element count that lets a reader walk back.
+fn lp_entry(master: StreamId, id: StreamId, fields: &[(&[u8], &[u8])], same: bool) -> usize {
+    let flags = if same { i64::from(FLAG_SAMEFIELDS) } else { 0 };
+    let n = fields.len() as i64;
+    let mut bytes = lp_int(flags)
+        + lp_int(id.ms.wrapping_sub(master.ms) as i64)
+        + lp_int(id.seq.wrapping_sub(master.seq) as i64);
+    let mut lp_count = n + 3;
+    if !same {
+        bytes += lp_int(n);
+        lp_count += n + 1;
+    }
+    for (field, value) in fields {
+        if !same {
+            bytes += lp_str(field);
+        }
+        bytes += lp_str(value);
+    }
+    bytes + lp_int(lp_count)
+}
+
 /// Appends `v` as unsigned LEB128.
 fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -634,6 +755,39 @@ mod tests {
         again.append(master, StreamId::new(1, 3), &[(b"f", b"y")]);
         assert!(matches!(again.buf, Buf::Own(_)));
         assert_eq!(again.iter(master).count(), 3);
+    }
+
+    #[test]
+    fn listpack_sizes_follow_redis_encodings() {
+        // Integers: 7-bit, 13, 16, 24, 32, 64 bits, each with a 1-byte back-length.
+        for (v, size) in [(0, 2), (127, 2), (128, 3), (-1, 3), (-4096, 3), (4096, 4), (-32_769, 5), (8_388_608, 6), (1 << 31, 10), (i64::MIN, 10)] {
+            assert_eq!(lp_int(v), size, "{v}");
+        }
+        // Strings that print as an int64 are stored as one.
+        assert_eq!(lp_string_to_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(lp_string_to_i64(b"9223372036854775807"), Some(i64::MAX));
+        for s in [&b"9223372036854775808"[..], b"-0", b"007", b"+1", b" 1", b"", b"-", b"1a"] {
+            assert_eq!(lp_string_to_i64(s), None, "{}", String::from_utf8_lossy(s));
+        }
+        assert_eq!(lp_str(b"12345"), 4);
+        // Other strings: 1, 2 or 5 header bytes by length, then a 1-3 byte back-length.
+        assert_eq!(lp_str(b""), 2);
+        assert_eq!(lp_str(&[b'x'; 63]), 65);
+        assert_eq!(lp_str(&[b'x'; 64]), 67);
+        assert_eq!(lp_str(&[b'x'; 4095]), 4099);
+        assert_eq!(lp_str(&[b'x'; 4096]), 4103);
+        assert_eq!(lp_str(&[b'x'; 16_378]), 16_386);
+        assert_eq!(lp_str(&[b'x'; 16_377]), 16_384);
+        // A node counts its counters at their current sizes.
+        let master = StreamId::new(1, 0);
+        let mut node = Node::new(master, &[(b"f", b"v")]);
+        let one = node.lp_bytes();
+        assert_eq!(one, 7 + (2 + 2 + 2 + 3 + 2) + (2 + 2 + 2 + 3 + 2));
+        for seq in 1..128 {
+            node.append(master, StreamId::new(1, seq), &[(b"f", b"v")]);
+        }
+        // 128 live entries: the count takes 3 bytes instead of 2.
+        assert_eq!(node.lp_bytes(), one + 127 * 11 + 1);
     }
 
     #[test]

@@ -303,18 +303,22 @@ fn nodes_split_by_entry_count_including_deleted_entries() {
 
 #[test]
 fn nodes_split_by_bytes() {
-    let mut s = Stream::with_config(StreamConfig {
-        node_max_bytes: 100,
-        node_max_entries: 0,
-    });
-    let value = [b'x'; 40];
-    for m in 1..=5 {
-        s.xadd(IdSpec::Explicit(id(m, 0)), &[(b"f", &value)], 0)
-            .expect("xadd");
+    // Redis's listpack sizes: a new node with one field and its first entry of a 40-byte
+    // value takes 68 bytes (header 7, master entry 11, entry 50); each further entry 50.
+    // A node takes the next entry only while bytes + 41 stay under the limit.
+    for (max_bytes, nodes) in [(100, 5), (109, 5), (110, 3), (130, 3), (159, 3), (160, 2)] {
+        let mut s = Stream::with_config(StreamConfig {
+            node_max_bytes: max_bytes,
+            node_max_entries: 0,
+        });
+        let value = [b'x'; 40];
+        for m in 1..=5 {
+            s.xadd(IdSpec::Explicit(id(m, 0)), &[(b"f", &value)], 0)
+                .expect("xadd");
+        }
+        assert_eq!(s.info_stream().summary.radix_tree_keys, nodes, "max bytes {max_bytes}");
+        assert_eq!(all_ids(&s).len(), 5);
     }
-    // Each entry is ~44 bytes; a node takes a new one only while bytes + 41 stay under 100.
-    assert_eq!(s.info_stream().summary.radix_tree_keys, 3);
-    assert_eq!(all_ids(&s).len(), 5);
 }
 
 #[test]

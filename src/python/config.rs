@@ -1,0 +1,92 @@
+//! CONFIG in process, as redis-py spells it: `config_get`, `config_set`,
+//! `config_resetstat`, `config_rewrite`, and `execute_command("CONFIG", ...)`. Converts and
+//! delegates: the parameter table and every rule are `command/config.rs`; the broker's
+//! persistence is its host (`persist::config::PersistHost`), so server parameters answer
+//! as for a broker with no server (a server started by `serve()` answers its own).
+
+use std::borrow::Cow;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use super::broker::PyBroker;
+use super::convert::slices;
+use super::errors::IntoPy;
+use crate::command::config as table;
+use crate::command::reply::Reply;
+use crate::persist::config::PersistHost;
+
+/// Runs CONFIG `args` (`CONFIG` first) in one unit of the broker's engine.
+fn run(b: &PyBroker, args: &[&[u8]]) -> PyResult<Reply> {
+    let host = PersistHost(b.persist.as_ref());
+    b.engine.execute(|ks| table::config(ks, &host, args)).py_err()
+}
+
+/// redis-py's `parse_config_get`: names and values as `str`, whatever the decoding.
+fn str_dict<'py>(py: Python<'py>, reply: &Reply) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    if let Reply::Map(pairs) = reply {
+        for (k, v) in pairs {
+            let text = |r: &Reply| match r {
+                Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+                _ => String::new(),
+            };
+            d.set_item(PyString::new(py, &text(k)), PyString::new(py, &text(v)))?;
+        }
+    }
+    Ok(d)
+}
+
+/// `config_get(pattern="*", *args)`: `{name: value}` as `str`.
+pub(crate) fn config_get<'py>(b: &PyBroker, py: Python<'py>, patterns: &[Cow<'_, [u8]>]) -> PyResult<Bound<'py, PyDict>> {
+    let mut argv: Vec<&[u8]> = vec![b"CONFIG", b"GET"];
+    argv.extend(slices(patterns));
+    str_dict(py, &run(b, &argv)?)
+}
+
+/// `config_set(name, value, *args)`, `config_resetstat()`: True on OK.
+pub(crate) fn config_ok(b: &PyBroker, sub: &'static [u8], args: &[Cow<'_, [u8]>]) -> PyResult<bool> {
+    let mut argv: Vec<&[u8]> = vec![b"CONFIG", sub];
+    argv.extend(slices(args));
+    Ok(matches!(run(b, &argv)?, Reply::Ok))
+}
+
+/// The engine parameters `Broker(config={...})` asks for: each pair set as CONFIG SET
+/// sets it (same checks and errors), on the parameters of a broker not yet opened.
+pub(crate) fn params(codec: &super::convert::Codec, config: Option<&Bound<'_, PyDict>>) -> PyResult<crate::engine::config::Params> {
+    let mut ks = crate::engine::Keyspace::default();
+    if let Some(d) = config {
+        let mut words = Vec::with_capacity(d.len() * 2);
+        for (k, v) in d.iter() {
+            words.push(codec.encode(&k)?.into_owned());
+            words.push(codec.encode(&v)?.into_owned());
+        }
+        let argv: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+        if !argv.is_empty() {
+            table::set(&mut ks, &table::NoHost, &argv).py_err()?;
+        }
+    }
+    Ok(ks.config)
+}
+
+/// `execute_command` for CONFIG: `None` for other commands. As with redis-py, the
+/// two-word spellings (`"CONFIG GET"`) get the method's reply shapes and the split ones
+/// (`"CONFIG", "GET"`) the plain reply (a dict for GET, `b"OK"` for SET).
+pub(crate) fn execute<'py>(b: &PyBroker, py: Python<'py>, words: &[Cow<'_, [u8]>]) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Some(first) = words.first() else { return Ok(None) };
+    let mut head = first.split(|&c| c == b' ').filter(|w| !w.is_empty());
+    if !head.next().is_some_and(|w| w.eq_ignore_ascii_case(b"config")) {
+        return Ok(None);
+    }
+    let sub: Vec<&[u8]> = head.collect();
+    let mut argv: Vec<&[u8]> = vec![b"CONFIG"];
+    argv.extend(&sub);
+    argv.extend(slices(&words[1..]));
+    let reply = run(b, &argv)?;
+    let joined = sub.first().map(|s| s.to_ascii_uppercase());
+    Ok(Some(match joined.as_deref() {
+        Some(b"GET") => str_dict(py, &reply)?.into_any(),
+        Some(b"SET" | b"RESETSTAT") => matches!(reply, Reply::Ok).into_pyobject(py)?.to_owned().into_any(),
+        _ => b.codec.reply(py, &reply)?,
+    }))
+}

@@ -51,6 +51,8 @@ pub struct Keyspace {
     scan_hasher: ahash::RandomState,
     /// Where the next active-expiry sweep of each database resumes.
     sweep_offset: Vec<usize>,
+    /// `maxmemory` and its policy, and the eviction state (`evict.rs`).
+    pub(crate) memory: super::evict::Memory,
 }
 
 impl Default for Keyspace {
@@ -67,6 +69,7 @@ impl Default for Keyspace {
             wants_sweeper: false,
             scan_hasher: ahash::RandomState::new(),
             sweep_offset: vec![0; DATABASES],
+            memory: super::evict::Memory::default(),
         }
     }
 }
@@ -270,7 +273,7 @@ impl Keyspace {
         let is_list = matches!(value, Value::List(_) | Value::Stream(_));
         d.set(dst, value, false);
         if let Some(at) = expiry {
-            d.expires.insert(dst.into(), at);
+            d.set_expiry(dst, at);
         }
         if is_list {
             self.waiters.signal_ready(db, dst);
@@ -302,7 +305,7 @@ impl Keyspace {
             self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
         } else {
             d.touch(key);
-            d.expires.insert(key.into(), at_ms);
+            d.set_expiry(key, at_ms);
             self.wants_sweeper = true;
             self.emit_args(db, &[b"PEXPIREAT", key, Int::from(at_ms).as_bytes()], &[]);
         }
@@ -321,7 +324,7 @@ impl Keyspace {
     /// PERSIST: whether an expiry was removed.
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
-        let done = d.contains(key) && d.expires.remove(key).is_some();
+        let done = d.contains(key) && d.clear_expiry(key);
         if done {
             d.touch(key);
             self.emit(db, || vec![b"PERSIST".to_vec(), key.to_vec()]);
@@ -370,7 +373,7 @@ impl Keyspace {
         for d in &self.dbs {
             out.0 += d.map.len();
             for v in d.map.values() {
-                if let Value::List(l) = v {
+                if let Value::List(l) = &v.value {
                     out.1 += 1;
                     out.2 += l.len();
                 }

@@ -57,7 +57,56 @@ impl Default for Memory {
 /// `used_memory` so that an empty broker does not report 0.
 const BASE_BYTES: usize = std::mem::size_of::<Keyspace>() + DATABASES * std::mem::size_of::<super::db::Db>();
 
+/// INFO's memory figures that the engine knows (the process's RSS is the server's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryInfo {
+    /// `used_memory`.
+    pub used: u64,
+    /// `used_memory_peak`.
+    pub peak: u64,
+    /// `used_memory_dataset`: `used` less the broker's fixed structures.
+    pub dataset: u64,
+    /// The settings.
+    pub config: MemoryConfig,
+    /// `evicted_keys` (INFO stats).
+    pub evicted_keys: u64,
+}
+
+impl MemoryInfo {
+    /// The INFO memory fields, named and formatted as Redis 7.0's, in its order.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        #[allow(clippy::cast_precision_loss)]
+        let perc = |a: u64, b: u64| format!("{:.2}%", if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 });
+        vec![
+            ("used_memory", self.used.to_string()),
+            ("used_memory_human", memory::bytes_to_human(self.used)),
+            ("used_memory_peak", self.peak.to_string()),
+            ("used_memory_peak_human", memory::bytes_to_human(self.peak)),
+            ("used_memory_peak_perc", perc(self.used, self.peak)),
+            ("used_memory_overhead", (self.used - self.dataset).to_string()),
+            ("used_memory_dataset", self.dataset.to_string()),
+            ("used_memory_dataset_perc", perc(self.dataset, self.used)),
+            ("maxmemory", self.config.maxmemory.to_string()),
+            ("maxmemory_human", memory::bytes_to_human(self.config.maxmemory)),
+            ("maxmemory_policy", self.config.policy.name().to_owned()),
+            ("mem_not_counted_for_evict", "0".to_owned()),
+        ]
+    }
+}
+
 impl Keyspace {
+    /// The figures of INFO memory (and `evicted_keys`).
+    pub fn memory_info(&mut self) -> MemoryInfo {
+        let used = self.used_memory() as u64;
+        MemoryInfo {
+            used,
+            peak: self.memory.peak as u64,
+            dataset: used.saturating_sub(BASE_BYTES as u64),
+            config: self.memory.config,
+            evicted_keys: self.memory.evicted_keys,
+        }
+    }
+
     /// `used_memory`: what the broker's data costs, in bytes (see `memory.rs` for what is
     /// counted). O(databases). Also moves `used_memory_peak`.
     pub fn used_memory(&mut self) -> usize {

@@ -6,6 +6,7 @@
 mod broker;
 mod convert;
 mod errors;
+mod memory;
 mod persist;
 mod pubsub;
 #[cfg(feature = "server")]

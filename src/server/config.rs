@@ -12,6 +12,7 @@ use super::reply::{bulk_frame, map_frame, Answer};
 use super::{OutputLimit, Shared};
 use crate::command::{is_keyword, Reply};
 use crate::engine::glob::glob_match;
+use crate::engine::memory::{self, MemoryConfig, Policy};
 use crate::engine::{Error, Keyspace};
 
 /// How a knob's value is checked by CONFIG SET.
@@ -49,18 +50,14 @@ const KNOBS: &[(&str, &str, KnobType)] = &[
     ("lazyfree-lazy-server-del", "no", KnobType::Bool),
     ("lazyfree-lazy-user-del", "no", KnobType::Bool),
     ("lazyfree-lazy-user-flush", "no", KnobType::Bool),
-    ("lfu-decay-time", "1", KnobType::Int),
-    ("lfu-log-factor", "10", KnobType::Int),
     ("list-compress-depth", "0", KnobType::Int),
     ("list-max-listpack-size", "-2", KnobType::Int),
     ("list-max-ziplist-size", "-2", KnobType::Int),
     ("logfile", "", KnobType::Immutable),
     ("loglevel", "notice", KnobType::Enum(&["debug", "verbose", "notice", "warning"])),
     ("lua-time-limit", "5000", KnobType::Int),
-    ("maxmemory", "0", KnobType::Mem),
     ("maxmemory-clients", "0", KnobType::Mem),
-    ("maxmemory-policy", "noeviction", KnobType::Enum(&["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"])),
-    ("maxmemory-samples", "5", KnobType::Int),
+    ("maxmemory-eviction-tenacity", "10", KnobType::Int),
     ("min-replicas-max-lag", "10", KnobType::Int),
     ("min-replicas-to-write", "0", KnobType::Int),
     ("notify-keyspace-events", "", KnobType::Text),
@@ -114,7 +111,55 @@ const PARAMS: &[&str] = &[
     "auto-aof-rewrite-percentage",
     "auto-aof-rewrite-min-size",
     "aof-use-rdb-preamble",
+    // The engine's memory settings (`MEMORY_PARAMS`).
+    "maxmemory",
+    "maxmemory-policy",
+    "maxmemory-samples",
+    "lfu-log-factor",
+    "lfu-decay-time",
 ];
+
+/// Parameters the engine holds (`Keyspace::memory_config`), read and set there.
+const MEMORY_PARAMS: &[&str] = &["maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time"];
+
+/// The value of one of `MEMORY_PARAMS`.
+fn memory_param(ks: &Keyspace, name: &str) -> String {
+    let m = ks.memory_config();
+    match name {
+        "maxmemory" => m.maxmemory.to_string(),
+        "maxmemory-policy" => m.policy.name().to_owned(),
+        "maxmemory-samples" => m.samples.to_string(),
+        "lfu-log-factor" => m.lfu_log_factor.to_string(),
+        _ => m.lfu_decay_time.to_string(),
+    }
+}
+
+/// Checks a CONFIG SET of one of `MEMORY_PARAMS` into `cfg` (the settings as the pairs
+/// before it left them), with Redis's texts.
+fn check_memory_set(cfg: &mut MemoryConfig, name: &str, v: &str) -> Result<(), Answer> {
+    let int = |min: i64| -> Result<u32, Answer> {
+        match v.parse::<i64>() {
+            Ok(n) if (min..=i64::from(i32::MAX)).contains(&n) => Ok(u32::try_from(n).unwrap_or(0)),
+            Ok(_) => Err(set_failed(name, &format!("argument must be between {min} and 2147483647 inclusive"))),
+            Err(_) => Err(set_failed(name, "argument couldn't be parsed into an integer")),
+        }
+    };
+    match name {
+        "maxmemory" => {
+            cfg.maxmemory = memory::parse_memory(v.as_bytes()).ok_or_else(|| set_failed(name, "argument must be a memory value"))?;
+        }
+        "maxmemory-policy" => {
+            cfg.policy = Policy::parse(v.as_bytes()).ok_or_else(|| {
+                let names: Vec<&str> = Policy::ALL.iter().map(|(_, n)| *n).collect();
+                set_failed(name, &format!("argument(s) must be one of the following: {}", names.join(", ")))
+            })?;
+        }
+        "maxmemory-samples" => cfg.samples = int(1)? as usize,
+        "lfu-log-factor" => cfg.lfu_log_factor = int(0)?,
+        _ => cfg.lfu_decay_time = int(0)?,
+    }
+    Ok(())
+}
 
 fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_owned()
@@ -168,6 +213,7 @@ fn param_value(sh: &Shared, ks: &Keyspace, name: &str) -> String {
         "auto-aof-rewrite-percentage" => pc.map_or(100, |c| c.auto_aof_rewrite_percentage).to_string(),
         "auto-aof-rewrite-min-size" => pc.map_or(64 << 20, |c| c.auto_aof_rewrite_min_size).to_string(),
         "aof-use-rdb-preamble" => yes_no(pc.is_none_or(|c| c.aof_use_rdb_preamble)),
+        m if MEMORY_PARAMS.contains(&m) => memory_param(ks, m),
         other => settings.knobs.get(other).cloned().unwrap_or_default(),
     }
 }
@@ -208,6 +254,8 @@ enum Change {
     Output { normal: Option<OutputLimit>, pubsub: Option<crate::engine::pubsub::Limits> },
     ProtectedMode,
     Knob(&'static str, String),
+    /// The engine's memory settings, as every memory pair of the call left them.
+    Memory(MemoryConfig),
 }
 
 fn parse_output_limits(v: &str) -> Option<(Option<OutputLimit>, Option<crate::engine::pubsub::Limits>)> {
@@ -384,10 +432,19 @@ pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) ->
         }
         let mut changes = Vec::new();
         let mut seen: Vec<String> = Vec::new();
+        let mut mem_cfg = ks.memory_config();
         for pair in args[2..].chunks(2) {
             let name = String::from_utf8_lossy(pair[0]).to_ascii_lowercase();
             if seen.contains(&name) {
                 return set_failed(&name, "duplicate parameter");
+            }
+            if MEMORY_PARAMS.contains(&name.as_str()) {
+                if let Err(a) = check_memory_set(&mut mem_cfg, &name, &String::from_utf8_lossy(pair[1])) {
+                    return a;
+                }
+                changes.push(Change::Memory(mem_cfg));
+                seen.push(name);
+                continue;
             }
             match check_set(sh, ks, &name, pair[1]) {
                 Ok(ch) => changes.push(ch),
@@ -435,6 +492,11 @@ pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) ->
                 Change::ProtectedMode => {}
                 Change::Knob(name, v) => {
                     s.knobs.insert(name, v);
+                }
+                Change::Memory(cfg) => {
+                    ks.set_memory_config(cfg);
+                    // Redis `updateMaxmemory`: a limit below the usage evicts at once.
+                    ks.perform_evictions();
                 }
             }
         }

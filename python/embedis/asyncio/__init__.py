@@ -95,6 +95,9 @@ class Broker:
         auto_aof_rewrite_percentage: int | None = None,
         auto_aof_rewrite_min_size: int | None = None,
         aof_use_rdb_preamble: bool | None = None,
+        maxmemory: int | str | None = None,
+        maxmemory_policy: str | None = None,
+        maxmemory_samples: int | None = None,
     ) -> None:
         base = broker.sync if isinstance(broker, Broker) else broker
         self._sync: _SyncBroker = _SyncBroker(
@@ -113,6 +116,9 @@ class Broker:
             auto_aof_rewrite_percentage=auto_aof_rewrite_percentage,
             auto_aof_rewrite_min_size=auto_aof_rewrite_min_size,
             aof_use_rdb_preamble=aof_use_rdb_preamble,
+            maxmemory=maxmemory,
+            maxmemory_policy=maxmemory_policy,
+            maxmemory_samples=maxmemory_samples,
         )
 
     @property

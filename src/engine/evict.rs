@@ -38,6 +38,8 @@ pub struct Memory {
     rng: Rng,
     /// Where random policies look first (`next_db` in `performEvictions`).
     next_db: usize,
+    /// A fixed (LRU clock, minutes) instead of the time of day, for tests.
+    frozen_clock: Option<(u32, u32)>,
 }
 
 impl Default for Memory {
@@ -49,6 +51,7 @@ impl Default for Memory {
             pool: Vec::with_capacity(POOL_SIZE),
             rng: Rng::new(0x00e6_1c75),
             next_db: 0,
+            frozen_clock: None,
         }
     }
 }
@@ -149,15 +152,23 @@ impl Keyspace {
         self.memory.next_db = 0;
     }
 
+    /// Fixes the clocks that access metadata and eviction read (LRU seconds, LFU minutes)
+    /// instead of the time of day (`None`), so that tests can age keys without waiting.
+    pub fn freeze_access_clock(&mut self, clock: Option<(u32, u32)>) {
+        self.memory.frozen_clock = clock;
+        self.refresh_access();
+    }
+
+    /// (LRU clock, LFU minutes) now.
+    fn clocks(&self) -> (u32, u32) {
+        self.memory.frozen_clock.unwrap_or_else(|| (memory::lru_clock(), memory::lfu_minutes()))
+    }
+
     /// Updates the clock that accesses stamp keys with, and how they stamp them.
     pub fn refresh_access(&mut self) {
         let cfg = self.memory.config;
-        let access = super::db::Access {
-            lfu: cfg.policy.is_lfu(),
-            clock: memory::lru_clock(),
-            minutes: memory::lfu_minutes(),
-            cfg: Some(cfg),
-        };
+        let (clock, minutes) = self.clocks();
+        let access = super::db::Access { lfu: cfg.policy.is_lfu(), clock, minutes, cfg: Some(cfg) };
         for d in &mut self.dbs {
             d.access = access;
         }
@@ -251,8 +262,7 @@ impl Keyspace {
     /// exists, from the end of the pool (`performEvictions`'s loop).
     fn pick_from_pool(&mut self, policy: Policy) -> Option<(usize, Key)> {
         let volatile = policy.volatile();
-        let clock = memory::lru_clock();
-        let minutes = memory::lfu_minutes();
+        let (clock, minutes) = self.clocks();
         loop {
             let mut any = false;
             for db in 0..DATABASES {

@@ -139,7 +139,7 @@ pub fn lfu_decayed(meta: Meta, decay_time: u32, minutes: u32) -> u8 {
     let last = meta >> 8;
     let counter = (meta & 0xff) as u8;
     let elapsed = if minutes >= last { minutes - last } else { 65535 - last + minutes };
-    let periods = if decay_time == 0 { 0 } else { elapsed / decay_time };
+    let periods = elapsed.checked_div(decay_time).unwrap_or(0);
     counter.saturating_sub(u8::try_from(periods).unwrap_or(u8::MAX))
 }
 

@@ -40,6 +40,8 @@ pub struct Memory {
     next_db: usize,
     /// A fixed (LRU clock, minutes) instead of the time of day, for tests.
     frozen_clock: Option<(u32, u32)>,
+    /// Checks since the access clock was last read from the time of day.
+    checks: u32,
 }
 
 impl Default for Memory {
@@ -52,6 +54,7 @@ impl Default for Memory {
             rng: Rng::new(0x00e6_1c75),
             next_db: 0,
             frozen_clock: None,
+            checks: 0,
         }
     }
 }
@@ -184,7 +187,15 @@ impl Keyspace {
         if self.memory.config.maxmemory == 0 {
             return Ok(());
         }
-        self.refresh_access();
+        // The access clock has a resolution of a second (as Redis's, which its cron
+        // refreshes ten times a second): reading the time of day for every command would
+        // cost more than the rest of the check, so it is read every 64 checks, and before
+        // any eviction (which compares it with the keys' stamps).
+        self.memory.checks += 1;
+        if self.memory.checks >= 64 {
+            self.memory.checks = 0;
+            self.refresh_access();
+        }
         if !self.perform_evictions() && denyoom {
             return Err(Error::OutOfMemory);
         }
@@ -205,10 +216,14 @@ impl Keyspace {
         if max == 0 {
             return true;
         }
+        if self.used_memory() as u64 <= max {
+            return true;
+        }
+        if self.memory.config.policy == Policy::NoEviction {
+            return false;
+        }
+        self.refresh_access();
         while self.used_memory() as u64 > max {
-            if self.memory.config.policy == Policy::NoEviction {
-                return false;
-            }
             let Some((db, key)) = self.pick_victim() else {
                 return false;
             };

@@ -74,7 +74,9 @@ class Broker:
     ``Broker()`` is a new, empty broker; ``Broker(broker=b)`` works on the data of ``b``
     (a sync ``embedis.Broker`` or another asyncio one). The persistence keywords
     (``dir``, ``appendonly``, ``appendfsync``, ``save``, ...) are those of
-    ``embedis.Broker``: opening loads what the directory holds.
+    ``embedis.Broker``: opening loads what the directory holds. So are the memory
+    keywords (``maxmemory``, ``maxmemory_policy``, ``maxmemory_samples``): over the limit,
+    writes that may grow memory raise ``OutOfMemoryError`` or evict, as the policy says.
     """
 
     def __init__(

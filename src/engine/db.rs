@@ -130,6 +130,7 @@ impl Db {
     }
 
     /// Bytes the keys cost now.
+    #[inline]
     pub fn used(&mut self) -> usize {
         self.settle();
         self.used

@@ -116,8 +116,18 @@ impl Keyspace {
     /// `used_memory`: what the broker's data costs, in bytes (see `memory.rs` for what is
     /// counted). O(databases). Also moves `used_memory_peak`.
     pub fn used_memory(&mut self) -> usize {
-        let used = BASE_BYTES + self.dbs.iter_mut().map(super::db::Db::used).sum::<usize>();
+        let used = self.used_now();
         self.memory.peak = self.memory.peak.max(used);
+        used
+    }
+
+    /// `used_memory` without moving the peak.
+    #[inline]
+    fn used_now(&mut self) -> usize {
+        let mut used = BASE_BYTES;
+        for d in &mut self.dbs {
+            used += d.used();
+        }
         used
     }
 

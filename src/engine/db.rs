@@ -4,7 +4,7 @@
 //! Typed lookups answer `WrongType` as Redis does. Knows nothing of RESP or Python.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::clock::unix_ms;
@@ -22,6 +22,30 @@ pub(crate) struct Queued {
     pub expired: AtomicBool,
     /// Some `Db::removed_streams` is not empty.
     pub removed_streams: AtomicBool,
+    /// The sum of every database's `Db::used`, so that the per-command memory check
+    /// reads one number, not sixteen. Updated by load and store, not read-modify-write:
+    /// only ever touched under the keyspace lock.
+    pub used: AtomicUsize,
+    /// Bit `i` set: database `i` has a key checked out (`Db::out`), to settle before
+    /// `used` is read.
+    pub outs: AtomicU32,
+}
+
+impl Queued {
+    /// `used`, after `add` bytes (negative: fewer).
+    #[inline]
+    fn adjust(&self, add: usize, sub: usize) {
+        let now = self.used.load(Ordering::Relaxed);
+        self.used.store((now + add).saturating_sub(sub), Ordering::Relaxed);
+    }
+
+    /// Sets or clears bit `i` of `outs`.
+    #[inline]
+    fn mark_out(&self, i: usize, out: bool) {
+        let bit = 1u32 << (i & 31);
+        let now = self.outs.load(Ordering::Relaxed);
+        self.outs.store(if out { now | bit } else { now & !bit }, Ordering::Relaxed);
+    }
 }
 
 /// Keys are binary-safe byte strings.
@@ -94,6 +118,8 @@ pub struct Db {
     pub(crate) access: Access,
     /// Random bits for LFU increments.
     rng: Option<memory::Rng>,
+    /// This database's number (its bit in `Queued::outs`).
+    index: usize,
     /// Keys deleted because their time had come, not yet turned into DEL effects. Filled
     /// only while `track_expired` (an AOF is open); drained by every unit.
     pub(crate) expired: Vec<Key>,
@@ -115,16 +141,32 @@ pub struct Db {
 
 impl Db {
     /// An empty database whose queued work raises `queued`.
-    pub(crate) fn with_flags(queued: Arc<Queued>) -> Db {
-        Db { queued, ..Db::default() }
+    pub(crate) fn with_flags(queued: Arc<Queued>, index: usize) -> Db {
+        Db { queued, index, ..Db::default() }
+    }
+
+    /// Counts `n` more bytes, here and in the keyspace's total.
+    #[inline]
+    fn add_used(&mut self, n: usize) {
+        self.used += n;
+        self.queued.adjust(n, 0);
+    }
+
+    /// Counts `n` fewer bytes, here and in the keyspace's total.
+    #[inline]
+    fn sub_used(&mut self, n: usize) {
+        self.used = self.used.saturating_sub(n);
+        self.queued.adjust(0, n);
     }
 
     /// Counts the checked-out key again, as it now is (see `used`).
     #[inline]
-    fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         if let Some(i) = self.out.take() {
+            self.queued.mark_out(self.index, false);
             if let Some((k, slot)) = self.map.get_index(i) {
-                self.used += memory::entry_cost(k, slot);
+                let cost = memory::entry_cost(k, slot);
+                self.add_used(cost);
             }
         }
     }
@@ -139,9 +181,13 @@ impl Db {
     /// Sets `used` from a walk over every key: after a change made outside `Db`'s methods
     /// (a snapshot's copy-on-write sharing adds a header to every node it shares).
     pub fn recount_used(&mut self) {
-        self.out = None;
-        self.used = self.map.iter().map(|(k, v)| memory::entry_cost(k, v)).sum::<usize>()
+        if self.out.take().is_some() {
+            self.queued.mark_out(self.index, false);
+        }
+        let counted = self.map.iter().map(|(k, v)| memory::entry_cost(k, v)).sum::<usize>()
             + self.expires.keys().map(|k| memory::expire_cost(k)).sum::<usize>();
+        self.queued.adjust(counted, self.used);
+        self.used = counted;
     }
 
     /// The metadata a new key starts with.
@@ -169,7 +215,7 @@ impl Db {
 
     /// Inserts a key known to be absent (the caller checked), counting it.
     fn insert_new(&mut self, key: &[u8], value: Value) {
-        self.used += memory::entry_cost(key, &value);
+        self.add_used(memory::entry_cost(key, &value));
         let meta = self.fresh_meta();
         self.map.insert(key.into(), Slot { value, meta });
     }
@@ -181,7 +227,7 @@ impl Db {
         }
         let gone = self.expires.swap_remove(key).is_some();
         if gone {
-            self.used = self.used.saturating_sub(memory::expire_cost(key));
+            self.sub_used(memory::expire_cost(key));
         }
         gone
     }
@@ -189,7 +235,7 @@ impl Db {
     /// Sets `key` (which must exist) to expire at `at` (Unix ms).
     pub fn set_expiry(&mut self, key: &[u8], at: i64) {
         if self.expires.insert(key.into(), at).is_none() {
-            self.used += memory::expire_cost(key);
+            self.add_used(memory::expire_cost(key));
         }
     }
 
@@ -201,7 +247,7 @@ impl Db {
     /// Removes `key` and its slot, uncounting both. The caller settled.
     fn take(&mut self, key: &[u8]) -> Option<Value> {
         let (_, k, slot) = self.map.swap_remove_full(key)?;
-        self.used = self.used.saturating_sub(memory::entry_cost(&k, &slot));
+        self.sub_used(memory::entry_cost(&k, &slot));
         Some(slot.value)
     }
 
@@ -273,7 +319,10 @@ impl Db {
     #[inline]
     fn check_out(&mut self, i: usize) -> Option<&mut Value> {
         let (k, slot) = self.map.get_index_mut(i)?;
-        self.used = self.used.saturating_sub(memory::entry_cost(k, slot));
+        let cost = memory::entry_cost(k, slot);
+        self.used = self.used.saturating_sub(cost);
+        self.queued.adjust(0, cost);
+        self.queued.mark_out(self.index, true);
         self.out = Some(i);
         Some(&mut slot.value)
     }
@@ -418,6 +467,7 @@ impl Db {
             // An overwrite is a new object in Redis: its metadata starts afresh.
             *slot = Slot { value, meta };
             self.used = self.used.saturating_sub(old_cost) + new_cost;
+            self.queued.adjust(new_cost, old_cost);
         } else {
             self.insert_new(key, value);
         }
@@ -453,7 +503,10 @@ impl Db {
         }
         self.map.clear();
         self.expires.clear();
-        self.out = None;
+        if self.out.take().is_some() {
+            self.queued.mark_out(self.index, false);
+        }
+        self.queued.adjust(0, self.used);
         self.used = 0;
     }
 

@@ -124,11 +124,14 @@ impl Keyspace {
     /// `used_memory` without moving the peak.
     #[inline]
     fn used_now(&mut self) -> usize {
-        let mut used = BASE_BYTES;
-        for d in &mut self.dbs {
-            used += d.used();
+        // Usually one database has a key checked out (the last command's), or none.
+        let mut outs = self.dbs[0].queued.outs.load(std::sync::atomic::Ordering::Relaxed);
+        while outs != 0 {
+            let i = outs.trailing_zeros() as usize;
+            self.dbs[i].settle();
+            outs &= outs - 1;
         }
-        used
+        BASE_BYTES + self.dbs[0].queued.used.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// `used_memory_peak`.

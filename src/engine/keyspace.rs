@@ -60,7 +60,7 @@ impl Default for Keyspace {
         Keyspace {
             dbs: {
                 let queued = std::sync::Arc::new(super::db::Queued::default());
-                (0..DATABASES).map(|_| Db::with_flags(queued.clone())).collect()
+                (0..DATABASES).map(|i| Db::with_flags(queued.clone(), i)).collect()
             },
             waiters: Waiters::default(),
             pubsub: super::pubsub::Registry::default(),

@@ -401,3 +401,12 @@ fn replay_is_never_refused() {
     assert_eq!(r.unwrap(), Reply::Int(1));
     assert_eq!(c.err("RPUSH q b"), OOM);
 }
+
+#[test]
+fn per_key_metadata_costs_eight_bytes() {
+    use embedis::engine::db::Slot;
+    use embedis::engine::value::Value;
+    // The u32 of LRU/LFU metadata and its padding: what each key pays for eviction.
+    assert_eq!(std::mem::size_of::<Slot>(), std::mem::size_of::<Value>() + 8, "Value is {} bytes", std::mem::size_of::<Value>());
+    assert!(std::mem::size_of::<Value>() <= 48, "Value is {} bytes", std::mem::size_of::<Value>());
+}

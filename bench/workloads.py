@@ -50,8 +50,8 @@ def _check(value: Any) -> None:
 # ---- list-seq: N LPUSH then N RPOP on one thread (ns per op) --------------------------------
 
 
-def seq_embedis(n: int) -> Metrics:
-    r = embedis.Broker()
+def seq_embedis(n: int, **broker_kwargs: Any) -> Metrics:
+    r = embedis.Broker(**broker_kwargs)
     lpush, rpop, p = r.lpush, r.rpop, PAYLOAD
     with gc_off():
         t0 = perf_counter_ns()
@@ -143,8 +143,8 @@ def _pair(produce: Callable[[], None], consume: Callable[[], None], n: int) -> M
     return {"msgs_per_s": n * 1e9 / (t1 - t0)}
 
 
-def pair_embedis(n: int) -> Metrics:
-    r = embedis.Broker()
+def pair_embedis(n: int, **broker_kwargs: Any) -> Metrics:
+    r = embedis.Broker(**broker_kwargs)
 
     def produce() -> None:
         lpush, p = r.lpush, PAYLOAD

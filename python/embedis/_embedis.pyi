@@ -106,6 +106,9 @@ class Broker:
         auto_aof_rewrite_percentage: int | None = None,
         auto_aof_rewrite_min_size: int | None = None,
         aof_use_rdb_preamble: bool | None = None,
+        maxmemory: int | str | None = None,
+        maxmemory_policy: str | None = None,
+        maxmemory_samples: int | None = None,
         config: dict[str, _Encodable] | None = None,
     ) -> Broker: ...
     @property

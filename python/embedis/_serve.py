@@ -91,6 +91,13 @@ def add_parser(sub: Any) -> None:
         metavar='"SECONDS CHANGES ..."',
         help='snapshot rules, e.g. "3600 1 300 100"; "" for none',
     )
+    p.add_argument("--maxmemory", type=_memory, metavar="BYTES", help="memory limit of the data, e.g. 512mb (default 0: none)")
+    p.add_argument(
+        "--maxmemory-policy",
+        choices=["noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"],
+        help="what to do over maxmemory (default noeviction: refuse writes that grow memory)",
+    )
+    p.add_argument("--maxmemory-samples", type=int, metavar="N", help="keys sampled per eviction (default 5)")
     p.add_argument("--dbfilename", help="snapshot file name (default dump.edb)")
     p.add_argument("--appendfilename", help="AOF file name prefix (default appendonly.aof)")
     p.add_argument("--appenddirname", help="AOF directory name (default appendonlydir)")
@@ -119,6 +126,9 @@ def serve(args: argparse.Namespace) -> int:
         options["dir"] = "."
     else:
         options = {}
+    for name in ("maxmemory", "maxmemory_policy", "maxmemory_samples"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
     try:
         # Parameters of the one CONFIG table, set as CONFIG SET sets them (same checks),
         # before the directory loads, as redis-server reads its config file first.

@@ -16,7 +16,8 @@
 use std::any::Any;
 
 use super::reply::Reply;
-use crate::engine::config::{Params, HZ_MAX, HZ_MIN};
+use crate::engine::config::{HZ_MAX, HZ_MIN};
+use crate::engine::memory::{MemoryConfig, Policy};
 use crate::engine::glob::glob_match;
 use crate::engine::{Error, Keyspace, Result};
 
@@ -41,8 +42,10 @@ pub enum Type {
 /// Where a parameter lives, and so what CONFIG SET does with it.
 #[derive(Debug, Clone, Copy)]
 pub enum Home {
-    /// Read by the engine: kept in the keyspace's [`Params`].
-    Engine(fn(&Params) -> String, fn(&mut Params, &str)),
+    /// Read by the engine: kept in the keyspace (its [`Params`](crate::engine::config::Params), or the state of the
+    /// engine part that reads it, such as `maxmemory`'s). The setter gets a value
+    /// [`Type`] has checked.
+    Engine(fn(&Keyspace) -> String, fn(&mut Keyspace, &str)),
     /// No observable effect in embedis: remembered, so CONFIG GET answers what CONFIG SET
     /// was told, as on Redis.
     Knob,
@@ -85,24 +88,60 @@ const fn alias(name: &'static str, aliases: &'static [&'static str], default: &'
     Param { name, aliases, default, ty, home }
 }
 
-fn get_node_bytes(p: &Params) -> String {
-    p.stream.node_max_bytes.to_string()
+fn get_node_bytes(ks: &Keyspace) -> String {
+    ks.config.stream.node_max_bytes.to_string()
 }
-fn set_node_bytes(p: &mut Params, v: &str) {
-    p.stream.node_max_bytes = v.parse().unwrap_or(usize::MAX);
+fn set_node_bytes(ks: &mut Keyspace, v: &str) {
+    ks.config.stream.node_max_bytes = v.parse().unwrap_or(usize::MAX);
 }
-fn get_node_entries(p: &Params) -> String {
-    p.stream.node_max_entries.to_string()
+fn get_node_entries(ks: &Keyspace) -> String {
+    ks.config.stream.node_max_entries.to_string()
 }
-fn set_node_entries(p: &mut Params, v: &str) {
-    p.stream.node_max_entries = v.parse().unwrap_or(usize::MAX);
+fn set_node_entries(ks: &mut Keyspace, v: &str) {
+    ks.config.stream.node_max_entries = v.parse().unwrap_or(usize::MAX);
 }
-fn get_hz(p: &Params) -> String {
-    p.hz.to_string()
+fn get_hz(ks: &Keyspace) -> String {
+    ks.config.hz.to_string()
 }
 /// Redis's `updateHZ`: any non-negative value is taken, then clamped to 1..=500.
-fn set_hz(p: &mut Params, v: &str) {
-    p.hz = v.parse::<u64>().unwrap_or(u64::MAX).clamp(u64::from(HZ_MIN), u64::from(HZ_MAX)) as u32;
+fn set_hz(ks: &mut Keyspace, v: &str) {
+    ks.config.hz = v.parse::<u64>().unwrap_or(u64::MAX).clamp(u64::from(HZ_MIN), u64::from(HZ_MAX)) as u32;
+}
+
+// The memory limit and its policy live with the eviction state (`engine/evict.rs`).
+fn get_maxmemory(ks: &Keyspace) -> String {
+    ks.memory_config().maxmemory.to_string()
+}
+/// Redis's `updateMaxmemory`: a new limit evicts at once (what a policy allows).
+fn set_maxmemory(ks: &mut Keyspace, v: &str) {
+    let cfg = MemoryConfig { maxmemory: parse_memory(v).unwrap_or(u64::MAX), ..ks.memory_config() };
+    ks.set_memory_config(cfg);
+    ks.perform_evictions();
+}
+fn get_policy(ks: &Keyspace) -> String {
+    ks.memory_config().policy.name().to_owned()
+}
+fn set_policy(ks: &mut Keyspace, v: &str) {
+    let policy = Policy::parse(v.as_bytes()).unwrap_or_default();
+    ks.set_memory_config(MemoryConfig { policy, ..ks.memory_config() });
+}
+fn get_samples(ks: &Keyspace) -> String {
+    ks.memory_config().samples.to_string()
+}
+fn set_samples(ks: &mut Keyspace, v: &str) {
+    ks.set_memory_config(MemoryConfig { samples: v.parse().unwrap_or(5), ..ks.memory_config() });
+}
+fn get_lfu_log_factor(ks: &Keyspace) -> String {
+    ks.memory_config().lfu_log_factor.to_string()
+}
+fn set_lfu_log_factor(ks: &mut Keyspace, v: &str) {
+    ks.set_memory_config(MemoryConfig { lfu_log_factor: v.parse().unwrap_or(10), ..ks.memory_config() });
+}
+fn get_lfu_decay_time(ks: &Keyspace) -> String {
+    ks.memory_config().lfu_decay_time.to_string()
+}
+fn set_lfu_decay_time(ks: &mut Keyspace, v: &str) {
+    ks.set_memory_config(MemoryConfig { lfu_decay_time: v.parse().unwrap_or(1), ..ks.memory_config() });
 }
 
 use Home::{Host as H, Immutable as Imm, Knob as K, Protected as Prot};
@@ -220,12 +259,15 @@ pub static PARAMS: &[Param] = &[
         Home::Refused("embedis has no replicas, so it cannot require any for writes; only 0 can be set"),
     ),
     // Owned by other parts (maxmemory, LFU, slow log): remembered here until they read them.
-    p("maxmemory", "0", Mem(0, I64), K),
-    p("maxmemory-clients", "0", Mem(0, I64), K),
-    p("maxmemory-policy", "noeviction", Enum(POLICIES), K),
-    p("maxmemory-samples", "5", Int(1, I32), K),
-    p("lfu-decay-time", "1", Int(0, I32), K),
-    p("lfu-log-factor", "10", Int(0, I32), K),
+    p("maxmemory", "0", Mem(0, I64), Home::Engine(get_maxmemory, set_maxmemory)),
+    p("maxmemory-policy", "noeviction", Enum(POLICIES), Home::Engine(get_policy, set_policy)),
+    p("maxmemory-samples", "5", Int(1, I32), Home::Engine(get_samples, set_samples)),
+    p("lfu-decay-time", "1", Int(0, I32), Home::Engine(get_lfu_decay_time, set_lfu_decay_time)),
+    p("lfu-log-factor", "10", Int(0, I32), Home::Engine(get_lfu_log_factor, set_lfu_log_factor)),
+    // Client eviction: Redis 7 disconnects clients whose buffers pass it; embedis does not.
+    p("maxmemory-clients", "0", Mem(0, I64), Home::Refused("embedis does not evict clients; only 0 can be set")),
+    // How long one eviction round may run before it yields (latency only: the same keys go).
+    p("maxmemory-eviction-tenacity", "10", Int(0, 100), K),
     p("slowlog-log-slower-than", "10000", Int(-1, I64), K),
     p("slowlog-max-len", "128", Int(0, I64), K),
     // No observable effect in embedis (see the docs for why, one by one).
@@ -315,7 +357,7 @@ pub fn set_failed(name: &str, why: &str) -> Error {
 /// The value of `param`.
 pub fn value(ks: &Keyspace, host: &dyn Host, param: &Param) -> String {
     match param.home {
-        Home::Engine(get, _) => get(&ks.config),
+        Home::Engine(get, _) => get(ks),
         Home::Knob => ks.config.knobs.get(param.name).cloned().unwrap_or_else(|| param.default.to_owned()),
         Home::Host | Home::Protected | Home::Immutable => {
             host.get(ks, param.name).unwrap_or_else(|| param.default.to_owned())
@@ -342,20 +384,7 @@ pub fn parse_ll(s: &str) -> Option<i64> {
 
 /// Redis's `memtoull`: digits with an optional unit (b, k, kb, m, mb, g, gb; any case).
 pub fn parse_memory(s: &str) -> Option<u64> {
-    let lower = s.to_ascii_lowercase();
-    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
-    let (digits, unit) = lower.split_at(split);
-    let mul: u64 = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1_000_000,
-        "mb" => 1024 * 1024,
-        "g" => 1_000_000_000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    digits.parse::<u64>().ok()?.checked_mul(mul)
+    crate::engine::memory::parse_memory(s.as_bytes())
 }
 
 /// Checks `value` against the row's type; the normalised text to store, or the reason.
@@ -398,7 +427,7 @@ const EVENT_CLASSES: &[u8] = b"Ag$lshzxeKEtmdn";
 
 /// A checked CONFIG SET pair.
 enum Change {
-    Engine(fn(&mut Params, &str), String),
+    Engine(fn(&mut Keyspace, &str), String),
     Knob(&'static str, String),
     Host(HostChange),
     None,
@@ -568,7 +597,7 @@ pub fn set(ks: &mut Keyspace, host: &dyn Host, pairs: &[&[u8]]) -> Result<()> {
     let (hosted, local): (Vec<Change>, Vec<Change>) = changes.into_iter().partition(|c| matches!(c, Change::Host(_)));
     for change in hosted.into_iter().chain(local) {
         match change {
-            Change::Engine(set, v) => set(&mut ks.config, &v),
+            Change::Engine(set, v) => set(ks, &v),
             Change::Knob(name, v) => {
                 ks.config.knobs.insert(name, v);
             }

@@ -54,7 +54,7 @@ impl Default for Context {
 /// The command's error reply: `UnknownCommand`, `WrongArity`, or what the handler says.
 pub fn dispatch(engine: &Engine, ctx: &mut Context, argv: &[&[u8]]) -> Result<Reply> {
     let cmd = resolve(ctx, argv)?;
-    engine.execute(|ks| run(cmd, ks, ctx, argv))
+    engine.execute(|ks| run_checked(cmd, ks, ctx, argv))
 }
 
 /// `dispatch` for a caller that has already found `cmd` (the server, which looks the name
@@ -64,7 +64,7 @@ pub fn dispatch(engine: &Engine, ctx: &mut Context, argv: &[&[u8]]) -> Result<Re
 /// What the handler says.
 pub fn dispatch_found(engine: &Engine, ctx: &mut Context, cmd: &'static Command, argv: &[&[u8]]) -> Result<Reply> {
     debug_assert!(cmd.arity_ok(argv.len()));
-    engine.execute(|ks| run(cmd, ks, ctx, argv))
+    engine.execute(|ks| run_checked(cmd, ks, ctx, argv))
 }
 
 /// `dispatch_found` leaving the wait for durability to the caller (see
@@ -79,11 +79,28 @@ pub fn dispatch_found_deferred(
     argv: &[&[u8]],
 ) -> (Result<Reply>, Option<crate::engine::Durable>) {
     debug_assert!(cmd.arity_ok(argv.len()));
-    engine.execute_deferred(|ks| run(cmd, ks, ctx, argv))
+    engine.execute_deferred(|ks| run_checked(cmd, ks, ctx, argv))
+}
+
+/// Whether `argv` (a `cmd` command) may grow memory: Redis's `CMD_DENYOOM`, which for
+/// XGROUP is a property of the subcommand (CREATE and CREATECONSUMER have it).
+pub fn is_denyoom(cmd: &Command, argv: &[&[u8]]) -> bool {
+    if cmd.name == "xgroup" {
+        return argv.get(1).is_some_and(|s| is_keyword(s, "create") || is_keyword(s, "createconsumer"));
+    }
+    cmd.flags.contains(Flags::DENYOOM)
+}
+
+/// `run` after `processCommand`'s memory step (`Keyspace::check_memory`): with a
+/// `maxmemory`, evictions first, then a DENYOOM command refused if still over.
+fn run_checked(cmd: &'static Command, ks: &mut Keyspace, ctx: &mut Context, argv: &[&[u8]]) -> Result<Reply> {
+    ks.check_memory(is_denyoom(cmd, argv))?;
+    run(cmd, ks, ctx, argv)
 }
 
 /// Runs the command `argv` inside a unit that already holds the keyspace (MULTI/EXEC, AOF
-/// replay). Same rules as `dispatch`.
+/// replay). Same rules as `dispatch`, except the memory step: a replay is never refused,
+/// and a transaction was checked as a whole at EXEC.
 ///
 /// # Errors
 /// As `dispatch`.

@@ -4,12 +4,13 @@
 //! Typed lookups answer `WrongType` as Redis does. Knows nothing of RESP or Python.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::clock::unix_ms;
 use super::error::{Error, Result};
 use super::list::List;
+use super::memory::{self, Meta};
 use super::stream::Stream;
 use super::value::Value;
 
@@ -21,6 +22,30 @@ pub(crate) struct Queued {
     pub expired: AtomicBool,
     /// Some `Db::removed_streams` is not empty.
     pub removed_streams: AtomicBool,
+    /// The sum of every database's `Db::used`, so that the per-command memory check
+    /// reads one number, not sixteen. Updated by load and store, not read-modify-write:
+    /// only ever touched under the keyspace lock.
+    pub used: AtomicUsize,
+    /// Bit `i` set: database `i` has a key checked out (`Db::out`), to settle before
+    /// `used` is read.
+    pub outs: AtomicU32,
+}
+
+impl Queued {
+    /// `used`, after `add` bytes (negative: fewer).
+    #[inline]
+    fn adjust(&self, add: usize, sub: usize) {
+        let now = self.used.load(Ordering::Relaxed);
+        self.used.store((now + add).saturating_sub(sub), Ordering::Relaxed);
+    }
+
+    /// Sets or clears bit `i` of `outs`.
+    #[inline]
+    fn mark_out(&self, i: usize, out: bool) {
+        let bit = 1u32 << (i & 31);
+        let now = self.outs.load(Ordering::Relaxed);
+        self.outs.store(if out { now | bit } else { now & !bit }, Ordering::Relaxed);
+    }
 }
 
 /// Keys are binary-safe byte strings.
@@ -29,14 +54,72 @@ pub type Key = Box<[u8]>;
 /// Randomly seeded hashing: keys come from network peers too, so no flooding by chosen keys.
 pub type Map<K, V> = HashMap<K, V, ahash::RandomState>;
 
+/// The keyspace tables: hashed as `Map`, and indexable by position so that eviction can
+/// sample random keys in O(1) (Redis `dictGetSomeKeys`). Removal is `swap_remove`: the
+/// order means nothing (SCAN has its own).
+pub type KeyMap<V> = indexmap::IndexMap<Key, V, ahash::RandomState>;
+
+/// A value and its access metadata (Redis keeps both in the `robj`: 24 bits of `lru`).
+/// Derefs to the value, so readers see a `Value`. The metadata costs 8 bytes per key
+/// (4, and 4 of padding), the slot being that much larger.
+#[derive(Debug)]
+pub struct Slot {
+    /// What the key holds.
+    pub value: Value,
+    /// LRU clock or LFU counter of the last access (see `memory::Meta`).
+    pub meta: Meta,
+}
+
+impl std::ops::Deref for Slot {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.value
+    }
+}
+
+impl std::ops::DerefMut for Slot {
+    fn deref_mut(&mut self) -> &mut Value {
+        &mut self.value
+    }
+}
+
+/// How accesses stamp a key's metadata (copied into every database by
+/// `Keyspace::refresh_access`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Access {
+    /// LFU counters instead of the LRU clock.
+    pub lfu: bool,
+    /// The LRU clock (seconds, 24 bits) as of the last refresh.
+    pub clock: u32,
+    /// Minutes (16 bits) as of the last refresh, for LFU.
+    pub minutes: u32,
+    /// The LFU settings.
+    pub cfg: Option<memory::MemoryConfig>,
+}
+
 /// A database. Invariant: every key in `expires` is also in `map`; no container in `map` is
 /// empty.
 #[derive(Debug, Default)]
 pub struct Db {
-    /// The keyspace proper.
-    pub map: Map<Key, Value>,
-    /// Absolute expiry times in Unix milliseconds, for the keys that have one.
-    pub expires: Map<Key, i64>,
+    /// The keyspace proper. Change it only through `Db`'s methods, which keep `used`.
+    pub map: KeyMap<Slot>,
+    /// Absolute expiry times in Unix milliseconds, for the keys that have one. Change it
+    /// only through `Db`'s methods, which keep `used`.
+    pub expires: KeyMap<i64>,
+    /// Bytes the keys cost (`memory::entry_cost`, `memory::expire_cost`), except the key
+    /// checked out in `out`: a mutable borrow of a value changes it where no one counts,
+    /// so its cost leaves `used` when it is handed out and comes back, as it then is, the
+    /// next time the database is touched (`settle`). The borrow checker guarantees the
+    /// borrow ended by then. Read it with `used`.
+    used: usize,
+    /// The position in `map` of the key whose value was last handed out mutably.
+    out: Option<usize>,
+    /// How accesses stamp metadata.
+    pub(crate) access: Access,
+    /// Random bits for LFU increments.
+    rng: Option<memory::Rng>,
+    /// This database's number (its bit in `Queued::outs`).
+    index: usize,
     /// Keys deleted because their time had come, not yet turned into DEL effects. Filled
     /// only while `track_expired` (an AOF is open); drained by every unit.
     pub(crate) expired: Vec<Key>,
@@ -58,8 +141,131 @@ pub struct Db {
 
 impl Db {
     /// An empty database whose queued work raises `queued`.
-    pub(crate) fn with_flags(queued: Arc<Queued>) -> Db {
-        Db { queued, ..Db::default() }
+    pub(crate) fn with_flags(queued: Arc<Queued>, index: usize) -> Db {
+        Db { queued, index, ..Db::default() }
+    }
+
+    /// Counts `n` more bytes, here and in the keyspace's total.
+    #[inline]
+    fn add_used(&mut self, n: usize) {
+        self.used += n;
+        self.queued.adjust(n, 0);
+    }
+
+    /// Counts `n` fewer bytes, here and in the keyspace's total.
+    #[inline]
+    fn sub_used(&mut self, n: usize) {
+        self.used = self.used.saturating_sub(n);
+        self.queued.adjust(0, n);
+    }
+
+    /// Counts the checked-out key again, as it now is (see `used`).
+    #[inline]
+    pub(crate) fn settle(&mut self) {
+        if let Some(i) = self.out.take() {
+            self.queued.mark_out(self.index, false);
+            if let Some((k, slot)) = self.map.get_index(i) {
+                let cost = memory::entry_cost(k, slot);
+                self.add_used(cost);
+            }
+        }
+    }
+
+    /// Bytes the keys cost now.
+    #[inline]
+    pub fn used(&mut self) -> usize {
+        self.settle();
+        self.used
+    }
+
+    /// Sets `used` from a walk over every key: after a change made outside `Db`'s methods
+    /// (a snapshot's copy-on-write sharing adds a header to every node it shares).
+    pub fn recount_used(&mut self) {
+        if self.out.take().is_some() {
+            self.queued.mark_out(self.index, false);
+        }
+        let counted = self.map.iter().map(|(k, v)| memory::entry_cost(k, v)).sum::<usize>()
+            + self.expires.keys().map(|k| memory::expire_cost(k)).sum::<usize>();
+        self.queued.adjust(counted, self.used);
+        self.used = counted;
+    }
+
+    /// The metadata a new key starts with.
+    fn fresh_meta(&self) -> Meta {
+        match self.access.cfg {
+            Some(cfg) if self.access.lfu => memory::new_meta(&cfg, self.access.clock, self.access.minutes),
+            _ => self.access.clock,
+        }
+    }
+
+    /// Stamps an access on the slot at `i` (`lookupKey`'s LRU/LFU update).
+    #[inline]
+    fn stamp(&mut self, i: usize) {
+        let access = self.access;
+        if access.lfu {
+            let Some(cfg) = access.cfg else { return };
+            let rng = self.rng.get_or_insert_with(|| memory::Rng::new(0x5eed));
+            if let Some((_, slot)) = self.map.get_index_mut(i) {
+                slot.meta = memory::lfu_touch(slot.meta, &cfg, access.minutes, rng);
+            }
+        } else if let Some((_, slot)) = self.map.get_index_mut(i) {
+            slot.meta = access.clock;
+        }
+    }
+
+    /// Inserts a key known to be absent (the caller checked), counting it.
+    fn insert_new(&mut self, key: &[u8], value: Value) {
+        self.add_used(memory::entry_cost(key, &value));
+        let meta = self.fresh_meta();
+        self.map.insert(key.into(), Slot { value, meta });
+    }
+
+    /// Removes `key`'s expiry entry, if any, uncounting it.
+    fn drop_expiry(&mut self, key: &[u8]) -> bool {
+        if self.expires.is_empty() {
+            return false;
+        }
+        let gone = self.expires.swap_remove(key).is_some();
+        if gone {
+            self.sub_used(memory::expire_cost(key));
+        }
+        gone
+    }
+
+    /// Sets `key` (which must exist) to expire at `at` (Unix ms).
+    pub fn set_expiry(&mut self, key: &[u8], at: i64) {
+        if self.expires.insert(key.into(), at).is_none() {
+            self.add_used(memory::expire_cost(key));
+        }
+    }
+
+    /// Removes `key`'s expiry; whether it had one.
+    pub fn clear_expiry(&mut self, key: &[u8]) -> bool {
+        self.drop_expiry(key)
+    }
+
+    /// Removes `key` and its slot, uncounting both. The caller settled.
+    fn take(&mut self, key: &[u8]) -> Option<Value> {
+        let (_, k, slot) = self.map.swap_remove_full(key)?;
+        self.sub_used(memory::entry_cost(&k, &slot));
+        Some(slot.value)
+    }
+
+    /// Stores a value read from a snapshot; false if the key was already there.
+    pub fn load(&mut self, key: Key, value: Value) -> bool {
+        self.settle();
+        if self.map.contains_key(&key) {
+            return false;
+        }
+        self.insert_new(&key, value);
+        true
+    }
+
+    /// Removes a key this unit just created and must take back (an XADD that failed on a
+    /// new stream), with no trace: no watcher touched, no reader woken.
+    pub fn discard_created(&mut self, key: &[u8]) {
+        self.settle();
+        self.take(key);
     }
 
     fn queue_removed_stream(&mut self, key: Key) {
@@ -74,9 +280,10 @@ impl Db {
         }
         match self.expires.get(key) {
             Some(&at) if at <= unix_ms() => {
+                self.settle();
                 self.touch(key);
-                self.expires.remove(key);
-                if let Some(Value::Stream(_)) = self.map.remove(key) {
+                self.drop_expiry(key);
+                if let Some(Value::Stream(_)) = self.take(key) {
                     self.queue_removed_stream(key.into());
                 }
                 if self.track_expired {
@@ -92,14 +299,32 @@ impl Db {
     /// The live value at `key`, if any.
     pub fn get(&mut self, key: &[u8]) -> Option<&Value> {
         self.expire_if_due(key);
-        self.map.get(key)
+        let i = self.map.get_index_of(key)?;
+        self.stamp(i);
+        self.map.get_index(i).map(|(_, slot)| &slot.value)
     }
 
-    /// The live value at `key`, mutably.
+    /// The live value at `key`, mutably. It is checked out of `used` until the database
+    /// is next touched (see `used`).
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_due(key);
         self.touch(key);
-        self.map.get_mut(key)
+        self.settle();
+        let i = self.map.get_index_of(key)?;
+        self.stamp(i);
+        self.check_out(i)
+    }
+
+    /// Hands out the value at position `i`, its cost leaving `used` until `settle`.
+    #[inline]
+    fn check_out(&mut self, i: usize) -> Option<&mut Value> {
+        let (k, slot) = self.map.get_index_mut(i)?;
+        let cost = memory::entry_cost(k, slot);
+        self.used = self.used.saturating_sub(cost);
+        self.queued.adjust(0, cost);
+        self.queued.mark_out(self.index, true);
+        self.out = Some(i);
+        Some(&mut slot.value)
     }
 
     /// Whether `key` holds a live value.
@@ -129,10 +354,21 @@ impl Db {
     pub fn list_or_create(&mut self, key: &[u8]) -> Result<&mut List> {
         self.expire_if_due(key);
         self.touch(key);
-        if !self.map.contains_key(key) {
-            self.map.insert(key.into(), Value::List(List::new()));
-        }
-        match self.map.get_mut(key) {
+        self.settle();
+        let i = match self.map.get_index_of(key) {
+            Some(i) => {
+                if !matches!(self.map.get_index(i), Some((_, Slot { value: Value::List(_), .. }))) {
+                    return Err(Error::WrongType);
+                }
+                self.stamp(i);
+                i
+            }
+            None => {
+                self.insert_new(key, Value::List(List::new()));
+                self.map.len() - 1
+            }
+        };
+        match self.check_out(i) {
             Some(Value::List(l)) => Ok(l),
             _ => Err(Error::WrongType),
         }
@@ -161,10 +397,21 @@ impl Db {
     pub fn stream_or_create(&mut self, key: &[u8]) -> Result<&mut Stream> {
         self.expire_if_due(key);
         self.touch(key);
-        if !self.map.contains_key(key) {
-            self.map.insert(key.into(), Value::Stream(Box::default()));
-        }
-        match self.map.get_mut(key) {
+        self.settle();
+        let i = match self.map.get_index_of(key) {
+            Some(i) => {
+                if !matches!(self.map.get_index(i), Some((_, Slot { value: Value::Stream(_), .. }))) {
+                    return Err(Error::WrongType);
+                }
+                self.stamp(i);
+                i
+            }
+            None => {
+                self.insert_new(key, Value::Stream(Box::default()));
+                self.map.len() - 1
+            }
+        };
+        match self.check_out(i) {
             Some(Value::Stream(s)) => Ok(s),
             _ => Err(Error::WrongType),
         }
@@ -181,7 +428,7 @@ impl Db {
 
     /// Deletes `key` if it holds an empty container (Redis never keeps one).
     pub fn drop_if_empty(&mut self, key: &[u8]) {
-        let empty = match self.map.get(key) {
+        let empty = match self.map.get(key).map(|slot| &slot.value) {
             Some(Value::List(l)) => l.is_empty(),
             _ => false,
         };
@@ -193,10 +440,9 @@ impl Db {
     /// Removes `key` and its expiry; returns the value it held.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
         self.touch(key);
-        if !self.expires.is_empty() {
-            self.expires.remove(key);
-        }
-        let old = self.map.remove(key);
+        self.settle();
+        self.drop_expiry(key);
+        let old = self.take(key);
         if let Some(Value::Stream(_)) = old {
             self.queue_removed_stream(key.into());
         }
@@ -206,17 +452,24 @@ impl Db {
     /// Stores `value` at `key`, dropping any expiry unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         self.touch(key);
-        if !keep_ttl && !self.expires.is_empty() {
-            self.expires.remove(key);
+        self.settle();
+        if !keep_ttl {
+            self.drop_expiry(key);
         }
+        let new_cost = memory::entry_cost(key, &value);
+        let meta = self.fresh_meta();
         if let Some(slot) = self.map.get_mut(key) {
-            if let Value::Stream(_) = slot {
+            if let Value::Stream(_) = slot.value {
                 self.removed_streams.push(key.into());
                 self.queued.removed_streams.store(true, Ordering::Relaxed);
             }
-            *slot = value;
+            let old_cost = memory::entry_cost(key, slot);
+            // An overwrite is a new object in Redis: its metadata starts afresh.
+            *slot = Slot { value, meta };
+            self.used = self.used.saturating_sub(old_cost) + new_cost;
+            self.queued.adjust(new_cost, old_cost);
         } else {
-            self.map.insert(key.into(), value);
+            self.insert_new(key, value);
         }
     }
 
@@ -243,13 +496,18 @@ impl Db {
             *version += 1;
         }
         for (k, v) in &self.map {
-            if let Value::Stream(_) = v {
+            if let Value::Stream(_) = v.value {
                 self.removed_streams.push(k.clone());
                 self.queued.removed_streams.store(true, Ordering::Relaxed);
             }
         }
         self.map.clear();
         self.expires.clear();
+        if self.out.take().is_some() {
+            self.queued.mark_out(self.index, false);
+        }
+        self.queued.adjust(0, self.used);
+        self.used = 0;
     }
 
     /// Marks `key` as modified for the clients that WATCH it (a no-op when none does).

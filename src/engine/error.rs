@@ -150,6 +150,9 @@ pub enum Error {
     InvalidCursor,
 
     // Connection and server level.
+    /// A command that may grow memory, refused while used memory is over `maxmemory`
+    /// and nothing more can be evicted (`shared.oomerr`).
+    OutOfMemory,
     /// A command not allowed in the current context (e.g. a blocking command in a replay).
     NotAllowed { what: String },
 }
@@ -168,6 +171,7 @@ impl Error {
             | Error::NoSuchGroup { .. }
             | Error::NoGroupBlocked => "NOGROUP",
             Error::StreamKeyDeleted => "UNBLOCKED",
+            Error::OutOfMemory => "OOM",
             _ => "ERR",
         }
     }
@@ -211,6 +215,7 @@ impl fmt::Display for Error {
                 cmd.to_ascii_uppercase()
             ),
             Error::NoSuchKey => f.write_str("ERR no such key"),
+            Error::OutOfMemory => f.write_str("OOM command not allowed when used memory > 'maxmemory'."),
             Error::IndexOutOfRange => f.write_str("ERR index out of range"),
             Error::DbIndexOutOfRange => f.write_str("ERR DB index is out of range"),
             Error::NumkeysNotPositive => f.write_str("ERR numkeys should be greater than 0"),

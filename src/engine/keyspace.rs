@@ -53,6 +53,8 @@ pub struct Keyspace {
     sweep_offset: Vec<usize>,
     /// CONFIG parameters kept with the data (stream node sizes, `hz`, remembered knobs).
     pub config: super::config::Params,
+    /// `maxmemory` and its policy, and the eviction state (`evict.rs`).
+    pub(crate) memory: super::evict::Memory,
 }
 
 impl Default for Keyspace {
@@ -60,7 +62,7 @@ impl Default for Keyspace {
         Keyspace {
             dbs: {
                 let queued = std::sync::Arc::new(super::db::Queued::default());
-                (0..DATABASES).map(|_| Db::with_flags(queued.clone())).collect()
+                (0..DATABASES).map(|i| Db::with_flags(queued.clone(), i)).collect()
             },
             waiters: Waiters::default(),
             pubsub: super::pubsub::Registry::default(),
@@ -70,6 +72,7 @@ impl Default for Keyspace {
             scan_hasher: ahash::RandomState::new(),
             sweep_offset: vec![0; DATABASES],
             config: super::config::Params::default(),
+            memory: super::evict::Memory::default(),
         }
     }
 }
@@ -273,7 +276,7 @@ impl Keyspace {
         let is_list = matches!(value, Value::List(_) | Value::Stream(_));
         d.set(dst, value, false);
         if let Some(at) = expiry {
-            d.expires.insert(dst.into(), at);
+            d.set_expiry(dst, at);
         }
         if is_list {
             self.waiters.signal_ready(db, dst);
@@ -305,7 +308,7 @@ impl Keyspace {
             self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
         } else {
             d.touch(key);
-            d.expires.insert(key.into(), at_ms);
+            d.set_expiry(key, at_ms);
             self.wants_sweeper = true;
             self.emit_args(db, &[b"PEXPIREAT", key, Int::from(at_ms).as_bytes()], &[]);
         }
@@ -324,7 +327,7 @@ impl Keyspace {
     /// PERSIST: whether an expiry was removed.
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
-        let done = d.contains(key) && d.expires.remove(key).is_some();
+        let done = d.contains(key) && d.clear_expiry(key);
         if done {
             d.touch(key);
             self.emit(db, || vec![b"PERSIST".to_vec(), key.to_vec()]);
@@ -373,7 +376,7 @@ impl Keyspace {
         for d in &self.dbs {
             out.0 += d.map.len();
             for v in d.map.values() {
-                if let Value::List(l) = v {
+                if let Value::List(l) = &v.value {
                     out.1 += 1;
                     out.2 += l.len();
                 }

@@ -55,13 +55,17 @@ impl End {
 /// keyspace lock in a fraction of a millisecond. Whichever side later writes into a
 /// shared buffer copies that one buffer first. `clone` copies the buffers it does not
 /// find shared.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct List {
     /// Nodes head to tail. Invariant: no node is empty, and each holds at most
     /// `NODE_BYTES` live bytes unless it holds exactly one (oversized) entry.
     nodes: VecDeque<Node>,
     /// Number of elements: always the sum of the nodes' counts.
     len: usize,
+    /// Heap bytes held, kept up to date by every change (push and pop adjust it by the
+    /// edge node they touch, rarer changes recount), so that the keyspace's `used_memory`
+    /// reads it in O(1) on each write. Always equals [`List::counted_bytes`].
+    heap: usize,
 }
 
 /// A run of encoded entries inside a buffer that can grow at both ends.
@@ -669,8 +673,10 @@ impl List {
         };
         let mut cap = initial_cap(need);
         if let Some(node) = edge {
+            let before = node.buf.heap_bytes();
             if node.room(end) >= need || node.make_room(end, need) {
                 node.push(end, elem, need);
+                self.heap = self.heap - before + node.buf.heap_bytes();
                 self.len += 1;
                 return;
             }
@@ -679,6 +685,8 @@ impl List {
             cap = cap.max(NODE_BYTES);
         }
         let node = Node::with_entry(elem, need, cap, end);
+        let spine = self.spine_bytes();
+        self.heap += node.buf.heap_bytes();
         if self.nodes.capacity() == 0 {
             // A one-node list is the common case: no room for four.
             self.nodes.reserve_exact(1);
@@ -687,6 +695,7 @@ impl List {
             End::Left => self.nodes.push_front(node),
             End::Right => self.nodes.push_back(node),
         }
+        self.heap = self.heap - spine + self.spine_bytes();
         self.len += 1;
     }
 
@@ -697,14 +706,18 @@ impl List {
             End::Left => self.nodes.front_mut()?,
             End::Right => self.nodes.back_mut()?,
         };
+        let before = node.buf.heap_bytes();
         let out = node.pop(end);
         self.len -= 1;
         if node.count == 0 {
+            let spine = self.spine_bytes();
             self.drop_edge_node(end);
+            self.heap = self.heap - before - spine + self.spine_bytes();
         } else if alone {
             // Only a lone node is shrunk: an edge node of a longer list is about to be
             // dropped whole, and copying it on the way would tax every pop of a drain.
             node.maybe_shrink(end);
+            self.heap = self.heap - before + node.buf.heap_bytes();
         }
         Some(out)
     }
@@ -745,6 +758,7 @@ impl List {
         } else {
             self.splice(ni, s.start..s.end, 1, elem);
         }
+        self.recount();
         true
     }
 
@@ -779,6 +793,7 @@ impl List {
                 let at = if before { s.start } else { s.end };
                 self.splice(ni, at..at, 0, elem);
                 self.len += 1;
+                self.recount();
                 return true;
             }
         }
@@ -811,6 +826,7 @@ impl List {
             // One pass for all emptied nodes: removing them one by one would be quadratic.
             self.nodes.retain(|node| node.count > 0);
             self.shrink_spine();
+            self.recount();
         }
         removed
     }
@@ -822,6 +838,7 @@ impl List {
         let Some((first, n)) = clamp_range(start, stop, self.len) else {
             self.nodes = VecDeque::new();
             self.len = 0;
+            self.heap = 0;
             return;
         };
         let tail = self.len - first - n;
@@ -883,10 +900,10 @@ impl List {
             buf: n.buf.share(),
             ..*n
         }));
-        List {
-            nodes,
-            len: self.len,
-        }
+        self.recount();
+        let mut copy = List { nodes, len: self.len, heap: 0 };
+        copy.recount();
+        copy
     }
 
     /// The elements head to tail; `.rev()` gives tail to head.
@@ -895,13 +912,30 @@ impl List {
     }
 
     /// Heap bytes held: node buffers (with the `Arc` of shared ones) plus the deque of
-    /// node headers (for MEMORY USAGE style reports; the allocator's own overhead is not
-    /// counted, and a buffer shared with a clone counts in full for each). Walks the
-    /// nodes, so O(len / 80) for 100-byte elements.
+    /// node headers (for `used_memory` and MEMORY USAGE style reports; the allocator's own
+    /// overhead is not counted, and a buffer shared with a clone counts in full for
+    /// each). O(1): kept up to date by every change.
     #[must_use]
     pub fn allocated_bytes(&self) -> usize {
-        self.nodes.iter().map(|n| n.buf.heap_bytes()).sum::<usize>()
-            + self.nodes.capacity() * std::mem::size_of::<Node>()
+        self.heap
+    }
+
+    /// `allocated_bytes` recomputed by walking the nodes (O(len / 80) for 100-byte
+    /// elements): what the kept count must always equal.
+    #[must_use]
+    pub fn counted_bytes(&self) -> usize {
+        self.nodes.iter().map(|n| n.buf.heap_bytes()).sum::<usize>() + self.spine_bytes()
+    }
+
+    /// Heap bytes of the deque of node headers.
+    fn spine_bytes(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+    }
+
+    /// Sets the kept count from a walk, after a change too irregular to track (LSET,
+    /// LINSERT, LREM: O(n) commands anyway).
+    fn recount(&mut self) {
+        self.heap = self.counted_bytes();
     }
 
     /// The node holding element `i` (< len) and its position inside it, walking node
@@ -964,29 +998,36 @@ impl List {
             return;
         }
         self.len -= n;
+        let spine = self.spine_bytes();
         while n > 0 {
             let node = match end {
                 End::Left => self.nodes.front_mut(),
                 End::Right => self.nodes.back_mut(),
             };
             let Some(node) = node else { break };
+            let before = node.buf.heap_bytes();
             if node.count <= n {
                 n -= node.count;
                 match end {
                     End::Left => self.nodes.pop_front(),
                     End::Right => self.nodes.pop_back(),
                 };
+                self.heap -= before;
             } else {
                 node.drop_entries(end, n);
+                self.heap = self.heap - before + node.buf.heap_bytes();
                 n = 0;
             }
         }
         if self.nodes.len() == 1 {
             if let Some(node) = self.nodes.front_mut() {
+                let before = node.buf.heap_bytes();
                 node.maybe_shrink(end);
+                self.heap = self.heap - before + node.buf.heap_bytes();
             }
         }
         self.shrink_spine();
+        self.heap = self.heap - spine + self.spine_bytes();
     }
 
     fn drop_edge_node(&mut self, end: End) {
@@ -1005,6 +1046,16 @@ impl List {
         } else if self.nodes.capacity() > 16 && self.nodes.len() * 4 < self.nodes.capacity() {
             self.nodes.shrink_to(self.nodes.len() * 2);
         }
+    }
+}
+
+impl Clone for List {
+    /// Copies the nodes; the kept byte count is recounted, as the copy's deque of node
+    /// headers has a capacity of its own.
+    fn clone(&self) -> List {
+        let mut copy = List { nodes: self.nodes.clone(), len: self.len, heap: 0 };
+        copy.recount();
+        copy
     }
 }
 
@@ -1044,6 +1095,7 @@ mod tests {
             total += node.count;
         }
         assert_eq!(total, list.len);
+        assert_eq!(list.heap, list.counted_bytes(), "kept heap count drifted");
     }
 
     fn list_of(items: &[&[u8]]) -> List {

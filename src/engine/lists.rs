@@ -265,7 +265,7 @@ impl Keyspace {
             // new entries, one reader per group takes them, a deleted key answers them.
             self.serve_stream_readers(db, &key);
             // A list waiter can only be served from a list.
-            if !matches!(self.dbs[db].map.get(&key), Some(Value::List(_))) {
+            if !matches!(self.dbs[db].map.get(&key).map(|s| &s.value), Some(Value::List(_))) {
                 continue;
             }
             self.serve_list_waiters(db, &key);

@@ -203,7 +203,9 @@ impl Keyspace {
             Ok(new_id) => new_id,
             Err(e) => {
                 if !existed {
-                    d.map.remove(key);
+                    // Not `Db::remove`: a stream that never existed must not wake its
+                    // blocked readers as deleted.
+                    d.discard_created(key);
                 }
                 return Err(e);
             }

@@ -79,7 +79,7 @@ impl Keyspace {
                 d.remove(key);
                 expired_now = true;
             } else {
-                d.expires.insert(key.into(), at);
+                d.set_expiry(key, at);
                 self.wants_sweeper = true;
             }
         }

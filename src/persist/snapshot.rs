@@ -116,7 +116,7 @@ impl Snapshot {
             let mut items = Vec::with_capacity(d.map.len());
             for (k, v) in &mut d.map {
                 // Exhaustive on purpose: a new value type must choose its snapshot tag here.
-                let value = match v {
+                let value = match &mut v.value {
                     Value::Str(s) => Captured::Str(s.clone()),
                     Value::List(l) => Captured::List(l.clone_shared()),
                     Value::Stream(st) => Captured::Stream(Box::new(st.clone_shared())),
@@ -124,6 +124,8 @@ impl Snapshot {
                 let expire_ms = if d.expires.is_empty() { None } else { d.expires.get(k).copied() };
                 items.push(Item { key: k.clone(), value, expire_ms });
             }
+            // Sharing put an `Arc` header on every node it shared, unseen by the count.
+            d.recount_used();
             dbs.push((i, items));
         }
         Snapshot { dbs }
@@ -545,12 +547,12 @@ pub fn load(
                         }
                         Value::List(list)
                     };
-                    if ks.db(db).map.insert(key.clone(), value).is_some() {
+                    if !ks.db(db).load(key.clone(), value) {
                         return Err(twice(&key));
                     }
                 }
                 if let Some(at) = expire {
-                    ks.db(db).expires.insert(key, at);
+                    ks.db(db).set_expiry(&key, at);
                     ks.wants_sweeper = true;
                     if at <= now {
                         stats.expired += 1;

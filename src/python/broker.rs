@@ -64,7 +64,7 @@ impl PyBroker {
         if values.len() == 1 {
             let item = values.get_borrowed_item(0)?;
             let v = self.codec.encode(&item)?;
-            return self.engine.execute(|ks| ks.push(db, &key, &[&v], end, x)).py_err();
+            return self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.push(db, &key, &[&v], end, x))).py_err();
         }
         let items: Vec<Bound<'_, PyAny>> = values.iter().collect();
         let vals = self.codec.encode_all(&items)?;
@@ -78,7 +78,7 @@ impl PyBroker {
             return Err(to_pyerr(&crate::engine::Error::WrongArity { cmd: cmd.into() }));
         }
         let refs = slices(&vals);
-        self.engine.execute(|ks| ks.push(db, &key, &refs, end, x)).py_err()
+        self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.push(db, &key, &refs, end, x))).py_err()
     }
 
     fn pop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Bound<'py, PyAny>> {
@@ -141,10 +141,18 @@ impl PyBroker {
     /// ``aof_use_rdb_preamble``. A broker opened on a directory loads what is there; a
     /// second broker on the same directory raises ``PersistenceError``.
     ///
+    /// Bounded memory, with Redis's names: ``maxmemory`` (bytes, or a string such as
+    /// ``"512mb"``; 0, the default, means no limit), ``maxmemory_policy``
+    /// (``"noeviction"``, the default: commands that may grow memory raise
+    /// ``OutOfMemoryError`` over the limit while pops, reads, deletes and acks go on;
+    /// or ``"allkeys-lru"``, ``"allkeys-lfu"``, ``"allkeys-random"``, ``"volatile-lru"``,
+    /// ``"volatile-lfu"``, ``"volatile-random"``, ``"volatile-ttl"`` to evict),
+    /// ``maxmemory_samples`` (keys sampled per eviction, 5). ``info("memory")`` reports
+    /// ``used_memory``.
     /// ``config``: CONFIG parameters (``{"stream-node-max-entries": 10, ...}``) set, with
     /// CONFIG SET's checks, before anything loads, as redis-server reads its config file.
     #[new]
-    #[pyo3(signature = (*, db = 0, decode_responses = false, encoding = "utf-8", encoding_errors = "strict", broker = None, dir = None, appendonly = None, appendfsync = None, save = None, dbfilename = None, appendfilename = None, appenddirname = None, auto_aof_rewrite_percentage = None, auto_aof_rewrite_min_size = None, aof_use_rdb_preamble = None, config = None))]
+    #[pyo3(signature = (*, db = 0, decode_responses = false, encoding = "utf-8", encoding_errors = "strict", broker = None, dir = None, appendonly = None, appendfsync = None, save = None, dbfilename = None, appendfilename = None, appenddirname = None, auto_aof_rewrite_percentage = None, auto_aof_rewrite_min_size = None, aof_use_rdb_preamble = None, maxmemory = None, maxmemory_policy = None, maxmemory_samples = None, config = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -163,9 +171,13 @@ impl PyBroker {
         auto_aof_rewrite_percentage: Option<u64>,
         auto_aof_rewrite_min_size: Option<u64>,
         aof_use_rdb_preamble: Option<bool>,
+        maxmemory: Option<&Bound<'_, PyAny>>,
+        maxmemory_policy: Option<&str>,
+        maxmemory_samples: Option<i64>,
         config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let db = check_db(db).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let memory = super::memory::config_from_kwargs(maxmemory, maxmemory_policy, maxmemory_samples)?;
         let codec = Codec::new(decode_responses, encoding, encoding_errors);
         let params = super::config::params(&codec, config)?;
         let options = super::persist::Options {
@@ -185,6 +197,9 @@ impl PyBroker {
             if options.dir.is_some() || config.is_some() {
                 return Err(PyValueError::new_err("broker= shares another broker's data, persistence and configuration; it takes no dir= or config="));
             }
+            if memory.is_some() {
+                return Err(PyValueError::new_err("broker= shares another broker's data and its memory limit; it takes no maxmemory settings"));
+            }
             let b = b.get();
             return Ok(PyBroker { engine: b.engine.clone(), db: AtomicUsize::new(db), codec, persist: b.persist.clone(), opened_at: b.opened_at });
         }
@@ -197,6 +212,10 @@ impl PyBroker {
                 (engine, None)
             }
         };
+        // After loading: what was persisted comes back whole, as Redis loads past its limit.
+        if let Some(cfg) = memory {
+            engine.execute(|ks| ks.set_memory_config(cfg));
+        }
         Ok(PyBroker { engine, db: AtomicUsize::new(db), codec, persist, opened_at })
     }
 
@@ -239,7 +258,13 @@ impl PyBroker {
     #[pyo3(signature = (section = None, *_args, **_kwargs))]
     fn info<'py>(&self, py: Python<'py>, section: Option<&str>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
         match section.map(str::to_ascii_lowercase).as_deref() {
-            None | Some("persistence" | "all" | "default" | "everything") => super::persist::info_dict(py, self.persist.as_ref()),
+            None | Some("all" | "default" | "everything") => {
+                let d = super::persist::info_dict(py, self.persist.as_ref())?;
+                d.update(super::memory::info_dict(py, &self.engine)?.as_mapping())?;
+                Ok(d)
+            }
+            Some("persistence") => super::persist::info_dict(py, self.persist.as_ref()),
+            Some("memory") => super::memory::info_dict(py, &self.engine),
             Some(_) => Ok(PyDict::new(py)),
         }
     }
@@ -434,7 +459,7 @@ impl PyBroker {
     /// RPOP from ``src`` and LPUSH onto ``dst``, atomically.
     fn rpoplpush<'py>(&self, py: Python<'py>, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (a, b) = (self.key(src)?, self.key(dst)?);
-        let v = self.engine.execute(|ks| ks.lmove(self.db(), &a, &b, End::Right, End::Left)).py_err()?;
+        let v = self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.lmove(self.db(), &a, &b, End::Right, End::Left))).py_err()?;
         self.codec.out_opt(py, v.as_deref())
     }
 
@@ -696,7 +721,7 @@ impl PyBroker {
             // The plain SET: no command words to build.
             let key = self.key(name)?;
             let v = self.codec.encode(value)?;
-            self.engine.execute(|ks| ks.set(self.db(), &key, &v, SetOptions::default())).py_err()?;
+            self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.set(self.db(), &key, &v, SetOptions::default()))).py_err()?;
             return Ok(true.into_pyobject(py)?.to_owned().into_any());
         }
         let mut parts = vec![W("SET"), A(name), A(value)];
@@ -734,7 +759,7 @@ impl PyBroker {
         let key = self.key(name)?;
         let v = self.codec.encode(value)?;
         let opts = SetOptions { nx: true, ..SetOptions::default() };
-        Ok(self.engine.execute(|ks| ks.set(self.db(), &key, &v, opts)).py_err()?.written)
+        Ok(self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.set(self.db(), &key, &v, opts))).py_err()?.written)
     }
 
     /// Get the value of ``name`` and delete the key.
@@ -1217,7 +1242,13 @@ impl PyBroker {
 
     fn spec_of_words(&self, words: &[Cow<'_, [u8]>]) -> PyResult<Option<BlockSpec>> {
         let argv = slices(words);
-        Ok(command::parse_blocking(&argv).py_err()?.map(|call| self.spec(call.keys, call.op, call.timeout)))
+        let Some(call) = command::parse_blocking(&argv).py_err()? else { return Ok(None) };
+        // BLMOVE and BRPOPLPUSH may grow memory: checked once, before any wait, as Redis
+        // checks a command once before it blocks.
+        if command::lookup(argv[0]).is_some_and(|c| command::is_denyoom(c, &argv)) {
+            self.engine.execute(|ks| ks.check_memory(true)).py_err()?;
+        }
+        Ok(Some(self.spec(call.keys, call.op, call.timeout)))
     }
 
     /// Runs command words through the command layer (blocking ones through the waiter) and
@@ -1329,7 +1360,7 @@ impl PyBroker {
             return self.command(py, &[W(word), A(name), A(amount)]);
         };
         let key = self.key(name)?;
-        let n = self.engine.execute(|ks| ks.incr_by(self.db(), &key, delta)).py_err()?;
+        let n = self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.incr_by(self.db(), &key, delta))).py_err()?;
         Ok(n.into_pyobject(py)?.into_any())
     }
 }

@@ -7,6 +7,7 @@ mod broker;
 mod config;
 mod convert;
 mod errors;
+mod memory;
 mod persist;
 mod pubsub;
 #[cfg(feature = "server")]

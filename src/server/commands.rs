@@ -264,6 +264,40 @@ pub fn unwatch_all(c: &mut Client, ks: &mut Keyspace) {
     }
 }
 
+/// `processCommand`'s memory step for what the engine's own check (in
+/// `command::dispatch_found_deferred`) does not see: inside MULTI, where queuing may grow
+/// memory without bound, every command but EXEC, DISCARD, QUIT and RESET is refused; EXEC
+/// is refused if its queue holds a DENYOOM command (the transaction is then discarded,
+/// `execCommandAbort`); a blocking DENYOOM command (BLMOVE) is checked before it blocks.
+/// With a limit set, evictions run first. `engine_cmd` is the command when it is the
+/// engine's. `None`: go on.
+pub fn oom_refusal(c: &mut Client, sh: &Shared, name: &str, engine_cmd: Option<&command::Command>, args: &[&[u8]]) -> Option<Answer> {
+    let is_exec = name == "exec" && c.multi.is_some();
+    let denyoom = match engine_cmd {
+        Some(cmd) => command::is_denyoom(cmd, args),
+        None if is_exec => c.multi.as_ref().is_some_and(|queue| {
+            queue.iter().any(|argv| {
+                let words: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                command::lookup(words[0]).is_some_and(|cmd| command::is_denyoom(cmd, &words))
+            })
+        }),
+        None => false,
+    };
+    let in_multi_queue = c.multi.is_some() && !matches!(name, "exec" | "discard" | "quit" | "reset");
+    let blocking = engine_cmd.is_some_and(|cmd| cmd.flags.contains(command::Flags::BLOCKING));
+    let reject = (denyoom && (is_exec || blocking)) || in_multi_queue;
+    if !reject || sh.engine.execute(|ks| ks.check_memory(true)).is_ok() {
+        return None;
+    }
+    if is_exec {
+        c.multi = None;
+        c.multi_error = false;
+        unwatch_all_locked(c, sh);
+        return Some(Answer::Error(format!("EXECABORT Transaction discarded because of: {}", Error::OutOfMemory).into()));
+    }
+    Some(Answer::Reply(Reply::Error(Error::OutOfMemory)))
+}
+
 /// Forgets every WATCHed key of `c`, taking the lock if there is any.
 pub fn unwatch_all_locked(c: &mut Client, sh: &Shared) {
     if !c.watched.is_empty() {

@@ -530,6 +530,13 @@ impl Connection {
         if client.multi.is_some() && flags & NO_MULTI != 0 {
             return reject(client, out, errors, Answer::err(errors::NOT_IN_MULTI));
         }
+        let engine_cmd = match target {
+            Target::Engine(cmd) => Some(cmd),
+            Target::Server(_) => None,
+        };
+        if let Some(a) = commands::oom_refusal(client, shared, fullname, engine_cmd, args) {
+            return reject(client, out, errors, a);
+        }
         if client.in_resp2_pubsub() && flags & PUBSUB_OK == 0 {
             return reject(client, out, errors, Answer::Error(errors::pubsub_context(fullname, args).into()));
         }

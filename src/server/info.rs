@@ -150,16 +150,15 @@ fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out:
             line(out, "clients_in_timeout_table", 0);
         }
         "memory" => {
+            // The engine's accounting (engine/memory.rs), then the process's RSS.
             let rss = rss_bytes();
-            line(out, "used_memory", rss);
-            line(out, "used_memory_human", human(rss));
-            line(out, "used_memory_rss", rss);
-            line(out, "used_memory_rss_human", human(rss));
-            line(out, "used_memory_peak", rss);
-            line(out, "used_memory_peak_human", human(rss));
-            line(out, "maxmemory", 0);
-            line(out, "maxmemory_human", "0B");
-            line(out, "maxmemory_policy", "noeviction");
+            for (name, value) in ks.memory_info().fields() {
+                line(out, name, value);
+                if name == "used_memory_human" {
+                    line(out, "used_memory_rss", rss);
+                    line(out, "used_memory_rss_human", human(rss));
+                }
+            }
             line(out, "mem_allocator", "libc");
         }
         "persistence" => match &sh.persist {
@@ -202,7 +201,7 @@ fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out:
             line(out, "instantaneous_output_kbps", "0.00");
             line(out, "rejected_connections", st.rejected_connections.load(Ordering::Relaxed));
             line(out, "expired_keys", 0);
-            line(out, "evicted_keys", 0);
+            line(out, "evicted_keys", ks.evicted_keys());
             line(out, "keyspace_hits", 0);
             line(out, "keyspace_misses", 0);
             line(out, "pubsub_channels", ks.pubsub.channels(None).len());

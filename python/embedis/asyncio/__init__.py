@@ -74,7 +74,9 @@ class Broker:
     ``Broker()`` is a new, empty broker; ``Broker(broker=b)`` works on the data of ``b``
     (a sync ``embedis.Broker`` or another asyncio one). The persistence keywords
     (``dir``, ``appendonly``, ``appendfsync``, ``save``, ...) are those of
-    ``embedis.Broker``: opening loads what the directory holds.
+    ``embedis.Broker``: opening loads what the directory holds. So are the memory
+    keywords (``maxmemory``, ``maxmemory_policy``, ``maxmemory_samples``): over the limit,
+    writes that may grow memory raise ``OutOfMemoryError`` or evict, as the policy says.
     """
 
     def __init__(
@@ -95,6 +97,9 @@ class Broker:
         auto_aof_rewrite_percentage: int | None = None,
         auto_aof_rewrite_min_size: int | None = None,
         aof_use_rdb_preamble: bool | None = None,
+        maxmemory: int | str | None = None,
+        maxmemory_policy: str | None = None,
+        maxmemory_samples: int | None = None,
         config: dict[str, Any] | None = None,
     ) -> None:
         base = broker.sync if isinstance(broker, Broker) else broker
@@ -114,6 +119,9 @@ class Broker:
             auto_aof_rewrite_percentage=auto_aof_rewrite_percentage,
             auto_aof_rewrite_min_size=auto_aof_rewrite_min_size,
             aof_use_rdb_preamble=aof_use_rdb_preamble,
+            maxmemory=maxmemory,
+            maxmemory_policy=maxmemory_policy,
+            maxmemory_samples=maxmemory_samples,
             config=config,
         )
 

@@ -38,10 +38,23 @@ impl Stream {
 /// entry, but exact trimming by MINID may leave one whose entries are all flagged deleted
 /// (a tombstone at or above the MINID kept it), as Redis's `streamTrim` does: XADD may
 /// append to it, so node boundaries stay where Redis's are.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(super) struct Entries {
     /// Nodes by master ID; the last one is the tail that XADD appends to.
     nodes: BTreeMap<StreamId, Node>,
+    /// Sum of the nodes' `heap_bytes`, kept up to date by every change so that the
+    /// keyspace's `used_memory` reads it in O(1) on each XADD.
+    buffers: usize,
+}
+
+impl Clone for Entries {
+    /// Copies the nodes; the byte count is recounted, as a copied buffer has a capacity
+    /// of its own.
+    fn clone(&self) -> Entries {
+        let nodes = self.nodes.clone();
+        let buffers = nodes.values().map(Node::heap_bytes).sum();
+        Entries { nodes, buffers }
+    }
 }
 
 impl Entries {
@@ -228,13 +241,18 @@ impl Entries {
         if let Some(mut tail) = self.nodes.last_entry() {
             let master = *tail.key();
             let node = tail.get_mut();
+            let before = node.heap_bytes();
             if !node.is_full(max_bytes, config.node_max_entries, incoming) {
                 node.append(master, id, fields);
+                self.buffers = self.buffers - before + node.heap_bytes();
                 return;
             }
             node.seal();
+            self.buffers = self.buffers - before + node.heap_bytes();
         }
-        self.nodes.insert(id, Node::new(id, fields));
+        let node = Node::new(id, fields);
+        self.buffers += node.heap_bytes();
+        self.nodes.insert(id, node);
     }
 
     /// Deletes the live entry `id` in place, dropping its node if it was the node's last
@@ -251,10 +269,13 @@ impl Entries {
         else {
             return false;
         };
+        let before = node.heap_bytes();
         if node.live() == 1 {
             self.nodes.remove(&master);
+            self.buffers -= before;
         } else {
             node.mark_deleted(flags_pos);
+            self.buffers = self.buffers - before + node.heap_bytes();
         }
         true
     }
@@ -287,7 +308,7 @@ impl Entries {
                 Trim::MinId(min) => node.last_entry_id(master) < min,
             };
             if remove_node {
-                first.remove();
+                self.buffers -= first.remove().heap_bytes();
                 *length -= live;
                 removed += live;
                 continue;
@@ -311,12 +332,14 @@ impl Entries {
                     left -= 1;
                 }
             }
+            let before = node.heap_bytes();
             for pos in marks {
                 if node.mark_deleted(pos) {
                     *length -= 1;
                     removed += 1;
                 }
             }
+            self.buffers = self.buffers - before + node.heap_bytes();
             // A node whose entries are now all flagged stays, as in Redis: the next XADD
             // may append to it, and XINFO counts it.
             break;
@@ -326,13 +349,25 @@ impl Entries {
 
     /// A copy sharing every node's buffer (see [`Stream::clone_shared`]).
     fn clone_shared(&mut self) -> Entries {
-        Entries {
-            nodes: self
-                .nodes
-                .iter_mut()
-                .map(|(&master, node)| (master, node.clone_shared()))
-                .collect(),
-        }
+        let nodes: BTreeMap<StreamId, Node> = self
+            .nodes
+            .iter_mut()
+            .map(|(&master, node)| (master, node.clone_shared()))
+            .collect();
+        // Sharing wrapped each owned buffer in an `Arc`: both sides now count its header.
+        self.buffers = self.counted_buffers();
+        Entries { nodes, buffers: self.buffers }
+    }
+
+    /// The kept count of the node buffers' bytes.
+    #[cfg(test)]
+    pub(super) fn buffers_kept(&self) -> usize {
+        self.buffers
+    }
+
+    /// The node buffers' bytes recounted by a walk: what `buffers` must always equal.
+    pub(super) fn counted_buffers(&self) -> usize {
+        self.nodes.values().map(Node::heap_bytes).sum()
     }
 
     /// Number of nodes (XINFO's `radix-tree-keys`).
@@ -342,8 +377,7 @@ impl Entries {
 
     /// Heap bytes: node buffers plus an estimate of the ordered map's own nodes.
     pub(super) fn heap_bytes(&self) -> usize {
-        let buffers: usize = self.nodes.values().map(Node::heap_bytes).sum();
-        buffers + btree_overhead::<StreamId, Node>(self.nodes.len())
+        self.buffers + btree_overhead::<StreamId, Node>(self.nodes.len())
     }
 
     /// How many nodes a Redis radix tree holding these keys would have (XINFO's

@@ -240,6 +240,7 @@ fn group_op() -> impl Strategy<Value = GroupOp> {
 
 /// The PEL invariant: group and consumer PELs agree entry for entry.
 fn check_pel(s: &Stream) -> std::result::Result<(), TestCaseError> {
+    prop_assert_eq!(s.entries.buffers_kept(), s.entries.counted_buffers(), "kept node bytes drifted");
     let g = s
         .group(b"g")
         .ok_or_else(|| TestCaseError::fail("group gone"))?;

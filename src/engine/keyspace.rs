@@ -51,6 +51,12 @@ pub struct Keyspace {
     scan_hasher: ahash::RandomState,
     /// Where the next active-expiry sweep of each database resumes.
     sweep_offset: Vec<usize>,
+    /// INFO commandstats/errorstats and the command counters (`stats.rs`).
+    pub stats: super::stats::Stats,
+    /// SLOWLOG.
+    pub slowlog: super::slowlog::SlowLog,
+    /// MONITOR's feeds.
+    pub monitors: super::monitor::Monitors,
 }
 
 impl Default for Keyspace {
@@ -67,6 +73,9 @@ impl Default for Keyspace {
             wants_sweeper: false,
             scan_hasher: ahash::RandomState::new(),
             sweep_offset: vec![0; DATABASES],
+            stats: super::stats::Stats::default(),
+            slowlog: super::slowlog::SlowLog::default(),
+            monitors: super::monitor::Monitors::default(),
         }
     }
 }

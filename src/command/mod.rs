@@ -10,7 +10,9 @@
 pub mod args;
 pub mod blocking;
 mod keys;
+pub mod info;
 mod lists;
+pub mod observe;
 mod pubsub;
 pub mod reply;
 mod server;
@@ -22,6 +24,7 @@ pub use args::{is_keyword, parse_f64, parse_timeout, timeout_from_secs, Args};
 pub use blocking::{parse_blocking, served_reply, BlockingCall};
 pub use streams::{parse_block_ms, parse_stream_read, streams_reply, xack_words};
 pub use reply::Reply;
+pub use observe::{dispatch_as, dispatch_found_observed, dispatch_in_observed};
 pub use table::{command_names, commands, lookup, BlockParser, Command, Flags, Handler};
 
 use crate::engine::{Engine, Error, Keyspace, Result, DATABASES};

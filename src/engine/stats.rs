@@ -199,14 +199,25 @@ impl Stats {
 }
 
 /// Who ran a command, as the slow log and MONITOR show it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Origin<'a> {
     /// The slow log's client address (`ip:port`).
     pub peer: &'a str,
     /// MONITOR's client field (`ip:port`, `unix:/path`, `python:<pid>`).
     pub monitor: &'a str,
-    /// The client's name (CLIENT SETNAME), or empty.
-    pub name: &'a [u8],
+    /// The client's name (CLIENT SETNAME), or empty; asked only when a line is logged.
+    pub name: &'a dyn Fn() -> Vec<u8>,
+}
+
+impl std::fmt::Debug for Origin<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Origin").field("peer", &self.peer).field("monitor", &self.monitor).finish_non_exhaustive()
+    }
+}
+
+/// The name of a client that has none.
+pub fn no_name() -> Vec<u8> {
+    Vec::new()
 }
 
 /// A started timing (`Stats::timer`): when, and how many calls it stands for.
@@ -255,6 +266,23 @@ impl Keyspace {
         }
     }
 
+    /// `after_call` for a call timed by the caller (`usec`, not sampled).
+    pub fn after_call_timed<'a>(
+        &mut self,
+        id: u32,
+        usec: u64,
+        error: Option<&str>,
+        db: usize,
+        origin: &Origin<'_>,
+        argv: impl FnOnce() -> Vec<&'a [u8]>,
+    ) {
+        self.stats.ran(id, usec, error);
+        let slow = self.slowlog.wants(usec);
+        if slow || self.monitors.active() {
+            self.log_call(id, usec, slow, db, origin, &argv());
+        }
+    }
+
     #[cold]
     fn log_call(&mut self, id: u32, usec: u64, slow: bool, db: usize, origin: &Origin<'_>, argv: &[&[u8]]) {
         let redacted = redact(argv);
@@ -262,7 +290,7 @@ impl Keyspace {
         let name = name_of(id);
         // EXEC is `CMD_SKIP_SLOWLOG`: the commands it ran are logged themselves.
         if slow && name != "exec" {
-            self.slowlog.push(argv, usec, origin.peer.to_owned(), origin.name.to_vec());
+            self.slowlog.push(argv, usec, origin.peer.to_owned(), (origin.name)());
         }
         if self.monitors.active() && !hidden_from_monitor(name) {
             self.monitors.feed(db, origin.monitor, argv);

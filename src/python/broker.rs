@@ -16,9 +16,19 @@ use super::wait::{block_sync, parse_timeout, BlockSpec};
 use crate::command::{self, reply::Reply, Context};
 use crate::engine::db::Key;
 use crate::engine::keyspace::check_db;
+use crate::engine::stats::CmdId;
 use crate::engine::strings::SetOptions;
 use crate::engine::waiters::{BlockOp, Served};
 use crate::engine::{End, Engine, Keyspace};
+
+// Stats ids of the in-process methods that call the engine directly (see `Engine::call`).
+static LPUSH: CmdId = CmdId::new("lpush");
+static RPUSH: CmdId = CmdId::new("rpush");
+static LPUSHX: CmdId = CmdId::new("lpushx");
+static RPUSHX: CmdId = CmdId::new("rpushx");
+static LPOP: CmdId = CmdId::new("lpop");
+static RPOP: CmdId = CmdId::new("rpop");
+static LLEN: CmdId = CmdId::new("llen");
 
 /// An in-process broker with Redis semantics; mirrors `redis.Redis`.
 #[pyclass(name = "Broker", module = "embedis._embedis", frozen, subclass)]
@@ -61,10 +71,18 @@ impl PyBroker {
         let key = self.key(name)?;
         let db = self.db();
         // One value is the common case: no vectors at all.
+        let cmd = match (end, x) {
+            (End::Left, false) => &LPUSH,
+            (End::Right, false) => &RPUSH,
+            (End::Left, true) => &LPUSHX,
+            (End::Right, true) => &RPUSHX,
+        };
+        let origin = super::observe::origin();
         if values.len() == 1 {
             let item = values.get_borrowed_item(0)?;
             let v = self.codec.encode(&item)?;
-            return self.engine.execute(|ks| ks.push(db, &key, &[&v], end, x)).py_err();
+            let argv = || vec![cmd.name().as_bytes(), &key, &v];
+            return self.engine.call(cmd, true, db, &origin, argv, |ks| ks.push(db, &key, &[&v], end, x)).py_err();
         }
         let items: Vec<Bound<'_, PyAny>> = values.iter().collect();
         let vals = self.codec.encode_all(&items)?;
@@ -78,14 +96,17 @@ impl PyBroker {
             return Err(to_pyerr(&crate::engine::Error::WrongArity { cmd: cmd.into() }));
         }
         let refs = slices(&vals);
-        self.engine.execute(|ks| ks.push(db, &key, &refs, end, x)).py_err()
+        let argv = || [&[cmd.name().as_bytes(), &key][..], &refs].concat();
+        self.engine.call(cmd, true, db, &origin, argv, |ks| ks.push(db, &key, &refs, end, x)).py_err()
     }
 
     fn pop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Bound<'py, PyAny>> {
         let db = self.db();
         let Some(count) = count.filter(|c| !c.is_none()) else {
             let key = self.key(name)?;
-            let v = self.engine.execute(|ks| ks.pop(db, &key, end)).py_err()?;
+            let cmd = if end == End::Left { &LPOP } else { &RPOP };
+            let argv = || vec![cmd.name().as_bytes(), &key];
+            let v = self.engine.call(cmd, true, db, &super::observe::origin(), argv, |ks| ks.pop(db, &key, end)).py_err()?;
             return self.codec.out_opt(py, v.as_deref());
         };
         let Some(n) = plain_i64(count).and_then(|n| usize::try_from(n).ok()) else {
@@ -224,14 +245,46 @@ impl PyBroker {
         super::persist::datetime_from_unix(py, secs)
     }
 
-    /// Redis INFO as a dict; the ``persistence`` section (Redis's field names) is the one
-    /// embedis fills. Other sections give an empty dict.
+    /// Redis INFO as redis-py's dict: ``info()`` the default sections, ``info("stats")``,
+    /// ``info("commandstats")`` (``cmdstat_<name>`` → a dict of ``calls``, ``usec``,
+    /// ``usec_per_call``, ``rejected_calls``, ``failed_calls``), ``info("errorstats")``,
+    /// ``info("all")`` / ``info("everything")``. Counts include in-process calls.
     #[pyo3(signature = (section = None, *_args, **_kwargs))]
     fn info<'py>(&self, py: Python<'py>, section: Option<&str>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
-        match section.map(str::to_ascii_lowercase).as_deref() {
-            None | Some("persistence" | "all" | "default" | "everything") => super::persist::info_dict(py, self.persist.as_ref()),
-            Some(_) => Ok(PyDict::new(py)),
-        }
+        super::observe::info(py, self, section)
+    }
+
+    /// The newest ``num`` slow log entries (10 by default, ``-1`` for all), as redis-py's
+    /// dicts: ``id``, ``start_time``, ``duration`` (µs), ``command``, ``client_address``,
+    /// ``client_name``. In-process calls show ``python:<pid>`` as their address.
+    #[pyo3(signature = (num = None, **_kwargs))]
+    fn slowlog_get<'py>(&self, py: Python<'py>, num: Option<i64>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyList>> {
+        super::observe::slowlog_get(py, self, num)
+    }
+
+    /// The number of entries in the slow log.
+    #[pyo3(signature = (**_kwargs))]
+    fn slowlog_len(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> usize {
+        self.engine.observe(|ks| ks.slowlog.len())
+    }
+
+    /// Empty the slow log.
+    #[pyo3(signature = (**_kwargs))]
+    fn slowlog_reset(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
+        self.engine.observe(|ks| ks.slowlog.reset());
+        true
+    }
+
+    /// Reset INFO's command stats, error stats and counters (Redis CONFIG RESETSTAT).
+    #[pyo3(signature = (**_kwargs))]
+    fn config_resetstat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
+        self.engine.reset_stats();
+        true
+    }
+
+    /// A raw MONITOR feed of this broker (use ``monitor()``, which parses its lines).
+    fn _monitor_feed(&self) -> super::observe::PyMonitorFeed {
+        super::observe::PyMonitorFeed::open(self)
     }
 
     /// Wait until no background save or rewrite runs, then write and fsync what the AOF
@@ -312,7 +365,9 @@ impl PyBroker {
     /// The length of the list ``name`` (0 if missing).
     fn llen(&self, name: &Bound<'_, PyAny>) -> PyResult<usize> {
         let key = self.key(name)?;
-        self.engine.execute(|ks| ks.llen(self.db(), &key)).py_err()
+        let db = self.db();
+        let argv = || vec![LLEN.name().as_bytes(), &key];
+        self.engine.call(&LLEN, true, db, &super::observe::origin(), argv, |ks| ks.llen(db, &key)).py_err()
     }
 
     /// Elements ``start`` to ``end`` (inclusive; negative counts from the tail).
@@ -1149,7 +1204,7 @@ impl PyBroker {
         }
         let argv = slices(words);
         let mut ctx = Context { db: self.db(), ..Context::default() };
-        let reply = command::dispatch(&self.engine, &mut ctx, &argv).py_err()?;
+        let reply = command::dispatch_as(&self.engine, &mut ctx, &argv, &super::observe::origin()).py_err()?;
         if ctx.db != self.db() {
             self.db.store(ctx.db, Ordering::Relaxed);
         }

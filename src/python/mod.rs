@@ -6,6 +6,7 @@
 mod broker;
 mod convert;
 mod errors;
+mod observe;
 mod persist;
 mod pubsub;
 #[cfg(feature = "server")]
@@ -27,6 +28,8 @@ mod embedis_native {
     use super::pubsub::PyPubSub;
     #[pymodule_export]
     use super::persist::check_aof;
+    #[pymodule_export]
+    use super::observe::PyMonitorFeed;
     #[cfg(feature = "server")]
     #[pymodule_export]
     use super::server::PyServer;

@@ -114,7 +114,7 @@ fn run<'py>(b: &PyBroker, py: Python<'py>, name: &str, line: &Line<'_>, opts: Op
         return block_sync(py, &spec);
     }
     let mut ctx = Context { db: b.db(), ..Context::default() };
-    let reply = command::dispatch(&b.engine, &mut ctx, &argv).py_err()?;
+    let reply = command::dispatch_as(&b.engine, &mut ctx, &argv, &super::observe::origin()).py_err()?;
     callback(py, &b.codec, name, reply, opts)
 }
 

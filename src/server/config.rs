@@ -145,6 +145,9 @@ fn param_value(sh: &Shared, ks: &Keyspace, name: &str) -> String {
         "requirepass" => settings.requirepass.as_deref().map(String::from_utf8_lossy).unwrap_or_default().into_owned(),
         "masterauth" => String::new(),
         "maxclients" => settings.maxclients.to_string(),
+        // The slow log's settings are the engine's (`server::slowlog::apply_knob`).
+        "slowlog-log-slower-than" => ks.slowlog.slower_than.to_string(),
+        "slowlog-max-len" => ks.slowlog.max_len.to_string(),
         "protected-mode" => yes_no(sh.protected_mode),
         "proto-max-bulk-len" => settings.proto_max_bulk_len.to_string(),
         "client-query-buffer-limit" => settings.client_query_buffer_limit.to_string(),
@@ -434,6 +437,7 @@ pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) ->
                 }
                 Change::ProtectedMode => {}
                 Change::Knob(name, v) => {
+                    crate::server::slowlog::apply_knob(ks, name, &v);
                     s.knobs.insert(name, v);
                 }
             }
@@ -453,6 +457,7 @@ pub fn config(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) ->
         ] {
             a.store(0, Ordering::Relaxed);
         }
+        ks.stats.reset();
         Answer::Reply(Reply::Ok)
     } else if is_keyword(sub, "rewrite") {
         if args.len() != 2 {

@@ -25,9 +25,12 @@ pub const SAMPLE_EVERY: u32 = 16;
 /// A slow log threshold (µs) under which every call is timed: a fast command may pass it.
 const TIME_ALL_BELOW_US: i64 = 1000;
 
+/// Interned names: by id, and id by name.
+type Names = (Vec<&'static str>, HashMap<&'static str, u32>);
+
 /// The process-wide table of interned command names (`lpush`, `config|get`).
-fn names() -> &'static RwLock<(Vec<&'static str>, HashMap<&'static str, u32>)> {
-    static NAMES: OnceLock<RwLock<(Vec<&'static str>, HashMap<&'static str, u32>)>> = OnceLock::new();
+fn names() -> &'static RwLock<Names> {
+    static NAMES: OnceLock<RwLock<Names>> = OnceLock::new();
     NAMES.get_or_init(|| RwLock::new((vec![""], HashMap::new())))
 }
 
@@ -231,7 +234,7 @@ impl Stats {
     /// `timer` for one call: `None` when this fast call is not sampled.
     #[inline]
     pub fn start(&mut self, fast: bool, slower_than_us: i64) -> Option<Timer> {
-        let sampled = fast && (slower_than_us >= TIME_ALL_BELOW_US || slower_than_us < 0);
+        let sampled = fast && !(0..TIME_ALL_BELOW_US).contains(&slower_than_us);
         if sampled {
             self.tick += 1;
             if self.tick < SAMPLE_EVERY {
@@ -249,37 +252,41 @@ impl Keyspace {
     /// monitors. `argv` is built only if the slow log or a monitor wants it. `db` is the
     /// database after the command (a SELECT shows the new one, as in Redis).
     #[inline]
-    pub fn after_call<'a>(
+    pub fn after_call<A: AsRef<[u8]>>(
         &mut self,
         id: u32,
         timer: Option<Timer>,
         error: Option<&str>,
         db: usize,
         origin: &Origin<'_>,
-        argv: impl FnOnce() -> Vec<&'a [u8]>,
+        argv: impl FnOnce() -> Vec<A>,
     ) {
         let usec = timer.map(|t| u64::try_from(t.start.elapsed().as_micros()).unwrap_or(u64::MAX));
         self.stats.ran(id, usec.map_or(0, |u| u.saturating_mul(timer.map_or(1, |t| t.scale))), error);
         let slow = usec.is_some_and(|u| self.slowlog.wants(u));
         if slow || self.monitors.active() {
-            self.log_call(id, usec.unwrap_or(0), slow, db, origin, &argv());
+            let argv = argv();
+            let argv: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
+            self.log_call(id, usec.unwrap_or(0), slow, db, origin, &argv);
         }
     }
 
     /// `after_call` for a call timed by the caller (`usec`, not sampled).
-    pub fn after_call_timed<'a>(
+    pub fn after_call_timed<A: AsRef<[u8]>>(
         &mut self,
         id: u32,
         usec: u64,
         error: Option<&str>,
         db: usize,
         origin: &Origin<'_>,
-        argv: impl FnOnce() -> Vec<&'a [u8]>,
+        argv: impl FnOnce() -> Vec<A>,
     ) {
         self.stats.ran(id, usec, error);
         let slow = self.slowlog.wants(usec);
         if slow || self.monitors.active() {
-            self.log_call(id, usec, slow, db, origin, &argv());
+            let argv = argv();
+            let argv: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
+            self.log_call(id, usec, slow, db, origin, &argv);
         }
     }
 
@@ -339,15 +346,15 @@ impl super::Engine {
     /// `fast` is the command's Redis `CMD_FAST` flag; `argv` its words, built only if the
     /// slow log or a monitor wants them.
     #[inline]
-    pub fn call<'a, T>(
+    pub fn call<A: AsRef<[u8]>, T, E: std::fmt::Display>(
         &self,
         cmd: &CmdId,
         fast: bool,
         db: usize,
         origin: &Origin<'_>,
-        argv: impl FnOnce() -> Vec<&'a [u8]>,
-        f: impl FnOnce(&mut Keyspace) -> super::Result<T>,
-    ) -> super::Result<T> {
+        argv: impl FnOnce() -> Vec<A>,
+        f: impl FnOnce(&mut Keyspace) -> Result<T, E>,
+    ) -> Result<T, E> {
         let id = cmd.get();
         self.execute(|ks| {
             let timer = ks.stats.start(fast, ks.slowlog.slower_than);
@@ -363,7 +370,15 @@ impl super::Engine {
     /// Runs `f` on the counters and logs alone (INFO, SLOWLOG, CONFIG RESETSTAT, a
     /// rejected call): the keyspace lock, none of a unit's work.
     pub fn observe<R>(&self, f: impl FnOnce(&mut Keyspace) -> R) -> R {
-        f(&mut self.shared.ks.lock())
+        let mut ks = self.shared.ks.lock();
+        let r = f(&mut ks);
+        // A monitor line fed here wakes its reader once the lock is released.
+        let wakes = if ks.monitors.is_idle() { Vec::new() } else { ks.monitors.take_wakes() };
+        drop(ks);
+        for w in wakes {
+            w.wake();
+        }
+        r
     }
 
     /// A new MONITOR feed of this engine.

@@ -26,6 +26,14 @@ pub fn origin() -> Origin<'static> {
     Origin { peer: label(), monitor: label(), name: &crate::engine::stats::no_name }
 }
 
+/// Records a blocking command given as words (`execute_command("BLPOP", ...)`) as it
+/// starts waiting: the call is counted once, as Redis counts a blocked command.
+pub fn record_blocking<A: AsRef<[u8]>>(engine: &crate::engine::Engine, db: usize, words: &[A]) {
+    let Some(cmd) = words.first().and_then(|n| crate::command::lookup(n.as_ref())) else { return };
+    let id = cmd.id.get();
+    engine.observe(|ks| ks.after_call(id, None, None, db, &origin(), || words.iter().map(AsRef::as_ref).collect::<Vec<&[u8]>>()));
+}
+
 /// INFO's text for `section` (`None`: the default sections).
 pub fn info_text(b: &PyBroker, section: Option<&str>) -> String {
     let args: Vec<&[u8]> = section.map(str::as_bytes).into_iter().collect();

@@ -342,6 +342,9 @@ fn check_set(sh: &Shared, ks: &Keyspace, name: &str, value: &[u8]) -> Result<Cha
             match ty {
                 KnobType::Immutable => Err(set_failed(name, "can't set immutable config")),
                 KnobType::Int if v.parse::<i64>().is_err() => Err(set_failed(name, "argument couldn't be parsed into an integer")),
+                KnobType::Int if knob == "slowlog-max-len" && v.parse::<i64>().is_ok_and(|n| n < 0) => {
+                    Err(set_failed(name, "argument must be between 0 and 9223372036854775807 inclusive"))
+                }
                 KnobType::Bool if !(v.eq_ignore_ascii_case("yes") || v.eq_ignore_ascii_case("no")) => {
                     Err(set_failed(name, "argument must be 'yes' or 'no'"))
                 }

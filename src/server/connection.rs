@@ -470,7 +470,8 @@ impl Connection {
     fn monitor_line(&mut self, l: Line) {
         match l {
             Line::Line(text) => {
-                if self.client.reply_mode != ReplyMode::Off {
+                // A client closing after its reply (QUIT) gets nothing more, as in Redis.
+                if self.client.reply_mode != ReplyMode::Off && !self.client.close_after_reply {
                     self.out.push(b'+');
                     self.out.extend_from_slice(&text);
                     self.out.extend_from_slice(b"\r\n");

@@ -31,9 +31,9 @@ pub fn entry_reply(e: &crate::engine::slowlog::Entry) -> Reply {
         int(e.id),
         Reply::Int(e.time),
         int(e.duration),
-        Reply::Array(e.argv.iter().map(|a| Reply::Bulk(a.clone().into())).collect()),
-        Reply::Bulk(e.peer.clone().into_bytes().into()),
-        Reply::Bulk(e.name.clone().into()),
+        Reply::Array(e.argv.iter().map(|a| Reply::Bulk(a.clone())).collect()),
+        Reply::Bulk(e.peer.clone().into_bytes()),
+        Reply::Bulk(e.name.clone()),
     ])
 }
 

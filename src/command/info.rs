@@ -89,7 +89,7 @@ fn engine_section(ks: &mut Keyspace, section: &str, out: &mut String) {
             line(out, "mem_allocator", "libc");
         }
         "stats" => {
-            line(out, "total_commands_processed", ks.stats.commands_processed);
+            line(out, "total_commands_processed", ks.stats.commands_processed());
             line(out, "expired_keys", 0);
             line(out, "evicted_keys", 0);
             line(out, "keyspace_hits", 0);

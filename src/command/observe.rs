@@ -137,7 +137,7 @@ mod tests {
             let errors: Vec<(String, u64)> = ks.stats.errors().map(|(k, v)| (k.to_owned(), v)).collect();
             assert_eq!(errors, vec![("ERR".into(), 4), ("WRONGTYPE".into(), 1)]);
             assert_eq!(ks.stats.error_replies, 5);
-            assert_eq!(ks.stats.commands_processed, 3);
+            assert_eq!(ks.stats.commands_processed(), 3);
         });
     }
 

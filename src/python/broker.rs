@@ -82,7 +82,7 @@ impl PyBroker {
         f: impl FnOnce(&mut Keyspace, usize) -> Result<T, E>,
     ) -> Result<T, E> {
         let db = self.db();
-        self.engine.call(cmd, fast, db, &super::observe::origin(), argv, |ks| f(ks, db))
+        self.engine.call(cmd, fast, db, super::observe::origin(), argv, |ks| f(ks, db))
     }
 
     /// `call` for an operation that cannot fail.
@@ -110,7 +110,7 @@ impl PyBroker {
             let item = values.get_borrowed_item(0)?;
             let v = self.codec.encode(&item)?;
             let argv = || vec![upper(cmd), &key, &v];
-            return self.engine.call(cmd, true, db, &origin, argv, |ks| ks.push(db, &key, &[&v], end, x)).py_err();
+            return self.engine.call(cmd, true, db, origin, argv, |ks| ks.push(db, &key, &[&v], end, x)).py_err();
         }
         let items: Vec<Bound<'_, PyAny>> = values.iter().collect();
         let vals = self.codec.encode_all(&items)?;
@@ -125,7 +125,7 @@ impl PyBroker {
         }
         let refs = slices(&vals);
         let argv = || [&[upper(cmd), &key][..], &refs].concat();
-        self.engine.call(cmd, true, db, &origin, argv, |ks| ks.push(db, &key, &refs, end, x)).py_err()
+        self.engine.call(cmd, true, db, origin, argv, |ks| ks.push(db, &key, &refs, end, x)).py_err()
     }
 
     fn pop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Bound<'py, PyAny>> {
@@ -134,7 +134,7 @@ impl PyBroker {
             let key = self.key(name)?;
             let cmd = if end == End::Left { &LPOP } else { &RPOP };
             let argv = || vec![upper(cmd), &key];
-            let v = self.engine.call(cmd, true, db, &super::observe::origin(), argv, |ks| ks.pop(db, &key, end)).py_err()?;
+            let v = self.engine.call(cmd, true, db, super::observe::origin(), argv, |ks| ks.pop(db, &key, end)).py_err()?;
             return self.codec.out_opt(py, v.as_deref());
         };
         let Some(n) = plain_i64(count).and_then(|n| usize::try_from(n).ok()) else {
@@ -415,7 +415,7 @@ impl PyBroker {
         let key = self.key(name)?;
         let db = self.db();
         let argv = || vec![&b"LLEN"[..], &key];
-        self.engine.call(&LLEN, true, db, &super::observe::origin(), argv, |ks| ks.llen(db, &key)).py_err()
+        self.engine.call(&LLEN, true, db, super::observe::origin(), argv, |ks| ks.llen(db, &key)).py_err()
     }
 
     /// Elements ``start`` to ``end`` (inclusive; negative counts from the tail).
@@ -1260,7 +1260,7 @@ impl PyBroker {
         }
         let argv = slices(words);
         let mut ctx = Context { db: self.db(), ..Context::default() };
-        let reply = command::dispatch_as(&self.engine, &mut ctx, &argv, &super::observe::origin()).py_err()?;
+        let reply = command::dispatch_as(&self.engine, &mut ctx, &argv, super::observe::origin()).py_err()?;
         if ctx.db != self.db() {
             self.db.store(ctx.db, Ordering::Relaxed);
         }

@@ -22,8 +22,10 @@ pub fn label() -> &'static str {
 }
 
 /// The origin of an in-process call.
-pub fn origin() -> Origin<'static> {
-    Origin { peer: label(), monitor: label(), name: &crate::engine::stats::no_name }
+#[inline]
+pub fn origin() -> &'static Origin<'static> {
+    static ORIGIN: OnceLock<Origin<'static>> = OnceLock::new();
+    ORIGIN.get_or_init(|| Origin { peer: label(), monitor: label(), name: &crate::engine::stats::no_name })
 }
 
 /// Records a blocking command given as words (`execute_command("BLPOP", ...)`) as it
@@ -31,7 +33,7 @@ pub fn origin() -> Origin<'static> {
 pub fn record_blocking<A: AsRef<[u8]>>(engine: &crate::engine::Engine, db: usize, words: &[A]) {
     let Some(cmd) = words.first().and_then(|n| crate::command::lookup(n.as_ref())) else { return };
     let id = cmd.id.get();
-    engine.observe(|ks| ks.after_call(id, None, None, db, &origin(), || words.iter().map(AsRef::as_ref).collect::<Vec<&[u8]>>()));
+    engine.observe(|ks| ks.after_call(id, None, None, db, origin(), || words.iter().map(AsRef::as_ref).collect::<Vec<&[u8]>>()));
 }
 
 /// INFO's text for `section` (`None`: the default sections).

@@ -115,7 +115,7 @@ fn run<'py>(b: &PyBroker, py: Python<'py>, name: &str, line: &Line<'_>, opts: Op
         return block_sync(py, &spec);
     }
     let mut ctx = Context { db: b.db(), ..Context::default() };
-    let reply = command::dispatch_as(&b.engine, &mut ctx, &argv, &super::observe::origin()).py_err()?;
+    let reply = command::dispatch_as(&b.engine, &mut ctx, &argv, super::observe::origin()).py_err()?;
     callback(py, &b.codec, name, reply, opts)
 }
 
@@ -612,7 +612,7 @@ pub(crate) fn xack<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>,
     let db = b.db();
     static XACK: crate::engine::stats::CmdId = crate::engine::stats::CmdId::new("xack");
     let argv = || [&[&b"XACK"[..], &key, &group][..], &words].concat();
-    let acked = b.engine.call(&XACK, true, db, &super::observe::origin(), argv, |ks| command::xack_words(ks, db, &key, &group, &words)).py_err()?;
+    let acked = b.engine.call(&XACK, true, db, super::observe::origin(), argv, |ks| command::xack_words(ks, db, &key, &group, &words)).py_err()?;
     Ok(acked.into_pyobject(py)?.into_any())
 }
 
@@ -722,7 +722,7 @@ fn read_now<'py>(b: &PyBroker, py: Python<'py>, line: &Line<'_>) -> PyResult<Res
     let db = b.db();
     let cmd = command::lookup(argv[0]).ok_or_else(|| super::errors::ResponseError::new_err("unknown command"))?;
     let words = || argv.clone();
-    let attempt = b.engine.call(&cmd.id, false, db, &super::observe::origin(), words, |ks| ks.try_block_op(db, &call.keys, &call.op));
+    let attempt = b.engine.call(&cmd.id, false, db, super::observe::origin(), words, |ks| ks.try_block_op(db, &call.keys, &call.op));
     if let Some(served) = attempt.py_err()? {
         return served_to_py(py, &b.codec, served).map(Ok);
     }

@@ -70,6 +70,15 @@ fn monitor_sees_network_and_in_process_calls_in_both_protocols() {
         m.send(b"PING\r\n");
         m.expect(b"+PONG\r\n");
         assert!(shape(&line(&mut m)).ends_with("\"PING\""));
+        // Pipelined: each line right after its own reply, as Redis writes them; RESET
+        // ends monitoring before its own line would come; a transaction may not MONITOR.
+        m.send(b"PING\r\nECHO x\r\nRESET\r\nMULTI\r\nMONITOR\r\nEXEC\r\n");
+        m.expect(b"+PONG\r\n");
+        assert!(shape(&line(&mut m)).ends_with("\"PING\""));
+        m.expect(b"$1\r\nx\r\n");
+        assert!(shape(&line(&mut m)).ends_with("\"ECHO\" \"x\""));
+        m.expect(b"+RESET\r\n+OK\r\n+QUEUED\r\n*1\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n");
+        m.roundtrip(b"MONITOR\r\n", b"+OK\r\n");
         m.roundtrip(b"QUIT\r\n", b"+OK\r\n");
         assert!(m.closed());
     }

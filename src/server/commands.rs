@@ -383,6 +383,8 @@ pub fn run_in_unit(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]
         debug_assert_eq!(sc.flags & LOCKS, 0, "{} takes the lock; it cannot run in a unit", sc.name);
         let started = std::time::Instant::now();
         let a = match sc.kind {
+            // A transaction expects one reply per command (Redis: `CLIENT_DENY_BLOCKING`).
+            _ if sc.name == "monitor" => Answer::err(errors::MONITOR_IN_MULTI),
             Kind::Unit(f) => f(c, sh, ks, args),
             Kind::Free(f) => f(c, sh, args),
         };

@@ -650,7 +650,7 @@ impl Connection {
             }
         };
         emit(client, out, errors, &answer);
-        if self.client.subscriber.is_some() {
+        if self.client.subscriber.is_some() || self.client.monitor.is_some() {
             self.drain_events();
         }
         if self.client.close_after_reply {

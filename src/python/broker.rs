@@ -721,6 +721,7 @@ impl PyBroker {
     /// True: the broker answers.
     #[pyo3(signature = (**_kwargs))]
     fn ping(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
+        self.call_ok(cmd!("ping"), true, || words(&[b"PING"]), |_, _| ());
         true
     }
 
@@ -728,6 +729,7 @@ impl PyBroker {
     #[pyo3(signature = (value, **_kwargs))]
     fn echo<'py>(&self, py: Python<'py>, value: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         let v = self.codec.encode(value)?;
+        self.call_ok(cmd!("echo"), true, || words(&[b"ECHO", &v]), |_, _| ());
         self.codec.out(py, &v)
     }
 
@@ -1239,9 +1241,13 @@ impl PyBroker {
         self.spec_of_words(&words)?.ok_or_else(|| DataError::new_err("not a blocking command"))
     }
 
+    /// The blocking spec of command words, if they block; the call is counted (and shown
+    /// to monitors) here, as it starts, once.
     fn spec_of_words(&self, words: &[Cow<'_, [u8]>]) -> PyResult<Option<BlockSpec>> {
         let argv = slices(words);
-        Ok(command::parse_blocking(&argv).py_err()?.map(|call| self.spec(call.keys, call.op, call.timeout)))
+        let Some(call) = command::parse_blocking(&argv).py_err()? else { return Ok(None) };
+        super::observe::record_blocking(&self.engine, self.db(), &argv);
+        Ok(Some(self.spec(call.keys, call.op, call.timeout)))
     }
 
     /// Runs command words through the command layer (blocking ones through the waiter) and
@@ -1254,7 +1260,6 @@ impl PyBroker {
     /// option, which decides how SET's reply is read).
     fn run_opts<'py>(&self, py: Python<'py>, words: &[Cow<'_, [u8]>], set_get: bool) -> PyResult<Bound<'py, PyAny>> {
         if let Some(spec) = self.spec_of_words(words)? {
-            super::observe::record_blocking(&self.engine, self.db(), words);
             // block_sync gives redis-py's shapes already (BLPOP's tuple, BLMPOP's list).
             return block_sync(py, &spec);
         }

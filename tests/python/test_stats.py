@@ -343,3 +343,42 @@ def test_in_process_monitor_asyncio() -> None:
         return [first["command"], second["command"]]
 
     assert asyncio.run(main()) == ["LPUSH q a", "RPOP q"]
+
+
+def test_blocking_calls_count_once_in_every_door() -> None:
+    b = embedis.Broker()
+    ab = embedis.asyncio.Broker(broker=b)
+    b.rpush("q", "a", "b", "c", "d", "e", "f")
+    with b.monitor() as m:
+        assert b.blpop("q", timeout=1) == (b"q", b"a")
+        assert b.brpop(["nokey", "q"], timeout=1) == (b"q", b"f")
+        assert b.blmove("q", "r", 1, "LEFT", "RIGHT") == b"b"
+        assert b.execute_command("BLPOP", "q", "1") == (b"q", b"c")
+        assert b.blpop("empty", timeout=0.01) is None
+
+        async def waits() -> Any:
+            return [await ab.brpop("q", timeout=1), await ab.blmove("q", "r", 1, "LEFT", "RIGHT")]
+
+        assert asyncio.run(waits()) == [(b"q", b"e"), b"d"]
+        b.ping()
+        seen = []
+        while (c := m.next_command(0.2)) is not None:
+            seen.append(c["command"])
+    assert seen == [
+        "BLPOP q 1",
+        "BRPOP nokey q 1",
+        "BLMOVE q r LEFT RIGHT 1",
+        "BLPOP q 1",
+        "BLPOP empty 0.01",
+        "BRPOP q 1",
+        "BLMOVE q r LEFT RIGHT 1",
+        "PING",
+    ]
+    cmd = b.info("commandstats")
+    assert {k: v["calls"] for k, v in cmd.items()} == {
+        "cmdstat_blpop": 3,
+        "cmdstat_brpop": 2,
+        "cmdstat_blmove": 2,
+        "cmdstat_ping": 1,
+        "cmdstat_rpush": 1,
+    }

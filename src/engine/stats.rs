@@ -144,6 +144,15 @@ impl Stats {
         self.cmds.resize((i + 1).max(256), CmdStat::default());
     }
 
+    /// Counts an untimed call that succeeded.
+    #[inline]
+    fn count(&mut self, id: u32) {
+        match self.cmds.get_mut(id as usize) {
+            Some(s) => s.calls += 1,
+            None => self.slot(id).calls += 1,
+        }
+    }
+
     /// `total_commands_processed`: the commands that ran, which is every call counted
     /// (Redis counts both in `call()`).
     pub fn commands_processed(&self) -> u64 {
@@ -288,6 +297,23 @@ impl Keyspace {
         }
     }
 
+    /// `after_call` out of line, for `Engine::call`'s uncommon cases (timed, failed, or
+    /// watched): keeps the common path small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn after_call_cold<A: AsRef<[u8]>>(
+        &mut self,
+        id: u32,
+        timer: Option<Timer>,
+        error: Option<&dyn std::fmt::Display>,
+        db: usize,
+        origin: &Origin<'_>,
+        argv: impl FnOnce() -> Vec<A>,
+    ) {
+        let error = error.map(ToString::to_string);
+        self.after_call(id, timer, error.as_deref(), db, origin, argv);
+    }
+
     /// `after_call` for a call timed by the caller (`usec`, not sampled).
     pub fn after_call_timed<A: AsRef<[u8]>>(
         &mut self,
@@ -362,7 +388,7 @@ impl super::Engine {
     /// slow-logged and shown to monitors like a command that came through the table.
     /// `fast` is the command's Redis `CMD_FAST` flag; `argv` its words, built only if the
     /// slow log or a monitor wants them.
-    #[inline]
+    #[inline(always)]
     pub fn call<A: AsRef<[u8]>, T, E: std::fmt::Display>(
         &self,
         cmd: &CmdId,
@@ -378,11 +404,10 @@ impl super::Engine {
             let r = f(ks);
             if timer.is_none() && r.is_ok() && !ks.monitors.active() {
                 // The common case, kept to a counter: untimed, succeeded, nobody watching.
-                ks.stats.slot(id).calls += 1;
-                return r;
+                ks.stats.count(id);
+            } else {
+                ks.after_call_cold(id, timer, r.as_ref().err().map(|e| e as &dyn std::fmt::Display), db, origin, argv);
             }
-            let error = r.as_ref().err().map(ToString::to_string);
-            ks.after_call(id, timer, error.as_deref(), db, origin, argv);
             r
         })
     }

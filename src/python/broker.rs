@@ -299,7 +299,12 @@ impl PyBroker {
     /// ``info("all")`` / ``info("everything")``. Counts include in-process calls.
     #[pyo3(signature = (section = None, *_args, **_kwargs))]
     fn info<'py>(&self, py: Python<'py>, section: Option<&str>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
-        super::observe::info(py, self, section)
+        // redis-py sends `INFO section *args`: every name given is a section asked for.
+        let mut sections: Vec<String> = section.map(str::to_owned).into_iter().collect();
+        for a in _args.iter() {
+            sections.push(a.str()?.to_string());
+        }
+        super::observe::info(py, self, &sections)
     }
 
     /// The newest ``num`` slow log entries (10 by default, ``-1`` for all), as redis-py's

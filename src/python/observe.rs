@@ -36,10 +36,9 @@ pub fn record_blocking<A: AsRef<[u8]>>(engine: &crate::engine::Engine, db: usize
     engine.observe(|ks| ks.after_call(id, None, None, db, origin(), || words.iter().map(AsRef::as_ref).collect::<Vec<&[u8]>>()));
 }
 
-/// INFO's text for `section` (`None`: the default sections).
-pub fn info_text(b: &PyBroker, section: Option<&str>) -> String {
-    let args: Vec<&[u8]> = section.map(str::as_bytes).into_iter().collect();
-    let sections = crate::command::info::wanted(&args);
+/// INFO's text for `sections` (none: the default sections).
+pub fn info_text(b: &PyBroker, sections: &[String]) -> String {
+    let sections = crate::command::info::wanted(sections);
     b.engine.observe(|ks| {
         crate::command::info::render(ks, &sections, &mut |name, ks, out| {
             if name == "persistence" {
@@ -68,8 +67,8 @@ pub fn info_text(b: &PyBroker, section: Option<&str>) -> String {
 }
 
 /// `Broker.info`: the text read by `embedis._info.parse_info` (redis-py's reading).
-pub fn info<'py>(py: Python<'py>, b: &PyBroker, section: Option<&str>) -> PyResult<Bound<'py, PyDict>> {
-    let text = info_text(b, section);
+pub fn info<'py>(py: Python<'py>, b: &PyBroker, sections: &[String]) -> PyResult<Bound<'py, PyDict>> {
+    let text = info_text(b, sections);
     let parsed = py.import("embedis._info")?.getattr("parse_info")?.call1((text,))?;
     Ok(parsed.cast_into::<PyDict>()?)
 }

@@ -271,6 +271,8 @@ def test_info_sections_parse_as_redis_py_does(real) -> None:  # type: ignore[no-
     assert b.info("all").keys() == everything.keys()
     assert default["db0"] == {"keys": 1, "expires": 0, "avg_ttl": 0}
     assert b.info("nosuch") == {}
+    both = b.info("errorstats", "keyspace")
+    assert both == {"db0": {"keys": 1, "expires": 0, "avg_ttl": 0}}
     # Field types as redis-py gives them from a real server.
     want = real.info("everything")
     for key in ("redis_version", "total_error_replies", "used_cpu_sys", "arch_bits"):

@@ -22,6 +22,7 @@ from . import exceptions
 from ._embedis import Broker as _NativeBroker
 from ._embedis import Server, __version__
 from .client_pubsub import PubSub, PubSubWorkerThread, Subscription
+from .monitor import Monitor
 from .exceptions import (
     ConnectionError,
     DataError,
@@ -37,6 +38,7 @@ __all__ = [
     "Broker",
     "ConnectionError",
     "DataError",
+    "Monitor",
     "PersistenceError",
     "PubSub",
     "PubSubError",
@@ -78,6 +80,12 @@ class Broker(_NativeBroker):
         """A new ``PubSub`` on this broker's data (redis-py's ``Redis.pubsub``); see
         ``embedis.client_pubsub``."""
         return PubSub(self, ignore_subscribe_messages=ignore_subscribe_messages)
+
+    def monitor(self) -> Monitor:
+        """A ``Monitor`` of every command run on this broker's data, by this process
+        (client ``python:<pid>``) or by clients of ``serve()``; mirrors
+        ``redis.Redis.monitor``."""
+        return Monitor(self)
 
     def close(self) -> None:
         """Make what was written durable: wait for a background save or rewrite, then

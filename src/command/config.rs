@@ -137,6 +137,19 @@ fn get_lfu_log_factor(ks: &Keyspace) -> String {
 fn set_lfu_log_factor(ks: &mut Keyspace, v: &str) {
     ks.set_memory_config(MemoryConfig { lfu_log_factor: v.parse().unwrap_or(10), ..ks.memory_config() });
 }
+// The slow log keeps its own two settings (`engine/slowlog.rs`).
+fn get_slower_than(ks: &Keyspace) -> String {
+    ks.slowlog.slower_than.to_string()
+}
+fn set_slower_than(ks: &mut Keyspace, v: &str) {
+    ks.slowlog.slower_than = v.parse().unwrap_or(10_000);
+}
+fn get_slowlog_max_len(ks: &Keyspace) -> String {
+    ks.slowlog.max_len.to_string()
+}
+fn set_slowlog_max_len(ks: &mut Keyspace, v: &str) {
+    ks.slowlog.set_max_len(v.parse().unwrap_or(usize::MAX));
+}
 fn get_lfu_decay_time(ks: &Keyspace) -> String {
     ks.memory_config().lfu_decay_time.to_string()
 }
@@ -268,8 +281,8 @@ pub static PARAMS: &[Param] = &[
     p("maxmemory-clients", "0", Mem(0, I64), Home::Refused("embedis does not evict clients; only 0 can be set")),
     // How long one eviction round may run before it yields (latency only: the same keys go).
     p("maxmemory-eviction-tenacity", "10", Int(0, 100), K),
-    p("slowlog-log-slower-than", "10000", Int(-1, I64), K),
-    p("slowlog-max-len", "128", Int(0, I64), K),
+    p("slowlog-log-slower-than", "10000", Int(-1, I64), Home::Engine(get_slower_than, set_slower_than)),
+    p("slowlog-max-len", "128", Int(0, I64), Home::Engine(get_slowlog_max_len, set_slowlog_max_len)),
     // No observable effect in embedis (see the docs for why, one by one).
     p("activerehashing", "yes", Bool, K),
     p("active-expire-effort", "1", Int(1, 10), K),
@@ -512,6 +525,8 @@ pub fn config(ks: &mut Keyspace, host: &dyn Host, args: &[&[u8]]) -> Result<Repl
             if args.len() != 2 {
                 return Err(arity("resetstat"));
             }
+            // The engine's counters (every door's), then the host's own (connections...).
+            ks.stats.reset();
             host.reset_stats(ks);
             Ok(Reply::Ok)
         }

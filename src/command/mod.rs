@@ -11,7 +11,9 @@ pub mod args;
 pub mod blocking;
 pub mod config;
 mod keys;
+pub mod info;
 mod lists;
+pub mod observe;
 mod pubsub;
 pub mod reply;
 mod server;
@@ -23,6 +25,7 @@ pub use args::{is_keyword, parse_f64, parse_timeout, timeout_from_secs, Args};
 pub use blocking::{parse_blocking, served_reply, BlockingCall};
 pub use streams::{parse_block_ms, parse_stream_read, streams_reply, xack_words};
 pub use reply::Reply;
+pub use observe::{dispatch_as, dispatch_found_observed, dispatch_in_observed};
 pub use table::{command_names, commands, lookup, BlockParser, Command, Flags, Handler};
 
 use crate::engine::{Engine, Error, Keyspace, Result, DATABASES};
@@ -55,31 +58,6 @@ impl Default for Context {
 pub fn dispatch(engine: &Engine, ctx: &mut Context, argv: &[&[u8]]) -> Result<Reply> {
     let cmd = resolve(ctx, argv)?;
     engine.execute(|ks| run_checked(cmd, ks, ctx, argv))
-}
-
-/// `dispatch` for a caller that has already found `cmd` (the server, which looks the name
-/// up once to route the request) and checked its arity with `Command::arity_ok`.
-///
-/// # Errors
-/// What the handler says.
-pub fn dispatch_found(engine: &Engine, ctx: &mut Context, cmd: &'static Command, argv: &[&[u8]]) -> Result<Reply> {
-    debug_assert!(cmd.arity_ok(argv.len()));
-    engine.execute(|ks| run_checked(cmd, ks, ctx, argv))
-}
-
-/// `dispatch_found` leaving the wait for durability to the caller (see
-/// `Engine::execute_deferred`): the server waits once per batch of requests.
-///
-/// # Errors
-/// What the handler says.
-pub fn dispatch_found_deferred(
-    engine: &Engine,
-    ctx: &mut Context,
-    cmd: &'static Command,
-    argv: &[&[u8]],
-) -> (Result<Reply>, Option<crate::engine::Durable>) {
-    debug_assert!(cmd.arity_ok(argv.len()));
-    engine.execute_deferred(|ks| run_checked(cmd, ks, ctx, argv))
 }
 
 /// Whether `argv` (a `cmd` command) may grow memory: Redis's `CMD_DENYOOM`, which for

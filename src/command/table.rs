@@ -6,6 +6,7 @@ use super::args::Args;
 use super::blocking::BlockingCall;
 use super::reply::Reply;
 use super::{keys, lists, pubsub, server, streams, strings, Context};
+use crate::engine::stats::CmdId;
 use crate::engine::{Keyspace, Result};
 
 /// Runs one command inside a locked unit: parse the arguments, call the engine, shape the
@@ -83,6 +84,8 @@ pub struct Command {
     pub handler: Handler,
     /// For BLOCKING commands: the parse into a wait, shared with `handler`.
     pub block: Option<BlockParser>,
+    /// Its id in the engine's command stats.
+    pub id: CmdId,
 }
 
 impl Command {
@@ -105,7 +108,7 @@ const F: Flags = Flags::FAST;
 const B: Flags = Flags::BLOCKING;
 
 const fn row(name: &'static str, arity: i32, flags: &[Flags], handler: Handler) -> Command {
-    Command { name, arity, flags: Flags::of(flags), handler, block: None }
+    Command { name, arity, flags: Flags::of(flags), handler, block: None, id: CmdId::new(name) }
 }
 
 const fn blocking(
@@ -115,7 +118,7 @@ const fn blocking(
     handler: Handler,
     parse: fn(&mut Args<'_>) -> Result<BlockingCall>,
 ) -> Command {
-    Command { name, arity, flags: Flags::of(flags), handler, block: Some(BlockParser::Always(parse)) }
+    Command { name, arity, flags: Flags::of(flags), handler, block: Some(BlockParser::Always(parse)), id: CmdId::new(name) }
 }
 
 /// A command that blocks only when an option says so (XREAD BLOCK).
@@ -126,11 +129,11 @@ const fn blocking_with_option(
     handler: Handler,
     parse: fn(&mut Args<'_>) -> Result<Option<BlockingCall>>,
 ) -> Command {
-    Command { name, arity, flags: Flags::of(flags), handler, block: Some(BlockParser::WithOption(parse)) }
+    Command { name, arity, flags: Flags::of(flags), handler, block: Some(BlockParser::WithOption(parse)), id: CmdId::new(name) }
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: &[Command] = &[
+static COMMANDS: [Command; 72] = [
     blocking("blmove", 6, &[W, M, B], lists::blmove, lists::parse_blmove),
     blocking("blmpop", -5, &[W, B], lists::blmpop, lists::parse_blmpop),
     blocking("blpop", -3, &[W, B], lists::blpop, lists::parse_blpop),
@@ -230,7 +233,7 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
 
 /// Every command of the table, sorted by name (COMMAND, COMMAND COUNT).
 pub fn commands() -> &'static [Command] {
-    COMMANDS
+    &COMMANDS
 }
 
 /// Every command name, lower case, sorted.
@@ -247,7 +250,7 @@ mod tests {
         for pair in COMMANDS.windows(2) {
             assert!(pair[0].name < pair[1].name, "{} before {}", pair[0].name, pair[1].name);
         }
-        for c in COMMANDS {
+        for c in &COMMANDS {
             assert_eq!(c.name, c.name.to_ascii_lowercase());
             assert!(c.name.len() <= NAME_MAX, "{} is longer than lookup's buffer", c.name);
             assert_eq!(c.block.is_some(), c.flags.contains(Flags::BLOCKING), "{}", c.name);
@@ -258,7 +261,7 @@ mod tests {
 
     #[test]
     fn lookup_ignores_case_and_finds_every_row() {
-        for c in COMMANDS {
+        for c in &COMMANDS {
             assert_eq!(lookup(c.name.as_bytes()).map(|f| f.name), Some(c.name));
             assert_eq!(lookup(c.name.to_ascii_uppercase().as_bytes()).map(|f| f.name), Some(c.name));
         }

@@ -55,6 +55,12 @@ pub struct Keyspace {
     pub config: super::config::Params,
     /// `maxmemory` and its policy, and the eviction state (`evict.rs`).
     pub(crate) memory: super::evict::Memory,
+    /// INFO commandstats/errorstats and the command counters (`stats.rs`).
+    pub stats: super::stats::Stats,
+    /// SLOWLOG.
+    pub slowlog: super::slowlog::SlowLog,
+    /// MONITOR's feeds.
+    pub monitors: super::monitor::Monitors,
 }
 
 impl Default for Keyspace {
@@ -73,6 +79,9 @@ impl Default for Keyspace {
             sweep_offset: vec![0; DATABASES],
             config: super::config::Params::default(),
             memory: super::evict::Memory::default(),
+            stats: super::stats::Stats::default(),
+            slowlog: super::slowlog::SlowLog::default(),
+            monitors: super::monitor::Monitors::default(),
         }
     }
 }

@@ -17,7 +17,10 @@ pub mod keyspace;
 pub mod list;
 pub mod lists;
 pub mod memory;
+pub mod monitor;
 pub mod pubsub;
+pub mod slowlog;
+pub mod stats;
 pub mod stream;
 pub mod streams;
 pub mod strings;
@@ -213,7 +216,10 @@ impl Engine {
             _ => None,
         };
         let wakes = ks.waiters.take_wakes();
-        let pubsub_wakes = ks.pubsub.take_wakes();
+        let mut pubsub_wakes = ks.pubsub.take_wakes();
+        if !ks.monitors.is_idle() {
+            pubsub_wakes.append(&mut ks.monitors.take_wakes());
+        }
         let start_sweeper = std::mem::take(&mut ks.wants_sweeper);
         drop(ks);
         if let Some(sink) = nudge {

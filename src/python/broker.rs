@@ -16,9 +16,27 @@ use super::wait::{block_sync, parse_timeout, BlockSpec};
 use crate::command::{self, reply::Reply, Context};
 use crate::engine::db::Key;
 use crate::engine::keyspace::check_db;
+use crate::engine::stats::CmdId;
 use crate::engine::strings::SetOptions;
 use crate::engine::waiters::{BlockOp, Served};
 use crate::engine::{End, Engine, Keyspace};
+
+/// A static stats id for a command name (see `Engine::call`).
+macro_rules! cmd {
+    ($name:literal) => {{
+        static ID: CmdId = CmdId::new($name);
+        &ID
+    }};
+}
+
+// Stats ids of the in-process methods that call the engine directly (see `Engine::call`).
+static LPUSH: CmdId = CmdId::new("lpush");
+static RPUSH: CmdId = CmdId::new("rpush");
+static LPUSHX: CmdId = CmdId::new("lpushx");
+static RPUSHX: CmdId = CmdId::new("rpushx");
+static LPOP: CmdId = CmdId::new("lpop");
+static RPOP: CmdId = CmdId::new("rpop");
+static LLEN: CmdId = CmdId::new("llen");
 
 /// An in-process broker with Redis semantics; mirrors `redis.Redis`.
 #[pyclass(name = "Broker", module = "embedis._embedis", frozen, subclass)]
@@ -53,6 +71,26 @@ impl PyBroker {
         self.db.load(Ordering::Relaxed)
     }
 
+    /// Runs `f` in this handle's database as the command `cmd` (Redis `CMD_FAST` if
+    /// `fast`): counted in INFO, timed, slow-logged and shown to monitors as an
+    /// in-process call. `argv` (the command's words) is built only if a log wants it.
+    fn call<A: AsRef<[u8]>, T, E: std::fmt::Display>(
+        &self,
+        cmd: &CmdId,
+        fast: bool,
+        argv: impl FnOnce() -> Vec<A>,
+        f: impl FnOnce(&mut Keyspace, usize) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let db = self.db();
+        self.engine.call(cmd, fast, db, super::observe::origin(), argv, |ks| f(ks, db))
+    }
+
+    /// `call` for an operation that cannot fail.
+    fn call_ok<A: AsRef<[u8]>, T>(&self, cmd: &CmdId, fast: bool, argv: impl FnOnce() -> Vec<A>, f: impl FnOnce(&mut Keyspace, usize) -> T) -> T {
+        let Ok(v) = self.call::<A, T, std::convert::Infallible>(cmd, fast, argv, |ks, db| Ok(f(ks, db)));
+        v
+    }
+
     fn key<'a>(&self, k: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
         self.codec.encode(k)
     }
@@ -61,10 +99,18 @@ impl PyBroker {
         let key = self.key(name)?;
         let db = self.db();
         // One value is the common case: no vectors at all.
+        let cmd = match (end, x) {
+            (End::Left, false) => &LPUSH,
+            (End::Right, false) => &RPUSH,
+            (End::Left, true) => &LPUSHX,
+            (End::Right, true) => &RPUSHX,
+        };
+        let origin = super::observe::origin();
         if values.len() == 1 {
             let item = values.get_borrowed_item(0)?;
             let v = self.codec.encode(&item)?;
-            return self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.push(db, &key, &[&v], end, x))).py_err();
+            let argv = || vec![upper(cmd), &key, &v];
+            return self.engine.call(cmd, true, db, origin, argv, |ks| ks.check_memory(true).and_then(|()| ks.push(db, &key, &[&v], end, x))).py_err();
         }
         let items: Vec<Bound<'_, PyAny>> = values.iter().collect();
         let vals = self.codec.encode_all(&items)?;
@@ -78,14 +124,17 @@ impl PyBroker {
             return Err(to_pyerr(&crate::engine::Error::WrongArity { cmd: cmd.into() }));
         }
         let refs = slices(&vals);
-        self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.push(db, &key, &refs, end, x))).py_err()
+        let argv = || [&[upper(cmd), &key][..], &refs].concat();
+        self.engine.call(cmd, true, db, origin, argv, |ks| ks.check_memory(true).and_then(|()| ks.push(db, &key, &refs, end, x))).py_err()
     }
 
     fn pop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Bound<'py, PyAny>> {
         let db = self.db();
         let Some(count) = count.filter(|c| !c.is_none()) else {
             let key = self.key(name)?;
-            let v = self.engine.execute(|ks| ks.pop(db, &key, end)).py_err()?;
+            let cmd = if end == End::Left { &LPOP } else { &RPOP };
+            let argv = || vec![upper(cmd), &key];
+            let v = self.engine.call(cmd, true, db, super::observe::origin(), argv, |ks| ks.pop(db, &key, end)).py_err()?;
             return self.codec.out_opt(py, v.as_deref());
         };
         let Some(n) = plain_i64(count).and_then(|n| usize::try_from(n).ok()) else {
@@ -93,7 +142,9 @@ impl PyBroker {
             return self.command(py, &[W(word), A(name), A(count)]);
         };
         let key = self.key(name)?;
-        match self.engine.execute(|ks| ks.pop_count(db, &key, end, n)).py_err()? {
+        let cmd = if end == End::Left { &LPOP } else { &RPOP };
+        let argv = || vec![Cow::Borrowed(upper(cmd)), Cow::Borrowed(&key[..]), Cow::Owned(n.to_string().into_bytes())];
+        match self.call(cmd, true, argv, |ks, db| ks.pop_count(db, &key, end, n)).py_err()? {
             Some(vals) => self.codec.out_list(py, &vals),
             None => Ok(py.None().into_bound(py)),
         }
@@ -108,6 +159,24 @@ impl PyBroker {
         let all = keys_arg(keys, more)?;
         all.iter().map(|k| Ok(Key::from(self.key(k)?.as_ref()))).collect()
     }
+}
+
+/// The word redis-py sends for one of the list commands above (`LPUSH`).
+fn upper(cmd: &CmdId) -> &'static [u8] {
+    match cmd.name() {
+        "lpush" => b"LPUSH",
+        "rpush" => b"RPUSH",
+        "lpushx" => b"LPUSHX",
+        "rpushx" => b"RPUSHX",
+        "lpop" => b"LPOP",
+        "rpop" => b"RPOP",
+        _ => cmd.name().as_bytes(),
+    }
+}
+
+/// Owned command words for the slow log and monitors (built only when one wants them).
+fn words(parts: &[&[u8]]) -> Vec<Vec<u8>> {
+    parts.iter().map(|p| p.to_vec()).collect()
 }
 
 /// Converts what a blocked call was handed into redis-py's shape for that command.
@@ -253,20 +322,44 @@ impl PyBroker {
         super::persist::datetime_from_unix(py, secs)
     }
 
-    /// Redis INFO as a dict; the ``persistence`` section (Redis's field names) is the one
-    /// embedis fills. Other sections give an empty dict.
+    /// Redis INFO as redis-py's dict: ``info()`` the default sections, ``info("stats")``,
+    /// ``info("commandstats")`` (``cmdstat_<name>`` → a dict of ``calls``, ``usec``,
+    /// ``usec_per_call``, ``rejected_calls``, ``failed_calls``), ``info("errorstats")``,
+    /// ``info("all")`` / ``info("everything")``. Counts include in-process calls.
     #[pyo3(signature = (section = None, *_args, **_kwargs))]
     fn info<'py>(&self, py: Python<'py>, section: Option<&str>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
-        match section.map(str::to_ascii_lowercase).as_deref() {
-            None | Some("all" | "default" | "everything") => {
-                let d = super::persist::info_dict(py, self.persist.as_ref())?;
-                d.update(super::memory::info_dict(py, &self.engine)?.as_mapping())?;
-                Ok(d)
-            }
-            Some("persistence") => super::persist::info_dict(py, self.persist.as_ref()),
-            Some("memory") => super::memory::info_dict(py, &self.engine),
-            Some(_) => Ok(PyDict::new(py)),
+        // redis-py sends `INFO section *args`: every name given is a section asked for.
+        let mut sections: Vec<String> = section.map(str::to_owned).into_iter().collect();
+        for a in _args.iter() {
+            sections.push(a.str()?.to_string());
         }
+        super::observe::info(py, self, &sections)
+    }
+
+    /// The newest ``num`` slow log entries (10 by default, ``-1`` for all), as redis-py's
+    /// dicts: ``id``, ``start_time``, ``duration`` (µs), ``command``, ``client_address``,
+    /// ``client_name``. In-process calls show ``python:<pid>`` as their address.
+    #[pyo3(signature = (num = None, **_kwargs))]
+    fn slowlog_get<'py>(&self, py: Python<'py>, num: Option<i64>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyList>> {
+        super::observe::slowlog_get(py, self, num)
+    }
+
+    /// The number of entries in the slow log.
+    #[pyo3(signature = (**_kwargs))]
+    fn slowlog_len(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> usize {
+        self.engine.observe(|ks| ks.slowlog.len())
+    }
+
+    /// Empty the slow log.
+    #[pyo3(signature = (**_kwargs))]
+    fn slowlog_reset(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
+        self.engine.observe(|ks| ks.slowlog.reset());
+        true
+    }
+
+    /// A raw MONITOR feed of this broker (use ``monitor()``, which parses its lines).
+    fn _monitor_feed(&self) -> super::observe::PyMonitorFeed {
+        super::observe::PyMonitorFeed::open(self)
     }
 
     /// CONFIG GET: ``{name: value}`` (``str``) of the parameters matching ``pattern`` or
@@ -381,7 +474,9 @@ impl PyBroker {
     /// The length of the list ``name`` (0 if missing).
     fn llen(&self, name: &Bound<'_, PyAny>) -> PyResult<usize> {
         let key = self.key(name)?;
-        self.engine.execute(|ks| ks.llen(self.db(), &key)).py_err()
+        let db = self.db();
+        let argv = || vec![&b"LLEN"[..], &key];
+        self.engine.call(&LLEN, true, db, super::observe::origin(), argv, |ks| ks.llen(db, &key)).py_err()
     }
 
     /// Elements ``start`` to ``end`` (inclusive; negative counts from the tail).
@@ -390,7 +485,8 @@ impl PyBroker {
             return self.command(py, &[W("LRANGE"), A(name), A(start), A(end)]);
         };
         let key = self.key(name)?;
-        let v = self.engine.execute(|ks| ks.lrange(self.db(), &key, s, e)).py_err()?;
+        let argv = || words(&[b"LRANGE", &key, s.to_string().as_bytes(), e.to_string().as_bytes()]);
+        let v = self.call(cmd!("lrange"), false, argv, |ks, db| ks.lrange(db, &key, s, e)).py_err()?;
         self.codec.out_list(py, &v)
     }
 
@@ -400,7 +496,8 @@ impl PyBroker {
             return self.command(py, &[W("LINDEX"), A(name), A(index)]);
         };
         let key = self.key(name)?;
-        let v = self.engine.execute(|ks| ks.lindex(self.db(), &key, i)).py_err()?;
+        let argv = || words(&[b"LINDEX", &key, i.to_string().as_bytes()]);
+        let v = self.call(cmd!("lindex"), false, argv, |ks, db| ks.lindex(db, &key, i)).py_err()?;
         self.codec.out_opt(py, v.as_deref())
     }
 
@@ -423,7 +520,8 @@ impl PyBroker {
         };
         let key = self.key(name)?;
         let v = self.codec.encode(value)?;
-        let n = self.engine.execute(|ks| ks.lrem(self.db(), &key, c, &v)).py_err()?;
+        let argv = || words(&[b"LREM", &key, c.to_string().as_bytes(), &v]);
+        let n = self.call(cmd!("lrem"), false, argv, |ks, db| ks.lrem(db, &key, c, &v)).py_err()?;
         Ok(n.into_pyobject(py)?.into_any())
     }
 
@@ -433,7 +531,8 @@ impl PyBroker {
             return self.command(py, &[W("LTRIM"), A(name), A(start), A(end)]);
         };
         let key = self.key(name)?;
-        self.engine.execute(|ks| ks.ltrim(self.db(), &key, s, e)).py_err()?;
+        let argv = || words(&[b"LTRIM", &key, s.to_string().as_bytes(), e.to_string().as_bytes()]);
+        self.call(cmd!("ltrim"), false, argv, |ks, db| ks.ltrim(db, &key, s, e)).py_err()?;
         Ok(true.into_pyobject(py)?.to_owned().into_any())
     }
 
@@ -459,7 +558,8 @@ impl PyBroker {
     /// RPOP from ``src`` and LPUSH onto ``dst``, atomically.
     fn rpoplpush<'py>(&self, py: Python<'py>, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (a, b) = (self.key(src)?, self.key(dst)?);
-        let v = self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.lmove(self.db(), &a, &b, End::Right, End::Left))).py_err()?;
+        let argv = || words(&[b"RPOPLPUSH", &a, &b]);
+        let v = self.call(cmd!("rpoplpush"), false, argv, |ks, db| ks.check_memory(true).and_then(|()| ks.lmove(db, &a, &b, End::Right, End::Left))).py_err()?;
         self.codec.out_opt(py, v.as_deref())
     }
 
@@ -570,7 +670,7 @@ impl PyBroker {
     /// The type of ``name``: ``b'list'``, ``b'string'``, ``b'none'``…
     fn r#type<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let key = self.key(name)?;
-        let t = self.engine.execute(|ks| ks.type_of(self.db(), &key));
+        let t = self.call_ok(cmd!("type"), true, || words(&[b"TYPE", &key]), |ks, db| ks.type_of(db, &key));
         self.codec.out(py, t.as_bytes())
     }
 
@@ -581,7 +681,7 @@ impl PyBroker {
             Some(p) => self.codec.encode(p)?,
             None => Cow::Borrowed(&b"*"[..]),
         };
-        let keys = self.engine.execute(|ks| ks.keys(self.db(), &p));
+        let keys = self.call_ok(cmd!("keys"), false, || words(&[b"KEYS", &p]), |ks, db| ks.keys(db, &p));
         self.codec.out_list(py, &keys)
     }
 
@@ -601,14 +701,14 @@ impl PyBroker {
     /// Number of keys in the database.
     #[pyo3(signature = (**_kwargs))]
     fn dbsize(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> usize {
-        self.engine.execute(|ks| ks.dbsize(self.db()))
+        self.call_ok(cmd!("dbsize"), true, || words(&[b"DBSIZE"]), |ks, db| ks.dbsize(db))
     }
 
     /// Delete every key of this database; True.
     #[pyo3(signature = (asynchronous = false, **_kwargs))]
     fn flushdb(&self, asynchronous: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
         let _ = asynchronous;
-        self.engine.execute(|ks| ks.flushdb(self.db()));
+        self.call_ok(cmd!("flushdb"), false, || words(&[b"FLUSHDB"]), |ks, db| ks.flushdb(db));
         true
     }
 
@@ -616,21 +716,21 @@ impl PyBroker {
     #[pyo3(signature = (asynchronous = false, **_kwargs))]
     fn flushall(&self, asynchronous: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
         let _ = asynchronous;
-        self.engine.execute(|ks| ks.flushall());
+        self.call_ok(cmd!("flushall"), false, || words(&[b"FLUSHALL"]), |ks, _| ks.flushall());
         true
     }
 
     /// Rename ``src`` to ``dst``; True.
     fn rename(&self, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<bool> {
         let (a, b) = (self.key(src)?, self.key(dst)?);
-        self.engine.execute(|ks| ks.rename(self.db(), &a, &b, false)).py_err()?;
+        self.call(cmd!("rename"), false, || words(&[b"RENAME", &a, &b]), |ks, db| ks.rename(db, &a, &b, false)).py_err()?;
         Ok(true)
     }
 
     /// Rename ``src`` to ``dst`` if ``dst`` does not exist.
     fn renamenx(&self, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<bool> {
         let (a, b) = (self.key(src)?, self.key(dst)?);
-        self.engine.execute(|ks| ks.rename(self.db(), &a, &b, true)).py_err()
+        self.call(cmd!("renamenx"), true, || words(&[b"RENAMENX", &a, &b]), |ks, db| ks.rename(db, &a, &b, true)).py_err()
     }
 
     /// Expire ``name`` in ``time`` seconds (int or timedelta).
@@ -664,7 +764,7 @@ impl PyBroker {
     /// Seconds to live: -2 if missing, -1 without expiry.
     fn ttl(&self, name: &Bound<'_, PyAny>) -> PyResult<i64> {
         let key = self.key(name)?;
-        let ms = self.engine.execute(|ks| ks.pttl(self.db(), &key));
+        let ms = self.call_ok(cmd!("ttl"), true, || words(&[b"TTL", &key]), |ks, db| ks.pttl(db, &key));
         // Rounded as Redis's TTL: (ms + 500) / 1000.
         Ok(if ms < 0 { ms } else { (ms + 500) / 1000 })
     }
@@ -672,18 +772,19 @@ impl PyBroker {
     /// Milliseconds to live: -2 if missing, -1 without expiry.
     fn pttl(&self, name: &Bound<'_, PyAny>) -> PyResult<i64> {
         let key = self.key(name)?;
-        Ok(self.engine.execute(|ks| ks.pttl(self.db(), &key)))
+        Ok(self.call_ok(cmd!("pttl"), true, || words(&[b"PTTL", &key]), |ks, db| ks.pttl(db, &key)))
     }
 
     /// Remove the expiry of ``name``; whether there was one.
     fn persist(&self, name: &Bound<'_, PyAny>) -> PyResult<bool> {
         let key = self.key(name)?;
-        Ok(self.engine.execute(|ks| ks.persist(self.db(), &key)))
+        Ok(self.call_ok(cmd!("persist"), true, || words(&[b"PERSIST", &key]), |ks, db| ks.persist(db, &key)))
     }
 
     /// True: the broker answers.
     #[pyo3(signature = (**_kwargs))]
     fn ping(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
+        self.call_ok(cmd!("ping"), true, || words(&[b"PING"]), |_, _| ());
         true
     }
 
@@ -691,6 +792,7 @@ impl PyBroker {
     #[pyo3(signature = (value, **_kwargs))]
     fn echo<'py>(&self, py: Python<'py>, value: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         let v = self.codec.encode(value)?;
+        self.call_ok(cmd!("echo"), true, || words(&[b"ECHO", &v]), |_, _| ());
         self.codec.out(py, &v)
     }
 
@@ -699,7 +801,7 @@ impl PyBroker {
     /// The value of ``name``, or None.
     fn get<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let key = self.key(name)?;
-        let v = self.engine.execute(|ks| ks.get(self.db(), &key)).py_err()?;
+        let v = self.call(cmd!("get"), true, || words(&[b"GET", &key]), |ks, db| ks.get(db, &key)).py_err()?;
         self.codec.out_opt(py, v.as_deref())
     }
 
@@ -721,7 +823,7 @@ impl PyBroker {
             // The plain SET: no command words to build.
             let key = self.key(name)?;
             let v = self.codec.encode(value)?;
-            self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.set(self.db(), &key, &v, SetOptions::default()))).py_err()?;
+            self.call(cmd!("set"), false, || words(&[b"SET", &key, &v]), |ks, db| ks.check_memory(true).and_then(|()| ks.set(db, &key, &v, SetOptions::default()))).py_err()?;
             return Ok(true.into_pyobject(py)?.to_owned().into_any());
         }
         let mut parts = vec![W("SET"), A(name), A(value)];
@@ -759,13 +861,13 @@ impl PyBroker {
         let key = self.key(name)?;
         let v = self.codec.encode(value)?;
         let opts = SetOptions { nx: true, ..SetOptions::default() };
-        Ok(self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.set(self.db(), &key, &v, opts))).py_err()?.written)
+        Ok(self.call(cmd!("setnx"), true, || words(&[b"SETNX", &key, &v]), |ks, db| ks.check_memory(true).and_then(|()| ks.set(db, &key, &v, opts))).py_err()?.written)
     }
 
     /// Get the value of ``name`` and delete the key.
     fn getdel<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let key = self.key(name)?;
-        let v = self.engine.execute(|ks| ks.getdel(self.db(), &key)).py_err()?;
+        let v = self.call(cmd!("getdel"), true, || words(&[b"GETDEL", &key]), |ks, db| ks.getdel(db, &key)).py_err()?;
         self.codec.out_opt(py, v.as_deref())
     }
 
@@ -774,7 +876,7 @@ impl PyBroker {
     fn mget<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         let keys = self.keys_vec(keys, args)?;
         let refs: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        let vals = self.engine.execute(|ks| ks.mget(self.db(), &refs));
+        let vals = self.call_ok(cmd!("mget"), true, || [&[&b"MGET"[..]][..], &refs].concat(), |ks, db| ks.mget(db, &refs));
         let objs = vals.iter().map(|v| self.codec.out_opt(py, v.as_deref())).collect::<PyResult<Vec<_>>>()?;
         Ok(PyList::new(py, objs)?.into_any())
     }
@@ -821,7 +923,7 @@ impl PyBroker {
     fn publish(&self, channel: &Bound<'_, PyAny>, message: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
         let ch = self.key(channel)?;
         let data = self.codec.encode(message)?;
-        Ok(self.engine.execute(|ks| ks.pubsub.publish(&ch, &data)))
+        Ok(self.call_ok(cmd!("publish"), true, || words(&[b"PUBLISH", &ch, &data]), |ks, _| ks.pubsub.publish(&ch, &data)))
     }
 
     /// Publish ``message`` on the shard channel ``shard_channel`` (SPUBLISH); returns how
@@ -841,7 +943,8 @@ impl PyBroker {
             Some(p) => self.codec.encode(p)?,
             None => Cow::Borrowed(&b"*"[..]),
         };
-        let names = self.engine.execute(|ks| ks.pubsub.channels(Some(&p)));
+        let argv = || words(&[b"PUBSUB", b"CHANNELS", &p]);
+        let names = self.call_ok(cmd!("pubsub|channels"), false, argv, |ks, _| ks.pubsub.channels(Some(&p)));
         self.codec.out_list(py, &names)
     }
 
@@ -876,7 +979,7 @@ impl PyBroker {
     /// The number of distinct patterns subscribed to.
     #[pyo3(signature = (**_kwargs))]
     fn pubsub_numpat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> usize {
-        self.engine.execute(|ks| ks.pubsub.numpat())
+        self.call_ok(cmd!("pubsub|numpat"), false, || words(&[b"PUBSUB", b"NUMPAT"]), |ks, _| ks.pubsub.numpat())
     }
 
     /// Sets the backlog limits of every subscriber of this broker, as Redis's
@@ -1208,7 +1311,9 @@ impl PyBroker {
         let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
         let names = self.codec.encode_all(&items)?;
         let refs = slices(&names);
-        let counts = self.engine.execute(|ks| if shard { ks.pubsub.shard_numsub(&refs) } else { ks.pubsub.numsub(&refs) });
+        let (cmd, sub) = if shard { (cmd!("pubsub|shardnumsub"), &b"SHARDNUMSUB"[..]) } else { (cmd!("pubsub|numsub"), &b"NUMSUB"[..]) };
+        let argv = || [&[&b"PUBSUB"[..], sub][..], &refs].concat();
+        let counts = self.call_ok(cmd, false, argv, |ks, _| if shard { ks.pubsub.shard_numsub(&refs) } else { ks.pubsub.numsub(&refs) });
         let pairs = refs
             .iter()
             .zip(counts)
@@ -1240,6 +1345,8 @@ impl PyBroker {
         self.spec_of_words(&words)?.ok_or_else(|| DataError::new_err("not a blocking command"))
     }
 
+    /// The blocking spec of command words, if they block; the call is counted (and shown
+    /// to monitors) here, as it starts, once.
     fn spec_of_words(&self, words: &[Cow<'_, [u8]>]) -> PyResult<Option<BlockSpec>> {
         let argv = slices(words);
         let Some(call) = command::parse_blocking(&argv).py_err()? else { return Ok(None) };
@@ -1248,6 +1355,7 @@ impl PyBroker {
         if command::lookup(argv[0]).is_some_and(|c| command::is_denyoom(c, &argv)) {
             self.engine.execute(|ks| ks.check_memory(true)).py_err()?;
         }
+        super::observe::record_blocking(&self.engine, self.db(), &argv);
         Ok(Some(self.spec(call.keys, call.op, call.timeout)))
     }
 
@@ -1266,7 +1374,7 @@ impl PyBroker {
         }
         let argv = slices(words);
         let mut ctx = Context { db: self.db(), ..Context::default() };
-        let reply = command::dispatch(&self.engine, &mut ctx, &argv).py_err()?;
+        let reply = command::dispatch_as(&self.engine, &mut ctx, &argv, super::observe::origin()).py_err()?;
         if ctx.db != self.db() {
             self.db.store(ctx.db, Ordering::Relaxed);
         }
@@ -1296,15 +1404,21 @@ impl PyBroker {
     /// The first attempt of BLPOP/BRPOP: the reply if a key had data, else the spec to wait
     /// with. The timeout is checked first, as Redis checks it.
     fn bpop_now<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Result<Bound<'py, PyAny>, BlockSpec>> {
+        let raw_timeout = timeout;
         let timeout = match timeout {
             Some(t) if !t.is_none() => self.timeout_arg(t)?,
             _ => None,
         };
-        let db = self.db();
+        // The attempt counts as the call (a wait that follows is not another), as Redis
+        // counts a blocked command once. Timed as a fast command: the attempt is O(1).
+        let cmd = if end == End::Left { cmd!("blpop") } else { cmd!("brpop") };
+        let word: &[u8] = if end == End::Left { b"BLPOP" } else { b"BRPOP" };
+        let timeout_word = || raw_timeout.filter(|t| !t.is_none()).map_or_else(|| "0".to_owned(), ToString::to_string).into_bytes();
         // One key, the common case: try it borrowed, no vectors.
         if keys.is_instance_of::<PyBytes>() || keys.is_instance_of::<PyString>() {
             let key = self.key(keys)?;
-            if let Some(v) = self.engine.execute(|ks| ks.pop(db, &key, end)).py_err()? {
+            let argv = || vec![word.to_vec(), key.to_vec(), timeout_word()];
+            if let Some(v) = self.call(cmd, true, argv, |ks, db| ks.pop(db, &key, end)).py_err()? {
                 return Ok(Ok(PyTuple::new(py, [self.codec.out(py, &key)?, self.codec.out(py, &v)?])?.into_any()));
             }
             let keys = vec![Key::from(key.as_ref())];
@@ -1312,7 +1426,13 @@ impl PyBroker {
         }
         let keys = self.keys_vec(keys, &PyTuple::empty(py))?;
         let op = BlockOp::Pop { end };
-        if let Some(served) = self.engine.execute(|ks| ks.try_block_op(db, &keys, &op)).py_err()? {
+        let argv = || {
+            let mut v = vec![word.to_vec()];
+            v.extend(keys.iter().map(|k| k.to_vec()));
+            v.push(timeout_word());
+            v
+        };
+        if let Some(served) = self.call(cmd, true, argv, |ks, db| ks.try_block_op(db, &keys, &op)).py_err()? {
             return Ok(Ok(served_to_py(py, &self.codec, served)?));
         }
         Ok(Err(self.spec(keys, op, timeout)))
@@ -1327,7 +1447,15 @@ impl PyBroker {
         let items: Vec<Bound<'_, PyAny>> = names.iter().collect();
         let keys = self.codec.encode_all(&items)?;
         let refs = slices(&keys);
-        Ok(self.engine.execute(|ks| op(ks, self.db(), &refs)).into_pyobject(py)?.into_any())
+        let cmd = match word {
+            "DEL" => cmd!("del"),
+            "UNLINK" => cmd!("unlink"),
+            _ => cmd!("exists"),
+        };
+        // DEL is not `CMD_FAST` (it may free a large value); UNLINK and EXISTS are.
+        let fast = word != "DEL";
+        let argv = || [&[word.as_bytes()][..], &refs].concat();
+        Ok(self.call_ok(cmd, fast, argv, |ks, db| op(ks, db, &refs)).into_pyobject(py)?.into_any())
     }
 
     fn expire_generic<'py>(&self, py: Python<'py>, word: &'static str, name: &Bound<'py, PyAny>, t: &Bound<'py, PyAny>, flags: [bool; 4]) -> PyResult<Bound<'py, PyAny>> {
@@ -1360,7 +1488,20 @@ impl PyBroker {
             return self.command(py, &[W(word), A(name), A(amount)]);
         };
         let key = self.key(name)?;
-        let n = self.engine.execute(|ks| ks.check_memory(true).and_then(|()| ks.incr_by(self.db(), &key, delta))).py_err()?;
+        let cmd = match word {
+            "INCRBY" => cmd!("incrby"),
+            "DECR" => cmd!("decr"),
+            "DECRBY" => cmd!("decrby"),
+            _ => cmd!("incr"),
+        };
+        let argv = || {
+            let mut v = words(&[word.as_bytes(), &key]);
+            if word.ends_with("BY") {
+                v.push(amount.to_string().into_bytes());
+            }
+            v
+        };
+        let n = self.call(cmd, true, argv, |ks, db| ks.check_memory(true).and_then(|()| ks.incr_by(db, &key, delta))).py_err()?;
         Ok(n.into_pyobject(py)?.into_any())
     }
 }

@@ -1,13 +1,12 @@
 //! The memory keywords of `Broker(...)` (`maxmemory`, `maxmemory_policy`,
-//! `maxmemory_samples`) and INFO memory as a dict: converts and delegates to
-//! `engine::memory` / `engine::evict`.
+//! `maxmemory_samples`): converts and delegates to `engine::memory` (INFO memory is the
+//! shared renderer's, `command::info`).
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyString};
 
 use crate::engine::memory::{parse_memory, MemoryConfig, Policy};
-use crate::engine::Engine;
 
 /// The settings the keywords ask for, over the defaults; `None` when none was given.
 ///
@@ -53,19 +52,4 @@ pub fn config_from_kwargs(
         cfg.samples = usize::try_from(n).unwrap_or(5);
     }
     Ok(Some(cfg))
-}
-
-/// INFO memory as redis-py's `info("memory")` returns it (numbers as int, the rest str),
-/// with `evicted_keys` of INFO stats.
-pub fn info_dict<'py>(py: Python<'py>, engine: &Engine) -> PyResult<Bound<'py, PyDict>> {
-    let info = engine.execute(crate::engine::Keyspace::memory_info);
-    let d = PyDict::new(py);
-    for (name, value) in info.fields() {
-        match value.parse::<u64>() {
-            Ok(n) => d.set_item(name, n)?,
-            Err(_) => d.set_item(name, value)?,
-        }
-    }
-    d.set_item("evicted_keys", info.evicted_keys)?;
-    Ok(d)
 }

@@ -8,6 +8,7 @@ mod config;
 mod convert;
 mod errors;
 mod memory;
+mod observe;
 mod persist;
 mod pubsub;
 #[cfg(feature = "server")]
@@ -29,6 +30,8 @@ mod embedis_native {
     use super::pubsub::PyPubSub;
     #[pymodule_export]
     use super::persist::check_aof;
+    #[pymodule_export]
+    use super::observe::PyMonitorFeed;
     #[cfg(feature = "server")]
     #[pymodule_export]
     use super::server::PyServer;

@@ -14,7 +14,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use super::errors::ResponseError;
 use crate::engine::Engine;
 use crate::persist::fs::RealFs;
-use crate::persist::{self, BlockFn, Config, Error, Fsync, InfoValue, Level, LogFn, Persistence};
+use crate::persist::{self, BlockFn, Config, Error, Fsync, Level, LogFn, Persistence};
 
 pyo3::import_exception!(embedis.exceptions, PersistenceError);
 
@@ -201,30 +201,6 @@ pub fn open(py: Python<'_>, o: &Options<'_>) -> PyResult<Option<(Engine, Persist
         emit(py, Level::Warning, w)?;
     }
     Ok(Some((engine, p)))
-}
-
-/// INFO persistence as redis-py's `info()` returns it: a dict of int, float or str.
-pub fn info_dict<'py>(py: Python<'py>, p: Option<&Persistence>) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    match p {
-        Some(p) => {
-            for (k, v) in p.info() {
-                match v {
-                    InfoValue::Int(i) => d.set_item(k, i)?,
-                    InfoValue::Float(f) => d.set_item(k, f)?,
-                    InfoValue::Text(s) => d.set_item(k, s)?,
-                }
-            }
-        }
-        None => {
-            for (k, v) in [("loading", 0), ("rdb_changes_since_last_save", 0), ("rdb_bgsave_in_progress", 0), ("aof_enabled", 0), ("aof_rewrite_in_progress", 0)] {
-                d.set_item(k, v)?;
-            }
-            d.set_item("rdb_last_bgsave_status", "ok")?;
-            d.set_item("aof_last_write_status", "ok")?;
-        }
-    }
-    Ok(d)
 }
 
 /// Checks an AOF file (an incr file, a `.base.aof`, a `.base.edb`, or a manifest and all it

@@ -111,10 +111,11 @@ fn run<'py>(b: &PyBroker, py: Python<'py>, name: &str, line: &Line<'_>, opts: Op
             timeout: call.timeout,
             codec: b.codec.clone(),
         };
+        super::observe::record_blocking(&b.engine, b.db(), &line.words);
         return block_sync(py, &spec);
     }
     let mut ctx = Context { db: b.db(), ..Context::default() };
-    let reply = command::dispatch(&b.engine, &mut ctx, &argv).py_err()?;
+    let reply = command::dispatch_as(&b.engine, &mut ctx, &argv, super::observe::origin()).py_err()?;
     callback(py, &b.codec, name, reply, opts)
 }
 
@@ -609,7 +610,9 @@ pub(crate) fn xack<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>,
     }
     let words = slices(&words);
     let db = b.db();
-    let acked = b.engine.execute(|ks| command::xack_words(ks, db, &key, &group, &words)).py_err()?;
+    static XACK: crate::engine::stats::CmdId = crate::engine::stats::CmdId::new("xack");
+    let argv = || [&[&b"XACK"[..], &key, &group][..], &words].concat();
+    let acked = b.engine.call(&XACK, true, db, super::observe::origin(), argv, |ks| command::xack_words(ks, db, &key, &group, &words)).py_err()?;
     Ok(acked.into_pyobject(py)?.into_any())
 }
 
@@ -717,7 +720,10 @@ fn read_now<'py>(b: &PyBroker, py: Python<'py>, line: &Line<'_>) -> PyResult<Res
     let argv = slices(&line.words);
     let (call, blocks) = command::parse_stream_read(&argv).py_err()?;
     let db = b.db();
-    if let Some(served) = b.engine.execute(|ks| ks.try_block_op(db, &call.keys, &call.op)).py_err()? {
+    let cmd = command::lookup(argv[0]).ok_or_else(|| super::errors::ResponseError::new_err("unknown command"))?;
+    let words = || argv.clone();
+    let attempt = b.engine.call(&cmd.id, false, db, super::observe::origin(), words, |ks| ks.try_block_op(db, &call.keys, &call.op));
+    if let Some(served) = attempt.py_err()? {
         return served_to_py(py, &b.codec, served).map(Ok);
     }
     if !blocks {

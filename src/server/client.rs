@@ -81,12 +81,16 @@ pub struct ClientEntry {
     pub unblock: AtomicU8,
     /// Wakes a blocked connection to look at `unblock`.
     pub signal: Notify,
+    /// How MONITOR names it: its address, or `unix:<path>` (Redis `replicationFeedMonitors`).
+    pub monitor_label: String,
 }
 
 impl ClientEntry {
     /// A new entry for a client that connected now.
     pub fn new(id: u64, addr: String, laddr: String, fd: i64, unix: bool, control: Option<rustix::fd::OwnedFd>, now: u64) -> ClientEntry {
+        let monitor_label = if unix { format!("unix:{}", addr.strip_suffix(":0").unwrap_or(&addr)) } else { addr.clone() };
         ClientEntry {
+            monitor_label,
             id,
             addr,
             laddr,
@@ -207,6 +211,8 @@ pub struct Client {
     pub watched: Vec<(usize, Key, u64)>,
     /// Its subscriber, from its first (P)SUBSCRIBE or (P)UNSUBSCRIBE.
     pub subscriber: Option<Subscriber>,
+    /// Its MONITOR feed, once it ran MONITOR (until RESET).
+    pub monitor: Option<std::sync::Arc<crate::engine::monitor::Feed>>,
     /// Channels it holds (mirrors the engine's confirmations).
     pub channels: HashSet<Key>,
     /// Patterns it holds.
@@ -239,6 +245,7 @@ impl Client {
             multi_error: false,
             watched: Vec::new(),
             subscriber: None,
+            monitor: None,
             channels: HashSet::new(),
             patterns: HashSet::new(),
             shard_channels: HashSet::new(),

@@ -62,6 +62,7 @@ const DOCS: &[(&str, &str, &str, &str, &str)] = &[
     ("mget", "string", "1.0.0", "Atomically returns the string values of one or more keys.", "key [key ...]"),
     ("mset", "string", "1.0.1", "Atomically creates or modifies the string values of one or more keys.", "key value [key value ...]"),
     ("msetnx", "string", "1.0.1", "Atomically modifies the string values of one or more keys only when all keys don't exist.", "key value [key value ...]"),
+    ("monitor", "server", "1.0.0", "Listens for all requests received by the server in real-time.", ""),
     ("multi", "transactions", "1.2.0", "Starts a transaction.", ""),
     ("persist", "generic", "2.2.0", "Removes the expiration time of a key.", "key"),
     ("pexpire", "generic", "2.6.0", "Sets the expiration time of a key in milliseconds.", "key milliseconds [NX|XX|GT|LT]"),
@@ -86,6 +87,7 @@ const DOCS: &[(&str, &str, &str, &str, &str)] = &[
     ("set", "string", "1.0.0", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]"),
     ("setnx", "string", "1.0.0", "Set the string value of a key only when the key doesn't exist.", "key value"),
     ("shutdown", "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]"),
+    ("slowlog", "server", "2.2.12", "A container for slow log commands.", "subcommand [argument ...]"),
     ("spublish", "pubsub", "7.0.0", "Post a message to a shard channel", "shardchannel message"),
     ("ssubscribe", "pubsub", "7.0.0", "Listen for messages published to the given shard channels", "shardchannel [shardchannel ...]"),
     ("subscribe", "pubsub", "2.0.0", "Listens for messages published to channels.", "channel [channel ...]"),
@@ -145,8 +147,8 @@ const KEY_POSITIONS: &[(&str, i64, i64, i64)] = &[
 /// Commands without keys.
 const NO_KEYS: &[&str] = &[
     "auth", "bgrewriteaof", "bgsave", "client", "command", "config", "dbsize", "discard", "echo", "exec", "flushall", "flushdb",
-    "hello", "info", "keys", "lastsave", "multi", "ping", "psubscribe", "publish", "pubsub", "punsubscribe", "quit", "reset",
-    "save", "scan", "select", "shutdown", "subscribe", "time", "unsubscribe", "unwatch",
+    "hello", "info", "keys", "lastsave", "monitor", "multi", "ping", "psubscribe", "publish", "pubsub", "punsubscribe", "quit", "reset",
+    "save", "scan", "select", "shutdown", "slowlog", "subscribe", "time", "unsubscribe", "unwatch",
 ];
 
 /// What COMMAND reports of one command.

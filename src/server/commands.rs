@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use super::client::{self, Client, ReplyMode};
 use super::errors;
 use super::reply::{bulk_frame, map_frame, write_event, Answer};
-use super::{cmdinfo, config, info, Shared};
+use super::{cmdinfo, config, info, slowlog, Shared};
 use crate::command::{self, is_keyword, Reply};
 use crate::engine::db::Key;
 use crate::engine::pubsub::{Kind as SubKind, Recv};
@@ -56,6 +56,12 @@ pub struct ServerCommand {
 }
 
 impl ServerCommand {
+    /// Its id in the engine's command stats, by subcommand for a container (`config|get`);
+    /// `None` for an unknown subcommand.
+    pub fn stat_id(&self, args: &[&[u8]]) -> Option<u32> {
+        command::observe::stat_id(self.name, crate::engine::stats::intern(self.name), args)
+    }
+
     /// Whether `argc` arguments (counting the name) fit the arity.
     pub fn arity_ok(&self, argc: usize) -> bool {
         let argc = i64::try_from(argc).unwrap_or(i64::MAX);
@@ -90,6 +96,7 @@ static TABLE: &[ServerCommand] = &[
     free("hello", -1, NO_AUTH, hello),
     unit("info", -1, 0, info::info),
     free("lastsave", 1, 0, lastsave),
+    unit("monitor", 1, 0, slowlog::monitor),
     free("multi", 1, MULTI_CONTROL, multi),
     free("psubscribe", -2, PUBSUB_OK | LOCKS, psubscribe),
     free("punsubscribe", -1, PUBSUB_OK | LOCKS, punsubscribe),
@@ -97,6 +104,7 @@ static TABLE: &[ServerCommand] = &[
     free("reset", 1, NO_AUTH | PUBSUB_OK | MULTI_CONTROL | LOCKS, reset),
     free("save", 1, NO_MULTI | LOCKS, save),
     free("shutdown", -1, NO_MULTI | LOCKS, shutdown),
+    unit("slowlog", -2, 0, slowlog::slowlog),
     free("ssubscribe", -2, PUBSUB_OK | LOCKS, ssubscribe),
     free("subscribe", -2, PUBSUB_OK | LOCKS, subscribe),
     free("sunsubscribe", -1, PUBSUB_OK | LOCKS, sunsubscribe),
@@ -265,7 +273,7 @@ pub fn unwatch_all(c: &mut Client, ks: &mut Keyspace) {
 }
 
 /// `processCommand`'s memory step for what the engine's own check (in
-/// `command::dispatch_found_deferred`) does not see: inside MULTI, where queuing may grow
+/// `command::observe::dispatch_found_observed`) does not see: inside MULTI, where queuing may grow
 /// memory without bound, every command but EXEC, DISCARD, QUIT and RESET is refused; EXEC
 /// is refused if its queue holds a DENYOOM command (the transaction is then discarded,
 /// `execCommandAbort`); a blocking DENYOOM command (BLMOVE) is checked before it blocks.
@@ -316,6 +324,7 @@ fn reset(c: &mut Client, sh: &Shared, _args: &[&[u8]]) -> Answer {
     c.multi_error = false;
     unwatch_all_locked(c, sh);
     c.subscriber = None;
+    c.monitor = None;
     c.forget_subscriptions();
     c.ctx = command::Context::default();
     c.reply_mode = ReplyMode::On;
@@ -407,14 +416,31 @@ pub fn run_in_unit(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]
         }
         return Answer::Nothing;
     }
+    let entry = c.entry.clone();
+    let name = || entry.shown.lock().name.clone().unwrap_or_default();
+    let origin = crate::engine::stats::Origin { peer: &entry.addr, monitor: &entry.monitor_label, name: &name };
     if let Some(sc) = lookup(args[0]) {
         debug_assert_eq!(sc.flags & LOCKS, 0, "{} takes the lock; it cannot run in a unit", sc.name);
-        return match sc.kind {
+        let started = std::time::Instant::now();
+        let a = match sc.kind {
+            // A transaction expects one reply per command (Redis: `CLIENT_DENY_BLOCKING`).
+            _ if sc.name == "monitor" => Answer::err(errors::MONITOR_IN_MULTI),
             Kind::Unit(f) => f(c, sh, ks, args),
             Kind::Free(f) => f(c, sh, args),
         };
+        let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let err = a.error_text();
+        match sc.stat_id(args) {
+            Some(id) => ks.after_call_timed(id, usec, err.as_deref(), c.ctx.db, &origin, || args.to_vec()),
+            None => {
+                if let Some(e) = &err {
+                    ks.stats.rejected(None, e);
+                }
+            }
+        }
+        return a;
     }
-    command::dispatch_in(ks, &mut c.ctx, args).into()
+    command::dispatch_in_observed(ks, &mut c.ctx, args, &origin).into()
 }
 
 /// ```text

@@ -23,6 +23,8 @@ use super::reply::{error_line, write_event, Answer};
 use super::Shared;
 use crate::command::{self, is_keyword, BlockingCall, Command, Flags, Reply};
 use crate::engine::blocking::BlockFuture;
+use crate::engine::monitor::Line;
+use crate::engine::stats::Origin;
 use crate::engine::pubsub::{Event, Recv, Subscriber};
 use crate::engine::waiters::Served;
 use crate::resp::{decode_request_in, Limits, RequestArgs};
@@ -268,6 +270,20 @@ fn emit(client: &mut Client, out: &mut Vec<u8>, errors: &mut u64, a: &Answer) {
     }
 }
 
+/// Records a server command's call (its time from `started`, its error if it answered one).
+fn record_server_call(shared: &Shared, id: Option<u32>, started: std::time::Instant, a: &Answer, db: usize, origin: &Origin<'_>, args: &[&[u8]]) {
+    let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let err = a.error_text();
+    shared.engine.observe(|ks| match id {
+        Some(id) => ks.after_call_timed(id, usec, err.as_deref(), db, origin, || args.to_vec()),
+        None => {
+            if let Some(e) = &err {
+                ks.stats.rejected(None, e);
+            }
+        }
+    });
+}
+
 /// The answer to a served blocking call, shaped for the client's protocol.
 fn served_answer(served: Served, resp: u8) -> Answer {
     match served {
@@ -296,7 +312,25 @@ impl Connection {
     /// (`ClientEntry::kill`), so the socket is all there is to watch.
     async fn wait(&mut self) -> io::Result<Woke> {
         loop {
-            if let Some(sub) = &self.client.subscriber {
+            if let Some(feed) = self.client.monitor.clone() {
+                let recv = self.client.subscriber.as_ref().map(Subscriber::recv);
+                let mut event = None;
+                let mut line = None;
+                tokio::select! {
+                    biased;
+                    r = self.sock.readable() => r?,
+                    l = feed.recv() => line = Some(l),
+                    ev = next_event(recv) => event = Some(ev),
+                }
+                if let Some(ev) = event {
+                    self.event_or_close(ev);
+                    return Ok(Woke::Events);
+                }
+                if let Some(l) = line {
+                    self.monitor_line(l);
+                    return Ok(Woke::Events);
+                }
+            } else if let Some(sub) = &self.client.subscriber {
                 let recv = sub.recv();
                 let mut event = None;
                 tokio::select! {
@@ -376,7 +410,9 @@ impl Connection {
                 Ok(None) => break Step::Go,
                 Err(e) => {
                     // `setProtocolError`: the reply, then the connection is closed.
-                    error_line(&mut self.out, &errors::protocol(&e));
+                    let text = errors::protocol(&e);
+                    self.shared.engine.observe(|ks| ks.stats.error(&text));
+                    error_line(&mut self.out, &text);
                     self.errors += 1;
                     break Step::Close;
                 }
@@ -436,8 +472,40 @@ impl Connection {
         Ok(())
     }
 
+    /// Writes a MONITOR line as a simple string (both protocols), or closes a monitor
+    /// whose feed was closed for its backlog.
+    fn monitor_line(&mut self, l: Line) {
+        match l {
+            Line::Line(text) => {
+                // A client closing after its reply (QUIT) gets nothing more, as in Redis.
+                if self.client.reply_mode != ReplyMode::Off && !self.client.close_after_reply {
+                    self.out.push(b'+');
+                    self.out.extend_from_slice(&text);
+                    self.out.extend_from_slice(b"\r\n");
+                }
+            }
+            Line::Empty => {}
+            Line::Closed => self.client.close_after_reply = true,
+        }
+    }
+
+    /// Writes every MONITOR line waiting.
+    fn drain_monitor(&mut self) {
+        let Some(feed) = self.client.monitor.clone() else { return };
+        loop {
+            match feed.try_recv() {
+                Line::Empty => return,
+                l => self.monitor_line(l),
+            }
+            if self.client.close_after_reply {
+                return;
+            }
+        }
+    }
+
     /// Writes every event waiting in the mailbox.
     fn drain_events(&mut self) {
+        self.drain_monitor();
         loop {
             let r = match &self.client.subscriber {
                 Some(s) => s.try_recv(),
@@ -488,9 +556,13 @@ impl Connection {
         let Connection { client, shared, out, errors, .. } = self;
         let shared: &Shared = shared;
         let name = args[0];
-        let reject = |client: &mut Client, out: &mut Vec<u8>, errors: &mut u64, a: Answer| {
+        // A call refused before it runs: counted against the command found (if any).
+        let reject = |client: &mut Client, out: &mut Vec<u8>, errors: &mut u64, a: Answer, id: Option<u32>| {
             if client.multi.is_some() {
                 client.multi_error = true;
+            }
+            if let Some(text) = a.error_text() {
+                shared.engine.observe(|ks| ks.stats.rejected(id, &text));
             }
             emit(client, out, errors, &a);
             Flow::Next
@@ -509,36 +581,41 @@ impl Connection {
         let (fullname, flags, target) = if let Some(cmd) = command::lookup(name) {
             if !cmd.arity_ok(args.len()) {
                 let e = crate::engine::Error::WrongArity { cmd: cmd.name.to_owned() };
-                return reject(client, out, errors, Answer::Reply(Reply::Error(e)));
+                let id = command::observe::stat_id(cmd.name, cmd.id.get(), args);
+                return reject(client, out, errors, Answer::Reply(Reply::Error(e)), id);
             }
             (cmd.name, 0, Target::Engine(cmd))
         } else if let Some(sc) = commands::lookup(name) {
             if !sc.arity_ok(args.len()) {
                 let e = crate::engine::Error::WrongArity { cmd: sc.name.to_owned() };
-                return reject(client, out, errors, Answer::Reply(Reply::Error(e)));
+                return reject(client, out, errors, Answer::Reply(Reply::Error(e)), sc.stat_id(args));
             }
             (sc.name, sc.flags, Target::Server(sc))
         } else {
             // Unknown: `resolve` words the error as Redis does.
             let e = command::resolve(&client.ctx, args).err().unwrap_or(crate::engine::Error::Syntax);
-            return reject(client, out, errors, Answer::Reply(Reply::Error(e)));
+            return reject(client, out, errors, Answer::Reply(Reply::Error(e)), None);
+        };
+        let stat_id = match target {
+            Target::Engine(cmd) => command::observe::stat_id(cmd.name, cmd.id.get(), args),
+            Target::Server(sc) => sc.stat_id(args),
         };
         client.last_cmd = fullname;
         if !client.authenticated && flags & NO_AUTH == 0 {
-            return reject(client, out, errors, Answer::err(errors::NOAUTH));
+            return reject(client, out, errors, Answer::err(errors::NOAUTH), stat_id);
         }
         if client.multi.is_some() && flags & NO_MULTI != 0 {
-            return reject(client, out, errors, Answer::err(errors::NOT_IN_MULTI));
+            return reject(client, out, errors, Answer::err(errors::NOT_IN_MULTI), stat_id);
         }
         let engine_cmd = match target {
             Target::Engine(cmd) => Some(cmd),
             Target::Server(_) => None,
         };
         if let Some(a) = commands::oom_refusal(client, shared, fullname, engine_cmd, args) {
-            return reject(client, out, errors, a);
+            return reject(client, out, errors, a, stat_id);
         }
         if client.in_resp2_pubsub() && flags & PUBSUB_OK == 0 {
-            return reject(client, out, errors, Answer::Error(errors::pubsub_context(fullname, args).into()));
+            return reject(client, out, errors, Answer::Error(errors::pubsub_context(fullname, args).into()), stat_id);
         }
         if let Some(queue) = client.multi.as_mut() {
             if flags & MULTI_CONTROL == 0 {
@@ -547,19 +624,35 @@ impl Connection {
                 return Flow::Next;
             }
         }
+        let entry = client.entry.clone();
+        let name = || entry.shown.lock().name.clone().unwrap_or_default();
+        let origin = Origin { peer: &entry.addr, monitor: &entry.monitor_label, name: &name };
         let answer = match target {
-            Target::Server(sc) => match sc.kind {
-                Kind::Unit(f) => {
-                    let (a, d) = shared.engine.execute_deferred(|ks| f(client, shared, ks, args));
-                    client.owe(d);
-                    a
-                }
-                Kind::Free(f) => f(client, shared, args),
-            },
+            Target::Server(sc) => {
+                let id = stat_id;
+                let started = std::time::Instant::now();
+                let a = match sc.kind {
+                    Kind::Unit(f) => {
+                        let (a, d) = shared.engine.execute_deferred(|ks| f(client, shared, ks, args));
+                        client.owe(d);
+                        a
+                    }
+                    Kind::Free(f) => f(client, shared, args),
+                };
+                record_server_call(shared, id, started, &a, client.ctx.db, &origin, args);
+                a
+            }
             Target::Engine(cmd) => {
                 if cmd.flags.contains(Flags::BLOCKING) {
                     match command::parse_blocking(args) {
-                        Ok(Some(call)) => return Flow::Block(call),
+                        Ok(Some(call)) => {
+                            // Counted (and shown to monitors) as it starts, as Redis shows it.
+                            if let Some(id) = stat_id {
+                                let db = client.ctx.db;
+                                shared.engine.observe(|ks| ks.after_call(id, None, None, db, &origin, || args.to_vec()));
+                            }
+                            return Flow::Block(call);
+                        }
                         Ok(None) => {}
                         Err(e) => {
                             emit(client, out, errors, &Answer::Reply(Reply::Error(e)));
@@ -567,13 +660,13 @@ impl Connection {
                         }
                     }
                 }
-                let (r, d) = command::dispatch_found_deferred(&shared.engine, &mut client.ctx, cmd, args);
+                let (r, d) = command::dispatch_found_observed(&shared.engine, &mut client.ctx, cmd, args, &origin);
                 client.owe(d);
                 Answer::from(r)
             }
         };
         emit(client, out, errors, &answer);
-        if self.client.subscriber.is_some() {
+        if self.client.subscriber.is_some() || self.client.monitor.is_some() {
             self.drain_events();
         }
         if self.client.close_after_reply {

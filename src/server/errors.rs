@@ -79,3 +79,6 @@ pub fn unknown_subcommand(cmd: &str, sub: &[u8]) -> String {
 pub fn hello_option(opt: &[u8]) -> String {
     format!("ERR Syntax error in HELLO option '{}'", crate::command::sanitize(opt))
 }
+
+/// MONITOR run by EXEC: a transaction expects one reply per command.
+pub const MONITOR_IN_MULTI: &str = "ERR MONITOR isn't allowed for DENY BLOCKING client";

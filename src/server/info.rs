@@ -7,6 +7,7 @@ use super::client::Client;
 use super::reply::Answer;
 use super::Shared;
 use crate::engine::Keyspace;
+use crate::command::info::line;
 use crate::persist::InfoValue;
 
 /// A 40-hex-digit id for this server run (INFO `run_id`), from the clock and the pid.
@@ -27,117 +28,42 @@ pub fn run_id() -> String {
     out
 }
 
-fn human(bytes: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes}B")
-    } else if bytes < 1024 * 1024 {
-        format!("{:.2}K", b / 1024.0)
-    } else if bytes < 1024 * 1024 * 1024 {
-        format!("{:.2}M", b / (1024.0 * 1024.0))
-    } else {
-        format!("{:.2}G", b / (1024.0 * 1024.0 * 1024.0))
-    }
-}
-
-/// Resident memory of the process, from /proc (0 where there is none).
-fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
-        .map_or(0, |pages| pages * 4096)
-}
-
-/// User and system CPU seconds of the process, from /proc (clock ticks of 1/100 s).
-fn cpu_seconds() -> (f64, f64) {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return (0.0, 0.0) };
-    // Fields after the command name in parentheses: state is field 3; utime 14, stime 15.
-    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
-    (ticks(11), ticks(12))
-}
-
-const SECTIONS: &[&str] = &[
-    "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace",
-];
-
 /// ```text
 /// INFO [section [section ...]]
 /// ```
 /// Redis's text: `# Section` headers and `field:value` lines, CRLF-ended, sections apart
 /// by an empty line. A verbatim string in RESP3, as Redis 7.
 pub fn info(c: &mut Client, sh: &Shared, ks: &mut Keyspace, args: &[&[u8]]) -> Answer {
-    let mut wanted: Vec<&str> = Vec::new();
-    if args.len() == 1 {
-        wanted.extend(SECTIONS);
-    }
-    for a in &args[1..] {
-        let lower = String::from_utf8_lossy(a).to_ascii_lowercase();
-        match lower.as_str() {
-            "all" | "everything" | "default" => wanted.extend(SECTIONS),
-            s => {
-                if let Some(known) = SECTIONS.iter().find(|k| **k == s) {
-                    wanted.push(known);
-                }
-            }
-        }
-    }
-    let mut out = String::new();
-    let mut first = true;
-    for section in SECTIONS {
-        if !wanted.contains(section) {
-            continue;
-        }
-        if !first {
-            out.push_str("\r\n");
-        }
-        first = false;
-        let mut title = (*section).to_owned();
-        if let Some(f) = title.get_mut(0..1) {
-            f.make_ascii_uppercase();
-        }
-        let _ = write!(out, "# {title}\r\n");
-        section_text(c, sh, ks, section, &mut out);
-    }
-    Answer::Verbatim(out.into_bytes())
+    let sections = crate::command::info::wanted(&args[1..]);
+    let text = crate::command::info::render(ks, &sections, &mut |section, ks, out| section_text(c, sh, ks, section, out));
+    Answer::Verbatim(text.into_bytes())
 }
 
-fn line(out: &mut String, key: &str, value: impl std::fmt::Display) {
-    let _ = write!(out, "{key}:{value}\r\n");
-}
-
+/// The server's own fields of `section` (the shared renderer adds the engine's).
 fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out: &mut String) {
     let uptime = sh.started.elapsed().as_secs();
     match section {
         "server" => {
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-            line(out, "redis_version", super::REDIS_VERSION);
             line(out, "redis_git_sha1", "00000000");
             line(out, "redis_git_dirty", 0);
             line(out, "redis_build_id", "0");
-            line(out, "redis_mode", "standalone");
-            line(out, "os", format!("{} {}", std::env::consts::OS, std::env::consts::ARCH));
-            line(out, "arch_bits", usize::BITS);
             line(out, "monotonic_clock", "POSIX clock_gettime");
             line(out, "multiplexing_api", "epoll");
             line(out, "atomicvar_api", "c11-builtin");
             line(out, "gcc_version", "0.0.0");
-            line(out, "process_id", std::process::id());
             line(out, "process_supervised", "no");
             line(out, "run_id", &sh.run_id);
             line(out, "tcp_port", sh.tcp_port);
             line(out, "server_time_usec", now.as_micros());
             line(out, "uptime_in_seconds", uptime);
             line(out, "uptime_in_days", uptime / 86400);
-            line(out, "hz", 10);
-            line(out, "configured_hz", 10);
+            line(out, "hz", ks.config.hz);
+            line(out, "configured_hz", ks.config.hz);
             line(out, "lru_clock", now.as_secs() & ((1 << 24) - 1));
             line(out, "executable", std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default());
             line(out, "config_file", "");
             line(out, "io_threads_active", 0);
-            line(out, "embedis_version", env!("CARGO_PKG_VERSION"));
         }
         "clients" => {
             line(out, "connected_clients", sh.connected.load(Ordering::Relaxed));
@@ -145,21 +71,8 @@ fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out:
             line(out, "maxclients", sh.settings.read().maxclients);
             line(out, "client_recent_max_input_buffer", 0);
             line(out, "client_recent_max_output_buffer", 0);
-            line(out, "blocked_clients", ks.blocked_clients());
             line(out, "tracking_clients", 0);
             line(out, "clients_in_timeout_table", 0);
-        }
-        "memory" => {
-            // The engine's accounting (engine/memory.rs), then the process's RSS.
-            let rss = rss_bytes();
-            for (name, value) in ks.memory_info().fields() {
-                line(out, name, value);
-                if name == "used_memory_human" {
-                    line(out, "used_memory_rss", rss);
-                    line(out, "used_memory_rss_human", human(rss));
-                }
-            }
-            line(out, "mem_allocator", "libc");
         }
         "persistence" => match &sh.persist {
             Some(p) => {
@@ -193,25 +106,14 @@ fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out:
         "stats" => {
             let st = &sh.stats;
             line(out, "total_connections_received", st.connections_received.load(Ordering::Relaxed));
-            line(out, "total_commands_processed", st.commands_processed.load(Ordering::Relaxed));
             line(out, "instantaneous_ops_per_sec", 0);
             line(out, "total_net_input_bytes", st.net_input_bytes.load(Ordering::Relaxed));
             line(out, "total_net_output_bytes", st.net_output_bytes.load(Ordering::Relaxed));
             line(out, "instantaneous_input_kbps", "0.00");
             line(out, "instantaneous_output_kbps", "0.00");
             line(out, "rejected_connections", st.rejected_connections.load(Ordering::Relaxed));
-            line(out, "expired_keys", 0);
-            line(out, "evicted_keys", ks.evicted_keys());
-            line(out, "keyspace_hits", 0);
-            line(out, "keyspace_misses", 0);
-            line(out, "pubsub_channels", ks.pubsub.channels(None).len());
-            line(out, "pubsub_patterns", ks.pubsub.numpat());
-            line(out, "pubsubshard_channels", ks.pubsub.shard_channels(None).len());
-            line(out, "total_error_replies", st.error_replies.load(Ordering::Relaxed));
         }
         "replication" => {
-            line(out, "role", "master");
-            line(out, "connected_slaves", 0);
             line(out, "master_failover_state", "no-failover");
             line(out, "master_replid", &sh.run_id);
             line(out, "master_replid2", "0000000000000000000000000000000000000000");
@@ -221,21 +123,6 @@ fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out:
             line(out, "repl_backlog_size", 1_048_576);
             line(out, "repl_backlog_first_byte_offset", 0);
             line(out, "repl_backlog_histlen", 0);
-        }
-        "cpu" => {
-            let (user, sys) = cpu_seconds();
-            line(out, "used_cpu_sys", format!("{sys:.6}"));
-            line(out, "used_cpu_user", format!("{user:.6}"));
-            line(out, "used_cpu_sys_children", "0.000000");
-            line(out, "used_cpu_user_children", "0.000000");
-        }
-        "cluster" => line(out, "cluster_enabled", 0),
-        "keyspace" => {
-            for (i, d) in ks.dbs.iter().enumerate() {
-                if !d.map.is_empty() {
-                    let _ = write!(out, "db{i}:keys={},expires={},avg_ttl=0\r\n", d.map.len(), d.expires.len());
-                }
-            }
         }
         _ => {}
     }

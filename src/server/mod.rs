@@ -23,6 +23,7 @@ mod durability;
 mod errors;
 mod info;
 mod reply;
+mod slowlog;
 mod spin;
 
 use std::collections::BTreeMap;

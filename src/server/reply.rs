@@ -57,6 +57,16 @@ impl Answer {
         matches!(self, Answer::Error(_) | Answer::Reply(Reply::Error(_)) | Answer::Frame(Frame::Error(_)))
     }
 
+    /// The error's text, if this is an error (for INFO errorstats).
+    pub fn error_text(&self) -> Option<String> {
+        match self {
+            Answer::Error(t) => Some(t.to_string()),
+            Answer::Reply(Reply::Error(e)) => Some(e.to_string()),
+            Answer::Frame(Frame::Error(t)) => Some(String::from_utf8_lossy(t).into_owned()),
+            _ => None,
+        }
+    }
+
     /// Appends the answer, encoded for protocol `resp` (2 or 3), to `out`.
     pub fn write(&self, resp: u8, out: &mut Vec<u8>) {
         match self {

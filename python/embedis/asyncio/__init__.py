@@ -23,6 +23,7 @@ from typing import Any
 from .. import Broker as _SyncBroker
 from .._embedis import BlockSpec as _BlockSpec
 from .._embedis import Server
+from ..monitor import AsyncMonitor
 from .client_pubsub import PubSub
 
 __all__ = ["Broker", "PubSub"]
@@ -233,6 +234,11 @@ class Broker:
         manager)."""
         return self._sync.serve(host, port, **kwargs)
 
+    def monitor(self) -> AsyncMonitor:
+        """An asyncio ``Monitor`` of every command run on this broker's data
+        (``redis.asyncio.Redis.monitor``)."""
+        return AsyncMonitor(self._sync)
+
     def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
         """A new asyncio ``PubSub`` on this broker's data (``redis.asyncio.Redis.pubsub``)."""
         return PubSub(self._sync, ignore_subscribe_messages=ignore_subscribe_messages)
@@ -267,7 +273,7 @@ _FORWARDED = """
     xadd xlen xrange xrevrange xdel xtrim xack xpending xpending_range xclaim xautoclaim
     xgroup_create xgroup_setid xgroup_destroy xgroup_createconsumer xgroup_delconsumer
     xinfo_stream xinfo_groups xinfo_consumers
-    bgsave bgrewriteaof lastsave info
+    bgsave bgrewriteaof lastsave info slowlog_get slowlog_len slowlog_reset
     config_get config_set config_resetstat config_rewrite
 """.split()
 

@@ -1,0 +1,176 @@
+//! Commands counted as Redis counts them: the door's `dispatch_as` runs a command and feeds
+//! the engine's command stats, slow log and monitors (`engine::stats`) in the same unit;
+//! a call refused before it runs is counted as rejected. Container commands are counted
+//! by subcommand (`xgroup|create`), as Redis 7 does.
+
+use super::{resolve, run, Context, Reply};
+use crate::command::table::{Command, Flags};
+use crate::engine::stats::{intern, Origin};
+use crate::engine::{Durable, Engine, Error, Keyspace, Result};
+
+/// The subcommands Redis 7.0 knows of each container command embedis has.
+pub fn subcommands(name: &str) -> &'static [&'static str] {
+    match name {
+        "xgroup" => &["create", "createconsumer", "delconsumer", "destroy", "help", "setid"],
+        "xinfo" => &["consumers", "groups", "help", "stream"],
+        "pubsub" => &["channels", "help", "numpat", "numsub", "shardchannels", "shardnumsub"],
+        "config" => &["get", "help", "resetstat", "rewrite", "set"],
+        "client" => &[
+            "caching", "getname", "getredir", "help", "id", "info", "kill", "list", "no-evict", "no-touch", "pause", "reply",
+            "setinfo", "setname", "tracking", "trackinginfo", "unblock", "unpause",
+        ],
+        "command" => &["count", "docs", "getkeys", "getkeysandflags", "help", "info", "list"],
+        "slowlog" => &["get", "help", "len", "reset"],
+        _ => &[],
+    }
+}
+
+/// The stats id of the command `name` run with `argv`: the subcommand's for a container
+/// (`config|get`), `None` for an unknown subcommand (Redis finds no command then, and
+/// counts nothing against one).
+pub fn stat_id(name: &str, id: u32, argv: &[&[u8]]) -> Option<u32> {
+    let subs = subcommands(name);
+    if subs.is_empty() {
+        return Some(id);
+    }
+    let sub = argv.get(1)?;
+    let sub = subs.iter().find(|s| s.as_bytes().eq_ignore_ascii_case(sub))?;
+    Some(intern(&format!("{name}|{sub}")))
+}
+
+/// Runs `cmd` in the unit that holds `ks` and records it as `origin`'s call.
+pub fn run_observed(cmd: &'static Command, ks: &mut Keyspace, ctx: &mut Context, argv: &[&[u8]], origin: &Origin<'_>) -> Result<Reply> {
+    let id = stat_id(cmd.name, cmd.id.get(), argv);
+    let timer = ks.stats.start(cmd.flags.contains(Flags::FAST), ks.slowlog.slower_than);
+    let r = run(cmd, ks, ctx, argv);
+    let err = r.as_ref().err().map(ToString::to_string);
+    match id {
+        Some(id) => ks.after_call(id, timer, err.as_deref(), ctx.db, origin, || argv.to_vec()),
+        // An unknown subcommand: an error reply, no command to file it under.
+        None => {
+            if let Some(e) = &err {
+                ks.stats.rejected(None, e);
+            }
+        }
+    }
+    r
+}
+
+/// `run_observed` after `processCommand`'s memory step (as `run_checked`): with a
+/// `maxmemory`, evictions first, then a DENYOOM command refused if still over, counted as
+/// a rejected call (Redis's `rejectCommand`) and shown to no monitor.
+fn run_observed_checked(cmd: &'static Command, ks: &mut Keyspace, ctx: &mut Context, argv: &[&[u8]], origin: &Origin<'_>) -> Result<Reply> {
+    if let Err(e) = ks.check_memory(super::is_denyoom(cmd, argv)) {
+        record_rejected(ks, Some(cmd), argv, &e);
+        return Err(e);
+    }
+    run_observed(cmd, ks, ctx, argv, origin)
+}
+
+/// Records a call refused before it ran: `cmd` if the name was found (wrong arity), and the
+/// error in any case.
+pub fn record_rejected(ks: &mut Keyspace, cmd: Option<&'static Command>, argv: &[&[u8]], err: &Error) {
+    let id = cmd.and_then(|c| stat_id(c.name, c.id.get(), argv));
+    ks.stats.rejected(id, &err.to_string());
+}
+
+/// `dispatch` for a door that is a client (`execute_command`, the AOF-less paths): the
+/// call is counted, timed, slow-logged and shown to monitors as `origin`'s.
+///
+/// # Errors
+/// As `dispatch`.
+pub fn dispatch_as(engine: &Engine, ctx: &mut Context, argv: &[&[u8]], origin: &Origin<'_>) -> Result<Reply> {
+    let cmd = match resolve(ctx, argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let found = argv.first().and_then(|n| super::lookup(n));
+            engine.observe(|ks| record_rejected(ks, found, argv, &e));
+            return Err(e);
+        }
+    };
+    engine.execute(|ks| run_observed_checked(cmd, ks, ctx, argv, origin))
+}
+
+/// For the server, which has found `cmd` and checked its arity: runs it as `origin`'s
+/// call, leaving the wait for durability to the caller (see `Engine::execute_deferred`),
+/// as the server waits once per batch of requests.
+///
+/// # Errors
+/// What the handler says.
+pub fn dispatch_found_observed(
+    engine: &Engine,
+    ctx: &mut Context,
+    cmd: &'static Command,
+    argv: &[&[u8]],
+    origin: &Origin<'_>,
+) -> (Result<Reply>, Option<Durable>) {
+    debug_assert!(cmd.arity_ok(argv.len()));
+    engine.execute_deferred(|ks| run_observed_checked(cmd, ks, ctx, argv, origin))
+}
+
+/// `dispatch_in` counted as `origin`'s call (a command queued in MULTI, run by EXEC).
+///
+/// # Errors
+/// As `dispatch_in`.
+pub fn dispatch_in_observed(ks: &mut Keyspace, ctx: &mut Context, argv: &[&[u8]], origin: &Origin<'_>) -> Result<Reply> {
+    let cmd = match resolve(ctx, argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let found = argv.first().and_then(|n| super::lookup(n));
+            record_rejected(ks, found, argv, &e);
+            return Err(e);
+        }
+    };
+    run_observed(cmd, ks, ctx, argv, origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stats::CmdStat;
+
+    const ME: Origin<'static> = Origin { peer: "test:1", monitor: "test:1", name: &crate::engine::stats::no_name };
+
+    #[test]
+    fn calls_failures_and_rejections_are_counted_as_redis() {
+        let e = Engine::new();
+        let mut ctx = Context::default();
+        let run = |ctx: &mut Context, argv: &[&[u8]]| dispatch_as(&e, ctx, argv, &ME);
+        run(&mut ctx, &[b"LPUSH", b"q", b"a"]).unwrap();
+        run(&mut ctx, &[b"get", b"q"]).unwrap_err();
+        run(&mut ctx, &[b"lpush", b"q"]).unwrap_err();
+        run(&mut ctx, &[b"nosuch"]).unwrap_err();
+        run(&mut ctx, &[b"xgroup", b"create", b"s", b"g", b"$"]).unwrap_err();
+        run(&mut ctx, &[b"xgroup", b"nosuch"]).unwrap_err();
+        e.observe(|ks| {
+            assert_eq!(ks.stats.command("lpush"), CmdStat { calls: 1, rejected_calls: 1, ..ks.stats.command("lpush") });
+            assert_eq!(ks.stats.command("get").failed_calls, 1);
+            assert_eq!(ks.stats.command("xgroup|create").failed_calls, 1);
+            assert_eq!(ks.stats.command("xgroup"), CmdStat::default());
+            let errors: Vec<(String, u64)> = ks.stats.errors().map(|(k, v)| (k.to_owned(), v)).collect();
+            assert_eq!(errors, vec![("ERR".into(), 4), ("WRONGTYPE".into(), 1)]);
+            assert_eq!(ks.stats.error_replies, 5);
+            assert_eq!(ks.stats.commands_processed(), 3);
+        });
+    }
+
+    #[test]
+    fn slow_log_and_monitor_see_the_call() {
+        let e = Engine::new();
+        e.observe(|ks| ks.slowlog.slower_than = 0);
+        let feed = e.monitor();
+        let mut ctx = Context::default();
+        dispatch_as(&e, &mut ctx, &[b"select", b"2"], &ME).unwrap();
+        dispatch_as(&e, &mut ctx, &[b"rpush", b"q", b"a b"], &ME).unwrap();
+        let lines: Vec<String> = std::iter::from_fn(|| match feed.try_recv() {
+            crate::engine::monitor::Line::Line(l) => Some(String::from_utf8_lossy(&l).split_once(' ').unwrap().1.to_owned()),
+            _ => None,
+        })
+        .collect();
+        assert_eq!(lines, vec!["[2 test:1] \"select\" \"2\"", "[2 test:1] \"rpush\" \"q\" \"a b\""]);
+        let log = e.observe(|ks| ks.slowlog.get(None));
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[0].argv, vec![b"rpush".to_vec(), b"q".to_vec(), b"a b".to_vec()]);
+        assert_eq!(log[0].peer, "test:1");
+    }
+}

@@ -1,0 +1,149 @@
+//! What `Broker.info`, `slowlog_*`, `config_resetstat` and `monitor` do: read the engine's
+//! counters and logs (`engine::stats`, `engine::slowlog`, `engine::monitor`) and shape
+//! them as redis-py does. INFO's text comes from the renderer every door shares; this adds
+//! the persistence section, then redis-py's own `parse_info` reading of it.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use super::broker::PyBroker;
+use crate::engine::monitor::{Feed, Line};
+use crate::engine::stats::Origin;
+use crate::persist::InfoValue;
+
+/// How in-process calls appear in MONITOR and the slow log: `python:<pid>` (redis-py's
+/// MONITOR parser reads it as an address and a port).
+pub fn label() -> &'static str {
+    static LABEL: OnceLock<String> = OnceLock::new();
+    LABEL.get_or_init(|| format!("python:{}", std::process::id()))
+}
+
+/// The origin of an in-process call.
+#[inline]
+pub fn origin() -> &'static Origin<'static> {
+    static ORIGIN: OnceLock<Origin<'static>> = OnceLock::new();
+    ORIGIN.get_or_init(|| Origin { peer: label(), monitor: label(), name: &crate::engine::stats::no_name })
+}
+
+/// Records a blocking command given as words (`execute_command("BLPOP", ...)`) as it
+/// starts waiting: the call is counted once, as Redis counts a blocked command.
+pub fn record_blocking<A: AsRef<[u8]>>(engine: &crate::engine::Engine, db: usize, words: &[A]) {
+    let Some(cmd) = words.first().and_then(|n| crate::command::lookup(n.as_ref())) else { return };
+    let id = cmd.id.get();
+    engine.observe(|ks| ks.after_call(id, None, None, db, origin(), || words.iter().map(AsRef::as_ref).collect::<Vec<&[u8]>>()));
+}
+
+/// INFO's text for `sections` (none: the default sections).
+pub fn info_text(b: &PyBroker, sections: &[String]) -> String {
+    let sections = crate::command::info::wanted(sections);
+    b.engine.observe(|ks| {
+        crate::command::info::render(ks, &sections, &mut |name, ks, out| {
+            if name == "persistence" {
+                let fields = match &b.persist {
+                    Some(p) => p.info_locked(&mut ks.effects),
+                    None => vec![
+                        ("loading", InfoValue::Int(0)),
+                        ("rdb_changes_since_last_save", InfoValue::Int(0)),
+                        ("rdb_bgsave_in_progress", InfoValue::Int(0)),
+                        ("rdb_last_bgsave_status", InfoValue::Text("ok".into())),
+                        ("aof_enabled", InfoValue::Int(0)),
+                        ("aof_rewrite_in_progress", InfoValue::Int(0)),
+                        ("aof_last_write_status", InfoValue::Text("ok".into())),
+                    ],
+                };
+                for (k, v) in fields {
+                    match v {
+                        InfoValue::Int(i) => crate::command::info::line(out, k, i),
+                        InfoValue::Float(f) => crate::command::info::line(out, k, format!("{f:.2}")),
+                        InfoValue::Text(t) => crate::command::info::line(out, k, t),
+                    }
+                }
+            }
+        })
+    })
+}
+
+/// `Broker.info`: the text read by `embedis._info.parse_info` (redis-py's reading).
+pub fn info<'py>(py: Python<'py>, b: &PyBroker, sections: &[String]) -> PyResult<Bound<'py, PyDict>> {
+    let text = info_text(b, sections);
+    let parsed = py.import("embedis._info")?.getattr("parse_info")?.call1((text,))?;
+    Ok(parsed.cast_into::<PyDict>()?)
+}
+
+/// `Broker.slowlog_get`: redis-py's dicts (`id`, `start_time`, `duration`, `command`,
+/// `client_address`, `client_name`), newest first.
+pub fn slowlog_get<'py>(py: Python<'py>, b: &PyBroker, num: Option<i64>) -> PyResult<Bound<'py, PyList>> {
+    let count = match num {
+        None => Some(10),
+        Some(-1) => None,
+        Some(n) if n >= 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        Some(_) => return Err(super::errors::ResponseError::new_err("count should be greater than or equal to -1")),
+    };
+    let entries = b.engine.observe(|ks| ks.slowlog.get(count));
+    let out = PyList::empty(py);
+    for e in entries {
+        let d = PyDict::new(py);
+        d.set_item("id", e.id)?;
+        d.set_item("start_time", e.time)?;
+        d.set_item("duration", e.duration)?;
+        let command = e.argv.join(&b' ');
+        d.set_item("command", b.codec.out(py, &command)?)?;
+        d.set_item("client_address", b.codec.out(py, e.peer.as_bytes())?)?;
+        d.set_item("client_name", b.codec.out(py, &e.name)?)?;
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
+/// A MONITOR feed read from Python: `embedis.Monitor` parses its lines.
+#[pyclass(name = "MonitorFeed", module = "embedis._embedis", frozen)]
+pub struct PyMonitorFeed {
+    feed: Arc<Feed>,
+}
+
+impl PyMonitorFeed {
+    /// A feed of `b`'s engine, registered now.
+    pub fn open(b: &PyBroker) -> PyMonitorFeed {
+        PyMonitorFeed { feed: b.engine.monitor() }
+    }
+}
+
+#[pymethods]
+impl PyMonitorFeed {
+    /// The next line (str), waiting up to ``timeout`` seconds (``None``: until one comes);
+    /// ``None`` when the time ran out. Raises ``ConnectionError`` once the feed was closed
+    /// (it fell more than 100,000 lines behind).
+    #[pyo3(signature = (timeout = None))]
+    fn next_line(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<String>> {
+        let start = Instant::now();
+        loop {
+            // Waits in slices so that Ctrl-C is seen.
+            let slice = Duration::from_millis(100);
+            let until = match timeout {
+                Some(t) => {
+                    let end = start + Duration::from_secs_f64(t.max(0.0));
+                    end.min(Instant::now() + slice)
+                }
+                None => Instant::now() + slice,
+            };
+            let feed = Arc::clone(&self.feed);
+            match py.detach(move || feed.recv_until(until)) {
+                Line::Line(l) => return Ok(Some(String::from_utf8_lossy(&l).into_owned())),
+                Line::Closed => return Err(pyo3::exceptions::PyConnectionError::new_err("the monitor fell too far behind and was closed")),
+                Line::Empty => {}
+            }
+            py.check_signals()?;
+            if timeout.is_some_and(|t| start.elapsed().as_secs_f64() >= t) {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Stops the feed: it leaves the engine's monitors.
+    fn close(&self) {
+        self.feed.close();
+    }
+}

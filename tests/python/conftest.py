@@ -291,31 +291,11 @@ def served_while_blocked(b: embedis.Broker, blocker: Callable[[], object], feed:
         t.join()
 
 
-def wait_blocked(b: embedis.Broker, n: int, settle: float = 0.25) -> None:
-    """Waits until ``n`` calls are blocked on the broker ``b``.
-
-    Uses INFO's ``blocked_clients`` when embedis answers INFO; otherwise sleeps ``settle``
-    seconds (long enough on an idle machine for a thread to park)."""
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            info = b.execute_command("INFO", "clients")
-        except Exception:  # noqa: BLE001 - INFO not implemented yet
-            time.sleep(settle)
-            return
-        blocked = None
-        if isinstance(info, dict):
-            blocked = info.get("blocked_clients")
-        elif isinstance(info, (bytes, str)):
-            text = info.decode() if isinstance(info, bytes) else info
-            for line in text.splitlines():
-                if line.startswith("blocked_clients:"):
-                    blocked = int(line.split(":", 1)[1])
-        if blocked is None:
-            time.sleep(settle)
-            return
-        if blocked >= n:
-            return
+def wait_blocked(b: embedis.Broker, n: int) -> None:
+    """Waits until ``n`` calls are blocked on the broker ``b`` (INFO's ``blocked_clients``,
+    which counts in-process waiters too), so a test feeds a waiter only once it waits."""
+    deadline = time.monotonic() + 30
+    while (blocked := b.info("clients")["blocked_clients"]) < n:
         if time.monotonic() > deadline:
-            raise AssertionError(f"only {blocked} of {n} calls blocked after 5 s")
+            raise AssertionError(f"only {blocked} of {n} calls blocked after 30 s")
         time.sleep(0.002)

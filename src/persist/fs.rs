@@ -113,11 +113,27 @@ impl FsFile for RealFile {
     }
 }
 
-/// An flock held on an open lock file; closing the file releases it.
+/// An flock held on an open lock file, by the process `pid`.
 #[derive(Debug)]
-struct RealLock(#[allow(dead_code)] File);
+struct RealLock {
+    file: File,
+    pid: u32,
+}
 
 impl FsLock for RealLock {}
+
+impl Drop for RealLock {
+    /// Unlocks explicitly rather than by closing: a forked child holding a copy of the
+    /// descriptor keeps the open file, and with it the flock, alive after the owner closes
+    /// its own; the explicit unlock releases the directory anyway. Only the owner unlocks:
+    /// in a forked child the flock is shared with the parent, which still holds the
+    /// directory, and the child's copy only closes.
+    fn drop(&mut self) {
+        if std::process::id() == self.pid {
+            let _ = rustix::fs::flock(&self.file, rustix::fs::FlockOperation::Unlock);
+        }
+    }
+}
 
 impl Fs for RealFs {
     fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
@@ -163,7 +179,7 @@ impl Fs for RealFs {
     fn try_lock(&self, path: &Path) -> io::Result<Option<Box<dyn FsLock>>> {
         let f = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
         match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => Ok(Some(Box::new(RealLock(f)))),
+            Ok(()) => Ok(Some(Box::new(RealLock { file: f, pid: std::process::id() }))),
             Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(None),
             Err(e) => Err(e.into()),
         }

@@ -341,6 +341,9 @@ struct Inner {
     log: LogFn,
     /// The directory lock, released last.
     lock: Mutex<Option<Box<dyn FsLock>>>,
+    /// The process that opened the directory. A forked child that inherits the handle
+    /// (and drops it at exit) must not write, fsync, rename or unlock any of it.
+    owner_pid: u32,
     /// Temp file names are unique per process through this.
     temp_seq: std::sync::atomic::AtomicU64,
     /// What CONFIG SET changed since the open: `save` rules and `appendfsync` (the
@@ -518,6 +521,7 @@ impl Persistence {
             closing,
             log,
             lock: Mutex::new(Some(lock)),
+            owner_pid: std::process::id(),
             temp_seq: std::sync::atomic::AtomicU64::new(1),
         });
         spawn_cron(&inner);
@@ -1225,6 +1229,13 @@ impl Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        if std::process::id() != self.owner_pid {
+            // A forked child: the files are the parent's, and the locks below may have
+            // been held at the fork by threads that do not exist here. Leak instead.
+            std::mem::forget(self.lock.get_mut().take());
+            std::mem::forget(std::mem::take(&mut self.engine));
+            return;
+        }
         *self.closing.0.lock() = true;
         self.closing.1.notify_all();
         // Jobs hold a strong reference, so none runs here. Stop recording, then make what

@@ -6,6 +6,7 @@
 mod broker;
 mod convert;
 mod errors;
+mod fork;
 mod persist;
 mod pubsub;
 #[cfg(feature = "server")]
@@ -35,6 +36,7 @@ mod embedis_native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        m.add("__version__", env!("CARGO_PKG_VERSION"))
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        super::fork::register(m)
     }
 }

@@ -237,6 +237,7 @@ class Broker:
         await self.aclose()
 
     async def __aenter__(self) -> Broker:
+        self._sync._check_fork()
         return self
 
     async def __aexit__(self, *exc: object) -> None:

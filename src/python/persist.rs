@@ -31,14 +31,17 @@ pub fn to_pyerr(e: &Error) -> PyErr {
     }
 }
 
+/// A log line on its way to Python's `logging`.
+type LogLine = (Level, String);
+
 /// Log lines go to a thread that hands them to Python's `logging` when it can take the
 /// GIL, so that no engine or writer thread ever waits for the GIL while holding a lock.
 ///
 /// One thread per fork generation: a forked child has none of its parent's threads, so
 /// a broker opened in the child gets a new one. The lock is taken only here, when a broker
 /// opens (each logger keeps its own sender), so no thread is likely to hold it at a fork.
-fn log_sender() -> Sender<(Level, String)> {
-    static SENDER: Mutex<Option<(u64, Sender<(Level, String)>)>> = Mutex::new(None);
+fn log_sender() -> Sender<LogLine> {
+    static SENDER: Mutex<Option<(u64, Sender<LogLine>)>> = Mutex::new(None);
     let generation = super::fork::generation();
     let mut slot = SENDER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((g, tx)) = slot.as_ref() {
@@ -47,7 +50,7 @@ fn log_sender() -> Sender<(Level, String)> {
         }
     }
     let tx = {
-        let (tx, rx) = channel::<(Level, String)>();
+        let (tx, rx) = channel::<LogLine>();
         let _ = std::thread::Builder::new().name("embedis-log".into()).spawn(move || {
             for (level, msg) in rx {
                 let logged = Python::try_attach(|py| emit(py, level, &msg).is_ok());

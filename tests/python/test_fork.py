@@ -14,10 +14,12 @@ import gc
 import hashlib
 import inspect
 import json
+import logging
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -451,11 +453,24 @@ def test_a_new_broker_in_a_forked_child_works_with_persistence(tmp_path: Path) -
     before = tree_state(tmp_path / "parent")
 
     def child() -> dict[str, Any]:
+        # Its log lines reach `logging` (the parent's log thread is not in the child).
+        logged = threading.Event()
+
+        class Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if "saved to" in record.getMessage():
+                    logged.set()
+
+        logger = logging.getLogger("embedis.persistence")
+        logger.setLevel(logging.INFO)
+        logger.addHandler(Handler())
         mine = embedis.Broker(dir=tmp_path / "child", appendonly=True, appendfsync="always")
         mine.rpush("q", "c1", "c2")
+        mine.save()
         mem = embedis.Broker()
         mem.set("x", "1")
         got = {"q": [x.decode() for x in mine.lrange("q", 0, -1)], "x": mem.get("x").decode()}
+        got["logged"] = logged.wait(30)
         mine.close()
         del mine
         gc.collect()
@@ -466,7 +481,7 @@ def test_a_new_broker_in_a_forked_child_works_with_persistence(tmp_path: Path) -
         gc.collect()
         return got
 
-    assert in_child(child) == {"q": ["c1", "c2"], "x": "1", "reopened": ["c1", "c2"]}
+    assert in_child(child) == {"q": ["c1", "c2"], "x": "1", "logged": True, "reopened": ["c1", "c2"]}
     assert tree_state(tmp_path / "parent") == before
     assert parent.lrange("q", 0, -1) == [b"p"]
 

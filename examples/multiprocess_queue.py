@@ -68,9 +68,9 @@ def main() -> int:
             for p in procs:
                 p.join(60)
             codes = [p.exitcode for p in procs]
-        results = broker.lrange("results", 0, -1)
-        squares = {int(n): int(sq) for n, sq, _pid in (r.decode().split(":") for r in results)}
-        pids = {pid for _n, _sq, pid in (r.decode().split(":") for r in results)}
+        results = [str(r, "utf-8").split(":") for r in broker.lrange("results", 0, -1) if isinstance(r, bytes)]
+        squares = {int(n): int(sq) for n, sq, _pid in results}
+        pids = {pid for _n, _sq, pid in results}
         broker.close()
         del broker
 

@@ -414,3 +414,42 @@ impl Fs for MemFs {
         Ok(Some(Box::new(MemLock { path: path.to_path_buf(), fs: self.state.clone() })))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lock file and a second descriptor on the same open file, as a forked child has.
+    fn locked_with_copy(name: &str) -> (PathBuf, File, File) {
+        let dir = std::env::temp_dir().join(format!("embedis-lock-{name}-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("embedis.lock");
+        let f = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).unwrap();
+        rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+        let copy = f.try_clone().unwrap();
+        (path, f, copy)
+    }
+
+    #[test]
+    fn the_owner_releases_the_lock_even_while_a_copy_of_its_descriptor_lives() {
+        let (path, f, copy) = locked_with_copy("owner");
+        assert!(RealFs.try_lock(&path).unwrap().is_none(), "held");
+        drop(RealLock { file: f, pid: std::process::id() });
+        // Closing alone would leave the flock to `copy`; the owner's unlock releases it.
+        let again = RealFs.try_lock(&path).unwrap();
+        assert!(again.is_some());
+        drop((again, copy));
+        let _ = fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    #[test]
+    fn a_forked_childs_copy_of_the_lock_never_releases_it() {
+        let (path, f, copy) = locked_with_copy("child");
+        // The child's handle: same open file, another process id.
+        drop(RealLock { file: copy, pid: std::process::id().wrapping_add(1) });
+        assert!(RealFs.try_lock(&path).unwrap().is_none(), "still held through the owner's descriptor");
+        drop(RealLock { file: f, pid: std::process::id() });
+        assert!(RealFs.try_lock(&path).unwrap().is_some());
+        let _ = fs::remove_dir_all(path.parent().unwrap());
+    }
+}

@@ -230,6 +230,7 @@ def test_every_method_of_an_inherited_asyncio_broker_raises() -> None:
     def child() -> dict[str, str]:
         out = every_call_outcome(ab, ab, extra=("__aenter__", "__aexit__"), like=embedis.Broker)
         out["asyncio.Broker(broker=inherited)"] = outcome_of(lambda: embedis.asyncio.Broker(broker=ab))
+        out["property sync"] = outcome_of(lambda: ab.sync)
         return out
 
     got = in_child(child)

@@ -118,6 +118,7 @@ class Broker:
     @property
     def sync(self) -> _SyncBroker:
         """A sync handle on the same data and settings (for threads)."""
+        self._sync._check_fork()
         return self._sync
 
     def __repr__(self) -> str:

@@ -85,7 +85,13 @@ pub type LogFn = Arc<dyn Fn(Level, &str) + Send + Sync>;
 
 /// The cron thread's wake-up: `true` once the broker closes; notified on close and when
 /// the AOF buffer fills.
-pub type Waker = Arc<(Mutex<bool>, Condvar)>;
+///
+/// std's futex-based pair, not parking_lot's: the cron thread spends its life parked
+/// here, and parking_lot parks threads in a process-wide table. A process forked while a
+/// cron thread was parked there inherits its entry; glibc may give that dead thread's
+/// stack (where the entry lives) to a thread the child starts, and the table's queue
+/// then links into itself (seen as a child spinning forever in `notify_all`).
+pub type Waker = Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>;
 
 /// Runs a wait that may block (an `always` write waiting for its fsync). The Python
 /// binding releases the GIL around it, so that other threads' writes join the same fsync.
@@ -498,7 +504,7 @@ impl Persistence {
         } else {
             None
         };
-        let closing: Waker = Arc::new((Mutex::new(false), Condvar::new()));
+        let closing: Waker = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
         if let Some(r) = &recorder {
             r.attach(engine.downgrade());
             r.set_waker(closing.clone());
@@ -1236,7 +1242,7 @@ impl Drop for Inner {
             std::mem::forget(std::mem::take(&mut self.engine));
             return;
         }
-        *self.closing.0.lock() = true;
+        *self.closing.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = true;
         self.closing.1.notify_all();
         // Jobs hold a strong reference, so none runs here. Stop recording, then make what
         // was recorded durable.
@@ -1285,11 +1291,11 @@ fn spawn_cron(inner: &Arc<Inner>) {
         let mut tick = idle;
         loop {
             {
-                let mut c = closing.0.lock();
+                let c = closing.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if *c {
                     return;
                 }
-                closing.1.wait_for(&mut c, tick);
+                let (c, _) = closing.1.wait_timeout(c, tick).unwrap_or_else(std::sync::PoisonError::into_inner);
                 if *c {
                     return;
                 }

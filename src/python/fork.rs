@@ -11,8 +11,9 @@
 //! that is not there, or write the parent's files.
 //!
 //! `fork()` called from C without going through `os.fork` skips Python's hooks; the
-//! persistence layer checks the process id in its own drop paths for that case (see
-//! `persist::Persistence`), so the parent's files stay safe even then.
+//! persistence layer checks the process id in its own drop paths for that case (the last
+//! persistence handle's drop, the directory lock's), so a child's exit leaves the
+//! parent's files alone even then.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -26,6 +26,7 @@ from .monitor import Monitor
 from .exceptions import (
     ConnectionError,
     DataError,
+    ForkedBrokerError,
     PersistenceError,
     PubSubError,
     RedisError,
@@ -38,6 +39,7 @@ __all__ = [
     "Broker",
     "ConnectionError",
     "DataError",
+    "ForkedBrokerError",
     "Monitor",
     "PersistenceError",
     "PubSub",
@@ -61,6 +63,11 @@ class Broker(_NativeBroker):
     the data of ``other`` (for instance with another ``db`` or ``decode_responses``), as
     two ``redis.Redis`` clients of one server share data. Every method is thread-safe and
     each command is atomic.
+
+    A handle belongs to the process that made it: in a forked child (``os.fork``,
+    ``multiprocessing``'s ``fork`` start method) every method raises
+    ``ForkedBrokerError``. To share one broker between processes, ``serve()`` it from the
+    parent and connect the children with redis-py (``examples/multiprocess_queue.py``).
     """
 
     def scan_iter(
@@ -85,6 +92,7 @@ class Broker(_NativeBroker):
         """A ``Monitor`` of every command run on this broker's data, by this process
         (client ``python:<pid>``) or by clients of ``serve()``; mirrors
         ``redis.Redis.monitor``."""
+        self._check_fork()
         return Monitor(self)
 
     def close(self) -> None:
@@ -97,6 +105,7 @@ class Broker(_NativeBroker):
         self._sync_persistence()
 
     def __enter__(self) -> Broker:
+        self._check_fork()
         return self
 
     def __exit__(self, *exc: object) -> None:

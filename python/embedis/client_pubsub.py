@@ -240,6 +240,7 @@ class PubSub(_NativePubSub):
         self._reset()
 
     def __enter__(self) -> PubSub:
+        self._check_fork()
         return self
 
     def __exit__(self, *exc: object) -> None:

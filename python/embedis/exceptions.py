@@ -32,6 +32,7 @@ __all__ = [
     "BusyLoadingError",
     "OutOfMemoryError",
     "PersistenceError",
+    "ForkedBrokerError",
 ]
 
 
@@ -112,3 +113,23 @@ class PersistenceError(RedisError):
     another broker, a file is damaged (the message names the file and the byte offset), or
     an I/O error. No redis-py counterpart: a Redis server reports these in its log and
     refuses to start."""
+
+
+class ForkedBrokerError(ConnectionError):
+    """A broker handle was used in a process forked from the one that opened it.
+
+    A forked child (``os.fork``, ``multiprocessing`` with the ``fork`` start method,
+    Celery's prefork pool, gunicorn ``--preload``) inherits a frozen copy of the broker:
+    what it wrote would exist only in that copy while going to the parent's files, and the
+    parent's background threads are not there. So every method of an inherited ``Broker``,
+    ``embedis.asyncio.Broker``, ``PubSub`` or ``Server`` raises this instead, and dropping
+    one in the child touches nothing of the parent's.
+
+    What to do: serve the broker from the parent (``broker.serve(unixsocket=path,
+    port=None)``) and connect the children with ``redis.Redis(unix_socket_path=path)``; or
+    open a new ``embedis.Broker()`` in the child (on another ``dir=`` if it persists).
+
+    A ``ConnectionError`` (as redis-py's for a connection that cannot be used), so code
+    that handles a lost Redis connection handles this too; it is not transient, though:
+    retrying the same handle fails the same way.
+    """

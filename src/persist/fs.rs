@@ -113,11 +113,27 @@ impl FsFile for RealFile {
     }
 }
 
-/// An flock held on an open lock file; closing the file releases it.
+/// An flock held on an open lock file, by the process `pid`.
 #[derive(Debug)]
-struct RealLock(#[allow(dead_code)] File);
+struct RealLock {
+    file: File,
+    pid: u32,
+}
 
 impl FsLock for RealLock {}
+
+impl Drop for RealLock {
+    /// Unlocks explicitly rather than by closing: a forked child holding a copy of the
+    /// descriptor keeps the open file, and with it the flock, alive after the owner closes
+    /// its own; the explicit unlock releases the directory anyway. Only the owner unlocks:
+    /// in a forked child the flock is shared with the parent, which still holds the
+    /// directory, and the child's copy only closes.
+    fn drop(&mut self) {
+        if std::process::id() == self.pid {
+            let _ = rustix::fs::flock(&self.file, rustix::fs::FlockOperation::Unlock);
+        }
+    }
+}
 
 impl Fs for RealFs {
     fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
@@ -163,7 +179,7 @@ impl Fs for RealFs {
     fn try_lock(&self, path: &Path) -> io::Result<Option<Box<dyn FsLock>>> {
         let f = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
         match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => Ok(Some(Box::new(RealLock(f)))),
+            Ok(()) => Ok(Some(Box::new(RealLock { file: f, pid: std::process::id() }))),
             Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -396,5 +412,44 @@ impl Fs for MemFs {
         }
         st.locks.push(path.to_path_buf());
         Ok(Some(Box::new(MemLock { path: path.to_path_buf(), fs: self.state.clone() })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lock file and a second descriptor on the same open file, as a forked child has.
+    fn locked_with_copy(name: &str) -> (PathBuf, File, File) {
+        let dir = std::env::temp_dir().join(format!("embedis-lock-{name}-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("embedis.lock");
+        let f = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).unwrap();
+        rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+        let copy = f.try_clone().unwrap();
+        (path, f, copy)
+    }
+
+    #[test]
+    fn the_owner_releases_the_lock_even_while_a_copy_of_its_descriptor_lives() {
+        let (path, f, copy) = locked_with_copy("owner");
+        assert!(RealFs.try_lock(&path).unwrap().is_none(), "held");
+        drop(RealLock { file: f, pid: std::process::id() });
+        // Closing alone would leave the flock to `copy`; the owner's unlock releases it.
+        let again = RealFs.try_lock(&path).unwrap();
+        assert!(again.is_some());
+        drop((again, copy));
+        let _ = fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    #[test]
+    fn a_forked_childs_copy_of_the_lock_never_releases_it() {
+        let (path, f, copy) = locked_with_copy("child");
+        // The child's handle: same open file, another process id.
+        drop(RealLock { file: copy, pid: std::process::id().wrapping_add(1) });
+        assert!(RealFs.try_lock(&path).unwrap().is_none(), "still held through the owner's descriptor");
+        drop(RealLock { file: f, pid: std::process::id() });
+        assert!(RealFs.try_lock(&path).unwrap().is_some());
+        let _ = fs::remove_dir_all(path.parent().unwrap());
     }
 }

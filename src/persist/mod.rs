@@ -86,7 +86,13 @@ pub type LogFn = Arc<dyn Fn(Level, &str) + Send + Sync>;
 
 /// The cron thread's wake-up: `true` once the broker closes; notified on close and when
 /// the AOF buffer fills.
-pub type Waker = Arc<(Mutex<bool>, Condvar)>;
+///
+/// std's futex-based pair, not parking_lot's: the cron thread spends its life parked
+/// here, and parking_lot parks threads in a process-wide table. A process forked while a
+/// cron thread was parked there inherits its entry; glibc may give that dead thread's
+/// stack (where the entry lives) to a thread the child starts, and the table's queue
+/// then links into itself (seen as a child spinning forever in `notify_all`).
+pub type Waker = Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>;
 
 /// Runs a wait that may block (an `always` write waiting for its fsync). The Python
 /// binding releases the GIL around it, so that other threads' writes join the same fsync.
@@ -347,6 +353,9 @@ struct Inner {
     log: LogFn,
     /// The directory lock, released last.
     lock: Mutex<Option<Box<dyn FsLock>>>,
+    /// The process that opened the directory. A forked child that inherits the handle
+    /// (and drops it at exit) must not write, fsync, rename or unlock any of it.
+    owner_pid: u32,
     /// Temp file names are unique per process through this.
     temp_seq: std::sync::atomic::AtomicU64,
     /// What CONFIG SET changed since the open: `save` rules and `appendfsync` (the
@@ -502,7 +511,7 @@ impl Persistence {
         } else {
             None
         };
-        let closing: Waker = Arc::new((Mutex::new(false), Condvar::new()));
+        let closing: Waker = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
         if let Some(r) = &recorder {
             r.attach(engine.downgrade());
             r.set_waker(closing.clone());
@@ -525,6 +534,7 @@ impl Persistence {
             closing,
             log,
             lock: Mutex::new(Some(lock)),
+            owner_pid: std::process::id(),
             temp_seq: std::sync::atomic::AtomicU64::new(1),
         });
         spawn_cron(&inner);
@@ -1232,7 +1242,14 @@ impl Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        *self.closing.0.lock() = true;
+        if std::process::id() != self.owner_pid {
+            // A forked child: the files are the parent's, and the locks below may have
+            // been held at the fork by threads that do not exist here. Leak instead.
+            std::mem::forget(self.lock.get_mut().take());
+            std::mem::forget(std::mem::take(&mut self.engine));
+            return;
+        }
+        *self.closing.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = true;
         self.closing.1.notify_all();
         // Jobs hold a strong reference, so none runs here. Stop recording, then make what
         // was recorded durable.
@@ -1281,11 +1298,11 @@ fn spawn_cron(inner: &Arc<Inner>) {
         let mut tick = idle;
         loop {
             {
-                let mut c = closing.0.lock();
+                let c = closing.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if *c {
                     return;
                 }
-                closing.1.wait_for(&mut c, tick);
+                let (c, _) = closing.1.wait_timeout(c, tick).unwrap_or_else(std::sync::PoisonError::into_inner);
                 if *c {
                     return;
                 }

@@ -11,6 +11,7 @@ use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use super::convert::{keys_arg, slices, Codec};
 use super::errors::{to_pyerr, DataError, IntoPy};
+use super::fork::Born;
 use crate::engine::clock::unix_ms;
 use super::wait::{block_sync, parse_timeout, BlockSpec};
 use crate::command::{self, reply::Reply, Context};
@@ -52,6 +53,20 @@ pub struct PyBroker {
     pub(crate) persist: Option<crate::persist::Persistence>,
     /// Unix seconds when the engine was created (LASTSAVE without persistence).
     opened_at: i64,
+    /// The process (fork generation) this handle was made in: every method checks it.
+    pub(crate) born: Born,
+}
+
+impl Drop for PyBroker {
+    /// In a forked child, what the handle holds is leaked, not dropped: the last handle's
+    /// drop would flush the parent's AOF, write a final snapshot and lock the engine,
+    /// whose lock a thread that does not exist here may have held at the fork.
+    fn drop(&mut self) {
+        if self.born.forked() {
+            std::mem::forget(std::mem::take(&mut self.engine));
+            std::mem::forget(self.persist.take());
+        }
+    }
 }
 
 
@@ -152,7 +167,7 @@ impl PyBroker {
 
     /// A blocking call's spec.
     fn spec(&self, keys: Vec<Key>, op: BlockOp, timeout: Option<std::time::Duration>) -> BlockSpec {
-        BlockSpec { engine: self.engine.clone(), db: self.db(), keys, op, timeout, codec: self.codec.clone() }
+        BlockSpec { engine: self.engine.clone(), db: self.db(), keys, op, timeout, codec: self.codec.clone(), born: self.born }
     }
 
     fn keys_vec(&self, keys: &Bound<'_, PyAny>, more: &Bound<'_, PyTuple>) -> PyResult<Vec<Key>> {
@@ -270,7 +285,8 @@ impl PyBroker {
                 return Err(PyValueError::new_err("broker= shares another broker's data and its memory limit; it takes no maxmemory settings"));
             }
             let b = b.get();
-            return Ok(PyBroker { engine: b.engine.clone(), db: AtomicUsize::new(db), codec, persist: b.persist.clone(), opened_at: b.opened_at });
+            b.born.check()?;
+            return Ok(PyBroker { engine: b.engine.clone(), db: AtomicUsize::new(db), codec, persist: b.persist.clone(), opened_at: b.opened_at, born: Born::here() });
         }
         let opened_at = unix_ms() / 1000;
         let (engine, persist) = match super::persist::open(py, &options)? {
@@ -285,7 +301,7 @@ impl PyBroker {
         if let Some(cfg) = memory {
             engine.execute(|ks| ks.set_memory_config(cfg));
         }
-        Ok(PyBroker { engine, db: AtomicUsize::new(db), codec, persist, opened_at })
+        Ok(PyBroker { engine, db: AtomicUsize::new(db), codec, persist, opened_at, born: Born::here() })
     }
 
     // ---- persistence -------------------------------------------------------------------
@@ -293,6 +309,7 @@ impl PyBroker {
     /// Save the data to disk now (Redis SAVE); returns True once the snapshot is on disk.
     #[pyo3(signature = (**_kwargs))]
     fn save(&self, py: Python<'_>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         let p = self.persistence()?;
         py.detach(|| p.save()).map_err(|e| super::persist::to_pyerr(&e))?;
         Ok(true)
@@ -301,6 +318,7 @@ impl PyBroker {
     /// Save the data to disk in the background (Redis BGSAVE); writers go on meanwhile.
     #[pyo3(signature = (schedule = true, **_kwargs))]
     fn bgsave(&self, schedule: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         let _ = schedule;
         self.persistence()?.bgsave().map_err(|e| super::persist::to_pyerr(&e))?;
         Ok(true)
@@ -311,6 +329,7 @@ impl PyBroker {
     /// Redis 7: a new base alone, which a later ``appendonly=True`` start loads.
     #[pyo3(signature = (**_kwargs))]
     fn bgrewriteaof(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         self.persistence()?.bgrewriteaof().map_err(|e| super::persist::to_pyerr(&e))?;
         Ok(true)
     }
@@ -318,6 +337,7 @@ impl PyBroker {
     /// The time of the last successful save, as a ``datetime`` (Redis LASTSAVE).
     #[pyo3(signature = (**_kwargs))]
     fn lastsave<'py>(&self, py: Python<'py>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let secs = self.persist.as_ref().map_or(self.opened_at, crate::persist::Persistence::lastsave);
         super::persist::datetime_from_unix(py, secs)
     }
@@ -328,6 +348,7 @@ impl PyBroker {
     /// ``info("all")`` / ``info("everything")``. Counts include in-process calls.
     #[pyo3(signature = (section = None, *_args, **_kwargs))]
     fn info<'py>(&self, py: Python<'py>, section: Option<&str>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.born.check()?;
         // redis-py sends `INFO section *args`: every name given is a section asked for.
         let mut sections: Vec<String> = section.map(str::to_owned).into_iter().collect();
         for a in _args.iter() {
@@ -341,25 +362,29 @@ impl PyBroker {
     /// ``client_name``. In-process calls show ``python:<pid>`` as their address.
     #[pyo3(signature = (num = None, **_kwargs))]
     fn slowlog_get<'py>(&self, py: Python<'py>, num: Option<i64>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyList>> {
+        self.born.check()?;
         super::observe::slowlog_get(py, self, num)
     }
 
     /// The number of entries in the slow log.
     #[pyo3(signature = (**_kwargs))]
-    fn slowlog_len(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> usize {
-        self.engine.observe(|ks| ks.slowlog.len())
+    fn slowlog_len(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+        self.born.check()?;
+        Ok(self.engine.observe(|ks| ks.slowlog.len()))
     }
 
     /// Empty the slow log.
     #[pyo3(signature = (**_kwargs))]
-    fn slowlog_reset(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
+    fn slowlog_reset(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         self.engine.observe(|ks| ks.slowlog.reset());
-        true
+        Ok(true)
     }
 
     /// A raw MONITOR feed of this broker (use ``monitor()``, which parses its lines).
-    fn _monitor_feed(&self) -> super::observe::PyMonitorFeed {
-        super::observe::PyMonitorFeed::open(self)
+    fn _monitor_feed(&self) -> PyResult<super::observe::PyMonitorFeed> {
+        self.born.check()?;
+        Ok(super::observe::PyMonitorFeed::open(self))
     }
 
     /// CONFIG GET: ``{name: value}`` (``str``) of the parameters matching ``pattern`` or
@@ -367,6 +392,7 @@ impl PyBroker {
     /// parameters answer as for a broker with no server.
     #[pyo3(signature = (pattern = None, *args, **_kwargs), text_signature = "($self, pattern='*', *args, **_kwargs)")]
     fn config_get<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'py, PyAny>>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.born.check()?;
         let mut items: Vec<Bound<'py, PyAny>> = vec![match pattern {
             Some(p) => p.clone(),
             None => PyString::new(py, "*").into_any(),
@@ -379,6 +405,7 @@ impl PyBroker {
     /// A value embedis cannot honour is refused (``ResponseError``), never ignored.
     #[pyo3(signature = (name, value, *args, **_kwargs))]
     fn config_set<'py>(&self, name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         let mut items = vec![name.clone(), value.clone()];
         items.extend(args.iter());
         super::config::config_ok(self, b"SET", &self.codec.encode_all(&items)?)
@@ -387,27 +414,34 @@ impl PyBroker {
     /// CONFIG RESETSTAT: clears the statistics INFO reports.
     #[pyo3(signature = (**_kwargs))]
     fn config_resetstat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         super::config::config_ok(self, b"RESETSTAT", &[])
     }
 
     /// CONFIG REWRITE: always ``ResponseError``, as a Redis started without a config file.
     #[pyo3(signature = (**_kwargs))]
     fn config_rewrite(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         super::config::config_ok(self, b"REWRITE", &[])
     }
 
     /// Wait until no background save or rewrite runs, then write and fsync what the AOF
     /// has buffered (embedis only; useful in tests and before a controlled exit).
-    fn _sync_persistence(&self, py: Python<'_>) {
+    fn _sync_persistence(&self, py: Python<'_>) -> PyResult<()> {
+        self.born.check()?;
         if let Some(p) = &self.persist {
             py.detach(|| {
                 p.wait_background();
                 p.sync();
             });
         }
+        Ok(())
     }
 
     fn __repr__(&self) -> String {
+        if self.born.forked() {
+            return self.born.forked_repr("embedis.Broker");
+        }
         let (keys, lists, elements) = self.engine.execute(|ks| ks.summary());
         format!(
             "<embedis.Broker db={} keys={keys} lists={lists} list_elements={elements}{}>",
@@ -418,19 +452,28 @@ impl PyBroker {
 
     /// The database this handle works on.
     #[getter]
-    fn get_db(&self) -> usize {
-        self.db()
+    fn get_db(&self) -> PyResult<usize> {
+        self.born.check()?;
+        Ok(self.db())
     }
 
     /// Whether replies are str (True) or bytes (False).
     #[getter]
-    fn decode_responses(&self) -> bool {
-        self.codec.decode_responses
+    fn decode_responses(&self) -> PyResult<bool> {
+        self.born.check()?;
+        Ok(self.codec.decode_responses)
+    }
+
+    /// Raises ``ForkedBrokerError`` in a forked child (for the Python wrapper's methods
+    /// that reach no native call first).
+    fn _check_fork(&self) -> PyResult<()> {
+        self.born.check()
     }
 
     /// Whether two handles share the same data.
-    fn shares_data_with(&self, other: &Bound<'_, PyBroker>) -> bool {
-        self.engine.same_as(&other.get().engine)
+    fn shares_data_with(&self, other: &Bound<'_, PyBroker>) -> PyResult<bool> {
+        self.born.check()?;
+        Ok(self.engine.same_as(&other.get().engine))
     }
 
     // ---- lists -------------------------------------------------------------------------
@@ -438,41 +481,48 @@ impl PyBroker {
     /// Push ``values`` onto the head of the list ``name``; returns the new length.
     #[pyo3(signature = (name, *values))]
     fn lpush(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        self.born.check()?;
         self.push(name, values, End::Left, false)
     }
 
     /// Push ``values`` onto the tail of the list ``name``; returns the new length.
     #[pyo3(signature = (name, *values))]
     fn rpush(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        self.born.check()?;
         self.push(name, values, End::Right, false)
     }
 
     /// Push ``values`` onto the head of ``name`` only if the list exists.
     #[pyo3(signature = (name, *values))]
     fn lpushx(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        self.born.check()?;
         self.push(name, values, End::Left, true)
     }
 
     /// Push ``values`` onto the tail of ``name`` only if the list exists.
     #[pyo3(signature = (name, *values))]
     fn rpushx(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        self.born.check()?;
         self.push(name, values, End::Right, true)
     }
 
     /// Remove and return the first element of ``name`` (a list of up to ``count`` if given).
     #[pyo3(signature = (name, count = None))]
     fn lpop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.pop(py, name, count, End::Left)
     }
 
     /// Remove and return the last element of ``name`` (a list of up to ``count`` if given).
     #[pyo3(signature = (name, count = None))]
     fn rpop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.pop(py, name, count, End::Right)
     }
 
     /// The length of the list ``name`` (0 if missing).
     fn llen(&self, name: &Bound<'_, PyAny>) -> PyResult<usize> {
+        self.born.check()?;
         let key = self.key(name)?;
         let db = self.db();
         let argv = || vec![&b"LLEN"[..], &key];
@@ -481,6 +531,7 @@ impl PyBroker {
 
     /// Elements ``start`` to ``end`` (inclusive; negative counts from the tail).
     fn lrange<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, start: &Bound<'py, PyAny>, end: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let (Some(s), Some(e)) = (plain_i64(start), plain_i64(end)) else {
             return self.command(py, &[W("LRANGE"), A(name), A(start), A(end)]);
         };
@@ -492,6 +543,7 @@ impl PyBroker {
 
     /// The element at ``index``, or None.
     fn lindex<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let Some(i) = plain_i64(index) else {
             return self.command(py, &[W("LINDEX"), A(name), A(index)]);
         };
@@ -503,6 +555,7 @@ impl PyBroker {
 
     /// Set the element at ``index`` to ``value``; True.
     fn lset<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.command(py, &[W("LSET"), A(name), A(index), A(value)])
     }
 
@@ -510,11 +563,13 @@ impl PyBroker {
     /// -1 if ``refvalue`` is absent, 0 if the list is.
     #[pyo3(signature = (name, r#where, refvalue, value))]
     fn linsert<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, r#where: &Bound<'py, PyAny>, refvalue: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.command(py, &[W("LINSERT"), A(name), A(r#where), A(refvalue), A(value)])
     }
 
     /// Remove ``count`` occurrences of ``value`` (>0 from the head, <0 from the tail, 0 all).
     fn lrem<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let Some(c) = plain_i64(count) else {
             return self.command(py, &[W("LREM"), A(name), A(count), A(value)]);
         };
@@ -527,6 +582,7 @@ impl PyBroker {
 
     /// Keep only elements ``start`` to ``end``; True.
     fn ltrim<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, start: &Bound<'py, PyAny>, end: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let (Some(s), Some(e)) = (plain_i64(start), plain_i64(end)) else {
             return self.command(py, &[W("LTRIM"), A(name), A(start), A(end)]);
         };
@@ -539,6 +595,7 @@ impl PyBroker {
     /// The index of ``value`` in the list (a list of indexes with ``count``).
     #[pyo3(signature = (name, value, rank = None, count = None, maxlen = None))]
     fn lpos<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, rank: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>, maxlen: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let mut parts = vec![W("LPOS"), A(name), A(value)];
         for (word, arg) in [("RANK", rank), ("COUNT", count), ("MAXLEN", maxlen)] {
             if let Some(a) = arg.filter(|a| !a.is_none()) {
@@ -552,11 +609,13 @@ impl PyBroker {
     /// ``second_list``; the element, or None.
     #[pyo3(signature = (first_list, second_list, src = "LEFT", dest = "RIGHT"))]
     fn lmove<'py>(&self, py: Python<'py>, first_list: &Bound<'py, PyAny>, second_list: &Bound<'py, PyAny>, src: &str, dest: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.command(py, &[W("LMOVE"), A(first_list), A(second_list), S(src), S(dest)])
     }
 
     /// RPOP from ``src`` and LPUSH onto ``dst``, atomically.
     fn rpoplpush<'py>(&self, py: Python<'py>, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let (a, b) = (self.key(src)?, self.key(dst)?);
         let argv = || words(&[b"RPOPLPUSH", &a, &b]);
         let v = self.call(cmd!("rpoplpush"), false, argv, |ks, db| ks.check_memory(true).and_then(|()| ks.lmove(db, &a, &b, End::Right, End::Left))).py_err()?;
@@ -567,6 +626,7 @@ impl PyBroker {
     /// ``[key, [elements]]`` or None.
     #[pyo3(signature = (num_keys, *args, direction, count = Some(1)))]
     fn lmpop<'py>(&self, py: Python<'py>, num_keys: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, direction: &Bound<'py, PyAny>, count: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let items: Vec<Bound<'py, PyAny>> = args.iter().collect();
         let count_obj = count.into_pyobject(py)?;
         let mut parts = vec![W("LMPOP"), A(num_keys)];
@@ -585,12 +645,14 @@ impl PyBroker {
     /// element handed over meanwhile goes back to its list.
     #[pyo3(signature = (keys, timeout = None))]
     fn blpop<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.bpop(py, keys, timeout, End::Left)
     }
 
     /// As ``blpop``, from the tail.
     #[pyo3(signature = (keys, timeout = None))]
     fn brpop<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.bpop(py, keys, timeout, End::Right)
     }
 
@@ -600,6 +662,7 @@ impl PyBroker {
     /// ``first_list``, as Redis does.
     #[pyo3(signature = (first_list, second_list, timeout, src = "LEFT", dest = "RIGHT"))]
     fn blmove<'py>(&self, py: Python<'py>, first_list: &Bound<'py, PyAny>, second_list: &Bound<'py, PyAny>, timeout: &Bound<'py, PyAny>, src: &str, dest: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let spec = self._blmove_spec(first_list, second_list, timeout, src, dest)?;
         block_sync(py, &spec)
     }
@@ -607,6 +670,7 @@ impl PyBroker {
     /// Blocking ``rpoplpush``.
     #[pyo3(signature = (src, dst, timeout = None))]
     fn brpoplpush<'py>(&self, py: Python<'py>, src: &Bound<'py, PyAny>, dst: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let t = opt_timeout(py, timeout);
         self.command(py, &[W("BRPOPLPUSH"), A(src), A(dst), A(&t)])
     }
@@ -614,6 +678,7 @@ impl PyBroker {
     /// Blocking ``lmpop``.
     #[pyo3(signature = (timeout, numkeys, *args, direction, count = Some(1)))]
     fn blmpop<'py>(&self, py: Python<'py>, timeout: &Bound<'py, PyAny>, numkeys: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, direction: &Bound<'py, PyAny>, count: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let spec = self._blmpop_spec(timeout, numkeys, args, direction, count)?;
         block_sync(py, &spec)
     }
@@ -622,6 +687,7 @@ impl PyBroker {
     /// the spec to await.
     #[pyo3(signature = (keys, timeout, left))]
     fn _bpop<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, timeout: Option<&Bound<'py, PyAny>>, left: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let end = if left { End::Left } else { End::Right };
         match self.bpop_now(py, keys, timeout, end)? {
             Ok(ready) => Ok(ready),
@@ -632,12 +698,14 @@ impl PyBroker {
     /// The spec of a ``blmove`` for the asyncio twin.
     #[pyo3(signature = (first_list, second_list, timeout, src = "LEFT", dest = "RIGHT"))]
     fn _blmove_spec(&self, first_list: &Bound<'_, PyAny>, second_list: &Bound<'_, PyAny>, timeout: &Bound<'_, PyAny>, src: &str, dest: &str) -> PyResult<BlockSpec> {
+        self.born.check()?;
         self.blocking_spec(&[W("BLMOVE"), A(first_list), A(second_list), S(src), S(dest), A(timeout)])
     }
 
     /// The spec of a ``blmpop`` for the asyncio twin (redis-py always sends COUNT).
     #[pyo3(signature = (timeout, numkeys, args, direction, count))]
     fn _blmpop_spec(&self, timeout: &Bound<'_, PyAny>, numkeys: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>, direction: &Bound<'_, PyAny>, count: Option<i64>) -> PyResult<BlockSpec> {
+        self.born.check()?;
         let py = timeout.py();
         let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
         let count_obj = count.into_pyobject(py)?;
@@ -652,23 +720,27 @@ impl PyBroker {
     /// Delete ``names``; how many existed.
     #[pyo3(signature = (*names))]
     fn delete<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.count_keys(py, names, "DEL", Keyspace::del)
     }
 
     /// Same as ``delete`` (memory is reclaimed at once either way).
     #[pyo3(signature = (*names))]
     fn unlink<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.count_keys(py, names, "UNLINK", Keyspace::del)
     }
 
     /// How many of ``names`` exist (a name given twice counts twice).
     #[pyo3(signature = (*names))]
     fn exists<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.count_keys(py, names, "EXISTS", Keyspace::exists)
     }
 
     /// The type of ``name``: ``b'list'``, ``b'string'``, ``b'none'``…
     fn r#type<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let key = self.key(name)?;
         let t = self.call_ok(cmd!("type"), true, || words(&[b"TYPE", &key]), |ks, db| ks.type_of(db, &key));
         self.codec.out(py, t.as_bytes())
@@ -677,6 +749,7 @@ impl PyBroker {
     /// Every key matching the glob ``pattern``.
     #[pyo3(signature = (pattern = None, **_kwargs))]
     fn keys<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'_, PyAny>>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let p = match pattern {
             Some(p) => self.codec.encode(p)?,
             None => Cow::Borrowed(&b"*"[..]),
@@ -688,6 +761,7 @@ impl PyBroker {
     /// One step of an incremental iteration: ``(next_cursor, [keys])``; 0 ends it.
     #[pyo3(signature = (cursor = None, r#match = None, count = None, _type = None, **_kwargs))]
     fn scan<'py>(&self, py: Python<'py>, cursor: Option<&Bound<'py, PyAny>>, r#match: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>, _type: Option<&Bound<'py, PyAny>>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let zero = 0i64.into_pyobject(py)?.into_any();
         let mut parts = vec![W("SCAN"), A(cursor.unwrap_or(&zero))];
         for (word, arg) in [("MATCH", r#match), ("COUNT", count), ("TYPE", _type)] {
@@ -700,28 +774,32 @@ impl PyBroker {
 
     /// Number of keys in the database.
     #[pyo3(signature = (**_kwargs))]
-    fn dbsize(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> usize {
-        self.call_ok(cmd!("dbsize"), true, || words(&[b"DBSIZE"]), |ks, db| ks.dbsize(db))
+    fn dbsize(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+        self.born.check()?;
+        Ok(self.call_ok(cmd!("dbsize"), true, || words(&[b"DBSIZE"]), |ks, db| ks.dbsize(db)))
     }
 
     /// Delete every key of this database; True.
     #[pyo3(signature = (asynchronous = false, **_kwargs))]
-    fn flushdb(&self, asynchronous: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
+    fn flushdb(&self, asynchronous: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         let _ = asynchronous;
         self.call_ok(cmd!("flushdb"), false, || words(&[b"FLUSHDB"]), |ks, db| ks.flushdb(db));
-        true
+        Ok(true)
     }
 
     /// Delete every key of every database; True.
     #[pyo3(signature = (asynchronous = false, **_kwargs))]
-    fn flushall(&self, asynchronous: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
+    fn flushall(&self, asynchronous: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         let _ = asynchronous;
         self.call_ok(cmd!("flushall"), false, || words(&[b"FLUSHALL"]), |ks, _| ks.flushall());
-        true
+        Ok(true)
     }
 
     /// Rename ``src`` to ``dst``; True.
     fn rename(&self, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.born.check()?;
         let (a, b) = (self.key(src)?, self.key(dst)?);
         self.call(cmd!("rename"), false, || words(&[b"RENAME", &a, &b]), |ks, db| ks.rename(db, &a, &b, false)).py_err()?;
         Ok(true)
@@ -729,6 +807,7 @@ impl PyBroker {
 
     /// Rename ``src`` to ``dst`` if ``dst`` does not exist.
     fn renamenx(&self, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.born.check()?;
         let (a, b) = (self.key(src)?, self.key(dst)?);
         self.call(cmd!("renamenx"), true, || words(&[b"RENAMENX", &a, &b]), |ks, db| ks.rename(db, &a, &b, true)).py_err()
     }
@@ -736,6 +815,7 @@ impl PyBroker {
     /// Expire ``name`` in ``time`` seconds (int or timedelta).
     #[pyo3(signature = (name, time, nx = false, xx = false, gt = false, lt = false))]
     fn expire<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, time: &Bound<'py, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let t = timedelta_to_int(time, 1)?;
         self.expire_generic(py, "EXPIRE", name, &t, [nx, xx, gt, lt])
     }
@@ -743,6 +823,7 @@ impl PyBroker {
     /// Expire ``name`` in ``time`` milliseconds (int or timedelta).
     #[pyo3(signature = (name, time, nx = false, xx = false, gt = false, lt = false))]
     fn pexpire<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, time: &Bound<'py, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let t = timedelta_to_int(time, 1000)?;
         self.expire_generic(py, "PEXPIRE", name, &t, [nx, xx, gt, lt])
     }
@@ -750,6 +831,7 @@ impl PyBroker {
     /// Expire ``name`` at ``when`` (Unix seconds or datetime).
     #[pyo3(signature = (name, when, nx = false, xx = false, gt = false, lt = false))]
     fn expireat<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, when: &Bound<'py, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let t = datetime_to_int(when, 1)?;
         self.expire_generic(py, "EXPIREAT", name, &t, [nx, xx, gt, lt])
     }
@@ -757,12 +839,14 @@ impl PyBroker {
     /// Expire ``name`` at ``when`` (Unix milliseconds or datetime).
     #[pyo3(signature = (name, when, nx = false, xx = false, gt = false, lt = false))]
     fn pexpireat<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, when: &Bound<'py, PyAny>, nx: bool, xx: bool, gt: bool, lt: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let t = datetime_to_int(when, 1000)?;
         self.expire_generic(py, "PEXPIREAT", name, &t, [nx, xx, gt, lt])
     }
 
     /// Seconds to live: -2 if missing, -1 without expiry.
     fn ttl(&self, name: &Bound<'_, PyAny>) -> PyResult<i64> {
+        self.born.check()?;
         let key = self.key(name)?;
         let ms = self.call_ok(cmd!("ttl"), true, || words(&[b"TTL", &key]), |ks, db| ks.pttl(db, &key));
         // Rounded as Redis's TTL: (ms + 500) / 1000.
@@ -771,26 +855,30 @@ impl PyBroker {
 
     /// Milliseconds to live: -2 if missing, -1 without expiry.
     fn pttl(&self, name: &Bound<'_, PyAny>) -> PyResult<i64> {
+        self.born.check()?;
         let key = self.key(name)?;
         Ok(self.call_ok(cmd!("pttl"), true, || words(&[b"PTTL", &key]), |ks, db| ks.pttl(db, &key)))
     }
 
     /// Remove the expiry of ``name``; whether there was one.
     fn persist(&self, name: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.born.check()?;
         let key = self.key(name)?;
         Ok(self.call_ok(cmd!("persist"), true, || words(&[b"PERSIST", &key]), |ks, db| ks.persist(db, &key)))
     }
 
     /// True: the broker answers.
     #[pyo3(signature = (**_kwargs))]
-    fn ping(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> bool {
+    fn ping(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
         self.call_ok(cmd!("ping"), true, || words(&[b"PING"]), |_, _| ());
-        true
+        Ok(true)
     }
 
     /// Returns ``value``.
     #[pyo3(signature = (value, **_kwargs))]
     fn echo<'py>(&self, py: Python<'py>, value: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let v = self.codec.encode(value)?;
         self.call_ok(cmd!("echo"), true, || words(&[b"ECHO", &v]), |_, _| ());
         self.codec.out(py, &v)
@@ -800,6 +888,7 @@ impl PyBroker {
 
     /// The value of ``name``, or None.
     fn get<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let key = self.key(name)?;
         let v = self.call(cmd!("get"), true, || words(&[b"GET", &key]), |ks, db| ks.get(db, &key)).py_err()?;
         self.codec.out_opt(py, v.as_deref())
@@ -811,6 +900,7 @@ impl PyBroker {
     /// Returns True, or None when ``nx``/``xx`` prevented it (the old value with ``get``).
     #[pyo3(signature = (name, value, ex = None, px = None, nx = false, xx = false, keepttl = false, get = false, exat = None, pxat = None))]
     fn set<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, ex: Option<&Bound<'py, PyAny>>, px: Option<&Bound<'py, PyAny>>, nx: bool, xx: bool, keepttl: bool, get: bool, exat: Option<&Bound<'py, PyAny>>, pxat: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let (ex, px, exat, pxat) = (some(ex), some(px), some(exat), some(pxat));
         // redis-py's own checks, before anything is sent (`Redis.set`, `extract_expire_flags`).
         if [ex.is_some(), px.is_some(), exat.is_some(), pxat.is_some(), keepttl].iter().filter(|b| **b).count() > 1 {
@@ -858,6 +948,7 @@ impl PyBroker {
 
     /// Set ``name`` to ``value`` if it does not exist; whether it was set.
     fn setnx(&self, name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.born.check()?;
         let key = self.key(name)?;
         let v = self.codec.encode(value)?;
         let opts = SetOptions { nx: true, ..SetOptions::default() };
@@ -866,6 +957,7 @@ impl PyBroker {
 
     /// Get the value of ``name`` and delete the key.
     fn getdel<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let key = self.key(name)?;
         let v = self.call(cmd!("getdel"), true, || words(&[b"GETDEL", &key]), |ks, db| ks.getdel(db, &key)).py_err()?;
         self.codec.out_opt(py, v.as_deref())
@@ -874,6 +966,7 @@ impl PyBroker {
     /// The values of ``keys`` (None where missing or not a string).
     #[pyo3(signature = (keys, *args))]
     fn mget<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let keys = self.keys_vec(keys, args)?;
         let refs: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
         let vals = self.call_ok(cmd!("mget"), true, || [&[&b"MGET"[..]][..], &refs].concat(), |ks, db| ks.mget(db, &refs));
@@ -883,35 +976,41 @@ impl PyBroker {
 
     /// Set every key/value of ``mapping``; True.
     fn mset<'py>(&self, py: Python<'py>, mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.mset_generic(py, mapping, "MSET")
     }
 
     /// Set every key/value of ``mapping`` if none of the keys exists; whether it did.
     fn msetnx<'py>(&self, py: Python<'py>, mapping: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.mset_generic(py, mapping, "MSETNX")
     }
 
     /// Increment ``name`` by ``amount``; the new value.
     #[pyo3(signature = (name, amount = None))]
     fn incr<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.incr_generic(py, name, amount, "INCRBY", false)
     }
 
     /// Increment ``name`` by ``amount``; the new value.
     #[pyo3(signature = (name, amount = None))]
     fn incrby<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.incr_generic(py, name, amount, "INCRBY", false)
     }
 
     /// Decrement ``name`` by ``amount``; the new value.
     #[pyo3(signature = (name, amount = None))]
     fn decr<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.incr_generic(py, name, amount, "DECRBY", true)
     }
 
     /// Decrement ``name`` by ``amount``; the new value.
     #[pyo3(signature = (name, amount = None))]
     fn decrby<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.incr_generic(py, name, amount, "DECRBY", true)
     }
 
@@ -921,6 +1020,7 @@ impl PyBroker {
     /// counts them (a subscriber reached through its channel and a pattern counts twice).
     #[pyo3(signature = (channel, message, **_kwargs))]
     fn publish(&self, channel: &Bound<'_, PyAny>, message: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+        self.born.check()?;
         let ch = self.key(channel)?;
         let data = self.codec.encode(message)?;
         Ok(self.call_ok(cmd!("publish"), true, || words(&[b"PUBLISH", &ch, &data]), |ks, _| ks.pubsub.publish(&ch, &data)))
@@ -931,14 +1031,16 @@ impl PyBroker {
     /// do: shard channels are a namespace of their own.
     #[pyo3(signature = (shard_channel, message))]
     fn spublish(&self, shard_channel: &Bound<'_, PyAny>, message: &Bound<'_, PyAny>) -> PyResult<usize> {
+        self.born.check()?;
         let ch = self.key(shard_channel)?;
         let data = self.codec.encode(message)?;
-        Ok(self.engine.execute(|ks| ks.pubsub.spublish(&ch, &data)))
+        Ok(self.call_ok(cmd!("spublish"), true, || words(&[b"SPUBLISH", &ch, &data]), |ks, _| ks.pubsub.spublish(&ch, &data)))
     }
 
     /// Channels with at least one (non-pattern) subscriber, matching the glob ``pattern``.
     #[pyo3(signature = (pattern = None, **_kwargs))]
     fn pubsub_channels<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'_, PyAny>>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let p = match pattern {
             Some(p) => self.codec.encode(p)?,
             None => Cow::Borrowed(&b"*"[..]),
@@ -956,30 +1058,35 @@ impl PyBroker {
         pattern: Option<&Bound<'_, PyAny>>,
         _kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let p = match pattern {
             Some(p) => self.codec.encode(p)?,
             None => Cow::Borrowed(&b"*"[..]),
         };
-        let names = self.engine.execute(|ks| ks.pubsub.shard_channels(Some(&p)));
+        let argv = || words(&[b"PUBSUB", b"SHARDCHANNELS", &p]);
+        let names = self.call_ok(cmd!("pubsub|shardchannels"), false, argv, |ks, _| ks.pubsub.shard_channels(Some(&p)));
         self.codec.out_list(py, &names)
     }
 
     /// ``[(channel, subscribers), ...]`` for each of ``args`` (pattern subscribers not counted).
     #[pyo3(signature = (*args, **_kwargs))]
     fn pubsub_numsub<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.numsub_generic(py, args, false)
     }
 
     /// ``[(shard_channel, subscribers), ...]`` for each of ``args``.
     #[pyo3(signature = (*args, **_kwargs))]
     fn pubsub_shardnumsub<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         self.numsub_generic(py, args, true)
     }
 
     /// The number of distinct patterns subscribed to.
     #[pyo3(signature = (**_kwargs))]
-    fn pubsub_numpat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> usize {
-        self.call_ok(cmd!("pubsub|numpat"), false, || words(&[b"PUBSUB", b"NUMPAT"]), |ks, _| ks.pubsub.numpat())
+    fn pubsub_numpat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+        self.born.check()?;
+        Ok(self.call_ok(cmd!("pubsub|numpat"), false, || words(&[b"PUBSUB", b"NUMPAT"]), |ks, _| ks.pubsub.numpat()))
     }
 
     /// Sets the backlog limits of every subscriber of this broker, as Redis's
@@ -989,6 +1096,7 @@ impl PyBroker {
     /// ``PubSubError``. 0 disables a limit. Defaults: 32 MiB, 8 MiB, 60 s.
     #[pyo3(signature = (hard, soft, soft_seconds))]
     fn set_pubsub_limits(&self, hard: usize, soft: usize, soft_seconds: f64) -> PyResult<()> {
+        self.born.check()?;
         let soft_seconds = std::time::Duration::try_from_secs_f64(soft_seconds)
             .map_err(|_| PyValueError::new_err("soft_seconds must be a finite number >= 0"))?;
         let limits = crate::engine::pubsub::Limits { hard, soft, soft_seconds };
@@ -997,9 +1105,10 @@ impl PyBroker {
     }
 
     /// ``(hard, soft, soft_seconds)``: the backlog limits (see ``set_pubsub_limits``).
-    fn get_pubsub_limits(&self) -> (usize, usize, f64) {
+    fn get_pubsub_limits(&self) -> PyResult<(usize, usize, f64)> {
+        self.born.check()?;
         let l = self.engine.execute(|ks| ks.pubsub.limits());
-        (l.hard, l.soft, l.soft_seconds.as_secs_f64())
+        Ok((l.hard, l.soft, l.soft_seconds.as_secs_f64()))
     }
 
     // ---- streams (redis-py's client side and callbacks: src/python/streams.rs) ----------
@@ -1011,11 +1120,13 @@ impl PyBroker {
     #[pyo3(signature = (name, fields, id = super::streams::Arg::Omitted, maxlen = None, approximate = true, nomkstream = false, minid = None, limit = None, ref_policy = None, idmpauto = None, idmp = None), text_signature = "(self, name, fields, id='*', maxlen=None, approximate=True, nomkstream=False, minid=None, limit=None, ref_policy=None, idmpauto=None, idmp=None)")]
     #[allow(clippy::too_many_arguments)]
     fn xadd<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, fields: &Bound<'py, PyAny>, id: super::streams::Arg<'py>, maxlen: Option<&Bound<'py, PyAny>>, approximate: bool, nomkstream: bool, minid: Option<&Bound<'py, PyAny>>, limit: Option<&Bound<'py, PyAny>>, ref_policy: Option<&Bound<'py, PyAny>>, idmpauto: Option<&Bound<'py, PyAny>>, idmp: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xadd(self, py, name, fields, id, maxlen, approximate, nomkstream, minid, limit, ref_policy, idmpauto, idmp)
     }
 
     /// The number of entries in the stream ``name`` (0 if missing).
     fn xlen<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xlen(self, py, name)
     }
 
@@ -1023,24 +1134,28 @@ impl PyBroker {
     /// ``count``: ``[(id, {field: value}), ...]``.
     #[pyo3(signature = (name, min = None, max = None, count = None), text_signature = "(self, name, min='-', max='+', count=None)")]
     fn xrange<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xrange(self, py, name, min, max, count, false)
     }
 
     /// As ``xrange``, newest first (note: ``max`` before ``min``).
     #[pyo3(signature = (name, max = None, min = None, count = None), text_signature = "(self, name, max='+', min='-', count=None)")]
     fn xrevrange<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, max: Option<&Bound<'py, PyAny>>, min: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xrange(self, py, name, max, min, count, true)
     }
 
     /// Delete the entries ``ids``; how many existed.
     #[pyo3(signature = (name, *ids))]
     fn xdel<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, ids: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xdel(self, py, name, ids)
     }
 
     /// Trim the stream to ``maxlen`` entries or drop entries below ``minid``; how many went.
     #[pyo3(signature = (name, maxlen = None, approximate = true, minid = None, limit = None, ref_policy = None))]
     fn xtrim<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, maxlen: Option<&Bound<'py, PyAny>>, approximate: bool, minid: Option<&Bound<'py, PyAny>>, limit: Option<&Bound<'py, PyAny>>, ref_policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xtrim(self, py, name, maxlen, approximate, minid, limit, ref_policy)
     }
 
@@ -1049,6 +1164,7 @@ impl PyBroker {
     /// to that many milliseconds (0: forever) without the GIL; Ctrl-C interrupts.
     #[pyo3(signature = (streams, count = None, block = None, max_count = None, max_size = None))]
     fn xread<'py>(&self, py: Python<'py>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::read_sync(py, super::streams::xread_spec(self, py, streams, count, block, max_count, max_size)?)
     }
 
@@ -1059,6 +1175,7 @@ impl PyBroker {
     #[pyo3(signature = (groupname, consumername, streams, count = None, block = None, noack = false, claim_min_idle_time = None, max_count = None, max_size = None))]
     #[allow(clippy::too_many_arguments)]
     fn xreadgroup<'py>(&self, py: Python<'py>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, noack: bool, claim_min_idle_time: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let r = super::streams::xreadgroup_spec(self, py, groupname, consumername, streams, count, block, noack, claim_min_idle_time, max_count, max_size)?;
         super::streams::read_sync(py, r)
     }
@@ -1066,6 +1183,7 @@ impl PyBroker {
     /// ``xread`` for the asyncio twin: the reply, or a ``BlockSpec`` to await.
     #[pyo3(signature = (streams, count = None, block = None, max_count = None, max_size = None))]
     fn _xread<'py>(&self, py: Python<'py>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::read_async(py, super::streams::xread_spec(self, py, streams, count, block, max_count, max_size)?)
     }
 
@@ -1073,6 +1191,7 @@ impl PyBroker {
     #[pyo3(signature = (groupname, consumername, streams, count = None, block = None, noack = false, claim_min_idle_time = None, max_count = None, max_size = None))]
     #[allow(clippy::too_many_arguments)]
     fn _xreadgroup<'py>(&self, py: Python<'py>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, noack: bool, claim_min_idle_time: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let r = super::streams::xreadgroup_spec(self, py, groupname, consumername, streams, count, block, noack, claim_min_idle_time, max_count, max_size)?;
         super::streams::read_async(py, r)
     }
@@ -1080,11 +1199,13 @@ impl PyBroker {
     /// Acknowledge ``ids`` in the group; how many were pending.
     #[pyo3(signature = (name, groupname, *ids))]
     fn xack<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, ids: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xack(self, py, name, groupname, ids)
     }
 
     /// The group's pending entries in summary: ``{'pending', 'min', 'max', 'consumers'}``.
     fn xpending<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xpending(self, py, name, groupname)
     }
 
@@ -1094,6 +1215,7 @@ impl PyBroker {
     #[pyo3(signature = (name, groupname, min, max, count, consumername = None, idle = None))]
     #[allow(clippy::too_many_arguments)]
     fn xpending_range<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, min: &Bound<'py, PyAny>, max: &Bound<'py, PyAny>, count: &Bound<'py, PyAny>, consumername: Option<&Bound<'py, PyAny>>, idle: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xpending_range(self, py, name, groupname, min, max, count, consumername, idle)
     }
 
@@ -1102,6 +1224,7 @@ impl PyBroker {
     #[pyo3(signature = (name, groupname, consumername, min_idle_time, message_ids, idle = None, time = None, retrycount = None, force = None, justid = None), text_signature = "(self, name, groupname, consumername, min_idle_time, message_ids, idle=None, time=None, retrycount=None, force=False, justid=False)")]
     #[allow(clippy::too_many_arguments)]
     fn xclaim<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>, min_idle_time: &Bound<'py, PyAny>, message_ids: &Bound<'py, PyAny>, idle: Option<&Bound<'py, PyAny>>, time: Option<&Bound<'py, PyAny>>, retrycount: Option<&Bound<'py, PyAny>>, force: Option<&Bound<'py, PyAny>>, justid: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let no = pyo3::types::PyBool::new(py, false).to_owned().into_any();
         super::streams::xclaim(self, py, name, groupname, consumername, min_idle_time, message_ids, idle, time, retrycount, force.unwrap_or(&no), justid.unwrap_or(&no))
     }
@@ -1112,6 +1235,7 @@ impl PyBroker {
     #[pyo3(signature = (name, groupname, consumername, min_idle_time, start_id = None, count = None, justid = false), text_signature = "(self, name, groupname, consumername, min_idle_time, start_id='0-0', count=None, justid=False)")]
     #[allow(clippy::too_many_arguments)]
     fn xautoclaim<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>, min_idle_time: &Bound<'py, PyAny>, start_id: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>, justid: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xautoclaim(self, py, name, groupname, consumername, min_idle_time, start_id, count, justid)
     }
 
@@ -1119,43 +1243,51 @@ impl PyBroker {
     /// only; ``0``: the whole stream); ``mkstream`` creates a missing stream. True.
     #[pyo3(signature = (name, groupname, id = None, mkstream = false, entries_read = None), text_signature = "(self, name, groupname, id='$', mkstream=False, entries_read=None)")]
     fn xgroup_create<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, id: Option<&Bound<'py, PyAny>>, mkstream: bool, entries_read: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xgroup_create(self, py, name, groupname, id, mkstream, entries_read)
     }
 
     /// Move the group's last delivered ID; True.
     #[pyo3(signature = (name, groupname, id, entries_read = None))]
     fn xgroup_setid<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, id: &Bound<'py, PyAny>, entries_read: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xgroup_setid(self, py, name, groupname, id, entries_read)
     }
 
     /// Destroy the group (its blocked readers get NOGROUP); whether it existed.
     fn xgroup_destroy<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::plain(self, py, "XGROUP DESTROY", &[name, groupname])
     }
 
     /// Create a consumer in the group; 1 if created, 0 if it existed.
     fn xgroup_createconsumer<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::plain(self, py, "XGROUP CREATECONSUMER", &[name, groupname, consumername])
     }
 
     /// Remove a consumer from the group; the number of entries it had pending.
     fn xgroup_delconsumer<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::plain(self, py, "XGROUP DELCONSUMER", &[name, groupname, consumername])
     }
 
     /// The stream's XINFO STREAM dict (``full=True``: with its entries, groups, PELs).
     #[pyo3(signature = (name, full = false))]
     fn xinfo_stream<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, full: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::xinfo_stream(self, py, name, full)
     }
 
     /// One dict per consumer group of the stream.
     fn xinfo_groups<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::plain(self, py, "XINFO GROUPS", &[name])
     }
 
     /// One dict per consumer of the group.
     fn xinfo_consumers<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, groupname: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         super::streams::plain(self, py, "XINFO CONSUMERS", &[name, groupname])
     }
 
@@ -1187,6 +1319,7 @@ impl PyBroker {
         proto_max_bulk_len: Option<usize>,
         client_query_buffer_limit: Option<usize>,
     ) -> PyResult<super::server::PyServer> {
+        self.born.check()?;
         let default_host = pyo3::types::PyString::new(py, "127.0.0.1").into_any();
         let host = host.unwrap_or(&default_host);
         super::server::start(
@@ -1209,6 +1342,7 @@ impl PyBroker {
     /// For a blocking command given as words, its validated spec; None for other commands.
     #[pyo3(signature = (*args))]
     fn _command_spec(&self, args: &Bound<'_, PyTuple>) -> PyResult<Option<BlockSpec>> {
+        self.born.check()?;
         let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
         if items.is_empty() {
             return Err(DataError::new_err("execute_command needs a command name"));
@@ -1222,6 +1356,7 @@ impl PyBroker {
     /// response callbacks for that command (``OK`` → True, BLPOP → tuple, …).
     #[pyo3(signature = (*args, **options))]
     fn execute_command<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, options: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
         if items.is_empty() {
             return Err(DataError::new_err("execute_command needs a command name"));

@@ -7,6 +7,7 @@ mod broker;
 mod config;
 mod convert;
 mod errors;
+mod fork;
 mod memory;
 mod observe;
 mod persist;
@@ -40,6 +41,7 @@ mod embedis_native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        m.add("__version__", env!("CARGO_PKG_VERSION"))
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        super::fork::register(m)
     }
 }

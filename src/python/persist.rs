@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Sender};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -31,12 +31,26 @@ pub fn to_pyerr(e: &Error) -> PyErr {
     }
 }
 
+/// A log line on its way to Python's `logging`.
+type LogLine = (Level, String);
+
 /// Log lines go to a thread that hands them to Python's `logging` when it can take the
 /// GIL, so that no engine or writer thread ever waits for the GIL while holding a lock.
-fn log_sender() -> &'static Mutex<Sender<(Level, String)>> {
-    static SENDER: OnceLock<Mutex<Sender<(Level, String)>>> = OnceLock::new();
-    SENDER.get_or_init(|| {
-        let (tx, rx) = channel::<(Level, String)>();
+///
+/// One thread per fork generation: a forked child has none of its parent's threads, so
+/// a broker opened in the child gets a new one. The lock is taken only here, when a broker
+/// opens (each logger keeps its own sender), so no thread is likely to hold it at a fork.
+fn log_sender() -> Sender<LogLine> {
+    static SENDER: Mutex<Option<(u64, Sender<LogLine>)>> = Mutex::new(None);
+    let generation = super::fork::generation();
+    let mut slot = SENDER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((g, tx)) = slot.as_ref() {
+        if *g == generation {
+            return tx.clone();
+        }
+    }
+    let tx = {
+        let (tx, rx) = channel::<LogLine>();
         let _ = std::thread::Builder::new().name("embedis-log".into()).spawn(move || {
             for (level, msg) in rx {
                 let logged = Python::try_attach(|py| emit(py, level, &msg).is_ok());
@@ -48,8 +62,10 @@ fn log_sender() -> &'static Mutex<Sender<(Level, String)>> {
                 }
             }
         });
-        Mutex::new(tx)
-    })
+        tx
+    };
+    *slot = Some((generation, tx.clone()));
+    tx
 }
 
 /// Logs one line on `logging.getLogger("embedis.persistence")`.
@@ -67,13 +83,12 @@ fn emit(py: Python<'_>, level: Level, msg: &str) -> PyResult<()> {
 /// warnings are left to the caller (they come back in the open report and are logged
 /// synchronously, so a test or a user sees them before the constructor returns).
 fn make_log(opening: Arc<AtomicBool>) -> LogFn {
+    let tx = log_sender();
     Arc::new(move |level, msg| {
         if level == Level::Warning && opening.load(Ordering::Relaxed) {
             return;
         }
-        if let Ok(tx) = log_sender().lock() {
-            let _ = tx.send((level, msg.to_owned()));
-        }
+        let _ = tx.send((level, msg.to_owned()));
     })
 }
 

@@ -21,6 +21,7 @@ use pyo3::{PyTraverseError, PyVisit};
 use super::broker::PyBroker;
 use super::convert::Codec;
 use super::errors::to_pyerr;
+use super::fork::Born;
 use crate::engine::pubsub::{Closed, Event, Kind, Recv, Space, Subscriber};
 use crate::engine::Error;
 
@@ -64,6 +65,18 @@ pub struct PyPubSub {
     pending_patterns: Py<PySet>,
     /// Shard channels being unsubscribed whose confirmation has not been read yet.
     pending_shard_channels: Py<PySet>,
+    /// The process (fork generation) it was made in: every method checks it.
+    born: Born,
+}
+
+impl Drop for PyPubSub {
+    /// In a forked child the subscriber is leaked: its drop would lock the engine, whose
+    /// lock a thread that does not exist here may have held at the fork.
+    fn drop(&mut self) {
+        if self.born.forked() {
+            std::mem::forget(std::mem::replace(&mut self.sub, crate::engine::Engine::new().subscriber()));
+        }
+    }
 }
 
 /// One handled event: the message dict (None when filtered out) and the handler to call
@@ -278,6 +291,7 @@ impl PyPubSub {
     #[pyo3(signature = (broker, ignore_subscribe_messages = false))]
     fn new(py: Python<'_>, broker: &Bound<'_, PyBroker>, ignore_subscribe_messages: bool) -> PyResult<PyPubSub> {
         let b = broker.get();
+        b.born.check()?;
         Ok(PyPubSub {
             sub: b.engine.subscriber(),
             codec: b.codec.clone(),
@@ -293,19 +307,22 @@ impl PyPubSub {
             pending_channels: PySet::empty(py)?.unbind(),
             pending_patterns: PySet::empty(py)?.unbind(),
             pending_shard_channels: PySet::empty(py)?.unbind(),
+            born: b.born,
         })
     }
 
     /// Channel → handler (None for channels read with ``get_message``/``listen``).
     #[getter]
-    fn channels(&self, py: Python<'_>) -> Py<PyDict> {
-        self.channels.clone_ref(py)
+    fn channels(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        self.born.check()?;
+        Ok(self.channels.clone_ref(py))
     }
 
     /// Pattern → handler.
     #[getter]
-    fn patterns(&self, py: Python<'_>) -> Py<PyDict> {
-        self.patterns.clone_ref(py)
+    fn patterns(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        self.born.check()?;
+        Ok(self.patterns.clone_ref(py))
     }
 
     /// Shard channel → handler.
@@ -316,14 +333,16 @@ impl PyPubSub {
 
     /// Channels whose unsubscribe confirmation has not been read yet.
     #[getter]
-    fn pending_unsubscribe_channels(&self, py: Python<'_>) -> Py<PySet> {
-        self.pending_channels.clone_ref(py)
+    fn pending_unsubscribe_channels(&self, py: Python<'_>) -> PyResult<Py<PySet>> {
+        self.born.check()?;
+        Ok(self.pending_channels.clone_ref(py))
     }
 
     /// Patterns whose unsubscribe confirmation has not been read yet.
     #[getter]
-    fn pending_unsubscribe_patterns(&self, py: Python<'_>) -> Py<PySet> {
-        self.pending_patterns.clone_ref(py)
+    fn pending_unsubscribe_patterns(&self, py: Python<'_>) -> PyResult<Py<PySet>> {
+        self.born.check()?;
+        Ok(self.pending_patterns.clone_ref(py))
     }
 
     /// Shard channels whose unsubscribe confirmation has not been read yet.
@@ -334,20 +353,24 @@ impl PyPubSub {
 
     /// Whether (un)subscribe confirmations are dropped instead of returned.
     #[getter]
-    fn get_ignore_subscribe_messages(&self) -> bool {
-        self.ignore.load(Ordering::Relaxed)
+    fn get_ignore_subscribe_messages(&self) -> PyResult<bool> {
+        self.born.check()?;
+        Ok(self.ignore.load(Ordering::Relaxed))
     }
 
     #[setter]
-    fn set_ignore_subscribe_messages(&self, value: bool) {
+    fn set_ignore_subscribe_messages(&self, value: bool) -> PyResult<()> {
+        self.born.check()?;
         self.ignore.store(value, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Whether there are subscriptions (set by ``subscribe``/``psubscribe``/``ssubscribe``,
     /// cleared when the confirmation of the last unsubscribe is read), as redis-py's.
     #[getter]
-    fn subscribed(&self) -> bool {
-        self.subscribed.load(Ordering::Acquire)
+    fn subscribed(&self) -> PyResult<bool> {
+        self.born.check()?;
+        Ok(self.subscribed.load(Ordering::Acquire))
     }
 
     /// Runs SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE or SUNSUBSCRIBE
@@ -355,6 +378,7 @@ impl PyPubSub {
     /// confirmations come through ``get_message``.
     #[pyo3(signature = (command, *names))]
     fn _execute(&self, py: Python<'_>, command: &str, names: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.born.check()?;
         let Some(kind) = Kind::from_command(command.as_bytes()) else {
             return Err(to_pyerr(&Error::UnknownCommand { cmd: command.to_owned(), args: Vec::new() }));
         };
@@ -373,6 +397,7 @@ impl PyPubSub {
     /// A channel or pattern name as message dicts carry it (bytes, or str when decoding),
     /// which is how the ``channels``/``patterns`` dicts are keyed.
     fn _normalize<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let b = self.codec.encode(name)?;
         self.codec.out(py, &b)
     }
@@ -387,6 +412,7 @@ impl PyPubSub {
     /// passed the limits (see ``Broker.set_pubsub_limits``); the PubSub is then reset.
     #[pyo3(signature = (ignore_subscribe_messages = false, timeout = Some(0.0)), text_signature = "(self, ignore_subscribe_messages=False, timeout=0.0)")]
     fn get_message<'py>(&self, py: Python<'py>, ignore_subscribe_messages: bool, timeout: Option<f64>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.born.check()?;
         let gen = self.interrupts.load(Ordering::Acquire);
         let wait = wait_for(timeout);
         if !self.subscribed.load(Ordering::Acquire) {
@@ -421,6 +447,7 @@ impl PyPubSub {
     /// none, else ``(message or None, handler or None)``; the caller calls the handler.
     #[pyo3(signature = (ignore_subscribe_messages = false))]
     fn _try_next<'py>(&self, py: Python<'py>, ignore_subscribe_messages: bool) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        self.born.check()?;
         match self.sub.try_recv() {
             Recv::Event(ev) => {
                 let (m, h) = self.handle(py, ev, ignore_subscribe_messages)?;
@@ -436,6 +463,7 @@ impl PyPubSub {
     /// Cancelling the await takes nothing from the mailbox.
     #[pyo3(signature = (ignore_subscribe_messages = false))]
     async fn _next(slf: Py<PyPubSub>, ignore_subscribe_messages: bool) -> PyResult<Py<PyAny>> {
+        slf.get().born.check()?;
         let got = slf.get().sub.recv().await;
         Python::attach(|py| {
             let this = slf.get();
@@ -452,6 +480,7 @@ impl PyPubSub {
     /// joins the stream (read it with ``get_message``).
     #[pyo3(signature = (message = None))]
     fn ping(&self, py: Python<'_>, message: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.born.check()?;
         let data = match message {
             Some(m) => self.codec.encode(m)?.into_owned(),
             None => Vec::new(),
@@ -461,19 +490,29 @@ impl PyPubSub {
 
     /// Drops every subscription and every unread message, wakes any waiting read.
     fn _reset(&self, py: Python<'_>) -> PyResult<()> {
+        self.born.check()?;
         self.reset(py)
     }
 
     /// Ends the read waiting in another thread (or, if none waits, the next waiting
     /// read): it returns None. Used by a worker thread's ``stop()``.
-    fn _interrupt(&self) {
+    fn _interrupt(&self) -> PyResult<()> {
+        self.born.check()?;
         self.wakeup_pending.store(true, Ordering::Release);
         self.interrupt();
+        Ok(())
     }
 
     /// ``(unread events, bytes)``: the backlog the broker's limits apply to.
-    fn _backlog(&self) -> (usize, usize) {
-        self.sub.backlog()
+    fn _backlog(&self) -> PyResult<(usize, usize)> {
+        self.born.check()?;
+        Ok(self.sub.backlog())
+    }
+
+    /// Raises ``ForkedBrokerError`` in a forked child (for the Python wrapper's methods
+    /// that reach no native call before they change something).
+    fn _check_fork(&self) -> PyResult<()> {
+        self.born.check()
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {

@@ -8,6 +8,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
+use super::fork::Born;
 use crate::server::{Config, Server, StartError};
 
 /// A RESP server serving a broker from background threads (``Broker.serve``). Any Redis
@@ -15,7 +16,10 @@ use crate::server::{Config, Server, StartError};
 /// by leaving its ``with`` block; a client's SHUTDOWN stops it too.
 #[pyclass(name = "Server", module = "embedis._embedis", frozen)]
 pub struct PyServer {
-    server: Server,
+    /// Always `Some`, except in a forked child's drop, which takes it out to leak it.
+    server: Option<Server>,
+    /// The process (fork generation) it was started in: every method checks it.
+    born: Born,
 }
 
 /// Starts a server on `engine` with the arguments of `Broker.serve`.
@@ -68,18 +72,33 @@ pub fn start(
         StartError::ProtectedMode { .. } | StartError::NoListener => PyValueError::new_err(e.to_string()),
         StartError::Io { ref source, .. } => PyOSError::new_err((source.raw_os_error().unwrap_or(0), e.to_string())),
     })?;
-    Ok(PyServer { server })
+    Ok(PyServer { server: Some(server), born: Born::here() })
 }
 
 impl Drop for PyServer {
     /// A server dropped by Python (garbage collected, or `del`) stops as `stop()` does,
     /// with the GIL released: its thread may need the GIL meanwhile (an
     /// `appendfsync always` write waits for its fsync through Python's detach).
+    ///
+    /// In a forked child the server is leaked instead: its threads do not exist there, so
+    /// stopping would wait forever for them (the parent's server goes on serving).
     fn drop(&mut self) {
-        let server = &self.server;
+        if self.born.forked() {
+            std::mem::forget(self.server.take());
+            return;
+        }
+        let Some(server) = &self.server else { return };
         if Python::try_attach(|py| py.detach(|| server.stop())).is_none() {
             server.stop();
         }
+    }
+}
+
+impl PyServer {
+    /// The server, or `ForkedBrokerError` in a forked child: every method's one-line check.
+    fn srv(&self) -> PyResult<&Server> {
+        self.born.check()?;
+        self.server.as_ref().ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("the server handle is gone"))
     }
 }
 
@@ -87,68 +106,75 @@ impl Drop for PyServer {
 impl PyServer {
     /// Stop accepting, let connections finish their replies, close them, and wait until
     /// the server has stopped. Idempotent.
-    fn stop(&self, py: Python<'_>) {
-        py.detach(|| self.server.stop());
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        let server = self.srv()?;
+        py.detach(|| server.stop());
+        Ok(())
     }
 
     /// Wait until the server stops (``stop()``, or a client's SHUTDOWN), at most
     /// ``timeout`` seconds if given; returns whether it has stopped.
     #[pyo3(signature = (timeout = None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+        let server = self.srv()?;
         let t = timeout
             .map(|t| Duration::try_from_secs_f64(t.max(0.0)).map_err(|_| PyValueError::new_err("timeout must be a finite number")))
             .transpose()?;
-        Ok(py.detach(|| self.server.wait(t)))
+        Ok(py.detach(|| server.wait(t)))
     }
 
     /// Whether the server still runs.
     #[getter]
-    fn running(&self) -> bool {
-        self.server.is_running()
+    fn running(&self) -> PyResult<bool> {
+        Ok(self.srv()?.is_running())
     }
 
     /// The TCP port listened on (the real one when ``port=0`` was asked), or None.
     #[getter]
-    fn port(&self) -> Option<u16> {
-        self.server.local_addrs().first().map(std::net::SocketAddr::port)
+    fn port(&self) -> PyResult<Option<u16>> {
+        Ok(self.srv()?.local_addrs().first().map(std::net::SocketAddr::port))
     }
 
     /// The first TCP address listened on, as ``(host, port)``, or None.
     #[getter]
-    fn address(&self) -> Option<(String, u16)> {
-        self.server.local_addrs().first().map(|a| (a.ip().to_string(), a.port()))
+    fn address(&self) -> PyResult<Option<(String, u16)>> {
+        Ok(self.srv()?.local_addrs().first().map(|a| (a.ip().to_string(), a.port())))
     }
 
     /// The Unix socket listened on, or None.
     #[getter]
-    fn unixsocket(&self) -> Option<String> {
-        self.server.unixsocket().map(|p| p.display().to_string())
+    fn unixsocket(&self) -> PyResult<Option<String>> {
+        Ok(self.srv()?.unixsocket().map(|p| p.display().to_string()))
     }
 
     /// Connections open now.
     #[getter]
-    fn connected_clients(&self) -> usize {
-        self.server.connected_clients()
+    fn connected_clients(&self) -> PyResult<usize> {
+        Ok(self.srv()?.connected_clients())
     }
 
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
+    fn __enter__(slf: Py<Self>) -> PyResult<Py<Self>> {
+        slf.get().srv()?;
+        Ok(slf)
     }
 
     #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) {
-        self.stop(py);
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.stop(py)
     }
 
     fn __repr__(&self) -> String {
+        let Some(server) = self.server.as_ref().filter(|_| !self.born.forked()) else {
+            return self.born.forked_repr("embedis.Server");
+        };
         let mut where_ = Vec::new();
-        for a in self.server.local_addrs() {
+        for a in server.local_addrs() {
             where_.push(a.to_string());
         }
-        if let Some(p) = self.server.unixsocket() {
+        if let Some(p) = server.unixsocket() {
             where_.push(p.display().to_string());
         }
-        let state = if self.server.is_running() { "running" } else { "stopped" };
+        let state = if server.is_running() { "running" } else { "stopped" };
         format!("<embedis.Server {} {state}>", where_.join(" "))
     }
 }

@@ -110,6 +110,7 @@ fn run<'py>(b: &PyBroker, py: Python<'py>, name: &str, line: &Line<'_>, opts: Op
             op: call.op,
             timeout: call.timeout,
             codec: b.codec.clone(),
+            born: b.born,
         };
         super::observe::record_blocking(&b.engine, b.db(), &line.words);
         return block_sync(py, &spec);
@@ -729,7 +730,7 @@ fn read_now<'py>(b: &PyBroker, py: Python<'py>, line: &Line<'_>) -> PyResult<Res
     if !blocks {
         return Ok(Ok(PyList::empty(py).into_any()));
     }
-    Ok(Err(BlockSpec { engine: b.engine.clone(), db, keys: call.keys, op: call.op, timeout: call.timeout, codec: b.codec.clone() }))
+    Ok(Err(BlockSpec { engine: b.engine.clone(), db, keys: call.keys, op: call.op, timeout: call.timeout, codec: b.codec.clone(), born: b.born }))
 }
 
 /// The XREAD line of redis-py's `xread`.

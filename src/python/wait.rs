@@ -32,6 +32,17 @@ pub struct BlockSpec {
     /// `None`: wait forever.
     pub(crate) timeout: Option<Duration>,
     pub(crate) codec: Codec,
+    /// The broker handle's fork generation: a spec carried into a forked child refuses.
+    pub(crate) born: super::fork::Born,
+}
+
+impl Drop for BlockSpec {
+    /// In a forked child the engine is leaked rather than dropped (see `PyBroker`'s drop).
+    fn drop(&mut self) {
+        if self.born.forked() {
+            std::mem::forget(std::mem::take(&mut self.engine));
+        }
+    }
 }
 
 /// Reads a blocking list command's timeout (seconds) as Redis would read the argument.
@@ -55,6 +66,7 @@ pub fn parse_timeout(codec: &Codec, t: &Bound<'_, PyAny>) -> PyResult<Option<Dur
 /// # Blocking
 /// Up to the spec's timeout, with the GIL released.
 pub fn block_sync<'py>(py: Python<'py>, spec: &BlockSpec) -> PyResult<Bound<'py, PyAny>> {
+    spec.born.check()?;
     let cv = Arc::new(Condvar::new());
     let attempt = spec.engine.block(spec.db, spec.keys.clone(), spec.op.clone(), Wake::Thread(cv.clone())).py_err()?;
     let id = match attempt {
@@ -98,6 +110,7 @@ impl BlockSpec {
 
     /// Runs the call once without waiting: its reply, or None if there was nothing.
     fn try_now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
         let served = self.engine.execute(|ks| ks.try_block_op(self.db, &self.keys, &self.op)).py_err()?;
         match served {
             Some(s) => served_to_py(py, &self.codec, s),
@@ -110,6 +123,7 @@ impl BlockSpec {
     async fn wait(slf: Py<BlockSpec>) -> PyResult<Py<PyAny>> {
         let (fut, codec) = {
             let s = slf.get();
+            s.born.check()?;
             (BlockFuture::new(s.engine.clone(), s.db, s.keys.clone(), s.op.clone()), s.codec.clone())
         };
         let served = fut.await.py_err()?;

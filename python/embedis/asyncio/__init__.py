@@ -129,6 +129,7 @@ class Broker:
     @property
     def sync(self) -> _SyncBroker:
         """A sync handle on the same data and settings (for threads)."""
+        self._sync._check_fork()
         return self._sync
 
     def __repr__(self) -> str:
@@ -237,6 +238,7 @@ class Broker:
     def monitor(self) -> AsyncMonitor:
         """An asyncio ``Monitor`` of every command run on this broker's data
         (``redis.asyncio.Redis.monitor``)."""
+        self._sync._check_fork()
         return AsyncMonitor(self._sync)
 
     def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
@@ -257,6 +259,7 @@ class Broker:
         await self.aclose()
 
     async def __aenter__(self) -> Broker:
+        self._sync._check_fork()
         return self
 
     async def __aexit__(self, *exc: object) -> None:

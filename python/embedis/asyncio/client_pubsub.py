@@ -169,6 +169,7 @@ class PubSub:
 
     def _check_connected(self) -> None:
         if not self._connected:
+            self._core._check_fork()  # in a forked child, say that rather than this
             raise RuntimeError(
                 "pubsub connection not set: did you forget to call subscribe() or psubscribe()?"
             )
@@ -266,6 +267,7 @@ class PubSub:
         await self.aclose()
 
     async def __aenter__(self) -> PubSub:
+        self._core._check_fork()
         return self
 
     async def __aexit__(self, *exc: object) -> None:

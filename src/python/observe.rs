@@ -14,18 +14,39 @@ use crate::engine::monitor::{Feed, Line};
 use crate::engine::stats::Origin;
 use crate::persist::InfoValue;
 
-/// How in-process calls appear in MONITOR and the slow log: `python:<pid>` (redis-py's
-/// MONITOR parser reads it as an address and a port).
-pub fn label() -> &'static str {
-    static LABEL: OnceLock<String> = OnceLock::new();
-    LABEL.get_or_init(|| format!("python:{}", std::process::id()))
-}
-
-/// The origin of an in-process call.
+/// The origin of an in-process call: `python:<pid>` in MONITOR and the slow log
+/// (redis-py's MONITOR parser reads it as an address and a port). Made once per process:
+/// a forked child that opens its own broker gets its own pid, not the parent's.
 #[inline]
 pub fn origin() -> &'static Origin<'static> {
-    static ORIGIN: OnceLock<Origin<'static>> = OnceLock::new();
-    ORIGIN.get_or_init(|| Origin { peer: label(), monitor: label(), name: &crate::engine::stats::no_name })
+    static FIRST: OnceLock<(u64, &'static Origin<'static>)> = OnceLock::new();
+    let generation = super::fork::generation();
+    let &(made_in, origin) = FIRST.get_or_init(|| (generation, new_origin()));
+    if made_in == generation {
+        origin
+    } else {
+        forked_origin(generation)
+    }
+}
+
+fn new_origin() -> &'static Origin<'static> {
+    // One small leak per process (and per fork generation): origins are `'static` so that
+    // every call can borrow one without a reference count.
+    let label: &'static str = Box::leak(format!("python:{}", std::process::id()).into_boxed_str());
+    Box::leak(Box::new(Origin { peer: label, monitor: label, name: &crate::engine::stats::no_name }))
+}
+
+/// `origin` in a process forked after the first origin was made.
+#[cold]
+fn forked_origin(generation: u64) -> &'static Origin<'static> {
+    static LATER: std::sync::Mutex<Vec<(u64, &'static Origin<'static>)>> = std::sync::Mutex::new(Vec::new());
+    let mut later = LATER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&(_, o)) = later.iter().find(|(g, _)| *g == generation) {
+        return o;
+    }
+    let o = new_origin();
+    later.push((generation, o));
+    o
 }
 
 /// Records a blocking command given as words (`execute_command("BLPOP", ...)`) as it

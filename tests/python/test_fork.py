@@ -604,3 +604,18 @@ def test_the_multiprocess_queue_example_runs(method: str) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "200 jobs done" in proc.stdout and proc.stdout.strip().endswith("ok"), proc.stdout
+
+
+def test_a_new_broker_in_a_forked_child_shows_the_childs_pid_to_its_monitors() -> None:
+    # In-process calls appear as `python:<pid>`; a child's own broker names the child.
+    embedis.Broker().lpush("warm", "up")  # the parent's origin exists before the fork
+
+    def child() -> Any:
+        b = embedis.Broker()
+        b.config_set("slowlog-log-slower-than", 0)
+        b.lpush("q", "x")
+        return {"pid": os.getpid(), "address": b.slowlog_get(1)[0]["client_address"].decode()}
+
+    got = in_child(child)
+    assert got["address"] == f"python:{got['pid']}"
+    assert got["pid"] != os.getpid()

@@ -1365,6 +1365,11 @@ impl PyBroker {
         if let Some(reply) = super::config::execute(self, py, &words)? {
             return Ok(reply);
         }
+        if words[0].eq_ignore_ascii_case(b"INFO") {
+            // The server's command, answered in process as redis-py parses it (a dict).
+            let sections: Vec<String> = words[1..].iter().map(|w| String::from_utf8_lossy(w).into_owned()).collect();
+            return Ok(super::observe::info(py, self, &sections)?.into_any());
+        }
         if let Some(reply) = super::streams::execute(self, py, &words, options)? {
             return Ok(reply);
         }

@@ -384,3 +384,18 @@ def test_blocking_calls_count_once_in_every_door() -> None:
         "cmdstat_ping": 1,
         "cmdstat_rpush": 1,
     }
+
+
+def test_execute_command_info_answers_in_process_as_redis_py_parses_it(real: Any) -> None:
+    b = embedis.Broker()
+    real.config_resetstat()
+    for r in (b, real):
+        r.lpush("q", "a")
+        with pytest.raises(redis.ResponseError):
+            r.execute_command("GET", "q")
+    mine, theirs = b.execute_command("INFO", "commandstats", "errorstats"), real.execute_command("INFO", "commandstats", "errorstats")
+    for key in ("cmdstat_lpush", "cmdstat_get"):
+        for field in ("calls", "rejected_calls", "failed_calls"):
+            assert mine[key][field] == theirs[key][field], (key, field)
+    assert mine["errorstat_WRONGTYPE"] == theirs["errorstat_WRONGTYPE"] == {"count": 1}
+    assert b.execute_command("info")["redis_version"] == b.info()["redis_version"]

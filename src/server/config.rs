@@ -146,12 +146,10 @@ impl Host for ServerHost<'_> {
     fn reset_stats(&self, _: &mut Keyspace) {
         let st = &self.0.stats;
         for a in [
-            &st.commands_processed,
             &st.connections_received,
             &st.rejected_connections,
             &st.net_input_bytes,
             &st.net_output_bytes,
-            &st.error_replies,
         ] {
             a.store(0, Ordering::Relaxed);
         }

@@ -188,9 +188,8 @@ struct Connection {
     out: Vec<u8>,
     /// `client-output-buffer-limit normal`'s hard limit, read once per batch.
     out_limit: usize,
-    /// Counters added to the server's stats once per batch.
+    /// Input bytes, added to the server's stats once per batch.
     bytes_in: u64,
-    errors: u64,
 }
 
 /// Serves one accepted socket until it closes. `_alive` tells the server the connection
@@ -222,7 +221,6 @@ pub async fn serve(sock: Socket, shared: Arc<Shared>, _alive: mpsc::Sender<()>) 
         out: Vec::with_capacity(READ_CHUNK),
         out_limit: 0,
         bytes_in: 0,
-        errors: 0,
     };
     // Registered first, then checked: a stop that came meanwhile is not missed.
     if *conn.shared.stop.borrow() {
@@ -252,10 +250,7 @@ async fn next_event(recv: Option<impl Future<Output = Recv>>) -> Recv {
 
 /// Writes `a` for the client, honouring CLIENT REPLY: a silenced client still gets the
 /// pub/sub pushes inside it (EXEC's), as in Redis.
-fn emit(client: &mut Client, out: &mut Vec<u8>, errors: &mut u64, a: &Answer) {
-    if a.is_error() {
-        *errors += 1;
-    }
+fn emit(client: &mut Client, out: &mut Vec<u8>, a: &Answer) {
     match client.reply_mode {
         ReplyMode::On => a.write(client.ctx.resp, out),
         ReplyMode::Off => a.write_pushes(out),
@@ -370,7 +365,6 @@ impl Connection {
             (Limits { max_bulk_len: s.proto_max_bulk_len, ..Limits::default() }, s.client_query_buffer_limit)
         };
         let mut pos = 0;
-        let mut commands = 0u64;
         // The arguments are read in place: the input is lent out of `self` while the
         // requests in it run, and handed back before anything that reads more of it.
         let mut inbuf = std::mem::take(&mut self.inbuf);
@@ -384,7 +378,6 @@ impl Connection {
                     if args.is_empty() {
                         continue;
                     }
-                    commands += 1;
                     match self.execute(request, &args) {
                         Flow::Next => {}
                         Flow::Close => break Step::Close,
@@ -413,7 +406,6 @@ impl Connection {
                     let text = errors::protocol(&e);
                     self.shared.engine.observe(|ks| ks.stats.error(&text));
                     error_line(&mut self.out, &text);
-                    self.errors += 1;
                     break Step::Close;
                 }
             }
@@ -422,11 +414,7 @@ impl Connection {
         self.args = args;
         self.consume(pos);
         let st = &self.shared.stats;
-        st.commands_processed.fetch_add(commands, Ordering::Relaxed);
         st.net_input_bytes.fetch_add(std::mem::take(&mut self.bytes_in), Ordering::Relaxed);
-        if self.errors > 0 {
-            st.error_replies.fetch_add(std::mem::take(&mut self.errors), Ordering::Relaxed);
-        }
         self.client.publish_state(self.inbuf.len(), self.shared.now_ms());
         if step == Step::Go && self.inbuf.len() > query_limit {
             // Redis closes such a client without a reply (`closeClientOnQueryBufferLimit`).
@@ -553,18 +541,18 @@ impl Connection {
             heap = argv.iter(request).collect();
             &heap
         };
-        let Connection { client, shared, out, errors, .. } = self;
+        let Connection { client, shared, out, .. } = self;
         let shared: &Shared = shared;
         let name = args[0];
         // A call refused before it runs: counted against the command found (if any).
-        let reject = |client: &mut Client, out: &mut Vec<u8>, errors: &mut u64, a: Answer, id: Option<u32>| {
+        let reject = |client: &mut Client, out: &mut Vec<u8>, a: Answer, id: Option<u32>| {
             if client.multi.is_some() {
                 client.multi_error = true;
             }
             if let Some(text) = a.error_text() {
                 shared.engine.observe(|ks| ks.stats.rejected(id, &text));
             }
-            emit(client, out, errors, &a);
+            emit(client, out, &a);
             Flow::Next
         };
 
@@ -572,7 +560,7 @@ impl Connection {
         if client.in_resp2_pubsub() && is_keyword(name, "ping") {
             client.last_cmd = "ping";
             let a = commands::pubsub_ping(client, args);
-            emit(client, out, errors, &a);
+            emit(client, out, &a);
             self.drain_events();
             return Flow::Next;
         }
@@ -582,19 +570,19 @@ impl Connection {
             if !cmd.arity_ok(args.len()) {
                 let e = crate::engine::Error::WrongArity { cmd: cmd.name.to_owned() };
                 let id = command::observe::stat_id(cmd.name, cmd.id.get(), args);
-                return reject(client, out, errors, Answer::Reply(Reply::Error(e)), id);
+                return reject(client, out, Answer::Reply(Reply::Error(e)), id);
             }
             (cmd.name, 0, Target::Engine(cmd))
         } else if let Some(sc) = commands::lookup(name) {
             if !sc.arity_ok(args.len()) {
                 let e = crate::engine::Error::WrongArity { cmd: sc.name.to_owned() };
-                return reject(client, out, errors, Answer::Reply(Reply::Error(e)), sc.stat_id(args));
+                return reject(client, out, Answer::Reply(Reply::Error(e)), sc.stat_id(args));
             }
             (sc.name, sc.flags, Target::Server(sc))
         } else {
             // Unknown: `resolve` words the error as Redis does.
             let e = command::resolve(&client.ctx, args).err().unwrap_or(crate::engine::Error::Syntax);
-            return reject(client, out, errors, Answer::Reply(Reply::Error(e)), None);
+            return reject(client, out, Answer::Reply(Reply::Error(e)), None);
         };
         let stat_id = match target {
             Target::Engine(cmd) => command::observe::stat_id(cmd.name, cmd.id.get(), args),
@@ -602,25 +590,25 @@ impl Connection {
         };
         client.last_cmd = fullname;
         if !client.authenticated && flags & NO_AUTH == 0 {
-            return reject(client, out, errors, Answer::err(errors::NOAUTH), stat_id);
+            return reject(client, out, Answer::err(errors::NOAUTH), stat_id);
         }
         if client.multi.is_some() && flags & NO_MULTI != 0 {
-            return reject(client, out, errors, Answer::err(errors::NOT_IN_MULTI), stat_id);
+            return reject(client, out, Answer::err(errors::NOT_IN_MULTI), stat_id);
         }
         let engine_cmd = match target {
             Target::Engine(cmd) => Some(cmd),
             Target::Server(_) => None,
         };
         if let Some(a) = commands::oom_refusal(client, shared, fullname, engine_cmd, args) {
-            return reject(client, out, errors, a, stat_id);
+            return reject(client, out, a, stat_id);
         }
         if client.in_resp2_pubsub() && flags & PUBSUB_OK == 0 {
-            return reject(client, out, errors, Answer::Error(errors::pubsub_context(fullname, args).into()), stat_id);
+            return reject(client, out, Answer::Error(errors::pubsub_context(fullname, args).into()), stat_id);
         }
         if let Some(queue) = client.multi.as_mut() {
             if flags & MULTI_CONTROL == 0 {
                 queue.push(args.iter().map(|a| a.to_vec()).collect());
-                emit(client, out, errors, &Answer::Reply(Reply::simple("QUEUED")));
+                emit(client, out, &Answer::Reply(Reply::simple("QUEUED")));
                 return Flow::Next;
             }
         }
@@ -655,7 +643,7 @@ impl Connection {
                         }
                         Ok(None) => {}
                         Err(e) => {
-                            emit(client, out, errors, &Answer::Reply(Reply::Error(e)));
+                            emit(client, out, &Answer::Reply(Reply::Error(e)));
                             return Flow::Next;
                         }
                     }
@@ -665,7 +653,7 @@ impl Connection {
                 Answer::from(r)
             }
         };
-        emit(client, out, errors, &answer);
+        emit(client, out, &answer);
         if self.client.subscriber.is_some() || self.client.monitor.is_some() {
             self.drain_events();
         }
@@ -757,7 +745,7 @@ impl Connection {
             Outcome::Answer(a) => a,
             Outcome::Gone => return Ok(Step::Close),
         };
-        emit(&mut self.client, &mut self.out, &mut self.errors, &answer);
+        emit(&mut self.client, &mut self.out, &answer);
         Ok(Step::Go)
     }
 

@@ -178,11 +178,9 @@ pub(crate) struct Settings {
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     pub connections_received: AtomicU64,
-    pub commands_processed: AtomicU64,
     pub rejected_connections: AtomicU64,
     pub net_input_bytes: AtomicU64,
     pub net_output_bytes: AtomicU64,
-    pub error_replies: AtomicU64,
 }
 
 /// What every connection of one server shares.

@@ -52,11 +52,6 @@ impl Answer {
         Answer::Error(Cow::Borrowed(text))
     }
 
-    /// Whether this is an error (counted in INFO's `total_error_replies`; flags a MULTI).
-    pub fn is_error(&self) -> bool {
-        matches!(self, Answer::Error(_) | Answer::Reply(Reply::Error(_)) | Answer::Frame(Frame::Error(_)))
-    }
-
     /// The error's text, if this is an error (for INFO errorstats).
     pub fn error_text(&self) -> Option<String> {
         match self {

@@ -263,7 +263,7 @@ impl PyBroker {
         let db = check_db(db).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let memory = super::memory::config_from_kwargs(maxmemory, maxmemory_policy, maxmemory_samples)?;
         let codec = Codec::new(decode_responses, encoding, encoding_errors);
-        let params = super::config::params(&codec, config)?;
+        let pairs = super::config::pairs(&codec, config)?;
         let options = super::persist::Options {
             dir,
             appendonly,
@@ -275,7 +275,7 @@ impl PyBroker {
             auto_aof_rewrite_percentage,
             auto_aof_rewrite_min_size,
             aof_use_rdb_preamble,
-            params,
+            params: pairs.params.clone(),
         };
         if let Some(b) = broker {
             if options.dir.is_some() || config.is_some() {
@@ -291,12 +291,9 @@ impl PyBroker {
         let opened_at = unix_ms() / 1000;
         let (engine, persist) = match super::persist::open(py, &options)? {
             Some((engine, p)) => (engine, Some(p)),
-            None => {
-                let engine = Engine::new();
-                engine.execute(|ks| ks.config = options.params.clone());
-                (engine, None)
-            }
+            None => (Engine::new(), None),
         };
+        pairs.apply(&engine)?;
         // After loading: what was persisted comes back whole, as Redis loads past its limit.
         if let Some(cfg) = memory {
             engine.execute(|ks| ks.set_memory_config(cfg));

@@ -51,12 +51,34 @@ pub(crate) fn config_ok(b: &PyBroker, sub: &'static [u8], args: &[Cow<'_, [u8]>]
     Ok(matches!(run(b, &argv)?, Reply::Ok))
 }
 
-/// The engine parameters `Broker(config={...})` asks for: each pair set as CONFIG SET
-/// sets it (same checks and errors), on the parameters of a broker not yet opened.
-pub(crate) fn params(codec: &super::convert::Codec, config: Option<&Bound<'_, PyDict>>) -> PyResult<crate::engine::config::Params> {
+/// What `Broker(config={...})` asks for, each pair checked as CONFIG SET checks it (same
+/// errors) on a broker not yet opened. Two uses: `params`, the keyspace's own parameters,
+/// go to the persistence before it loads (stream node sizes shape the replayed nodes);
+/// `apply` then sets every pair on the opened broker, which reaches the parameters that
+/// live with their part of the engine (`maxmemory*` with eviction, `slowlog-*` with the
+/// slow log).
+pub(crate) struct ConfigPairs {
+    words: Vec<Vec<u8>>,
+    pub params: crate::engine::config::Params,
+}
+
+impl ConfigPairs {
+    /// Sets every pair on `engine` (already checked: it cannot fail on a broker that has
+    /// no host of its own yet).
+    pub fn apply(&self, engine: &crate::engine::Engine) -> PyResult<()> {
+        if self.words.is_empty() {
+            return Ok(());
+        }
+        let argv: Vec<&[u8]> = self.words.iter().map(Vec::as_slice).collect();
+        engine.execute(|ks| table::set(ks, &table::NoHost, &argv)).py_err()
+    }
+}
+
+/// Checks the `config=` pairs (see [`ConfigPairs`]).
+pub(crate) fn pairs(codec: &super::convert::Codec, config: Option<&Bound<'_, PyDict>>) -> PyResult<ConfigPairs> {
     let mut ks = crate::engine::Keyspace::default();
+    let mut words = Vec::new();
     if let Some(d) = config {
-        let mut words = Vec::with_capacity(d.len() * 2);
         for (k, v) in d.iter() {
             words.push(codec.encode(&k)?.into_owned());
             words.push(codec.encode(&v)?.into_owned());
@@ -66,7 +88,7 @@ pub(crate) fn params(codec: &super::convert::Codec, config: Option<&Bound<'_, Py
             table::set(&mut ks, &table::NoHost, &argv).py_err()?;
         }
     }
-    Ok(ks.config)
+    Ok(ConfigPairs { words, params: ks.config })
 }
 
 /// `execute_command` for CONFIG: `None` for other commands. As with redis-py, the

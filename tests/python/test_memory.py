@@ -399,3 +399,14 @@ def test_config_set_in_process_on_the_asyncio_twin() -> None:
         }
 
     asyncio.run(main())
+
+
+def test_config_keyword_reaches_the_memory_and_slow_log_parameters() -> None:
+    # Parameters that live with their part of the engine, not only the keyspace's own.
+    b = embedis.Broker(config={"maxmemory": "1", "maxmemory-policy": "allkeys-lru", "slowlog-log-slower-than": 0, "hz": 20})
+    assert b.config_get("maxmemory", "maxmemory-policy", "slowlog-log-slower-than", "hz") == {
+        "maxmemory": "1", "maxmemory-policy": "allkeys-lru", "slowlog-log-slower-than": "0", "hz": "20",
+    }
+    with pytest.raises(OutOfMemoryError):
+        b.set("k", "v")
+    assert b.slowlog_len() > 0

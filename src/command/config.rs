@@ -18,6 +18,7 @@ use std::any::Any;
 use super::reply::Reply;
 use crate::engine::config::{HZ_MAX, HZ_MIN};
 use crate::engine::memory::{MemoryConfig, Policy};
+use crate::engine::strings::parse_i64;
 use crate::engine::glob::glob_match;
 use crate::engine::{Error, Keyspace, Result};
 
@@ -199,7 +200,7 @@ pub fn parse_output_limits(v: &str) -> std::result::Result<Vec<OutputClass>, Str
                 "pubsub" => "pubsub",
                 _ => return Err("Invalid client class specified in buffer limit configuration.".to_owned()),
             };
-            match (parse_memory(w[1]), parse_memory(w[2]), parse_ll(w[3]).and_then(|n| u64::try_from(n).ok())) {
+            match (parse_memory(w[1]), parse_memory(w[2]), parse_i64(w[3].as_bytes()).and_then(|n| u64::try_from(n).ok())) {
                 (Some(hard), Some(soft), Some(secs)) => Ok((class.to_owned(), hard, soft, secs)),
                 _ => Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_owned()),
             }
@@ -211,10 +212,9 @@ fn check_output_limits(v: &str) -> std::result::Result<(), String> {
     parse_output_limits(v).map(|_| ())
 }
 
-const POLICIES: &[&str] =
-    &["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
+const POLICIES: &[&str] = &Policy::NAMES;
 
-/// Every parameter, in the order CONFIG GET lists them. Decisions (docs/notes-config.md):
+/// Every parameter, in the order CONFIG GET lists them. Decisions (docs/configuration.md):
 /// `Engine` and `Host` rows take effect as in Redis; `Knob` rows have no observable effect
 /// here; `Refused` rows would, and take only the value embedis has.
 pub static PARAMS: &[Param] = &[
@@ -379,22 +379,6 @@ pub fn value(ks: &Keyspace, host: &dyn Host, param: &Param) -> String {
     }
 }
 
-/// Redis's `string2ll`: an integer written exactly as it prints.
-pub fn parse_ll(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.is_empty() || b.len() > 20 {
-        return None;
-    }
-    if b == b"0" {
-        return Some(0);
-    }
-    let digits = b.strip_prefix(b"-").unwrap_or(b);
-    if !matches!(digits.first(), Some(b'1'..=b'9')) {
-        return None;
-    }
-    s.parse().ok()
-}
-
 /// Redis's `memtoull`: digits with an optional unit (b, k, kb, m, mb, g, gb; any case).
 pub fn parse_memory(s: &str) -> Option<u64> {
     crate::engine::memory::parse_memory(s.as_bytes())
@@ -411,7 +395,7 @@ fn check_type(param: &Param, value: &[u8]) -> std::result::Result<String, String
         }
     };
     match param.ty {
-        Int(min, max) => match parse_ll(&v) {
+        Int(min, max) => match parse_i64(v.as_bytes()) {
             Some(n) => range(n, min, max),
             None => Err("argument couldn't be parsed into an integer".into()),
         },
@@ -644,10 +628,10 @@ mod tests {
 
     #[test]
     fn integers_and_memory_values_parse_as_redis_parses_them() {
-        assert_eq!(parse_ll("0"), Some(0));
-        assert_eq!(parse_ll("-5"), Some(-5));
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-5"), Some(-5));
         for bad in ["", "01", "+1", " 1", "-0", "1.0", "99999999999999999999"] {
-            assert_eq!(parse_ll(bad), None, "{bad}");
+            assert_eq!(parse_i64(bad.as_bytes()), None, "{bad}");
         }
         assert_eq!(parse_memory("1Kb"), Some(1024));
         assert_eq!(parse_memory("2k"), Some(2000));

@@ -82,7 +82,7 @@ fn engine_section(ks: &mut Keyspace, section: &str, out: &mut String) {
                 line(out, name, value);
                 if name == "used_memory_human" {
                     line(out, "used_memory_rss", rss);
-                    line(out, "used_memory_rss_human", human(rss));
+                    line(out, "used_memory_rss_human", crate::engine::memory::bytes_to_human(rss));
                 }
             }
             line(out, "mem_allocator", "libc");
@@ -134,21 +134,6 @@ fn engine_section(ks: &mut Keyspace, section: &str, out: &mut String) {
             }
         }
         _ => {}
-    }
-}
-
-/// Bytes in Redis's human form (`1.50K`).
-pub fn human(bytes: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes}B")
-    } else if bytes < 1024 * 1024 {
-        format!("{:.2}K", b / 1024.0)
-    } else if bytes < 1024 * 1024 * 1024 {
-        format!("{:.2}M", b / (1024.0 * 1024.0))
-    } else {
-        format!("{:.2}G", b / (1024.0 * 1024.0 * 1024.0))
     }
 }
 

@@ -42,15 +42,19 @@ pub enum Policy {
 impl Policy {
     /// Every policy, with its name in Redis's configuration.
     pub const ALL: [(Policy, &'static str); 8] = [
-        (Policy::VolatileLru, "volatile-lru"),
-        (Policy::VolatileLfu, "volatile-lfu"),
-        (Policy::VolatileRandom, "volatile-random"),
-        (Policy::VolatileTtl, "volatile-ttl"),
-        (Policy::AllKeysLru, "allkeys-lru"),
-        (Policy::AllKeysLfu, "allkeys-lfu"),
-        (Policy::AllKeysRandom, "allkeys-random"),
-        (Policy::NoEviction, "noeviction"),
+        (Policy::VolatileLru, Policy::NAMES[0]),
+        (Policy::VolatileLfu, Policy::NAMES[1]),
+        (Policy::VolatileRandom, Policy::NAMES[2]),
+        (Policy::VolatileTtl, Policy::NAMES[3]),
+        (Policy::AllKeysLru, Policy::NAMES[4]),
+        (Policy::AllKeysLfu, Policy::NAMES[5]),
+        (Policy::AllKeysRandom, Policy::NAMES[6]),
+        (Policy::NoEviction, Policy::NAMES[7]),
     ];
+
+    /// Redis's names, in Redis's order (CONFIG SET's list of accepted values).
+    pub const NAMES: [&'static str; 8] =
+        ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
 
     /// The policy named `name` (any case, as Redis's enum configs).
     pub fn parse(name: &[u8]) -> Option<Policy> {

@@ -23,7 +23,7 @@ from conftest import assert_same_outcome, outcome
 from test_server import _free_port, _wait_port
 
 # Parameters whose value depends on how each side was started (listeners, files), or that
-# embedis reports differently on purpose (see docs/notes-config.md).
+# embedis reports differently on purpose (see docs/configuration.md).
 HOST_SPECIFIC = {
     "bind", "port", "unixsocket", "unixsocketperm", "dir", "dbfilename", "save", "appendonly",
     "appendfilename", "appenddirname", "logfile", "daemonize", "supervised",

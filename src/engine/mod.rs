@@ -18,6 +18,7 @@ pub mod list;
 pub mod lists;
 pub mod memory;
 pub mod monitor;
+pub mod notify;
 pub mod pubsub;
 pub mod slowlog;
 pub mod stats;

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -299,3 +299,35 @@ def wait_blocked(b: embedis.Broker, n: int) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"only {blocked} of {n} calls blocked after 30 s")
         time.sleep(0.002)
+
+
+def dump_keyspace(client, dbs: Iterable[int] = (0,)) -> dict:  # type: ignore[no-untyped-def]
+    """Every key of the databases ``dbs`` with its type, value and whether it has an expiry,
+    read through ``execute_command`` words only, so that the same function reads embedis
+    and a ``redis.Redis`` on the real server. For comparing whole keyspaces at the end of
+    a differential sequence. Leaves the client on database 0."""
+    out: dict = {}
+    for db in dbs:
+        client.execute_command("SELECT", db)
+        for key in sorted(client.execute_command("KEYS", "*")):
+            kind = client.execute_command("TYPE", key)
+            kind = kind.decode() if isinstance(kind, bytes) else kind
+            if kind == "string":
+                value: object = client.execute_command("GET", key)
+            elif kind == "list":
+                value = client.execute_command("LRANGE", key, 0, -1)
+            elif kind == "hash":
+                flat = client.execute_command("HGETALL", key)
+                value = sorted(flat.items()) if isinstance(flat, dict) else sorted(zip(flat[::2], flat[1::2]))
+            elif kind == "set":
+                value = sorted(client.execute_command("SMEMBERS", key))
+            elif kind == "zset":
+                value = client.execute_command("ZRANGE", key, 0, -1, "WITHSCORES")
+            elif kind == "stream":
+                value = client.execute_command("XRANGE", key, "-", "+")
+            else:
+                value = None
+            has_ttl = client.execute_command("PTTL", key) >= 0
+            out[(db, key)] = (kind, value, has_ttl)
+    client.execute_command("SELECT", 0)
+    return out

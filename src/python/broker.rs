@@ -1380,16 +1380,23 @@ impl PyBroker {
 
 /// One piece of a command line built the way redis-py builds it: a literal word, or an
 /// argument that redis-py would encode (and Redis would then parse).
-enum Part<'a, 'py> {
+pub(crate) enum Part<'a, 'py> {
+    /// A literal word (`"HSET"`, `"WITHVALUES"`).
     W(&'static str),
+    /// A word chosen at run time.
     S(&'a str),
+    /// A Python argument, encoded as redis-py encodes it.
     A(&'a Bound<'py, PyAny>),
+    /// An integer computed here (a count, a flag's value).
+    I(i64),
+    /// Bytes already encoded.
+    B(&'a [u8]),
 }
-use Part::{A, S, W};
+pub(crate) use Part::{A, B, I, S, W};
 
 /// A Python int that fits an i64 (not a bool, not a float): the fast paths' only input.
 /// Anything else goes down the command path, where Redis's own parsing answers.
-fn plain_i64(o: &Bound<'_, PyAny>) -> Option<i64> {
+pub(crate) fn plain_i64(o: &Bound<'_, PyAny>) -> Option<i64> {
     if o.is_exact_instance_of::<PyInt>() {
         o.extract().ok()
     } else {
@@ -1398,7 +1405,7 @@ fn plain_i64(o: &Bound<'_, PyAny>) -> Option<i64> {
 }
 
 /// `None` for an absent or None argument.
-fn some<'a, 'py>(o: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+pub(crate) fn some<'a, 'py>(o: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
     o.filter(|o| !o.is_none())
 }
 
@@ -1460,7 +1467,7 @@ impl PyBroker {
     }
 
     /// Runs a command built from `parts` exactly as redis-py would send it.
-    fn command<'py>(&self, py: Python<'py>, parts: &[Part<'_, 'py>]) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn command<'py>(&self, py: Python<'py>, parts: &[Part<'_, 'py>]) -> PyResult<Bound<'py, PyAny>> {
         let words = self.words(parts)?;
         self.run(py, &words)
     }
@@ -1472,6 +1479,8 @@ impl PyBroker {
                 W(w) => Ok(Cow::Borrowed(w.as_bytes())),
                 S(w) => Ok(Cow::Borrowed(w.as_bytes())),
                 A(o) => self.codec.encode(o),
+                I(n) => Ok(Cow::Owned(n.to_string().into_bytes())),
+                B(b) => Ok(Cow::Borrowed(*b)),
             })
             .collect()
     }
@@ -1498,7 +1507,7 @@ impl PyBroker {
 
     /// Runs command words through the command layer (blocking ones through the waiter) and
     /// shapes the reply with redis-py's callback for that command.
-    fn run<'py>(&self, py: Python<'py>, words: &[Cow<'_, [u8]>]) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn run<'py>(&self, py: Python<'py>, words: &[Cow<'_, [u8]>]) -> PyResult<Bound<'py, PyAny>> {
         self.run_opts(py, words, false)
     }
 
@@ -1652,7 +1661,7 @@ fn opt_timeout<'py>(py: Python<'py>, t: Option<&Bound<'py, PyAny>>) -> Bound<'py
 }
 
 /// redis-py's response callbacks (legacy RESP2 shapes) for the commands in scope.
-fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, set_get: bool, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, set_get: bool, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
     let as_bool = |b: bool| -> PyResult<Bound<'py, PyAny>> { Ok(b.into_pyobject(py)?.to_owned().into_any()) };
     match name {
         "PING" => match reply {

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyString, PyTuple};
 
 use super::broker::PyBroker;
 use super::convert::slices;
@@ -111,4 +111,45 @@ pub(crate) fn execute<'py>(b: &PyBroker, py: Python<'py>, words: &[Cow<'_, [u8]>
         Some(b"SET" | b"RESETSTAT") => matches!(reply, Reply::Ok).into_pyobject(py)?.to_owned().into_any(),
         _ => b.codec.reply(py, &reply)?,
     }))
+}
+
+#[pymethods]
+impl PyBroker {
+    /// CONFIG GET: ``{name: value}`` (``str``) of the parameters matching ``pattern`` or
+    /// any of ``args`` (globs; Redis 7.0's names and aliases). In process, server
+    /// parameters answer as for a broker with no server.
+    #[pyo3(signature = (pattern = None, *args, **_kwargs), text_signature = "($self, pattern='*', *args, **_kwargs)")]
+    fn config_get<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'py, PyAny>>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.born.check()?;
+        let mut items: Vec<Bound<'py, PyAny>> = vec![match pattern {
+            Some(p) => p.clone(),
+            None => PyString::new(py, "*").into_any(),
+        }];
+        items.extend(args.iter());
+        super::config::config_get(self, py, &self.codec.encode_all(&items)?)
+    }
+
+    /// CONFIG SET ``name value [name value ...]``: every pair checked before any applies.
+    /// A value embedis cannot honour is refused (``ResponseError``), never ignored.
+    #[pyo3(signature = (name, value, *args, **_kwargs))]
+    fn config_set<'py>(&self, name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
+        let mut items = vec![name.clone(), value.clone()];
+        items.extend(args.iter());
+        super::config::config_ok(self, b"SET", &self.codec.encode_all(&items)?)
+    }
+
+    /// CONFIG RESETSTAT: clears the statistics INFO reports.
+    #[pyo3(signature = (**_kwargs))]
+    fn config_resetstat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
+        super::config::config_ok(self, b"RESETSTAT", &[])
+    }
+
+    /// CONFIG REWRITE: always ``ResponseError``, as a Redis started without a config file.
+    #[pyo3(signature = (**_kwargs))]
+    fn config_rewrite(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
+        super::config::config_ok(self, b"REWRITE", &[])
+    }
 }

@@ -3,18 +3,26 @@
 // Methods mirror redis-py's signatures, argument for argument.
 #![allow(clippy::too_many_arguments)]
 
+mod argv;
 mod broker;
 mod config;
+mod connection;
 mod convert;
 mod errors;
 mod fork;
+mod keys;
+mod lists;
 mod memory;
 mod observe;
 mod persist;
+mod publish;
 mod pubsub;
+mod reply;
 #[cfg(feature = "server")]
 mod server;
+mod stream_groups;
 mod streams;
+mod strings;
 mod wait;
 
 use pyo3::prelude::*;

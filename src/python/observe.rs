@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use super::broker::PyBroker;
 use crate::engine::monitor::{Feed, Line};
@@ -166,5 +166,53 @@ impl PyMonitorFeed {
     /// Stops the feed: it leaves the engine's monitors.
     fn close(&self) {
         self.feed.close();
+    }
+}
+
+#[pymethods]
+impl PyBroker {
+    /// Redis INFO as redis-py's dict: ``info()`` the default sections, ``info("stats")``,
+    /// ``info("commandstats")`` (``cmdstat_<name>`` → a dict of ``calls``, ``usec``,
+    /// ``usec_per_call``, ``rejected_calls``, ``failed_calls``), ``info("errorstats")``,
+    /// ``info("all")`` / ``info("everything")``. Counts include in-process calls.
+    #[pyo3(signature = (section = None, *_args, **_kwargs))]
+    fn info<'py>(&self, py: Python<'py>, section: Option<&str>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.born.check()?;
+        // redis-py sends `INFO section *args`: every name given is a section asked for.
+        let mut sections: Vec<String> = section.map(str::to_owned).into_iter().collect();
+        for a in _args.iter() {
+            sections.push(a.str()?.to_string());
+        }
+        super::observe::info(py, self, &sections)
+    }
+
+    /// The newest ``num`` slow log entries (10 by default, ``-1`` for all), as redis-py's
+    /// dicts: ``id``, ``start_time``, ``duration`` (µs), ``command``, ``client_address``,
+    /// ``client_name``. In-process calls show ``python:<pid>`` as their address.
+    #[pyo3(signature = (num = None, **_kwargs))]
+    fn slowlog_get<'py>(&self, py: Python<'py>, num: Option<i64>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyList>> {
+        self.born.check()?;
+        super::observe::slowlog_get(py, self, num)
+    }
+
+    /// The number of entries in the slow log.
+    #[pyo3(signature = (**_kwargs))]
+    fn slowlog_len(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+        self.born.check()?;
+        Ok(self.engine.observe(|ks| ks.slowlog.len()))
+    }
+
+    /// Empty the slow log.
+    #[pyo3(signature = (**_kwargs))]
+    fn slowlog_reset(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
+        self.engine.observe(|ks| ks.slowlog.reset());
+        Ok(true)
+    }
+
+    /// A raw MONITOR feed of this broker (use ``monitor()``, which parses its lines).
+    fn _monitor_feed(&self) -> PyResult<super::observe::PyMonitorFeed> {
+        self.born.check()?;
+        Ok(super::observe::PyMonitorFeed::open(self))
     }
 }

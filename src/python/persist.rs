@@ -11,6 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
+use super::broker::PyBroker;
 use super::errors::ResponseError;
 use crate::engine::Engine;
 use crate::persist::fs::RealFs;
@@ -254,4 +255,56 @@ pub fn check_aof<'py>(py: Python<'py>, path: PathBuf, fix: bool) -> PyResult<Bou
 /// `lastsave()` as redis-py returns it: a naive local `datetime`.
 pub fn datetime_from_unix<'py>(py: Python<'py>, secs: i64) -> PyResult<Bound<'py, PyAny>> {
     py.import("datetime")?.getattr("datetime")?.call_method1("fromtimestamp", PyTuple::new(py, [secs])?)
+}
+
+#[pymethods]
+impl PyBroker {
+    /// Save the data to disk now (Redis SAVE); returns True once the snapshot is on disk.
+    #[pyo3(signature = (**_kwargs))]
+    fn save(&self, py: Python<'_>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
+        let p = self.persistence()?;
+        py.detach(|| p.save()).map_err(|e| super::persist::to_pyerr(&e))?;
+        Ok(true)
+    }
+
+    /// Save the data to disk in the background (Redis BGSAVE); writers go on meanwhile.
+    #[pyo3(signature = (schedule = true, **_kwargs))]
+    fn bgsave(&self, schedule: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
+        let _ = schedule;
+        self.persistence()?.bgsave().map_err(|e| super::persist::to_pyerr(&e))?;
+        Ok(true)
+    }
+
+    /// Rewrite the append-only file in the background (Redis BGREWRITEAOF): a new base from
+    /// a snapshot and a fresh incremental file, switched atomically. With the AOF off, as
+    /// Redis 7: a new base alone, which a later ``appendonly=True`` start loads.
+    #[pyo3(signature = (**_kwargs))]
+    fn bgrewriteaof(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+        self.born.check()?;
+        self.persistence()?.bgrewriteaof().map_err(|e| super::persist::to_pyerr(&e))?;
+        Ok(true)
+    }
+
+    /// The time of the last successful save, as a ``datetime`` (Redis LASTSAVE).
+    #[pyo3(signature = (**_kwargs))]
+    fn lastsave<'py>(&self, py: Python<'py>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        let secs = self.persist.as_ref().map_or(self.opened_at, crate::persist::Persistence::lastsave);
+        super::persist::datetime_from_unix(py, secs)
+    }
+
+    /// Wait until no background save or rewrite runs, then write and fsync what the AOF
+    /// has buffered (embedis only; useful in tests and before a controlled exit).
+    fn _sync_persistence(&self, py: Python<'_>) -> PyResult<()> {
+        self.born.check()?;
+        if let Some(p) = &self.persist {
+            py.detach(|| {
+                p.wait_background();
+                p.sync();
+            });
+        }
+        Ok(())
+    }
 }

@@ -8,6 +8,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
+use super::broker::PyBroker;
 use super::fork::Born;
 use crate::server::{Config, Server, StartError};
 
@@ -176,5 +177,52 @@ impl PyServer {
         }
         let state = if server.is_running() { "running" } else { "stopped" };
         format!("<embedis.Server {} {state}>", where_.join(" "))
+    }
+}
+
+#[pymethods]
+impl PyBroker {
+    /// Serve this broker to other processes over RESP, from background threads, and return
+    /// the ``Server`` (``stop()``, or use it as a context manager). Any Redis client can
+    /// connect: ``redis.Redis(port=...)``, redis-cli, redis-benchmark. Arguments are named
+    /// as redis-server's options: ``host`` is ``bind`` (a str, or a list of addresses),
+    /// ``port=0`` picks a free port (``Server.port`` tells it), ``port=None`` listens on
+    /// ``unixsocket`` only. Binding to an address other than loopback needs
+    /// ``requirepass`` unless ``protected_mode=False``.
+    #[cfg(feature = "server")]
+    #[pyo3(
+        signature = (host = None, port = Some(6379), *, unixsocket = None, unixsocketperm = None, requirepass = None, maxclients = 10000, protected_mode = true, proto_max_bulk_len = None, client_query_buffer_limit = None),
+        text_signature = "($self, host=None, port=6379, *, unixsocket=None, unixsocketperm=None, requirepass=None, maxclients=10000, protected_mode=True, proto_max_bulk_len=None, client_query_buffer_limit=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn serve(
+        &self,
+        py: Python<'_>,
+        host: Option<&Bound<'_, PyAny>>,
+        port: Option<u16>,
+        unixsocket: Option<std::path::PathBuf>,
+        unixsocketperm: Option<u32>,
+        requirepass: Option<&Bound<'_, PyAny>>,
+        maxclients: usize,
+        protected_mode: bool,
+        proto_max_bulk_len: Option<usize>,
+        client_query_buffer_limit: Option<usize>,
+    ) -> PyResult<super::server::PyServer> {
+        self.born.check()?;
+        let default_host = pyo3::types::PyString::new(py, "127.0.0.1").into_any();
+        let host = host.unwrap_or(&default_host);
+        super::server::start(
+            self.engine.clone(),
+            self.persist.clone(),
+            host,
+            port,
+            unixsocket,
+            unixsocketperm,
+            requirepass,
+            maxclients,
+            protected_mode,
+            proto_max_bulk_len,
+            client_query_buffer_limit,
+        )
     }
 }

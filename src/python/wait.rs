@@ -9,7 +9,7 @@ use parking_lot::Condvar;
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyInt};
 
-use super::broker::served_to_py;
+use super::reply::{served_to_py, timed_out};
 use super::convert::Codec;
 use super::errors::IntoPy;
 use crate::command::{parse_timeout as timeout_from_bytes, timeout_from_secs};
@@ -85,7 +85,7 @@ pub fn block_sync<'py>(py: Python<'py>, spec: &BlockSpec) -> PyResult<Bound<'py,
             // Served in the last instant? Then the caller still gets it.
             return match spec.engine.end_wait(id) {
                 Some(served) => served_to_py(py, &spec.codec, served),
-                None => Ok(super::streams::timed_out(py, &spec.op)),
+                None => Ok(timed_out(py, &spec.op)),
             };
         }
         if let Err(e) = py.check_signals() {
@@ -105,7 +105,7 @@ impl BlockSpec {
 
     /// What the call answers when its time is up: None, or ``[]`` for XREAD/XREADGROUP.
     fn timed_out<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        super::streams::timed_out(py, &self.op)
+        timed_out(py, &self.op)
     }
 
     /// Runs the call once without waiting: its reply, or None if there was nothing.

@@ -1,0 +1,393 @@
+//! Replies to Python: redis-py's response callbacks (legacy RESP2 shapes), keyed by the
+//! upper-case command name, on the neutral `Reply`; and what a blocked call was handed
+//! (`Served`), in the same shapes.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
+
+use super::convert::Codec;
+use super::errors::to_pyerr;
+use crate::command::reply::Reply;
+use crate::engine::db::Key;
+use crate::engine::stream::{EntryBatch, IdText};
+use crate::engine::waiters::{BlockOp, Served};
+
+/// Converts what a blocked call was handed into redis-py's shape for that command.
+pub fn served_to_py<'py>(py: Python<'py>, codec: &Codec, served: Served) -> PyResult<Bound<'py, PyAny>> {
+    match served {
+        Served::Pop { key, value } => {
+            Ok(PyTuple::new(py, [codec.out(py, &key)?, codec.out(py, &value)?])?.into_any())
+        }
+        Served::MPop { key, values } => {
+            Ok(PyList::new(py, [codec.out(py, &key)?, codec.out_list(py, &values)?])?.into_any())
+        }
+        Served::Move { value } => codec.out(py, &value),
+        Served::Streams { streams } => streams_to_py(py, codec, streams),
+        Served::Failed(e) => Err(to_pyerr(&e)),
+    }
+}
+
+/// redis-py's response callbacks (legacy RESP2 shapes) for the commands in scope.
+pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, set_get: bool, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
+    let as_bool = |b: bool| -> PyResult<Bound<'py, PyAny>> { Ok(b.into_pyobject(py)?.to_owned().into_any()) };
+    match name {
+        "PING" => match reply {
+            Reply::Simple(s) | Reply::Bulk(s) => as_bool(s == b"PONG"),
+            _ => codec.reply(py, reply),
+        },
+        // redis-py's `parse_set_result`: the raw reply only when the caller said `get=True`
+        // (so `execute_command("SET", k, v, "GET")` gives False, as with redis-py).
+        "SET" if set_get => codec.reply(py, reply),
+        "SET" => match reply {
+            Reply::Ok => as_bool(true),
+            Reply::Nil => Ok(py.None().into_bound(py)),
+            _ => as_bool(false),
+        },
+        "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" => {
+            as_bool(matches!(reply, Reply::Ok))
+        }
+        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" => match reply {
+            Reply::Int(i) => as_bool(*i != 0),
+            _ => codec.reply(py, reply),
+        },
+        "SCAN" => match reply {
+            Reply::Array(parts) if parts.len() == 2 => {
+                let cursor: u64 = match &parts[0] {
+                    Reply::Bulk(b) | Reply::Simple(b) => String::from_utf8_lossy(b).parse().unwrap_or(0),
+                    Reply::Int(i) => u64::try_from(*i).unwrap_or(0),
+                    _ => 0,
+                };
+                Ok(PyTuple::new(py, [cursor.into_pyobject(py)?.into_any(), codec.reply(py, &parts[1])?])?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
+        // `parse_pubsub_numsub`: [(channel, count), ...].
+        "PUBSUB NUMSUB" | "PUBSUB SHARDNUMSUB" => match reply {
+            Reply::Array(items) => {
+                let pairs = items
+                    .chunks(2)
+                    .map(|p| PyTuple::new(py, p.iter().map(|r| codec.reply(py, r)).collect::<PyResult<Vec<_>>>()?))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, pairs)?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
+        "BLPOP" | "BRPOP" => match reply {
+            Reply::Array(parts) => {
+                let objs = parts.iter().map(|p| codec.reply(py, p)).collect::<PyResult<Vec<_>>>()?;
+                Ok(PyTuple::new(py, objs)?.into_any())
+            }
+            _ => Ok(py.None().into_bound(py)),
+        },
+        _ => codec.reply(py, reply),
+    }
+}
+
+/// redis-py's options for a reply's callback.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Opts {
+    /// XCLAIM / XAUTOCLAIM with JUSTID.
+    pub(crate) parse_justid: bool,
+    /// XINFO STREAM FULL.
+    pub(crate) full: bool,
+    /// XPENDING's extended form.
+    pub(crate) parse_detail: bool,
+}
+
+impl Opts {
+    /// The options redis-py's `execute_command(**options)` passes to callbacks.
+    pub(crate) fn from_kwargs(options: Option<&Bound<'_, PyDict>>) -> PyResult<Opts> {
+        let flag = |name: &str| -> PyResult<bool> {
+            match options {
+                Some(o) => Ok(o.get_item(name)?.is_some_and(|v| v.is_truthy().unwrap_or(false))),
+                None => Ok(false),
+            }
+        };
+        Ok(Opts { parse_justid: flag("parse_justid")?, full: flag("full")?, parse_detail: flag("parse_detail")? })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// redis-py's response callbacks (`_parsers/helpers.py`), on the neutral reply
+// ---------------------------------------------------------------------------------------
+
+/// The items of an array or the flattened pairs of a map (what RESP2 sends for both).
+fn flat(reply: Reply) -> Vec<Reply> {
+    match reply {
+        Reply::Array(items) => items,
+        Reply::Map(pairs) => pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A reply as redis-py returns it raw.
+fn raw<'py>(py: Python<'py>, codec: &Codec, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
+    match reply {
+        Reply::Map(_) => {
+            let items = flat(reply.clone()).iter().map(|r| raw(py, codec, r)).collect::<PyResult<Vec<_>>>()?;
+            Ok(PyList::new(py, items)?.into_any())
+        }
+        Reply::Array(items) => {
+            let objs = items.iter().map(|r| raw(py, codec, r)).collect::<PyResult<Vec<_>>>()?;
+            Ok(PyList::new(py, objs)?.into_any())
+        }
+        _ => codec.reply(py, reply),
+    }
+}
+
+/// `pairs_to_dict`: a flat list of pairs as a dict; keys decoded to str with
+/// `decode_keys` (`pairs_to_dict_with_str_keys`); a null is `{}`.
+fn pairs_to_dict<'py>(py: Python<'py>, codec: &Codec, reply: Reply, decode_keys: bool) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let mut it = flat(reply).into_iter();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        let key = match (&k, decode_keys) {
+            (Reply::Bulk(s) | Reply::Simple(s), true) => PyString::new(py, &String::from_utf8_lossy(s)).into_any(),
+            _ => raw(py, codec, &k)?,
+        };
+        d.set_item(key, raw(py, codec, &v)?)?;
+    }
+    Ok(d)
+}
+
+/// `parse_stream_list`: `[(id, {field: value}), …]`, or None for a null.
+fn stream_list<'py>(py: Python<'py>, codec: &Codec, reply: Reply) -> PyResult<Bound<'py, PyAny>> {
+    if reply.is_nil() {
+        return Ok(py.None().into_bound(py));
+    }
+    let items = flat(reply)
+        .into_iter()
+        .map(|r| {
+            if r.is_nil() {
+                return Ok(PyTuple::new(py, [py.None(), py.None()])?.into_any());
+            }
+            let mut parts = flat(r).into_iter();
+            let id = parts.next().unwrap_or(Reply::Nil);
+            let fields = parts.next().unwrap_or(Reply::Nil);
+            Ok(PyTuple::new(py, [raw(py, codec, &id)?, pairs_to_dict(py, codec, fields, false)?.into_any()])?.into_any())
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(PyList::new(py, items)?.into_any())
+}
+
+/// `parse_xread`: `[[stream, entries], …]`, `[]` for a null.
+fn xread_reply<'py>(py: Python<'py>, codec: &Codec, reply: Reply) -> PyResult<Bound<'py, PyAny>> {
+    let items = flat(reply)
+        .into_iter()
+        .map(|r| {
+            let mut parts = flat(r).into_iter();
+            let key = raw(py, codec, &parts.next().unwrap_or(Reply::Nil))?;
+            let entries = stream_list(py, codec, parts.next().unwrap_or(Reply::Nil))?;
+            Ok(PyList::new(py, [key, entries])?.into_any())
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(PyList::new(py, items)?.into_any())
+}
+
+/// `parse_xinfo_stream`.
+fn xinfo_stream_reply<'py>(py: Python<'py>, codec: &Codec, reply: Reply, full: bool) -> PyResult<Bound<'py, PyAny>> {
+    let mut pairs = Vec::new();
+    let mut it = flat(reply).into_iter();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        pairs.push((k, v));
+    }
+    let d = PyDict::new(py);
+    for (k, v) in pairs {
+        let name = match &k {
+            Reply::Bulk(s) | Reply::Simple(s) => String::from_utf8_lossy(s).into_owned(),
+            _ => String::new(),
+        };
+        let value = match (name.as_str(), full) {
+            ("first-entry" | "last-entry", false) if !v.is_nil() => {
+                let mut parts = flat(v).into_iter();
+                let id = raw(py, codec, &parts.next().unwrap_or(Reply::Nil))?;
+                let fields = pairs_to_dict(py, codec, parts.next().unwrap_or(Reply::Nil), false)?;
+                PyTuple::new(py, [id, fields.into_any()])?.into_any()
+            }
+            ("entries", true) => {
+                let entries = PyDict::new(py);
+                for e in flat(v) {
+                    let mut parts = flat(e).into_iter();
+                    let id = raw(py, codec, &parts.next().unwrap_or(Reply::Nil))?;
+                    entries.set_item(id, pairs_to_dict(py, codec, parts.next().unwrap_or(Reply::Nil), false)?)?;
+                }
+                entries.into_any()
+            }
+            ("groups", true) => {
+                let groups = flat(v)
+                    .into_iter()
+                    .map(|g| {
+                        let g = pairs_to_dict(py, codec, g, true)?;
+                        if let Some(consumers) = g.get_item("consumers")? {
+                            if let Ok(list) = consumers.cast::<PyList>() {
+                                if !list.is_empty() && !list.get_item(0)?.is_none() {
+                                    // Re-read the consumers as dicts with str keys.
+                                    let dicts = list
+                                        .iter()
+                                        .map(|c| list_pairs_to_dict(py, &c))
+                                        .collect::<PyResult<Vec<_>>>()?;
+                                    g.set_item("consumers", PyList::new(py, dicts)?)?;
+                                }
+                            }
+                        }
+                        Ok(g.into_any())
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyList::new(py, groups)?.into_any()
+            }
+            _ => raw(py, codec, &v)?,
+        };
+        d.set_item(name, value)?;
+    }
+    Ok(d.into_any())
+}
+
+/// `pairs_to_dict(list, decode_keys=True)` on a Python list already converted.
+fn list_pairs_to_dict<'py>(py: Python<'py>, list: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let items: Vec<Bound<'py, PyAny>> = list.try_iter()?.collect::<PyResult<_>>()?;
+    for pair in items.chunks_exact(2) {
+        let key = match pair[0].extract::<Vec<u8>>() {
+            Ok(b) => PyString::new(py, &String::from_utf8_lossy(&b)).into_any(),
+            Err(_) => pair[0].clone(),
+        };
+        d.set_item(key, &pair[1])?;
+    }
+    Ok(d)
+}
+
+/// redis-py's callback for stream command `name` (as given to `execute_command`, upper
+/// case; "XGROUP CREATE" and friends with their subcommand).
+pub(crate) fn stream_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, reply: Reply, opts: Opts) -> PyResult<Bound<'py, PyAny>> {
+    let as_bool = |b: bool| -> PyResult<Bound<'py, PyAny>> { Ok(PyBool::new(py, b).to_owned().into_any()) };
+    match name {
+        "XREAD" | "XREADGROUP" => xread_reply(py, codec, reply),
+        "XRANGE" | "XREVRANGE" => stream_list(py, codec, reply),
+        "XCLAIM" if opts.parse_justid => raw(py, codec, &reply),
+        "XCLAIM" => stream_list(py, codec, reply),
+        "XAUTOCLAIM" => {
+            let mut parts = flat(reply);
+            if opts.parse_justid {
+                return raw(py, codec, &parts.get(1).cloned().unwrap_or(Reply::Nil));
+            }
+            if parts.len() < 2 {
+                return raw(py, codec, &Reply::Array(parts));
+            }
+            let entries = std::mem::replace(&mut parts[1], Reply::Nil);
+            let out = PyList::empty(py);
+            for (i, p) in parts.iter().enumerate() {
+                if i == 1 {
+                    out.append(stream_list(py, codec, entries.clone())?)?;
+                } else {
+                    out.append(raw(py, codec, p)?)?;
+                }
+            }
+            Ok(out.into_any())
+        }
+        "XGROUP CREATE" | "XGROUP SETID" => as_bool(matches!(reply, Reply::Ok)),
+        "XGROUP DESTROY" => as_bool(matches!(reply, Reply::Int(n) if n != 0)),
+        "XINFO STREAM" => xinfo_stream_reply(py, codec, reply, opts.full),
+        "XINFO CONSUMERS" | "XINFO GROUPS" => {
+            let dicts = flat(reply)
+                .into_iter()
+                .map(|r| Ok(pairs_to_dict(py, codec, r, true)?.into_any()))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyList::new(py, dicts)?.into_any())
+        }
+        "XPENDING" if opts.parse_detail => {
+            const KEYS: [&str; 4] = ["message_id", "consumer", "time_since_delivered", "times_delivered"];
+            let rows = flat(reply)
+                .into_iter()
+                .map(|r| {
+                    let d = PyDict::new(py);
+                    for (k, v) in KEYS.iter().zip(flat(r)) {
+                        d.set_item(k, raw(py, codec, &v)?)?;
+                    }
+                    Ok(d.into_any())
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyList::new(py, rows)?.into_any())
+        }
+        "XPENDING" => {
+            let parts = flat(reply);
+            let get = |i: usize| parts.get(i).cloned().unwrap_or(Reply::Nil);
+            let consumers = flat(get(3))
+                .into_iter()
+                .map(|c| {
+                    let mut nc = flat(c).into_iter();
+                    let name = raw(py, codec, &nc.next().unwrap_or(Reply::Nil))?;
+                    let count = raw(py, codec, &nc.next().unwrap_or(Reply::Nil))?;
+                    let d = PyDict::new(py);
+                    d.set_item("name", name)?;
+                    d.set_item("pending", py.get_type::<PyInt>().call1((count,))?)?;
+                    Ok(d.into_any())
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            let d = PyDict::new(py);
+            d.set_item("pending", raw(py, codec, &get(0))?)?;
+            d.set_item("min", raw(py, codec, &get(1))?)?;
+            d.set_item("max", raw(py, codec, &get(2))?)?;
+            d.set_item("consumers", PyList::new(py, consumers)?)?;
+            Ok(d.into_any())
+        }
+        _ => raw(py, codec, &reply),
+    }
+}
+
+/// What a blocked XREAD / XREADGROUP got, in redis-py's shape: `[[stream, [(id, {…})…]]…]`.
+///
+/// Field names repeat from entry to entry, so the last few are kept as Python objects and
+/// shared (they are immutable); values and IDs are new objects, as redis-py makes them.
+pub(crate) fn streams_to_py<'py>(py: Python<'py>, codec: &Codec, streams: Vec<(Key, EntryBatch)>) -> PyResult<Bound<'py, PyAny>> {
+    let mut out = Vec::with_capacity(streams.len());
+    for (key, batch) in &streams {
+        // Name objects by bytes (a few), and those of the previous entry, which an entry
+        // with the same names (`shares_names`) takes as they are.
+        let mut names: Vec<(&[u8], Bound<'py, PyAny>)> = Vec::new();
+        let mut previous: Vec<Bound<'py, PyAny>> = Vec::new();
+        let mut list = Vec::with_capacity(batch.len());
+        let mut ids = IdText::new();
+        for (id, pairs) in batch.iter() {
+            let d = PyDict::new(py);
+            match pairs {
+                Some(pairs) if pairs.shares_names() && pairs.len() == previous.len() => {
+                    for (name, (_, v)) in previous.iter().zip(pairs) {
+                        d.set_item(name, codec.out(py, v)?)?;
+                    }
+                }
+                Some(pairs) => {
+                    previous.clear();
+                    for (f, v) in pairs {
+                        let name = match names.iter().find(|(n, _)| *n == f) {
+                            Some((_, obj)) => obj.clone(),
+                            None => {
+                                let obj = codec.out(py, f)?;
+                                if names.len() < 8 {
+                                    names.push((f, obj.clone()));
+                                }
+                                obj
+                            }
+                        };
+                        d.set_item(&name, codec.out(py, v)?)?;
+                        previous.push(name);
+                    }
+                }
+                None => {}
+            }
+            let id = codec.out(py, ids.text(id))?;
+            list.push(PyTuple::new(py, [id, d.into_any()])?.into_any());
+        }
+        out.push(PyList::new(py, [codec.out(py, key)?, PyList::new(py, list)?.into_any()])?);
+    }
+    Ok(PyList::new(py, out)?.into_any())
+}
+
+/// What a blocking call answers when its time is up: None for the list commands, `[]` for
+/// XREAD / XREADGROUP (redis-py's `parse_xread` of a null).
+pub(crate) fn timed_out<'py>(py: Python<'py>, op: &BlockOp) -> Bound<'py, PyAny> {
+    if op.is_stream_read() {
+        PyList::empty(py).into_any()
+    } else {
+        py.None().into_bound(py)
+    }
+}

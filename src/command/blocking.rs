@@ -9,7 +9,7 @@ use super::reply::Reply;
 use super::table::lookup;
 use crate::engine::db::Key;
 use crate::engine::waiters::{BlockOp, Served};
-use crate::engine::{Error, Keyspace, Result};
+use crate::engine::{Engine, Error, Keyspace, Result};
 
 /// A blocking command, parsed and validated: wait on `keys` (in order) to run `op`.
 #[derive(Debug, Clone)]
@@ -47,11 +47,23 @@ impl BlockingCall {
     /// # Errors
     /// `WrongType` when a key examined before one with data holds another type.
     pub fn run_once(&self, ks: &mut Keyspace, db: usize) -> Result<Reply> {
-        Ok(match ks.try_block_op(db, &self.keys, &self.op)? {
+        Ok(match try_serve(ks, db, &self.keys, &self.op)? {
             Some(served) => Reply::from(served),
             None => self.no_block_reply(),
         })
     }
+}
+
+/// A blocking call's attempt without waiting, for `run_once` and for the doors that wait
+/// (the binding's ready paths of BLPOP/BRPOP and XREAD/XREADGROUP, a waiter's retry):
+/// what the first key with data served, or `None`.
+///
+/// # Errors
+/// `WrongType` when a key examined before one with data holds another type; the stream
+/// reads' `NOGROUP`.
+#[inline]
+pub fn try_serve(ks: &mut Keyspace, db: usize, keys: &[Key], op: &BlockOp) -> Result<Option<Served>> {
+    ks.try_block_op(db, keys, op)
 }
 
 /// If `argv` (name first) is a blocking command, its wait: keys, op and timeout, validated
@@ -67,6 +79,20 @@ pub fn parse_blocking(argv: &[&[u8]]) -> Result<Option<BlockingCall>> {
         return Err(Error::WrongArity { cmd: cmd.name.to_owned() });
     }
     parse.parse(&mut Args::new(cmd.name, &argv[1..]))
+}
+
+/// `parse_blocking` for a door that then waits, with `processCommand`'s memory step: a
+/// blocking command that may grow memory (BLMOVE, BRPOPLPUSH) is checked once, before any
+/// wait, as Redis checks a command once before it blocks.
+///
+/// # Errors
+/// As `parse_blocking`, and `OutOfMemory`.
+pub fn prepare_blocking(engine: &Engine, argv: &[&[u8]]) -> Result<Option<BlockingCall>> {
+    let Some(call) = parse_blocking(argv)? else { return Ok(None) };
+    if lookup(argv[0]).is_some_and(|c| super::is_denyoom(c, argv)) {
+        engine.execute(|ks| ks.check_memory(true))?;
+    }
+    Ok(Some(call))
 }
 
 /// The reply for what a blocked call was handed: BLPOP/BRPOP `[key, element]`,

@@ -45,6 +45,16 @@ pub fn line(out: &mut String, key: &str, value: impl std::fmt::Display) {
     let _ = write!(out, "{key}:{value}\r\n");
 }
 
+/// INFO as a command runs it: `processCommand`'s memory step first (with a `maxmemory`,
+/// evictions run before any command, INFO included, so its counters include them), then
+/// `render`. For a door that holds a unit (`Engine::execute`), whose evictions' effects
+/// then reach the AOF.
+pub fn run(ks: &mut Keyspace, sections: &[&str], host: &mut dyn FnMut(&str, &mut Keyspace, &mut String)) -> String {
+    // INFO is not DENYOOM: the check cannot refuse it.
+    let _ = ks.check_memory(false);
+    render(ks, sections, host)
+}
+
 /// Renders `sections`; `host(section, ks, out)` writes the door's own fields of each
 /// section first (nothing for a section it has none of).
 pub fn render(ks: &mut Keyspace, sections: &[&str], host: &mut dyn FnMut(&str, &mut Keyspace, &mut String)) -> String {

@@ -47,7 +47,45 @@ pub(super) fn rpushx(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) 
 fn push(ks: &mut Keyspace, ctx: &Context, args: &mut Args<'_>, end: End, xx: bool) -> Result<Reply> {
     let key = args.next_key()?;
     let values = args.rest();
-    Ok(Reply::count(ks.push(ctx.db, key, values, end, xx)?))
+    Ok(Reply::count(push_values(ks, ctx.db, key, values, end, xx)?))
+}
+
+/// The push family's body, for the handlers above and typed callers (`call_typed`): the
+/// list's length after (0 for the X variants on a missing key). `values` is not empty (the
+/// arity check saw to it).
+///
+/// # Errors
+/// `WrongType`.
+#[inline]
+pub fn push_values(ks: &mut Keyspace, db: usize, key: &[u8], values: &[&[u8]], end: End, xx: bool) -> Result<usize> {
+    ks.push(db, key, values, end, xx)
+}
+
+/// LPOP/RPOP's body without a count: the element, or `None` for a missing key.
+///
+/// # Errors
+/// `WrongType`.
+#[inline]
+pub fn pop_from(ks: &mut Keyspace, db: usize, key: &[u8], end: End) -> Result<Option<Vec<u8>>> {
+    ks.pop(db, key, end)
+}
+
+/// LPOP/RPOP's body with a count: up to `count` elements, `None` for a missing key.
+///
+/// # Errors
+/// `WrongType`.
+#[inline]
+pub fn pop_count_from(ks: &mut Keyspace, db: usize, key: &[u8], end: End, count: usize) -> Result<Option<Vec<Vec<u8>>>> {
+    ks.pop_count(db, key, end, count)
+}
+
+/// LLEN's body: 0 for a missing key.
+///
+/// # Errors
+/// `WrongType`.
+#[inline]
+pub fn llen_of(ks: &mut Keyspace, db: usize, key: &[u8]) -> Result<usize> {
+    ks.llen(db, key)
 }
 
 /// ```text
@@ -70,13 +108,13 @@ pub(super) fn rpop(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) ->
 fn pop(ks: &mut Keyspace, ctx: &Context, args: &mut Args<'_>, end: End) -> Result<Reply> {
     let key = args.next_key()?;
     if args.is_empty() {
-        return Ok(Reply::bulk_or_nil(ks.pop(ctx.db, key, end)?));
+        return Ok(Reply::bulk_or_nil(pop_from(ks, ctx.db, key, end)?));
     }
     if args.remaining() > 1 {
         return Err(args.arity_error());
     }
     let count = args.next_usize_or(Error::NotPositive)?;
-    Ok(match ks.pop_count(ctx.db, key, end, count)? {
+    Ok(match pop_count_from(ks, ctx.db, key, end, count)? {
         None => Reply::NilArray,
         Some(values) => Reply::bulks(values),
     })
@@ -91,7 +129,7 @@ fn pop(ks: &mut Keyspace, ctx: &Context, args: &mut Args<'_>, end: End) -> Resul
 /// ```
 pub(super) fn llen(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let key = args.next_key()?;
-    Ok(Reply::count(ks.llen(ctx.db, key)?))
+    Ok(Reply::count(llen_of(ks, ctx.db, key)?))
 }
 
 /// ```text

@@ -14,7 +14,7 @@ mod keys;
 pub mod info;
 mod lists;
 pub mod observe;
-mod pubsub;
+pub mod pubsub;
 pub mod reply;
 mod server;
 mod streams;
@@ -22,10 +22,14 @@ mod strings;
 pub mod table;
 
 pub use args::{is_keyword, parse_f64, parse_timeout, timeout_from_secs, Args};
-pub use blocking::{parse_blocking, served_reply, BlockingCall};
+pub use blocking::{parse_blocking, prepare_blocking, served_reply, BlockingCall};
 pub use streams::{parse_block_ms, parse_stream_read, streams_reply, xack_words};
 pub use reply::Reply;
-pub use observe::{dispatch_as, dispatch_found_observed, dispatch_in_observed};
+pub use observe::{call_typed, dispatch_as, dispatch_found_observed, dispatch_in_observed};
+pub use lists::{llen_of, pop_count_from, pop_from, push_values};
+pub use strings::{decr_value, get_value, incr_value, set_value};
+pub use blocking::try_serve;
+pub use pubsub::subscription;
 pub use table::{command_names, commands, lookup, BlockParser, Command, Flags, Handler};
 
 use crate::engine::{Engine, Error, Keyspace, Result, DATABASES};

@@ -124,6 +124,45 @@ pub fn dispatch_in_observed(ks: &mut Keyspace, ctx: &mut Context, argv: &[&[u8]]
     run_observed(cmd, ks, ctx, argv, origin)
 }
 
+/// The entries SLOWLOG GET's count asks for: 10 without one, all for -1 (the server's
+/// SLOWLOG and the binding's `slowlog_get` read it here).
+///
+/// # Errors
+/// Redis's error for a count that is not an integer of at least -1.
+pub fn slowlog_count(arg: Option<&[u8]>) -> std::result::Result<Option<usize>, &'static str> {
+    let Some(a) = arg else { return Ok(Some(10)) };
+    match std::str::from_utf8(a).ok().and_then(|s| s.parse::<i64>().ok()) {
+        Some(-1) => Ok(None),
+        Some(n) if n >= 0 => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
+        _ => Err("ERR count should be greater than or equal to -1"),
+    }
+}
+
+/// A command run by a typed caller (the Python binding's fast paths, which skip building
+/// and parsing a command line): `f` is the command's body, the same typed function its
+/// table handler calls, run with `processCommand`'s memory step (evictions first, then a
+/// DENYOOM command refused if still over) and counted, timed, slow-logged and shown to
+/// monitors as `cmd` (`argv`, built only if one of them wants it). `cmd` comes from
+/// `lookup`, once per call site: its flags say whether it is fast or may grow memory.
+///
+/// # Errors
+/// `OutOfMemory`, or what `f` says.
+#[inline(always)]
+pub fn call_typed<A: AsRef<[u8]>, T>(
+    engine: &Engine,
+    cmd: &'static Command,
+    db: usize,
+    origin: &Origin<'_>,
+    argv: impl FnOnce() -> Vec<A>,
+    f: impl FnOnce(&mut Keyspace, usize) -> Result<T>,
+) -> Result<T> {
+    let denyoom = cmd.flags.contains(Flags::DENYOOM);
+    engine.call(&cmd.id, cmd.flags.contains(Flags::FAST), db, origin, argv, |ks| {
+        ks.check_memory(denyoom)?;
+        f(ks, db)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

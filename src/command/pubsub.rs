@@ -5,7 +5,22 @@
 use super::args::Args;
 use super::reply::Reply;
 use super::Context;
+use crate::engine::pubsub::Kind;
 use crate::engine::{Error, Keyspace, Result};
+
+/// The subscription command `name` (SUBSCRIBE … SUNSUBSCRIBE, any case) checked as Redis's
+/// table checks it before the connection acts on it: `argc` words counting the name, at
+/// least 2 for the three that subscribe (arity -2), any for the unsubscribes (-1).
+///
+/// # Errors
+/// `UnknownCommand`, `WrongArity`.
+pub fn subscription(name: &[u8], argc: usize) -> Result<Kind> {
+    let kind = Kind::from_command(name).ok_or_else(|| super::unknown_command(name, &[]))?;
+    if kind.joins() && argc < 2 {
+        return Err(Error::WrongArity { cmd: kind.name().to_owned() });
+    }
+    Ok(kind)
+}
 
 /// ```text
 /// PUBLISH channel message

@@ -6,7 +6,7 @@ use super::args::{is_keyword, Args};
 use super::reply::Reply;
 use super::Context;
 use crate::engine::clock::unix_ms;
-use crate::engine::strings::{parse_i64, SetOptions};
+use crate::engine::strings::{parse_i64, SetOptions, SetOutcome};
 use crate::engine::{Error, Keyspace, Result};
 
 /// ```text
@@ -14,7 +14,47 @@ use crate::engine::{Error, Keyspace, Result};
 /// ```
 pub(super) fn get(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let key = args.next_key()?;
-    Ok(Reply::bulk_or_nil(ks.get(ctx.db, key)?))
+    Ok(Reply::bulk_or_nil(get_value(ks, ctx.db, key)?))
+}
+
+/// GET's body, for the handler above and typed callers (`call_typed`).
+///
+/// # Errors
+/// `WrongType`.
+#[inline]
+pub fn get_value(ks: &mut Keyspace, db: usize, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    ks.get(db, key)
+}
+
+/// SET's body once its options are parsed (SET, SETNX, and typed callers).
+///
+/// # Errors
+/// `WrongType` (with GET).
+#[inline]
+pub fn set_value(ks: &mut Keyspace, db: usize, key: &[u8], value: &[u8], opts: SetOptions) -> Result<SetOutcome> {
+    ks.set(db, key, value, opts)
+}
+
+/// The INCR family's body: the value after adding `delta`.
+///
+/// # Errors
+/// `WrongType`, `NotInteger`, `IncrOverflow`.
+#[inline]
+pub fn incr_value(ks: &mut Keyspace, db: usize, key: &[u8], delta: i64) -> Result<i64> {
+    ks.incr_by(db, key, delta)
+}
+
+/// DECR/DECRBY's body: a decrement of `i64::MIN` cannot be negated, and Redis refuses it
+/// before reading the key.
+///
+/// # Errors
+/// `DecrementOverflow`, and as `incr_value`.
+#[inline]
+pub fn decr_value(ks: &mut Keyspace, db: usize, key: &[u8], delta: i64) -> Result<i64> {
+    let Some(delta) = delta.checked_neg() else {
+        return Err(Error::DecrementOverflow);
+    };
+    ks.incr_by(db, key, delta)
 }
 
 /// ```text
@@ -106,7 +146,7 @@ pub(super) fn set(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> 
     if let Some((kind, raw)) = expiry {
         opts.expire_at_ms = Some(kind.resolve(raw)?);
     }
-    let out = ks.set(ctx.db, key, value, opts)?;
+    let out = set_value(ks, ctx.db, key, value, opts)?;
     Ok(if opts.get {
         Reply::bulk_or_nil(out.old)
     } else if out.written {
@@ -123,7 +163,7 @@ pub(super) fn setnx(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -
     let key = args.next_key()?;
     let value = args.next_bytes()?;
     let opts = SetOptions { nx: true, ..SetOptions::default() };
-    Ok(Reply::bool(ks.set(ctx.db, key, value, opts)?.written))
+    Ok(Reply::bool(set_value(ks, ctx.db, key, value, opts)?.written))
 }
 
 /// ```text
@@ -166,7 +206,7 @@ pub(super) fn msetnx(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) 
 /// ```
 pub(super) fn incr(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let key = args.next_key()?;
-    Ok(Reply::Int(ks.incr_by(ctx.db, key, 1)?))
+    Ok(Reply::Int(incr_value(ks, ctx.db, key, 1)?))
 }
 
 /// ```text
@@ -174,7 +214,7 @@ pub(super) fn incr(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) ->
 /// ```
 pub(super) fn decr(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let key = args.next_key()?;
-    Ok(Reply::Int(ks.incr_by(ctx.db, key, -1)?))
+    Ok(Reply::Int(decr_value(ks, ctx.db, key, 1)?))
 }
 
 /// ```text
@@ -183,7 +223,7 @@ pub(super) fn decr(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) ->
 pub(super) fn incrby(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let key = args.next_key()?;
     let delta = args.next_i64()?;
-    Ok(Reply::Int(ks.incr_by(ctx.db, key, delta)?))
+    Ok(Reply::Int(incr_value(ks, ctx.db, key, delta)?))
 }
 
 /// ```text
@@ -193,8 +233,5 @@ pub(super) fn incrby(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) 
 pub(super) fn decrby(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let key = args.next_key()?;
     let delta = args.next_i64()?;
-    let Some(delta) = delta.checked_neg() else {
-        return Err(Error::DecrementOverflow);
-    };
-    Ok(Reply::Int(ks.incr_by(ctx.db, key, delta)?))
+    Ok(Reply::Int(decr_value(ks, ctx.db, key, delta)?))
 }

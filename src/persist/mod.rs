@@ -818,6 +818,39 @@ impl Persistence {
     }
 }
 
+/// INFO's persistence section as every door writes it (the server's INFO, the binding's
+/// `info()`), in a unit that holds the keyspace (`effects`): `p`'s fields, or what a Redis
+/// without persistence reports, its last save being its start (`started_unix`).
+pub fn info_section(p: Option<&Persistence>, effects: &mut crate::engine::effects::Effects, started_unix: i64, out: &mut String) {
+    use crate::command::info::line;
+    let Some(p) = p else {
+        for (k, v) in [
+            ("loading", "0".to_owned()),
+            ("async_loading", "0".to_owned()),
+            ("rdb_changes_since_last_save", "0".to_owned()),
+            ("rdb_bgsave_in_progress", "0".to_owned()),
+            ("rdb_last_save_time", started_unix.to_string()),
+            ("rdb_last_bgsave_status", "ok".to_owned()),
+            ("rdb_saves", "0".to_owned()),
+            ("aof_enabled", "0".to_owned()),
+            ("aof_rewrite_in_progress", "0".to_owned()),
+            ("aof_rewrite_scheduled", "0".to_owned()),
+            ("aof_last_bgrewrite_status", "ok".to_owned()),
+            ("aof_last_write_status", "ok".to_owned()),
+        ] {
+            line(out, k, v);
+        }
+        return;
+    };
+    for (k, v) in p.info_locked(effects) {
+        match v {
+            InfoValue::Int(i) => line(out, k, i),
+            InfoValue::Float(f) => line(out, k, format!("{f:.2}")),
+            InfoValue::Text(t) => line(out, k, t),
+        }
+    }
+}
+
 /// A value of INFO.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InfoValue {

@@ -13,6 +13,8 @@ use super::errors::DataError;
 
 /// One piece of a command line built the way redis-py builds it: a literal word, or an
 /// argument that redis-py would encode (and Redis would then parse).
+// I and B are for the per-type files that build lines from computed numbers and bytes.
+#[allow(dead_code)]
 pub(crate) enum Part<'a, 'py> {
     /// A literal word (`"HSET"`, `"WITHVALUES"`).
     W(&'static str),
@@ -24,8 +26,16 @@ pub(crate) enum Part<'a, 'py> {
     I(i64),
     /// Bytes already encoded.
     B(&'a [u8]),
+    /// Bytes made here (redis-py's `str(obj)` of a number: see `str_of`).
+    O(Vec<u8>),
 }
-pub(crate) use Part::{A, B, I, S, W};
+pub(crate) use Part::{A, B, I, O, S, W};
+
+/// `str(obj)`, as redis-py sends some numbers (`str(maxlen)`, `str(count)`): unlike its
+/// encoder, which refuses a bool, `str(True)` is `"True"`, which Redis then refuses.
+pub(crate) fn str_of<'a, 'py>(obj: &Bound<'py, PyAny>) -> PyResult<Part<'a, 'py>> {
+    Ok(O(obj.str()?.to_str()?.as_bytes().to_vec()))
+}
 
 /// A Python int that fits an i64 (not a bool, not a float): the fast paths' only input.
 /// Anything else goes down the command path, where Redis's own parsing answers.
@@ -89,11 +99,6 @@ pub(crate) fn opt_timeout<'py>(py: Python<'py>, t: Option<&Bound<'py, PyAny>>) -
     }
 }
 
-/// Owned command words for the slow log and monitors (built only when one wants them).
-pub(crate) fn words(parts: &[&[u8]]) -> Vec<Vec<u8>> {
-    parts.iter().map(|p| p.to_vec()).collect()
-}
-
 /// The words of `parts`, encoded by `codec` as redis-py's encoder would.
 pub(crate) fn build<'a>(codec: &Codec, parts: &'a [Part<'_, '_>]) -> PyResult<Vec<Cow<'a, [u8]>>> {
     parts
@@ -104,6 +109,7 @@ pub(crate) fn build<'a>(codec: &Codec, parts: &'a [Part<'_, '_>]) -> PyResult<Ve
             A(o) => codec.encode(o),
             I(n) => Ok(Cow::Owned(n.to_string().into_bytes())),
             B(b) => Ok(Cow::Borrowed(*b)),
+            O(v) => Ok(Cow::Borrowed(v.as_slice())),
         })
         .collect()
 }

@@ -11,30 +11,32 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-// The argv builder and the reply table, where the per-type files have always found them.
+// Where the per-type files have always found the argv builder and the reply table.
 #[allow(unused_imports)]
-pub(crate) use super::argv::{plain_i64, some, Part, A, B, I, S, W};
+pub(crate) use super::argv::{plain_i64, some, Part, A, B, I, O, S, W};
 use super::convert::{keys_arg, slices, Codec};
 use super::errors::{DataError, IntoPy};
 use super::fork::Born;
+#[allow(unused_imports)]
 pub(crate) use super::reply::apply_callback;
+use super::reply::{callback, Opts};
 use super::wait::{block_sync, BlockSpec};
 use crate::command::{self, Context};
 use crate::engine::clock::unix_ms;
 use crate::engine::db::Key;
 use crate::engine::keyspace::check_db;
-use crate::engine::stats::CmdId;
 use crate::engine::waiters::BlockOp;
 use crate::engine::{Engine, Keyspace};
 
-/// A static stats id for a command name (see `Engine::call`).
-macro_rules! cmd {
+/// The command table's row for `name` (a literal, lower case), looked up once per call site:
+/// what the typed fast paths run as (`PyBroker::typed`).
+macro_rules! cmd_row {
     ($name:literal) => {{
-        static ID: $crate::engine::stats::CmdId = $crate::engine::stats::CmdId::new($name);
-        &ID
+        static ROW: std::sync::OnceLock<&'static $crate::command::Command> = std::sync::OnceLock::new();
+        *ROW.get_or_init(|| $crate::command::lookup($name.as_bytes()).expect("a command of the table"))
     }};
 }
-pub(crate) use cmd;
+pub(crate) use cmd_row;
 
 /// An in-process broker with Redis semantics; mirrors `redis.Redis`.
 #[pyclass(name = "Broker", module = "embedis._embedis", frozen, subclass)]
@@ -78,24 +80,18 @@ impl PyBroker {
         self.db.load(Ordering::Relaxed)
     }
 
-    /// Runs `f` in this handle's database as the command `cmd` (Redis `CMD_FAST` if
-    /// `fast`): counted in INFO, timed, slow-logged and shown to monitors as an
-    /// in-process call. `argv` (the command's words) is built only if a log wants it.
-    pub(crate) fn call<A: AsRef<[u8]>, T, E: std::fmt::Display>(
+    /// Runs `f`, a typed function of the command layer (`command::push_values`, …), as
+    /// the command `row` in this handle's database (`command::call_typed`: the memory step,
+    /// then counted, timed, slow-logged and shown to monitors as an in-process call).
+    /// `argv` (the command's words) is built only if a log wants it.
+    #[inline(always)]
+    pub(crate) fn typed<A: AsRef<[u8]>, T>(
         &self,
-        cmd: &CmdId,
-        fast: bool,
+        row: &'static command::Command,
         argv: impl FnOnce() -> Vec<A>,
-        f: impl FnOnce(&mut Keyspace, usize) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let db = self.db();
-        self.engine.call(cmd, fast, db, super::observe::origin(), argv, |ks| f(ks, db))
-    }
-
-    /// `call` for an operation that cannot fail.
-    pub(crate) fn call_ok<A: AsRef<[u8]>, T>(&self, cmd: &CmdId, fast: bool, argv: impl FnOnce() -> Vec<A>, f: impl FnOnce(&mut Keyspace, usize) -> T) -> T {
-        let Ok(v) = self.call::<A, T, std::convert::Infallible>(cmd, fast, argv, |ks, db| Ok(f(ks, db)));
-        v
+        f: impl FnOnce(&mut Keyspace, usize) -> crate::engine::Result<T>,
+    ) -> PyResult<T> {
+        command::call_typed(&self.engine, row, self.db(), super::observe::origin(), argv, f).py_err()
     }
 
     pub(crate) fn key<'a>(&self, k: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
@@ -132,27 +128,29 @@ impl PyBroker {
     /// to monitors) here, as it starts, once.
     pub(crate) fn spec_of_words(&self, words: &[Cow<'_, [u8]>]) -> PyResult<Option<BlockSpec>> {
         let argv = slices(words);
-        let Some(call) = command::parse_blocking(&argv).py_err()? else { return Ok(None) };
-        // BLMOVE and BRPOPLPUSH may grow memory: checked once, before any wait, as Redis
-        // checks a command once before it blocks.
-        if command::lookup(argv[0]).is_some_and(|c| command::is_denyoom(c, &argv)) {
-            self.engine.execute(|ks| ks.check_memory(true)).py_err()?;
-        }
+        let Some(call) = command::prepare_blocking(&self.engine, &argv).py_err()? else { return Ok(None) };
         super::observe::record_blocking(&self.engine, self.db(), &argv);
         Ok(Some(self.spec(call.keys, call.op, call.timeout)))
+    }
+
+    /// Runs a command built from `parts`, with redis-py's callback `name` (as redis-py
+    /// keys it: "XGROUP CREATE") and options: for methods whose callback is not simply
+    /// their first word's.
+    pub(crate) fn command_as<'py>(&self, py: Python<'py>, name: &str, parts: &[Part<'_, 'py>], opts: &Opts) -> PyResult<Bound<'py, PyAny>> {
+        let words = self.words(parts)?;
+        self.run_as(py, name, &words, opts)
     }
 
     /// Runs command words through the command layer (blocking ones through the waiter) and
     /// shapes the reply with redis-py's callback for that command.
     pub(crate) fn run<'py>(&self, py: Python<'py>, words: &[Cow<'_, [u8]>]) -> PyResult<Bound<'py, PyAny>> {
-        self.run_opts(py, words, false)
+        self.run_as(py, &callback_name(words), words, &Opts::default())
     }
 
-    /// `run`, saying whether the caller asked SET for the old value (redis-py's `get`
-    /// option, which decides how SET's reply is read).
-    pub(crate) fn run_opts<'py>(&self, py: Python<'py>, words: &[Cow<'_, [u8]>], set_get: bool) -> PyResult<Bound<'py, PyAny>> {
+    /// The one runner: blocking commands through the waiter (whose replies are redis-py's
+    /// shapes already), the rest through `command::dispatch_as`, then `reply::callback`.
+    pub(crate) fn run_as<'py>(&self, py: Python<'py>, name: &str, words: &[Cow<'_, [u8]>], opts: &Opts) -> PyResult<Bound<'py, PyAny>> {
         if let Some(spec) = self.spec_of_words(words)? {
-            // block_sync gives redis-py's shapes already (BLPOP's tuple, BLMPOP's list).
             return block_sync(py, &spec);
         }
         let argv = slices(words);
@@ -161,15 +159,20 @@ impl PyBroker {
         if ctx.db != self.db() {
             self.db.store(ctx.db, Ordering::Relaxed);
         }
-        // redis-py keys container commands' callbacks by "NAME SUB" ("PUBSUB NUMSUB").
-        let mut name = String::from_utf8_lossy(argv[0]).to_ascii_uppercase();
-        if name == "PUBSUB" {
-            if let Some(sub) = argv.get(1) {
-                name = format!("PUBSUB {}", String::from_utf8_lossy(sub).to_ascii_uppercase());
-            }
-        }
-        apply_callback(py, &self.codec, &name, set_get, &reply)
+        callback(py, &self.codec, name, opts, &reply)
     }
+}
+
+/// The name redis-py files a command's callback under, for words built by a method: the
+/// first word, upper case, with PUBSUB's subcommand ("PUBSUB NUMSUB").
+fn callback_name(words: &[Cow<'_, [u8]>]) -> String {
+    let mut name = String::from_utf8_lossy(&words[0]).to_ascii_uppercase();
+    if name == "PUBSUB" {
+        if let Some(sub) = words.get(1) {
+            name = format!("PUBSUB {}", String::from_utf8_lossy(sub).to_ascii_uppercase());
+        }
+    }
+    name
 }
 
 #[pymethods]
@@ -324,8 +327,18 @@ impl PyBroker {
         if items.is_empty() {
             return Err(DataError::new_err("execute_command needs a command name"));
         }
-        let words = self.codec.encode_all(&items)?;
-        if let Some(reply) = super::config::execute(self, py, &words)? {
+        let given = self.codec.encode_all(&items)?;
+        // redis-py's `pack_command`: a first argument with spaces ("CONFIG GET") is several
+        // words; its callback is filed under the argument as given.
+        let mut name = String::from_utf8_lossy(&given[0]).to_ascii_uppercase();
+        let words: Vec<Cow<'_, [u8]>> = if given[0].contains(&b' ') {
+            let first = given[0].split(|&c| c == b' ').filter(|w| !w.is_empty()).map(|w| Cow::Owned(w.to_vec()));
+            first.chain(given[1..].iter().map(|w| Cow::Borrowed(w.as_ref()))).collect()
+        } else {
+            name = callback_name(&given);
+            given
+        };
+        if let Some(reply) = super::config::execute(self, py, &name, &words)? {
             return Ok(reply);
         }
         if words[0].eq_ignore_ascii_case(b"INFO") {
@@ -333,13 +346,6 @@ impl PyBroker {
             let sections: Vec<String> = words[1..].iter().map(|w| String::from_utf8_lossy(w).into_owned()).collect();
             return Ok(super::observe::info(py, self, &sections)?.into_any());
         }
-        if let Some(reply) = super::streams::execute(self, py, &words, options)? {
-            return Ok(reply);
-        }
-        let set_get = match options {
-            Some(o) => o.get_item("get")?.is_some_and(|g| g.is_truthy().unwrap_or(false)),
-            None => false,
-        };
-        self.run_opts(py, &words, set_get)
+        self.run_as(py, &name, &words, &Opts::from_kwargs(options)?)
     }
 }

@@ -9,9 +9,11 @@ use std::borrow::Cow;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
+
 use super::broker::PyBroker;
 use super::convert::slices;
 use super::errors::IntoPy;
+use super::reply::{callback, Opts};
 use crate::command::config as table;
 use crate::command::reply::Reply;
 use crate::persist::config::PersistHost;
@@ -22,26 +24,11 @@ fn run(b: &PyBroker, args: &[&[u8]]) -> PyResult<Reply> {
     b.engine.execute(|ks| table::config(ks, &host, args)).py_err()
 }
 
-/// redis-py's `parse_config_get`: names and values as `str`, whatever the decoding.
-fn str_dict<'py>(py: Python<'py>, reply: &Reply) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    if let Reply::Map(pairs) = reply {
-        for (k, v) in pairs {
-            let text = |r: &Reply| match r {
-                Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
-                _ => String::new(),
-            };
-            d.set_item(PyString::new(py, &text(k)), PyString::new(py, &text(v)))?;
-        }
-    }
-    Ok(d)
-}
-
 /// `config_get(pattern="*", *args)`: `{name: value}` as `str`.
 pub(crate) fn config_get<'py>(b: &PyBroker, py: Python<'py>, patterns: &[Cow<'_, [u8]>]) -> PyResult<Bound<'py, PyDict>> {
     let mut argv: Vec<&[u8]> = vec![b"CONFIG", b"GET"];
     argv.extend(slices(patterns));
-    str_dict(py, &run(b, &argv)?)
+    Ok(callback(py, &b.codec, "CONFIG GET", &Opts::default(), &run(b, &argv)?)?.cast_into::<PyDict>()?)
 }
 
 /// `config_set(name, value, *args)`, `config_resetstat()`: True on OK.
@@ -91,26 +78,16 @@ pub(crate) fn pairs(codec: &super::convert::Codec, config: Option<&Bound<'_, PyD
     Ok(ConfigPairs { words, params: ks.config })
 }
 
-/// `execute_command` for CONFIG: `None` for other commands. As with redis-py, the
-/// two-word spellings (`"CONFIG GET"`) get the method's reply shapes and the split ones
-/// (`"CONFIG", "GET"`) the plain reply (a dict for GET, `b"OK"` for SET).
-pub(crate) fn execute<'py>(b: &PyBroker, py: Python<'py>, words: &[Cow<'_, [u8]>]) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let Some(first) = words.first() else { return Ok(None) };
-    let mut head = first.split(|&c| c == b' ').filter(|w| !w.is_empty());
-    if !head.next().is_some_and(|w| w.eq_ignore_ascii_case(b"config")) {
+/// `execute_command` for CONFIG (run here, with the broker's persistence as its host):
+/// `None` for other commands. The reply goes through redis-py's callback for `name`, the
+/// first argument as given: as with redis-py, the two-word spellings (`"CONFIG GET"`) get
+/// the method's reply shapes and the split ones (`"CONFIG", "GET"`) the plain reply.
+pub(crate) fn execute<'py>(b: &PyBroker, py: Python<'py>, name: &str, words: &[Cow<'_, [u8]>]) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if !words[0].eq_ignore_ascii_case(b"config") {
         return Ok(None);
     }
-    let sub: Vec<&[u8]> = head.collect();
-    let mut argv: Vec<&[u8]> = vec![b"CONFIG"];
-    argv.extend(&sub);
-    argv.extend(slices(&words[1..]));
-    let reply = run(b, &argv)?;
-    let joined = sub.first().map(|s| s.to_ascii_uppercase());
-    Ok(Some(match joined.as_deref() {
-        Some(b"GET") => str_dict(py, &reply)?.into_any(),
-        Some(b"SET" | b"RESETSTAT") => matches!(reply, Reply::Ok).into_pyobject(py)?.to_owned().into_any(),
-        _ => b.codec.reply(py, &reply)?,
-    }))
+    let reply = run(b, &slices(words))?;
+    callback(py, &b.codec, name, &Opts::default(), &reply).map(Some)
 }
 
 #[pymethods]

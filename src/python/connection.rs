@@ -3,25 +3,22 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::argv::words;
-use super::broker::{cmd, PyBroker};
+use super::argv::{A, W};
+use super::broker::PyBroker;
 
 #[pymethods]
 impl PyBroker {
     /// True: the broker answers.
     #[pyo3(signature = (**_kwargs))]
-    fn ping(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+    fn ping<'py>(&self, py: Python<'py>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.call_ok(cmd!("ping"), true, || words(&[b"PING"]), |_, _| ());
-        Ok(true)
+        self.command(py, &[W("PING")])
     }
 
     /// Returns ``value``.
     #[pyo3(signature = (value, **_kwargs))]
-    fn echo<'py>(&self, py: Python<'py>, value: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    fn echo<'py>(&self, py: Python<'py>, value: &Bound<'py, PyAny>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let v = self.codec.encode(value)?;
-        self.call_ok(cmd!("echo"), true, || words(&[b"ECHO", &v]), |_, _| ());
-        self.codec.out(py, &v)
+        self.command(py, &[W("ECHO"), A(value)])
     }
 }

@@ -1,36 +1,20 @@
 //! The generic key methods of `Broker` (DEL, EXISTS, TYPE, KEYS, SCAN, RENAME, EXPIRE …),
-//! redis-py's names and shapes.
-
-use std::borrow::Cow;
+//! redis-py's names and shapes: the command line redis-py would send, through the generic
+//! runner (none of them is a hot path).
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use super::argv::{datetime_to_int, timedelta_to_int, words, A, W};
-use super::broker::{cmd, PyBroker};
-use super::convert::slices;
-use super::errors::IntoPy;
-use crate::engine::Keyspace;
+use super::argv::{datetime_to_int, timedelta_to_int, A, W};
+use super::broker::PyBroker;
 
 impl PyBroker {
-    /// DEL, UNLINK, EXISTS: `op` over the encoded `names`; none at all is Redis's arity
-    /// error, through the command path.
-    fn count_keys<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>, word: &'static str, op: fn(&mut Keyspace, usize, &[&[u8]]) -> usize) -> PyResult<Bound<'py, PyAny>> {
-        if names.is_empty() {
-            return self.command(py, &[W(word)]);
-        }
+    /// DEL, UNLINK, EXISTS over the encoded `names`.
+    fn count_keys<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>, word: &'static str) -> PyResult<Bound<'py, PyAny>> {
         let items: Vec<Bound<'_, PyAny>> = names.iter().collect();
-        let keys = self.codec.encode_all(&items)?;
-        let refs = slices(&keys);
-        let cmd = match word {
-            "DEL" => cmd!("del"),
-            "UNLINK" => cmd!("unlink"),
-            _ => cmd!("exists"),
-        };
-        // DEL is not `CMD_FAST` (it may free a large value); UNLINK and EXISTS are.
-        let fast = word != "DEL";
-        let argv = || [&[word.as_bytes()][..], &refs].concat();
-        Ok(self.call_ok(cmd, fast, argv, |ks, db| op(ks, db, &refs)).into_pyobject(py)?.into_any())
+        let mut parts = vec![W(word)];
+        parts.extend(items.iter().map(A));
+        self.command(py, &parts)
     }
 
     fn expire_generic<'py>(&self, py: Python<'py>, word: &'static str, name: &Bound<'py, PyAny>, t: &Bound<'py, PyAny>, flags: [bool; 4]) -> PyResult<Bound<'py, PyAny>> {
@@ -50,41 +34,37 @@ impl PyBroker {
     #[pyo3(signature = (*names))]
     fn delete<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.count_keys(py, names, "DEL", Keyspace::del)
+        self.count_keys(py, names, "DEL")
     }
 
     /// Same as ``delete`` (memory is reclaimed at once either way).
     #[pyo3(signature = (*names))]
     fn unlink<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.count_keys(py, names, "UNLINK", Keyspace::del)
+        self.count_keys(py, names, "UNLINK")
     }
 
     /// How many of ``names`` exist (a name given twice counts twice).
     #[pyo3(signature = (*names))]
     fn exists<'py>(&self, py: Python<'py>, names: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.count_keys(py, names, "EXISTS", Keyspace::exists)
+        self.count_keys(py, names, "EXISTS")
     }
 
     /// The type of ``name``: ``b'list'``, ``b'string'``, ``b'none'``…
-    fn r#type<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn r#type<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let key = self.key(name)?;
-        let t = self.call_ok(cmd!("type"), true, || words(&[b"TYPE", &key]), |ks, db| ks.type_of(db, &key));
-        self.codec.out(py, t.as_bytes())
+        self.command(py, &[W("TYPE"), A(name)])
     }
 
     /// Every key matching the glob ``pattern``.
     #[pyo3(signature = (pattern = None, **_kwargs))]
-    fn keys<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'_, PyAny>>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    fn keys<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'py, PyAny>>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let p = match pattern {
-            Some(p) => self.codec.encode(p)?,
-            None => Cow::Borrowed(&b"*"[..]),
-        };
-        let keys = self.call_ok(cmd!("keys"), false, || words(&[b"KEYS", &p]), |ks, db| ks.keys(db, &p));
-        self.codec.out_list(py, &keys)
+        match pattern {
+            Some(p) => self.command(py, &[W("KEYS"), A(p)]),
+            None => self.command(py, &[W("KEYS"), W("*")]),
+        }
     }
 
     /// One step of an incremental iteration: ``(next_cursor, [keys])``; 0 ends it.
@@ -103,42 +83,41 @@ impl PyBroker {
 
     /// Number of keys in the database.
     #[pyo3(signature = (**_kwargs))]
-    fn dbsize(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+    fn dbsize<'py>(&self, py: Python<'py>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        Ok(self.call_ok(cmd!("dbsize"), true, || words(&[b"DBSIZE"]), |ks, db| ks.dbsize(db)))
+        self.command(py, &[W("DBSIZE")])
     }
 
     /// Delete every key of this database; True.
     #[pyo3(signature = (asynchronous = false, **_kwargs))]
-    fn flushdb(&self, asynchronous: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+    fn flushdb<'py>(&self, py: Python<'py>, asynchronous: bool, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let _ = asynchronous;
-        self.call_ok(cmd!("flushdb"), false, || words(&[b"FLUSHDB"]), |ks, db| ks.flushdb(db));
-        Ok(true)
+        if asynchronous {
+            return self.command(py, &[W("FLUSHDB"), W("ASYNC")]);
+        }
+        self.command(py, &[W("FLUSHDB")])
     }
 
     /// Delete every key of every database; True.
     #[pyo3(signature = (asynchronous = false, **_kwargs))]
-    fn flushall(&self, asynchronous: bool, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+    fn flushall<'py>(&self, py: Python<'py>, asynchronous: bool, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let _ = asynchronous;
-        self.call_ok(cmd!("flushall"), false, || words(&[b"FLUSHALL"]), |ks, _| ks.flushall());
-        Ok(true)
+        if asynchronous {
+            return self.command(py, &[W("FLUSHALL"), W("ASYNC")]);
+        }
+        self.command(py, &[W("FLUSHALL")])
     }
 
     /// Rename ``src`` to ``dst``; True.
-    fn rename(&self, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<bool> {
+    fn rename<'py>(&self, py: Python<'py>, src: &Bound<'py, PyAny>, dst: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let (a, b) = (self.key(src)?, self.key(dst)?);
-        self.call(cmd!("rename"), false, || words(&[b"RENAME", &a, &b]), |ks, db| ks.rename(db, &a, &b, false)).py_err()?;
-        Ok(true)
+        self.command(py, &[W("RENAME"), A(src), A(dst)])
     }
 
     /// Rename ``src`` to ``dst`` if ``dst`` does not exist.
-    fn renamenx(&self, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<bool> {
+    fn renamenx<'py>(&self, py: Python<'py>, src: &Bound<'py, PyAny>, dst: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let (a, b) = (self.key(src)?, self.key(dst)?);
-        self.call(cmd!("renamenx"), true, || words(&[b"RENAMENX", &a, &b]), |ks, db| ks.rename(db, &a, &b, true)).py_err()
+        self.command(py, &[W("RENAMENX"), A(src), A(dst)])
     }
 
     /// Expire ``name`` in ``time`` seconds (int or timedelta).
@@ -174,25 +153,20 @@ impl PyBroker {
     }
 
     /// Seconds to live: -2 if missing, -1 without expiry.
-    fn ttl(&self, name: &Bound<'_, PyAny>) -> PyResult<i64> {
+    fn ttl<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let key = self.key(name)?;
-        let ms = self.call_ok(cmd!("ttl"), true, || words(&[b"TTL", &key]), |ks, db| ks.pttl(db, &key));
-        // Rounded as Redis's TTL: (ms + 500) / 1000.
-        Ok(if ms < 0 { ms } else { (ms + 500) / 1000 })
+        self.command(py, &[W("TTL"), A(name)])
     }
 
     /// Milliseconds to live: -2 if missing, -1 without expiry.
-    fn pttl(&self, name: &Bound<'_, PyAny>) -> PyResult<i64> {
+    fn pttl<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let key = self.key(name)?;
-        Ok(self.call_ok(cmd!("pttl"), true, || words(&[b"PTTL", &key]), |ks, db| ks.pttl(db, &key)))
+        self.command(py, &[W("PTTL"), A(name)])
     }
 
     /// Remove the expiry of ``name``; whether there was one.
-    fn persist(&self, name: &Bound<'_, PyAny>) -> PyResult<bool> {
+    fn persist<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let key = self.key(name)?;
-        Ok(self.call_ok(cmd!("persist"), true, || words(&[b"PERSIST", &key]), |ks, db| ks.persist(db, &key)))
+        self.command(py, &[W("PERSIST"), A(name)])
     }
 }

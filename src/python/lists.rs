@@ -7,90 +7,81 @@ use std::borrow::Cow;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
-use super::argv::{opt_timeout, plain_i64, words, A, S, W};
-use super::broker::{cmd, PyBroker};
+use super::argv::{opt_timeout, plain_i64, A, S, W};
+use super::broker::{cmd_row, PyBroker};
 use super::convert::slices;
-use super::errors::{to_pyerr, IntoPy};
 use super::reply::served_to_py;
 use super::wait::{block_sync, parse_timeout, BlockSpec};
+use crate::command;
 use crate::engine::db::Key;
-use crate::engine::stats::CmdId;
 use crate::engine::waiters::BlockOp;
 use crate::engine::End;
 
-// Stats ids of the in-process methods that call the engine directly (see `Engine::call`).
-static LPUSH: CmdId = CmdId::new("lpush");
-static RPUSH: CmdId = CmdId::new("rpush");
-static LPUSHX: CmdId = CmdId::new("lpushx");
-static RPUSHX: CmdId = CmdId::new("rpushx");
-static LPOP: CmdId = CmdId::new("lpop");
-static RPOP: CmdId = CmdId::new("rpop");
-static LLEN: CmdId = CmdId::new("llen");
+/// The table's row and the word redis-py sends for a push (`x`: LPUSHX/RPUSHX).
+#[inline]
+fn push_row(end: End, x: bool) -> (&'static command::Command, &'static str) {
+    match (end, x) {
+        (End::Left, false) => (cmd_row!("lpush"), "LPUSH"),
+        (End::Right, false) => (cmd_row!("rpush"), "RPUSH"),
+        (End::Left, true) => (cmd_row!("lpushx"), "LPUSHX"),
+        (End::Right, true) => (cmd_row!("rpushx"), "RPUSHX"),
+    }
+}
 
-/// The word redis-py sends for one of the list commands above (`LPUSH`).
-fn upper(cmd: &CmdId) -> &'static [u8] {
-    match cmd.name() {
-        "lpush" => b"LPUSH",
-        "rpush" => b"RPUSH",
-        "lpushx" => b"LPUSHX",
-        "rpushx" => b"RPUSHX",
-        "lpop" => b"LPOP",
-        "rpop" => b"RPOP",
-        _ => cmd.name().as_bytes(),
+/// The table's row and the word redis-py sends for LPOP/RPOP.
+#[inline]
+fn pop_row(end: End) -> (&'static command::Command, &'static str) {
+    match end {
+        End::Left => (cmd_row!("lpop"), "LPOP"),
+        End::Right => (cmd_row!("rpop"), "RPOP"),
     }
 }
 
 impl PyBroker {
-    fn push(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>, end: End, x: bool) -> PyResult<usize> {
-        let key = self.key(name)?;
-        let db = self.db();
-        // One value is the common case: no vectors at all.
-        let cmd = match (end, x) {
-            (End::Left, false) => &LPUSH,
-            (End::Right, false) => &RPUSH,
-            (End::Left, true) => &LPUSHX,
-            (End::Right, true) => &RPUSHX,
+    /// LPUSH & co. through `command::push_values`, without a command line.
+    #[inline]
+    fn push<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, values: &Bound<'py, PyTuple>, end: End, x: bool) -> PyResult<Bound<'py, PyAny>> {
+        let (row, word) = push_row(end, x);
+        let n = match values.len() {
+            // No value: the command line as redis-py sends it, for Redis's arity error.
+            0 => return self.command(py, &[W(word), A(name)]),
+            // One value, the common case: no vectors at all.
+            1 => {
+                let key = self.key(name)?;
+                let item = values.get_borrowed_item(0)?;
+                let v = self.codec.encode(&item)?;
+                let argv = || vec![word.as_bytes(), &key, &v];
+                self.typed(row, argv, |ks, db| command::push_values(ks, db, &key, &[&v], end, x))?
+            }
+            _ => {
+                let key = self.key(name)?;
+                let items: Vec<Bound<'_, PyAny>> = values.iter().collect();
+                let vals = self.codec.encode_all(&items)?;
+                let refs = slices(&vals);
+                let argv = || [&[word.as_bytes(), &key][..], &refs].concat();
+                self.typed(row, argv, |ks, db| command::push_values(ks, db, &key, &refs, end, x))?
+            }
         };
-        let origin = super::observe::origin();
-        if values.len() == 1 {
-            let item = values.get_borrowed_item(0)?;
-            let v = self.codec.encode(&item)?;
-            let argv = || vec![upper(cmd), &key, &v];
-            return self.engine.call(cmd, true, db, origin, argv, |ks| ks.check_memory(true).and_then(|()| ks.push(db, &key, &[&v], end, x))).py_err();
-        }
-        let items: Vec<Bound<'_, PyAny>> = values.iter().collect();
-        let vals = self.codec.encode_all(&items)?;
-        if vals.is_empty() {
-            let cmd = match (end, x) {
-                (End::Left, false) => "lpush",
-                (End::Right, false) => "rpush",
-                (End::Left, true) => "lpushx",
-                (End::Right, true) => "rpushx",
-            };
-            return Err(to_pyerr(&crate::engine::Error::WrongArity { cmd: cmd.into() }));
-        }
-        let refs = slices(&vals);
-        let argv = || [&[upper(cmd), &key][..], &refs].concat();
-        self.engine.call(cmd, true, db, origin, argv, |ks| ks.check_memory(true).and_then(|()| ks.push(db, &key, &refs, end, x))).py_err()
+        Ok(n.into_pyobject(py)?.into_any())
     }
 
+    /// LPOP/RPOP through `command::pop_from` / `pop_count_from`; a count that is not a
+    /// plain non-negative int goes as the command line, for Redis's own parsing.
+    #[inline]
     fn pop<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, end: End) -> PyResult<Bound<'py, PyAny>> {
-        let db = self.db();
+        let (row, word) = pop_row(end);
         let Some(count) = count.filter(|c| !c.is_none()) else {
             let key = self.key(name)?;
-            let cmd = if end == End::Left { &LPOP } else { &RPOP };
-            let argv = || vec![upper(cmd), &key];
-            let v = self.engine.call(cmd, true, db, super::observe::origin(), argv, |ks| ks.pop(db, &key, end)).py_err()?;
+            let argv = || vec![word.as_bytes(), &key];
+            let v = self.typed(row, argv, |ks, db| command::pop_from(ks, db, &key, end))?;
             return self.codec.out_opt(py, v.as_deref());
         };
         let Some(n) = plain_i64(count).and_then(|n| usize::try_from(n).ok()) else {
-            let word = if end == End::Left { "LPOP" } else { "RPOP" };
             return self.command(py, &[W(word), A(name), A(count)]);
         };
         let key = self.key(name)?;
-        let cmd = if end == End::Left { &LPOP } else { &RPOP };
-        let argv = || vec![Cow::Borrowed(upper(cmd)), Cow::Borrowed(&key[..]), Cow::Owned(n.to_string().into_bytes())];
-        match self.call(cmd, true, argv, |ks, db| ks.pop_count(db, &key, end, n)).py_err()? {
+        let argv = || vec![Cow::Borrowed(word.as_bytes()), Cow::Borrowed(&key[..]), Cow::Owned(n.to_string().into_bytes())];
+        match self.typed(row, argv, |ks, db| command::pop_count_from(ks, db, &key, end, n))? {
             Some(vals) => self.codec.out_list(py, &vals),
             None => Ok(py.None().into_bound(py)),
         }
@@ -118,15 +109,17 @@ impl PyBroker {
             _ => None,
         };
         // The attempt counts as the call (a wait that follows is not another), as Redis
-        // counts a blocked command once. Timed as a fast command: the attempt is O(1).
-        let cmd = if end == End::Left { cmd!("blpop") } else { cmd!("brpop") };
+        // counts a blocked command once.
+        let row = if end == End::Left { cmd_row!("blpop") } else { cmd_row!("brpop") };
         let word: &[u8] = if end == End::Left { b"BLPOP" } else { b"BRPOP" };
         let timeout_word = || raw_timeout.filter(|t| !t.is_none()).map_or_else(|| "0".to_owned(), ToString::to_string).into_bytes();
         // One key, the common case: try it borrowed, no vectors.
         if keys.is_instance_of::<PyBytes>() || keys.is_instance_of::<PyString>() {
             let key = self.key(keys)?;
             let argv = || vec![word.to_vec(), key.to_vec(), timeout_word()];
-            if let Some(v) = self.call(cmd, true, argv, |ks, db| ks.pop(db, &key, end)).py_err()? {
+            // With one key, BLPOP's attempt is LPOP's (Redis serves both through
+            // `listPopRangeAndReplyWithKey`): `try_serve` without building a key list.
+            if let Some(v) = self.typed(row, argv, |ks, db| command::pop_from(ks, db, &key, end))? {
                 return Ok(Ok(PyTuple::new(py, [self.codec.out(py, &key)?, self.codec.out(py, &v)?])?.into_any()));
             }
             let keys = vec![Key::from(key.as_ref())];
@@ -140,7 +133,7 @@ impl PyBroker {
             v.push(timeout_word());
             v
         };
-        if let Some(served) = self.call(cmd, true, argv, |ks, db| ks.try_block_op(db, &keys, &op)).py_err()? {
+        if let Some(served) = self.typed(row, argv, |ks, db| command::try_serve(ks, db, &keys, &op))? {
             return Ok(Ok(served_to_py(py, &self.codec, served)?));
         }
         Ok(Err(self.spec(keys, op, timeout)))
@@ -151,30 +144,30 @@ impl PyBroker {
 impl PyBroker {
     /// Push ``values`` onto the head of the list ``name``; returns the new length.
     #[pyo3(signature = (name, *values))]
-    fn lpush(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>) -> PyResult<usize> {
+    fn lpush<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, values: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.push(name, values, End::Left, false)
+        self.push(py, name, values, End::Left, false)
     }
 
     /// Push ``values`` onto the tail of the list ``name``; returns the new length.
     #[pyo3(signature = (name, *values))]
-    fn rpush(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>) -> PyResult<usize> {
+    fn rpush<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, values: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.push(name, values, End::Right, false)
+        self.push(py, name, values, End::Right, false)
     }
 
     /// Push ``values`` onto the head of ``name`` only if the list exists.
     #[pyo3(signature = (name, *values))]
-    fn lpushx(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>) -> PyResult<usize> {
+    fn lpushx<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, values: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.push(name, values, End::Left, true)
+        self.push(py, name, values, End::Left, true)
     }
 
     /// Push ``values`` onto the tail of ``name`` only if the list exists.
     #[pyo3(signature = (name, *values))]
-    fn rpushx(&self, name: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>) -> PyResult<usize> {
+    fn rpushx<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, values: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.push(name, values, End::Right, true)
+        self.push(py, name, values, End::Right, true)
     }
 
     /// Remove and return the first element of ``name`` (a list of up to ``count`` if given).
@@ -195,33 +188,20 @@ impl PyBroker {
     fn llen(&self, name: &Bound<'_, PyAny>) -> PyResult<usize> {
         self.born.check()?;
         let key = self.key(name)?;
-        let db = self.db();
         let argv = || vec![&b"LLEN"[..], &key];
-        self.engine.call(&LLEN, true, db, super::observe::origin(), argv, |ks| ks.llen(db, &key)).py_err()
+        self.typed(cmd_row!("llen"), argv, |ks, db| command::llen_of(ks, db, &key))
     }
 
     /// Elements ``start`` to ``end`` (inclusive; negative counts from the tail).
     fn lrange<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, start: &Bound<'py, PyAny>, end: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let (Some(s), Some(e)) = (plain_i64(start), plain_i64(end)) else {
-            return self.command(py, &[W("LRANGE"), A(name), A(start), A(end)]);
-        };
-        let key = self.key(name)?;
-        let argv = || words(&[b"LRANGE", &key, s.to_string().as_bytes(), e.to_string().as_bytes()]);
-        let v = self.call(cmd!("lrange"), false, argv, |ks, db| ks.lrange(db, &key, s, e)).py_err()?;
-        self.codec.out_list(py, &v)
+        self.command(py, &[W("LRANGE"), A(name), A(start), A(end)])
     }
 
     /// The element at ``index``, or None.
     fn lindex<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let Some(i) = plain_i64(index) else {
-            return self.command(py, &[W("LINDEX"), A(name), A(index)]);
-        };
-        let key = self.key(name)?;
-        let argv = || words(&[b"LINDEX", &key, i.to_string().as_bytes()]);
-        let v = self.call(cmd!("lindex"), false, argv, |ks, db| ks.lindex(db, &key, i)).py_err()?;
-        self.codec.out_opt(py, v.as_deref())
+        self.command(py, &[W("LINDEX"), A(name), A(index)])
     }
 
     /// Set the element at ``index`` to ``value``; True.
@@ -241,26 +221,13 @@ impl PyBroker {
     /// Remove ``count`` occurrences of ``value`` (>0 from the head, <0 from the tail, 0 all).
     fn lrem<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, count: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let Some(c) = plain_i64(count) else {
-            return self.command(py, &[W("LREM"), A(name), A(count), A(value)]);
-        };
-        let key = self.key(name)?;
-        let v = self.codec.encode(value)?;
-        let argv = || words(&[b"LREM", &key, c.to_string().as_bytes(), &v]);
-        let n = self.call(cmd!("lrem"), false, argv, |ks, db| ks.lrem(db, &key, c, &v)).py_err()?;
-        Ok(n.into_pyobject(py)?.into_any())
+        self.command(py, &[W("LREM"), A(name), A(count), A(value)])
     }
 
     /// Keep only elements ``start`` to ``end``; True.
     fn ltrim<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, start: &Bound<'py, PyAny>, end: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let (Some(s), Some(e)) = (plain_i64(start), plain_i64(end)) else {
-            return self.command(py, &[W("LTRIM"), A(name), A(start), A(end)]);
-        };
-        let key = self.key(name)?;
-        let argv = || words(&[b"LTRIM", &key, s.to_string().as_bytes(), e.to_string().as_bytes()]);
-        self.call(cmd!("ltrim"), false, argv, |ks, db| ks.ltrim(db, &key, s, e)).py_err()?;
-        Ok(true.into_pyobject(py)?.to_owned().into_any())
+        self.command(py, &[W("LTRIM"), A(name), A(start), A(end)])
     }
 
     /// The index of ``value`` in the list (a list of indexes with ``count``).
@@ -285,12 +252,9 @@ impl PyBroker {
     }
 
     /// RPOP from ``src`` and LPUSH onto ``dst``, atomically.
-    fn rpoplpush<'py>(&self, py: Python<'py>, src: &Bound<'_, PyAny>, dst: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn rpoplpush<'py>(&self, py: Python<'py>, src: &Bound<'py, PyAny>, dst: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let (a, b) = (self.key(src)?, self.key(dst)?);
-        let argv = || words(&[b"RPOPLPUSH", &a, &b]);
-        let v = self.call(cmd!("rpoplpush"), false, argv, |ks, db| ks.check_memory(true).and_then(|()| ks.lmove(db, &a, &b, End::Right, End::Left))).py_err()?;
-        self.codec.out_opt(py, v.as_deref())
+        self.command(py, &[W("RPOPLPUSH"), A(src), A(dst)])
     }
 
     /// Pop up to ``count`` elements from the first non-empty list of ``args``:

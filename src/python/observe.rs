@@ -12,7 +12,6 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use super::broker::PyBroker;
 use crate::engine::monitor::{Feed, Line};
 use crate::engine::stats::Origin;
-use crate::persist::InfoValue;
 
 /// The origin of an in-process call: `python:<pid>` in MONITOR and the slow log
 /// (redis-py's MONITOR parser reads it as an address and a port). Made once per process:
@@ -60,28 +59,10 @@ pub fn record_blocking<A: AsRef<[u8]>>(engine: &crate::engine::Engine, db: usize
 /// INFO's text for `sections` (none: the default sections).
 pub fn info_text(b: &PyBroker, sections: &[String]) -> String {
     let sections = crate::command::info::wanted(sections);
-    b.engine.observe(|ks| {
-        crate::command::info::render(ks, &sections, &mut |name, ks, out| {
+    b.engine.execute(|ks| {
+        crate::command::info::run(ks, &sections, &mut |name, ks, out| {
             if name == "persistence" {
-                let fields = match &b.persist {
-                    Some(p) => p.info_locked(&mut ks.effects),
-                    None => vec![
-                        ("loading", InfoValue::Int(0)),
-                        ("rdb_changes_since_last_save", InfoValue::Int(0)),
-                        ("rdb_bgsave_in_progress", InfoValue::Int(0)),
-                        ("rdb_last_bgsave_status", InfoValue::Text("ok".into())),
-                        ("aof_enabled", InfoValue::Int(0)),
-                        ("aof_rewrite_in_progress", InfoValue::Int(0)),
-                        ("aof_last_write_status", InfoValue::Text("ok".into())),
-                    ],
-                };
-                for (k, v) in fields {
-                    match v {
-                        InfoValue::Int(i) => crate::command::info::line(out, k, i),
-                        InfoValue::Float(f) => crate::command::info::line(out, k, format!("{f:.2}")),
-                        InfoValue::Text(t) => crate::command::info::line(out, k, t),
-                    }
-                }
+                crate::persist::info_section(b.persist.as_ref(), &mut ks.effects, b.opened_at, out);
             }
         })
     })
@@ -97,12 +78,9 @@ pub fn info<'py>(py: Python<'py>, b: &PyBroker, sections: &[String]) -> PyResult
 /// `Broker.slowlog_get`: redis-py's dicts (`id`, `start_time`, `duration`, `command`,
 /// `client_address`, `client_name`), newest first.
 pub fn slowlog_get<'py>(py: Python<'py>, b: &PyBroker, num: Option<i64>) -> PyResult<Bound<'py, PyList>> {
-    let count = match num {
-        None => Some(10),
-        Some(-1) => None,
-        Some(n) if n >= 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),
-        Some(_) => return Err(super::errors::ResponseError::new_err("count should be greater than or equal to -1")),
-    };
+    let arg = num.map(|n| n.to_string());
+    let count = crate::command::observe::slowlog_count(arg.as_deref().map(str::as_bytes))
+        .map_err(|e| super::errors::ResponseError::new_err(e.strip_prefix("ERR ").unwrap_or(e)))?;
     let entries = b.engine.observe(|ks| ks.slowlog.get(count));
     let out = PyList::empty(py);
     for e in entries {

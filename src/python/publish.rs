@@ -1,32 +1,20 @@
 //! The publishing side of pub/sub on `Broker` (PUBLISH, SPUBLISH, PUBSUB CHANNELS|NUMSUB|…)
 //! and the subscribers' backlog limits; the subscribing side, `PubSub`, is `pubsub.rs`.
 
-use std::borrow::Cow;
-
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
 
-use super::argv::words;
-use super::broker::{cmd, PyBroker};
-use super::convert::slices;
+use super::argv::{A, W};
+use super::broker::PyBroker;
 
 impl PyBroker {
-    /// PUBSUB NUMSUB (`shard` false) or SHARDNUMSUB as redis-py shapes it: a list of
-    /// ``(name, count)`` tuples.
-    fn numsub_generic<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, shard: bool) -> PyResult<Bound<'py, PyAny>> {
-        let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
-        let names = self.codec.encode_all(&items)?;
-        let refs = slices(&names);
-        let (cmd, sub) = if shard { (cmd!("pubsub|shardnumsub"), &b"SHARDNUMSUB"[..]) } else { (cmd!("pubsub|numsub"), &b"NUMSUB"[..]) };
-        let argv = || [&[&b"PUBSUB"[..], sub][..], &refs].concat();
-        let counts = self.call_ok(cmd, false, argv, |ks, _| if shard { ks.pubsub.shard_numsub(&refs) } else { ks.pubsub.numsub(&refs) });
-        let pairs = refs
-            .iter()
-            .zip(counts)
-            .map(|(n, c)| Ok(PyTuple::new(py, [self.codec.out(py, n)?, c.into_pyobject(py)?.into_any()])?.into_any()))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, pairs)?.into_any())
+    /// PUBSUB NUMSUB or SHARDNUMSUB of `args` (redis-py's callback makes the pairs tuples).
+    fn numsub_generic<'py>(&self, py: Python<'py>, sub: &'static str, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        let items: Vec<Bound<'py, PyAny>> = args.iter().collect();
+        let mut parts = vec![W("PUBSUB"), W(sub)];
+        parts.extend(items.iter().map(A));
+        self.command(py, &parts)
     }
 }
 
@@ -35,74 +23,59 @@ impl PyBroker {
     /// Publish ``message`` on ``channel``; returns the number of receivers, counted as Redis
     /// counts them (a subscriber reached through its channel and a pattern counts twice).
     #[pyo3(signature = (channel, message, **_kwargs))]
-    fn publish(&self, channel: &Bound<'_, PyAny>, message: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+    fn publish<'py>(&self, py: Python<'py>, channel: &Bound<'py, PyAny>, message: &Bound<'py, PyAny>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let ch = self.key(channel)?;
-        let data = self.codec.encode(message)?;
-        Ok(self.call_ok(cmd!("publish"), true, || words(&[b"PUBLISH", &ch, &data]), |ks, _| ks.pubsub.publish(&ch, &data)))
+        self.command(py, &[W("PUBLISH"), A(channel), A(message)])
     }
 
     /// Publish ``message`` on the shard channel ``shard_channel`` (SPUBLISH); returns how
     /// many ``ssubscribe`` subscribers received it. Channel and pattern subscribers never
     /// do: shard channels are a namespace of their own.
     #[pyo3(signature = (shard_channel, message))]
-    fn spublish(&self, shard_channel: &Bound<'_, PyAny>, message: &Bound<'_, PyAny>) -> PyResult<usize> {
+    fn spublish<'py>(&self, py: Python<'py>, shard_channel: &Bound<'py, PyAny>, message: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let ch = self.key(shard_channel)?;
-        let data = self.codec.encode(message)?;
-        Ok(self.call_ok(cmd!("spublish"), true, || words(&[b"SPUBLISH", &ch, &data]), |ks, _| ks.pubsub.spublish(&ch, &data)))
+        self.command(py, &[W("SPUBLISH"), A(shard_channel), A(message)])
     }
 
     /// Channels with at least one (non-pattern) subscriber, matching the glob ``pattern``.
     #[pyo3(signature = (pattern = None, **_kwargs))]
-    fn pubsub_channels<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'_, PyAny>>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    fn pubsub_channels<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'py, PyAny>>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let p = match pattern {
-            Some(p) => self.codec.encode(p)?,
-            None => Cow::Borrowed(&b"*"[..]),
-        };
-        let argv = || words(&[b"PUBSUB", b"CHANNELS", &p]);
-        let names = self.call_ok(cmd!("pubsub|channels"), false, argv, |ks, _| ks.pubsub.channels(Some(&p)));
-        self.codec.out_list(py, &names)
+        match pattern {
+            Some(p) => self.command(py, &[W("PUBSUB"), W("CHANNELS"), A(p)]),
+            None => self.command(py, &[W("PUBSUB"), W("CHANNELS"), W("*")]),
+        }
     }
 
     /// Shard channels with at least one subscriber, matching the glob ``pattern``.
     #[pyo3(signature = (pattern = None, **_kwargs))]
-    fn pubsub_shardchannels<'py>(
-        &self,
-        py: Python<'py>,
-        pattern: Option<&Bound<'_, PyAny>>,
-        _kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn pubsub_shardchannels<'py>(&self, py: Python<'py>, pattern: Option<&Bound<'py, PyAny>>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let p = match pattern {
-            Some(p) => self.codec.encode(p)?,
-            None => Cow::Borrowed(&b"*"[..]),
-        };
-        let argv = || words(&[b"PUBSUB", b"SHARDCHANNELS", &p]);
-        let names = self.call_ok(cmd!("pubsub|shardchannels"), false, argv, |ks, _| ks.pubsub.shard_channels(Some(&p)));
-        self.codec.out_list(py, &names)
+        match pattern {
+            Some(p) => self.command(py, &[W("PUBSUB"), W("SHARDCHANNELS"), A(p)]),
+            None => self.command(py, &[W("PUBSUB"), W("SHARDCHANNELS"), W("*")]),
+        }
     }
 
     /// ``[(channel, subscribers), ...]`` for each of ``args`` (pattern subscribers not counted).
     #[pyo3(signature = (*args, **_kwargs))]
     fn pubsub_numsub<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.numsub_generic(py, args, false)
+        self.numsub_generic(py, "NUMSUB", args)
     }
 
     /// ``[(shard_channel, subscribers), ...]`` for each of ``args``.
     #[pyo3(signature = (*args, **_kwargs))]
     fn pubsub_shardnumsub<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.numsub_generic(py, args, true)
+        self.numsub_generic(py, "SHARDNUMSUB", args)
     }
 
     /// The number of distinct patterns subscribed to.
     #[pyo3(signature = (**_kwargs))]
-    fn pubsub_numpat(&self, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+    fn pubsub_numpat<'py>(&self, py: Python<'py>, _kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        Ok(self.call_ok(cmd!("pubsub|numpat"), false, || words(&[b"PUBSUB", b"NUMPAT"]), |ks, _| ks.pubsub.numpat()))
+        self.command(py, &[W("PUBSUB"), W("NUMPAT")])
     }
 
     /// Sets the backlog limits of every subscriber of this broker, as Redis's

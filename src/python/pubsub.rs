@@ -20,10 +20,9 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use super::broker::PyBroker;
 use super::convert::Codec;
-use super::errors::to_pyerr;
+use super::errors::IntoPy;
 use super::fork::Born;
-use crate::engine::pubsub::{Closed, Event, Kind, Recv, Space, Subscriber};
-use crate::engine::Error;
+use crate::engine::pubsub::{Closed, Event, Recv, Space, Subscriber};
 
 pyo3::import_exception!(embedis.exceptions, PubSubError);
 
@@ -379,14 +378,9 @@ impl PyPubSub {
     #[pyo3(signature = (command, *names))]
     fn _execute(&self, py: Python<'_>, command: &str, names: &Bound<'_, PyTuple>) -> PyResult<()> {
         self.born.check()?;
-        let Some(kind) = Kind::from_command(command.as_bytes()) else {
-            return Err(to_pyerr(&Error::UnknownCommand { cmd: command.to_owned(), args: Vec::new() }));
-        };
         let words = self.encode_names(names)?;
         let refs: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
-        if kind.joins() && refs.is_empty() {
-            return Err(to_pyerr(&Error::WrongArity { cmd: command.to_owned() }));
-        }
+        let kind = crate::command::subscription(command.as_bytes(), refs.len() + 1).py_err()?;
         let result = self.sub.change(kind, &refs);
         if result.is_ok() && kind.joins() {
             self.set_subscribed(true);

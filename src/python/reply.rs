@@ -27,8 +27,19 @@ pub fn served_to_py<'py>(py: Python<'py>, codec: &Codec, served: Served) -> PyRe
     }
 }
 
-/// redis-py's response callbacks (legacy RESP2 shapes) for the commands in scope.
+/// `callback` with only SET's option (the table's entry point for callers that have no
+/// other option to pass).
+#[allow(dead_code)]
 pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, set_get: bool, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
+    callback(py, codec, name, &Opts { set_get, ..Opts::default() }, reply)
+}
+
+/// The one table of redis-py's response callbacks (legacy RESP2 shapes), keyed as redis-py
+/// keys them: the upper-case command name as given to `execute_command` ("XGROUP CREATE"
+/// with its subcommand when redis-py sends it so; "PUBSUB NUMSUB"). Unknown names get the
+/// reply as redis-py's parser returns it.
+pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &Opts, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
+    let set_get = opts.set_get;
     let as_bool = |b: bool| -> PyResult<Bound<'py, PyAny>> { Ok(b.into_pyobject(py)?.to_owned().into_any()) };
     match name {
         "PING" => match reply {
@@ -72,6 +83,9 @@ pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, se
             }
             _ => codec.reply(py, reply),
         },
+        // `parse_config_get`: names and values as str, whatever the decoding.
+        "CONFIG GET" => Ok(str_dict(py, reply)?.into_any()),
+        "CONFIG SET" | "CONFIG RESETSTAT" => as_bool(matches!(reply, Reply::Ok)),
         "BLPOP" | "BRPOP" => match reply {
             Reply::Array(parts) => {
                 let objs = parts.iter().map(|p| codec.reply(py, p)).collect::<PyResult<Vec<_>>>()?;
@@ -79,13 +93,34 @@ pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, se
             }
             _ => Ok(py.None().into_bound(py)),
         },
+        _ if name.starts_with('X') => stream_callback(py, codec, name, reply, opts),
         _ => codec.reply(py, reply),
     }
 }
 
+/// redis-py's `parse_config_get`: names and values as `str`, whatever the decoding.
+fn str_dict<'py>(py: Python<'py>, reply: &Reply) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    if let Reply::Map(pairs) = reply {
+        for (k, v) in pairs {
+            let text = |r: &Reply| match r {
+                Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+                _ => String::new(),
+            };
+            d.set_item(PyString::new(py, &text(k)), PyString::new(py, &text(v)))?;
+        }
+    }
+    Ok(d)
+}
+
+/// A null, for the callbacks' missing parts.
+const NIL: &Reply = &Reply::Nil;
+
 /// redis-py's options for a reply's callback.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Opts {
+    /// SET with GET (`parse_set_result` returns the old value then).
+    pub(crate) set_get: bool,
     /// XCLAIM / XAUTOCLAIM with JUSTID.
     pub(crate) parse_justid: bool,
     /// XINFO STREAM FULL.
@@ -103,7 +138,7 @@ impl Opts {
                 None => Ok(false),
             }
         };
-        Ok(Opts { parse_justid: flag("parse_justid")?, full: flag("full")?, parse_detail: flag("parse_detail")? })
+        Ok(Opts { set_get: flag("get")?, parse_justid: flag("parse_justid")?, full: flag("full")?, parse_detail: flag("parse_detail")? })
     }
 }
 
@@ -112,10 +147,10 @@ impl Opts {
 // ---------------------------------------------------------------------------------------
 
 /// The items of an array or the flattened pairs of a map (what RESP2 sends for both).
-fn flat(reply: Reply) -> Vec<Reply> {
+fn flat(reply: &Reply) -> Vec<&Reply> {
     match reply {
-        Reply::Array(items) => items,
-        Reply::Map(pairs) => pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(),
+        Reply::Array(items) => items.iter().collect(),
+        Reply::Map(pairs) => pairs.iter().flat_map(|(k, v)| [k, v]).collect(),
         _ => Vec::new(),
     }
 }
@@ -124,7 +159,7 @@ fn flat(reply: Reply) -> Vec<Reply> {
 fn raw<'py>(py: Python<'py>, codec: &Codec, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
     match reply {
         Reply::Map(_) => {
-            let items = flat(reply.clone()).iter().map(|r| raw(py, codec, r)).collect::<PyResult<Vec<_>>>()?;
+            let items = flat(reply).into_iter().map(|r| raw(py, codec, r)).collect::<PyResult<Vec<_>>>()?;
             Ok(PyList::new(py, items)?.into_any())
         }
         Reply::Array(items) => {
@@ -137,21 +172,21 @@ fn raw<'py>(py: Python<'py>, codec: &Codec, reply: &Reply) -> PyResult<Bound<'py
 
 /// `pairs_to_dict`: a flat list of pairs as a dict; keys decoded to str with
 /// `decode_keys` (`pairs_to_dict_with_str_keys`); a null is `{}`.
-fn pairs_to_dict<'py>(py: Python<'py>, codec: &Codec, reply: Reply, decode_keys: bool) -> PyResult<Bound<'py, PyDict>> {
+fn pairs_to_dict<'py>(py: Python<'py>, codec: &Codec, reply: &Reply, decode_keys: bool) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     let mut it = flat(reply).into_iter();
     while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        let key = match (&k, decode_keys) {
+        let key = match (k, decode_keys) {
             (Reply::Bulk(s) | Reply::Simple(s), true) => PyString::new(py, &String::from_utf8_lossy(s)).into_any(),
-            _ => raw(py, codec, &k)?,
+            _ => raw(py, codec, k)?,
         };
-        d.set_item(key, raw(py, codec, &v)?)?;
+        d.set_item(key, raw(py, codec, v)?)?;
     }
     Ok(d)
 }
 
 /// `parse_stream_list`: `[(id, {field: value}), …]`, or None for a null.
-fn stream_list<'py>(py: Python<'py>, codec: &Codec, reply: Reply) -> PyResult<Bound<'py, PyAny>> {
+fn stream_list<'py>(py: Python<'py>, codec: &Codec, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
     if reply.is_nil() {
         return Ok(py.None().into_bound(py));
     }
@@ -162,22 +197,22 @@ fn stream_list<'py>(py: Python<'py>, codec: &Codec, reply: Reply) -> PyResult<Bo
                 return Ok(PyTuple::new(py, [py.None(), py.None()])?.into_any());
             }
             let mut parts = flat(r).into_iter();
-            let id = parts.next().unwrap_or(Reply::Nil);
-            let fields = parts.next().unwrap_or(Reply::Nil);
-            Ok(PyTuple::new(py, [raw(py, codec, &id)?, pairs_to_dict(py, codec, fields, false)?.into_any()])?.into_any())
+            let id = parts.next().unwrap_or(NIL);
+            let fields = parts.next().unwrap_or(NIL);
+            Ok(PyTuple::new(py, [raw(py, codec, id)?, pairs_to_dict(py, codec, fields, false)?.into_any()])?.into_any())
         })
         .collect::<PyResult<Vec<_>>>()?;
     Ok(PyList::new(py, items)?.into_any())
 }
 
 /// `parse_xread`: `[[stream, entries], …]`, `[]` for a null.
-fn xread_reply<'py>(py: Python<'py>, codec: &Codec, reply: Reply) -> PyResult<Bound<'py, PyAny>> {
+fn xread_reply<'py>(py: Python<'py>, codec: &Codec, reply: &Reply) -> PyResult<Bound<'py, PyAny>> {
     let items = flat(reply)
         .into_iter()
         .map(|r| {
             let mut parts = flat(r).into_iter();
-            let key = raw(py, codec, &parts.next().unwrap_or(Reply::Nil))?;
-            let entries = stream_list(py, codec, parts.next().unwrap_or(Reply::Nil))?;
+            let key = raw(py, codec, parts.next().unwrap_or(NIL))?;
+            let entries = stream_list(py, codec, parts.next().unwrap_or(NIL))?;
             Ok(PyList::new(py, [key, entries])?.into_any())
         })
         .collect::<PyResult<Vec<_>>>()?;
@@ -185,7 +220,7 @@ fn xread_reply<'py>(py: Python<'py>, codec: &Codec, reply: Reply) -> PyResult<Bo
 }
 
 /// `parse_xinfo_stream`.
-fn xinfo_stream_reply<'py>(py: Python<'py>, codec: &Codec, reply: Reply, full: bool) -> PyResult<Bound<'py, PyAny>> {
+fn xinfo_stream_reply<'py>(py: Python<'py>, codec: &Codec, reply: &Reply, full: bool) -> PyResult<Bound<'py, PyAny>> {
     let mut pairs = Vec::new();
     let mut it = flat(reply).into_iter();
     while let (Some(k), Some(v)) = (it.next(), it.next()) {
@@ -193,23 +228,23 @@ fn xinfo_stream_reply<'py>(py: Python<'py>, codec: &Codec, reply: Reply, full: b
     }
     let d = PyDict::new(py);
     for (k, v) in pairs {
-        let name = match &k {
+        let name = match k {
             Reply::Bulk(s) | Reply::Simple(s) => String::from_utf8_lossy(s).into_owned(),
             _ => String::new(),
         };
         let value = match (name.as_str(), full) {
             ("first-entry" | "last-entry", false) if !v.is_nil() => {
                 let mut parts = flat(v).into_iter();
-                let id = raw(py, codec, &parts.next().unwrap_or(Reply::Nil))?;
-                let fields = pairs_to_dict(py, codec, parts.next().unwrap_or(Reply::Nil), false)?;
+                let id = raw(py, codec, parts.next().unwrap_or(NIL))?;
+                let fields = pairs_to_dict(py, codec, parts.next().unwrap_or(NIL), false)?;
                 PyTuple::new(py, [id, fields.into_any()])?.into_any()
             }
             ("entries", true) => {
                 let entries = PyDict::new(py);
                 for e in flat(v) {
                     let mut parts = flat(e).into_iter();
-                    let id = raw(py, codec, &parts.next().unwrap_or(Reply::Nil))?;
-                    entries.set_item(id, pairs_to_dict(py, codec, parts.next().unwrap_or(Reply::Nil), false)?)?;
+                    let id = raw(py, codec, parts.next().unwrap_or(NIL))?;
+                    entries.set_item(id, pairs_to_dict(py, codec, parts.next().unwrap_or(NIL), false)?)?;
                 }
                 entries.into_any()
             }
@@ -235,7 +270,7 @@ fn xinfo_stream_reply<'py>(py: Python<'py>, codec: &Codec, reply: Reply, full: b
                     .collect::<PyResult<Vec<_>>>()?;
                 PyList::new(py, groups)?.into_any()
             }
-            _ => raw(py, codec, &v)?,
+            _ => raw(py, codec, v)?,
         };
         d.set_item(name, value)?;
     }
@@ -256,28 +291,26 @@ fn list_pairs_to_dict<'py>(py: Python<'py>, list: &Bound<'py, PyAny>) -> PyResul
     Ok(d)
 }
 
-/// redis-py's callback for stream command `name` (as given to `execute_command`, upper
-/// case; "XGROUP CREATE" and friends with their subcommand).
-pub(crate) fn stream_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, reply: Reply, opts: Opts) -> PyResult<Bound<'py, PyAny>> {
+/// The stream commands' part of `callback`.
+fn stream_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, reply: &Reply, opts: &Opts) -> PyResult<Bound<'py, PyAny>> {
     let as_bool = |b: bool| -> PyResult<Bound<'py, PyAny>> { Ok(PyBool::new(py, b).to_owned().into_any()) };
     match name {
         "XREAD" | "XREADGROUP" => xread_reply(py, codec, reply),
         "XRANGE" | "XREVRANGE" => stream_list(py, codec, reply),
-        "XCLAIM" if opts.parse_justid => raw(py, codec, &reply),
+        "XCLAIM" if opts.parse_justid => raw(py, codec, reply),
         "XCLAIM" => stream_list(py, codec, reply),
         "XAUTOCLAIM" => {
-            let mut parts = flat(reply);
+            let parts = flat(reply);
             if opts.parse_justid {
-                return raw(py, codec, &parts.get(1).cloned().unwrap_or(Reply::Nil));
+                return raw(py, codec, parts.get(1).copied().unwrap_or(NIL));
             }
             if parts.len() < 2 {
-                return raw(py, codec, &Reply::Array(parts));
+                return raw(py, codec, reply);
             }
-            let entries = std::mem::replace(&mut parts[1], Reply::Nil);
             let out = PyList::empty(py);
             for (i, p) in parts.iter().enumerate() {
                 if i == 1 {
-                    out.append(stream_list(py, codec, entries.clone())?)?;
+                    out.append(stream_list(py, codec, p)?)?;
                 } else {
                     out.append(raw(py, codec, p)?)?;
                 }
@@ -285,7 +318,7 @@ pub(crate) fn stream_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, r
             Ok(out.into_any())
         }
         "XGROUP CREATE" | "XGROUP SETID" => as_bool(matches!(reply, Reply::Ok)),
-        "XGROUP DESTROY" => as_bool(matches!(reply, Reply::Int(n) if n != 0)),
+        "XGROUP DESTROY" => as_bool(matches!(reply, Reply::Int(n) if *n != 0)),
         "XINFO STREAM" => xinfo_stream_reply(py, codec, reply, opts.full),
         "XINFO CONSUMERS" | "XINFO GROUPS" => {
             let dicts = flat(reply)
@@ -301,7 +334,7 @@ pub(crate) fn stream_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, r
                 .map(|r| {
                     let d = PyDict::new(py);
                     for (k, v) in KEYS.iter().zip(flat(r)) {
-                        d.set_item(k, raw(py, codec, &v)?)?;
+                        d.set_item(k, raw(py, codec, v)?)?;
                     }
                     Ok(d.into_any())
                 })
@@ -310,13 +343,13 @@ pub(crate) fn stream_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, r
         }
         "XPENDING" => {
             let parts = flat(reply);
-            let get = |i: usize| parts.get(i).cloned().unwrap_or(Reply::Nil);
+            let get = |i: usize| parts.get(i).copied().unwrap_or(NIL);
             let consumers = flat(get(3))
                 .into_iter()
                 .map(|c| {
                     let mut nc = flat(c).into_iter();
-                    let name = raw(py, codec, &nc.next().unwrap_or(Reply::Nil))?;
-                    let count = raw(py, codec, &nc.next().unwrap_or(Reply::Nil))?;
+                    let name = raw(py, codec, nc.next().unwrap_or(NIL))?;
+                    let count = raw(py, codec, nc.next().unwrap_or(NIL))?;
                     let d = PyDict::new(py);
                     d.set_item("name", name)?;
                     d.set_item("pending", py.get_type::<PyInt>().call1((count,))?)?;
@@ -324,13 +357,13 @@ pub(crate) fn stream_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, r
                 })
                 .collect::<PyResult<Vec<_>>>()?;
             let d = PyDict::new(py);
-            d.set_item("pending", raw(py, codec, &get(0))?)?;
-            d.set_item("min", raw(py, codec, &get(1))?)?;
-            d.set_item("max", raw(py, codec, &get(2))?)?;
+            d.set_item("pending", raw(py, codec, get(0))?)?;
+            d.set_item("min", raw(py, codec, get(1))?)?;
+            d.set_item("max", raw(py, codec, get(2))?)?;
             d.set_item("consumers", PyList::new(py, consumers)?)?;
             Ok(d.into_any())
         }
-        _ => raw(py, codec, &reply),
+        _ => raw(py, codec, reply),
     }
 }
 

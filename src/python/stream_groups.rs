@@ -5,11 +5,11 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyList, PyString, PyTuple};
 
-use super::argv::some;
+use super::argv::{some, str_of, A, W};
 use super::broker::PyBroker;
 use super::errors::DataError;
 use super::reply::Opts;
-use super::streams::{int_below, is_int, nonnegative_or_skip, run, simple, Line};
+use super::streams::{int_below, is_int, nonnegative_or_skip, simple};
 
 
 /// `xpending`.
@@ -32,25 +32,25 @@ pub(crate) fn xpending_range<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'p
     if min.is_none() || max.is_none() || count.is_none() {
         return Err(DataError::new_err("XPENDING must be provided with min, max and count parameters, or none of them."));
     }
-    let mut line = Line::new(&b.codec, "XPENDING");
-    line.a(name)?;
-    line.a(group)?;
+    let mut line = vec![W("XPENDING")];
+    line.push(A(name));
+    line.push(A(group));
     if nonnegative_or_skip(idle, "XPENDING idle must be a integer >= 0")? {
         if let Some(i) = idle {
-            line.w("IDLE");
-            line.a(i)?;
+            line.push(W("IDLE"));
+            line.push(A(i));
         }
     }
     if nonnegative_or_skip(Some(count), "XPENDING count must be a integer >= 0")? {
-        line.a(min)?;
-        line.a(max)?;
-        line.a(count)?;
+        line.push(A(min));
+        line.push(A(max));
+        line.push(A(count));
     }
     if let Some(c) = consumername.filter(|c| c.is_truthy().unwrap_or(false)) {
-        line.a(c)?;
+        line.push(A(c));
     }
     let opts = Opts { parse_detail: true, ..Opts::default() };
-    run(b, py, "XPENDING", &line, opts)
+    b.command_as(py, "XPENDING", &line, &opts)
 }
 
 /// `xclaim`.
@@ -67,13 +67,13 @@ pub(crate) fn xclaim<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny
     if ids.is_empty() {
         return Err(DataError::new_err("XCLAIM message_ids must be a non empty list or tuple of message IDs to claim"));
     }
-    let mut line = Line::new(&b.codec, "XCLAIM");
-    line.a(name)?;
-    line.a(group)?;
-    line.a(consumer)?;
-    line.s(min_idle_time)?;
+    let mut line = vec![W("XCLAIM")];
+    line.push(A(name));
+    line.push(A(group));
+    line.push(A(consumer));
+    line.push(str_of(min_idle_time)?);
     for i in &ids {
-        line.a(i)?;
+        line.push(A(i));
     }
     for (value, word, msg) in [
         (idle, "IDLE", "XCLAIM idle must be an integer"),
@@ -84,8 +84,8 @@ pub(crate) fn xclaim<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny
             if !is_int(v) {
                 return Err(DataError::new_err(msg));
             }
-            line.w(word);
-            line.s(v)?;
+            line.push(W(word));
+            line.push(str_of(v)?);
         }
     }
     let mut opts = Opts::default();
@@ -93,16 +93,16 @@ pub(crate) fn xclaim<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny
         if !force.is_instance_of::<PyBool>() {
             return Err(DataError::new_err("XCLAIM force must be a boolean"));
         }
-        line.w("FORCE");
+        line.push(W("FORCE"));
     }
     if justid.is_truthy()? {
         if !justid.is_instance_of::<PyBool>() {
             return Err(DataError::new_err("XCLAIM justid must be a boolean"));
         }
-        line.w("JUSTID");
+        line.push(W("JUSTID"));
         opts.parse_justid = true;
     }
-    run(b, py, "XCLAIM", &line, opts)
+    b.command_as(py, "XCLAIM", &line, &opts)
 }
 
 /// `xautoclaim`.
@@ -110,54 +110,54 @@ pub(crate) fn xclaim<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny
 pub(crate) fn xautoclaim<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>, group: &Bound<'py, PyAny>, consumer: &Bound<'py, PyAny>, min_idle_time: &Bound<'py, PyAny>, start_id: Option<&Bound<'py, PyAny>>, count: Option<&Bound<'py, PyAny>>, justid: bool) -> PyResult<Bound<'py, PyAny>> {
     nonnegative_or_skip(Some(min_idle_time), "XAUTOCLAIM min_idle_time must be a nonnegative integer")?;
     let zero = PyString::new(py, "0-0").into_any();
-    let mut line = Line::new(&b.codec, "XAUTOCLAIM");
-    line.a(name)?;
-    line.a(group)?;
-    line.a(consumer)?;
-    line.a(min_idle_time)?;
-    line.a(start_id.unwrap_or(&zero))?;
+    let mut line = vec![W("XAUTOCLAIM")];
+    line.push(A(name));
+    line.push(A(group));
+    line.push(A(consumer));
+    line.push(A(min_idle_time));
+    line.push(A(start_id.unwrap_or(&zero)));
     if nonnegative_or_skip(count, "XAUTOCLAIM count must be a integer >= 0")? {
         if let Some(c) = count {
-            line.w("COUNT");
-            line.a(c)?;
+            line.push(W("COUNT"));
+            line.push(A(c));
         }
     }
     let mut opts = Opts::default();
     if justid {
-        line.w("JUSTID");
+        line.push(W("JUSTID"));
         opts.parse_justid = true;
     }
-    run(b, py, "XAUTOCLAIM", &line, opts)
+    b.command_as(py, "XAUTOCLAIM", &line, &opts)
 }
 
 /// `xgroup_create`.
 pub(crate) fn xgroup_create<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>, group: &Bound<'py, PyAny>, id: Option<&Bound<'py, PyAny>>, mkstream: bool, entries_read: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
     let dollar = PyString::new(py, "$").into_any();
-    let mut line = Line::new(&b.codec, "XGROUP CREATE");
-    line.a(name)?;
-    line.a(group)?;
-    line.a(id.unwrap_or(&dollar))?;
+    let mut line = vec![W("XGROUP"), W("CREATE")];
+    line.push(A(name));
+    line.push(A(group));
+    line.push(A(id.unwrap_or(&dollar)));
     if mkstream {
-        line.w("MKSTREAM");
+        line.push(W("MKSTREAM"));
     }
     if let Some(n) = some(entries_read) {
-        line.w("ENTRIESREAD");
-        line.a(n)?;
+        line.push(W("ENTRIESREAD"));
+        line.push(A(n));
     }
-    run(b, py, "XGROUP CREATE", &line, Opts::default())
+    b.command_as(py, "XGROUP CREATE", &line, &Opts::default())
 }
 
 /// `xgroup_setid`.
 pub(crate) fn xgroup_setid<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>, group: &Bound<'py, PyAny>, id: &Bound<'py, PyAny>, entries_read: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-    let mut line = Line::new(&b.codec, "XGROUP SETID");
-    line.a(name)?;
-    line.a(group)?;
-    line.a(id)?;
+    let mut line = vec![W("XGROUP"), W("SETID")];
+    line.push(A(name));
+    line.push(A(group));
+    line.push(A(id));
     if let Some(n) = some(entries_read) {
-        line.w("ENTRIESREAD");
-        line.a(n)?;
+        line.push(W("ENTRIESREAD"));
+        line.push(A(n));
     }
-    run(b, py, "XGROUP SETID", &line, Opts::default())
+    b.command_as(py, "XGROUP SETID", &line, &Opts::default())
 }
 
 /// `xgroup_destroy`, `xgroup_createconsumer`, `xgroup_delconsumer`, `xinfo_groups`,
@@ -168,12 +168,12 @@ pub(crate) fn plain<'py>(b: &PyBroker, py: Python<'py>, name: &'static str, args
 
 /// `xinfo_stream`.
 pub(crate) fn xinfo_stream<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>, full: bool) -> PyResult<Bound<'py, PyAny>> {
-    let mut line = Line::new(&b.codec, "XINFO STREAM");
-    line.a(name)?;
+    let mut line = vec![W("XINFO"), W("STREAM")];
+    line.push(A(name));
     if full {
-        line.w("FULL");
+        line.push(W("FULL"));
     }
-    run(b, py, "XINFO STREAM", &line, Opts { full, ..Opts::default() })
+    b.command_as(py, "XINFO STREAM", &line, &Opts { full, ..Opts::default() })
 }
 
 #[pymethods]

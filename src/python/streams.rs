@@ -1,59 +1,20 @@
-//! The stream methods of `Broker` (XADD … XINFO), the way redis-py implements them: its
-//! client-side checks (DataError with its words), the command line it would send, and its
-//! response callbacks (legacy RESP2 shapes). The command itself runs through
-//! `command::dispatch`, so Redis's rules and error texts live in one place; XREAD and
-//! XREADGROUP with BLOCK wait through the engine (`wait.rs`).
-
-use std::borrow::Cow;
+//! The stream methods of `Broker` (XADD, XLEN, XRANGE, XDEL, XTRIM, XREAD, XACK; consumer
+//! groups are `stream_groups.rs`), the way redis-py implements them: its client-side
+//! checks (DataError with its words) and the command line it would send (`argv.rs`), run
+//! by the generic runner (`command_as`) and shaped by redis-py's callbacks (`reply.rs`).
+//! XACK and the ready path of XREAD/XREADGROUP call the command layer's typed functions;
+//! with BLOCK and nothing there, they wait through the engine (`wait.rs`).
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
 
-use super::argv::some;
-use super::broker::PyBroker;
-use super::reply::{served_to_py, stream_callback as callback, Opts};
-use super::convert::{slices, Codec};
+use super::argv::{some, str_of, Part, A, W};
+use super::broker::{cmd_row, PyBroker};
+use super::convert::slices;
 use super::errors::{DataError, IntoPy};
+use super::reply::{served_to_py, Opts};
 use super::wait::{block_sync, BlockSpec};
-use crate::command::{self, Context};
-
-// ---------------------------------------------------------------------------------------
-// Command lines
-// ---------------------------------------------------------------------------------------
-
-/// A command line built as redis-py builds it: words, and arguments encoded by the
-/// client's encoder.
-pub(crate) struct Line<'a> {
-    codec: &'a Codec,
-    words: Vec<Cow<'a, [u8]>>,
-}
-
-impl<'a> Line<'a> {
-    /// A line starting with `name`; a name with spaces ("XGROUP CREATE") is several words,
-    /// as redis-py's `pack_command` sends it.
-    pub(crate) fn new(codec: &'a Codec, name: &'static str) -> Line<'a> {
-        let words = name.split(' ').map(|w| Cow::Borrowed(w.as_bytes())).collect();
-        Line { codec, words }
-    }
-
-    /// A literal word.
-    pub(crate) fn w(&mut self, word: &'static str) {
-        self.words.push(Cow::Borrowed(word.as_bytes()));
-    }
-
-    /// An argument, encoded as redis-py's `Encoder.encode` does.
-    pub(crate) fn a(&mut self, obj: &'a Bound<'_, PyAny>) -> PyResult<()> {
-        self.words.push(self.codec.encode(obj)?);
-        Ok(())
-    }
-
-    /// `str(obj)`, as redis-py sends some numbers (`str(maxlen)`, `str(count)`).
-    pub(crate) fn s(&mut self, obj: &Bound<'_, PyAny>) -> PyResult<()> {
-        let text = obj.str()?;
-        self.words.push(Cow::Owned(text.to_str()?.as_bytes().to_vec()));
-        Ok(())
-    }
-}
+use crate::command;
 
 /// An argument whose redis-py default is not None (`xadd`'s `id="*"`): `Omitted` when the
 /// caller left it out, else the object as given, None included (which redis-py sends on,
@@ -71,47 +32,6 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         Ok(Arg::Given(obj.to_owned()))
     }
-}
-
-/// Runs `line` (a blocking XREAD/XREADGROUP through the waiter) and shapes the reply with
-/// redis-py's callback for `name`.
-pub(crate) fn run<'py>(b: &PyBroker, py: Python<'py>, name: &str, line: &Line<'_>, opts: Opts) -> PyResult<Bound<'py, PyAny>> {
-    let argv = slices(&line.words);
-    if let Some(call) = command::parse_blocking(&argv).py_err()? {
-        let spec = BlockSpec {
-            engine: b.engine.clone(),
-            db: b.db(),
-            keys: call.keys,
-            op: call.op,
-            timeout: call.timeout,
-            codec: b.codec.clone(),
-            born: b.born,
-        };
-        super::observe::record_blocking(&b.engine, b.db(), &line.words);
-        return block_sync(py, &spec);
-    }
-    let mut ctx = Context { db: b.db(), ..Context::default() };
-    let reply = command::dispatch_as(&b.engine, &mut ctx, &argv, super::observe::origin()).py_err()?;
-    callback(py, &b.codec, name, reply, opts)
-}
-
-/// `execute_command` for the stream commands: redis-py splits a first argument with
-/// spaces into words and picks the callback by that argument. `None` for other commands.
-pub(crate) fn execute<'py>(
-    b: &PyBroker,
-    py: Python<'py>,
-    words: &[Cow<'_, [u8]>],
-    options: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let Some(first) = words.first() else { return Ok(None) };
-    if !first.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'x')) {
-        return Ok(None);
-    }
-    let name = String::from_utf8_lossy(first).to_ascii_uppercase();
-    let mut line = Line { codec: &b.codec, words: Vec::with_capacity(words.len() + 1) };
-    line.words.extend(first.split(|&c| c == b' ').filter(|w| !w.is_empty()).map(|w| Cow::Owned(w.to_vec())));
-    line.words.extend(words[1..].iter().map(|w| Cow::Borrowed(w.as_ref())));
-    run(b, py, &name, &line, Opts::from_kwargs(options)?).map(Some)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -214,59 +134,59 @@ pub(crate) fn xadd<'py>(
         return Err(DataError::new_err("XADD fields must be a non-empty dict"));
     };
     let items: Vec<Bound<'py, PyAny>> = fields.iter().flat_map(|(k, v)| [k, v]).collect();
-    let mut line = Line::new(&b.codec, "XADD");
-    line.a(name)?;
+    let mut line = vec![W("XADD")];
+    line.push(A(name));
     if nomkstream {
-        line.w("NOMKSTREAM");
+        line.push(W("NOMKSTREAM"));
     }
     if let Some(p) = some(ref_policy) {
-        line.a(p)?;
+        line.push(A(p));
     }
     if let Some(p) = idmpauto {
-        line.w("IDMPAUTO");
-        line.a(p)?;
+        line.push(W("IDMPAUTO"));
+        line.push(A(p));
     }
     if let Some([producer, idempotent]) = &idmp_items {
-        line.w("IDMP");
-        line.a(producer)?;
-        line.a(idempotent)?;
+        line.push(W("IDMP"));
+        line.push(A(producer));
+        line.push(A(idempotent));
     }
     if let Some(m) = maxlen {
-        line.w("MAXLEN");
+        line.push(W("MAXLEN"));
         if approximate {
-            line.w("~");
+            line.push(W("~"));
         }
-        line.s(m)?;
+        line.push(str_of(m)?);
     }
     if let Some(m) = minid {
-        line.w("MINID");
+        line.push(W("MINID"));
         if approximate {
-            line.w("~");
+            line.push(W("~"));
         }
-        line.a(m)?;
+        line.push(A(m));
     }
     if let Some(l) = limit {
-        line.w("LIMIT");
-        line.a(l)?;
+        line.push(W("LIMIT"));
+        line.push(A(l));
     }
-    line.a(&id)?;
+    line.push(A(&id));
     for item in &items {
-        line.a(item)?;
+        line.push(A(item));
     }
-    run(b, py, "XADD", &line, Opts::default())
+    b.command_as(py, "XADD", &line, &Opts::default())
 }
 
 /// A line of `name` followed by `args`, run with `name`'s callback.
 pub(crate) fn simple<'py>(b: &PyBroker, py: Python<'py>, name: &'static str, args: &[&Bound<'py, PyAny>], rest: Option<&Bound<'py, PyTuple>>) -> PyResult<Bound<'py, PyAny>> {
-    let mut line = Line::new(&b.codec, name);
+    let mut line: Vec<Part<'_, 'py>> = name.split(' ').map(W).collect();
     for a in args {
-        line.a(a)?;
+        line.push(A(a));
     }
     let more: Vec<Bound<'py, PyAny>> = rest.map(|t| t.iter().collect()).unwrap_or_default();
     for a in &more {
-        line.a(a)?;
+        line.push(A(a));
     }
-    run(b, py, name, &line, Opts::default())
+    b.command_as(py, name, &line, &Opts::default())
 }
 
 /// `xlen`.
@@ -291,15 +211,10 @@ pub(crate) fn xack<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>,
     let key = b.codec.encode(name)?;
     let group = b.codec.encode(group)?;
     let objs: Vec<Bound<'py, PyAny>> = ids.iter().collect();
-    let mut words = Vec::with_capacity(objs.len());
-    for o in &objs {
-        words.push(b.codec.encode(o)?);
-    }
-    let words = slices(&words);
-    let db = b.db();
-    static XACK: crate::engine::stats::CmdId = crate::engine::stats::CmdId::new("xack");
-    let argv = || [&[&b"XACK"[..], &key, &group][..], &words].concat();
-    let acked = b.engine.call(&XACK, true, db, super::observe::origin(), argv, |ks| command::xack_words(ks, db, &key, &group, &words)).py_err()?;
+    let ids = b.codec.encode_all(&objs)?;
+    let ids = slices(&ids);
+    let argv = || [&[&b"XACK"[..], &key, &group][..], &ids].concat();
+    let acked = b.typed(cmd_row!("xack"), argv, |ks, db| command::xack_words(ks, db, &key, &group, &ids))?;
     Ok(acked.into_pyobject(py)?.into_any())
 }
 
@@ -308,19 +223,19 @@ pub(crate) fn xrange<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny
     let cmd = if rev { "XREVRANGE" } else { "XRANGE" };
     let (d1, d2) = if rev { ("+", "-") } else { ("-", "+") };
     let (d1, d2) = (PyString::new(py, d1).into_any(), PyString::new(py, d2).into_any());
-    let mut line = Line::new(&b.codec, cmd);
-    line.a(name)?;
-    line.a(first.unwrap_or(&d1))?;
-    line.a(second.unwrap_or(&d2))?;
+    let mut line = vec![W(cmd)];
+    line.push(A(name));
+    line.push(A(first.unwrap_or(&d1)));
+    line.push(A(second.unwrap_or(&d2)));
     if let Some(c) = some(count) {
         if !is_int(c) || int_below(c, 1)? {
             let msg = if rev { "XREVRANGE count must be a positive integer" } else { "XRANGE count must be a positive integer" };
             return Err(DataError::new_err(msg));
         }
-        line.w("COUNT");
-        line.s(c)?;
+        line.push(W("COUNT"));
+        line.push(str_of(c)?);
     }
-    run(b, py, cmd, &line, Opts::default())
+    b.command_as(py, cmd, &line, &Opts::default())
 }
 
 /// `xtrim`.
@@ -334,33 +249,33 @@ pub(crate) fn xtrim<'py>(b: &PyBroker, py: Python<'py>, name: &Bound<'py, PyAny>
         return Err(DataError::new_err("One of ``maxlen`` or ``minid`` must be specified"));
     }
     check_ref_policy(ref_policy, "XTRIM ref_policy must be one of: KEEPREF, DELREF, ACKED")?;
-    let mut line = Line::new(&b.codec, "XTRIM");
-    line.a(name)?;
-    line.w(if maxlen.is_some() { "MAXLEN" } else { "MINID" });
+    let mut line = vec![W("XTRIM")];
+    line.push(A(name));
+    line.push(W(if maxlen.is_some() { "MAXLEN" } else { "MINID" }));
     if approximate {
-        line.w("~");
+        line.push(W("~"));
     }
     if let Some(v) = maxlen.or(minid) {
-        line.a(v)?;
+        line.push(A(v));
     }
     if let Some(l) = limit {
-        line.w("LIMIT");
-        line.a(l)?;
+        line.push(W("LIMIT"));
+        line.push(A(l));
     }
     if let Some(p) = some(ref_policy) {
-        line.a(p)?;
+        line.push(A(p));
     }
-    run(b, py, "XTRIM", &line, Opts::default())
+    b.command_as(py, "XTRIM", &line, &Opts::default())
 }
 
 /// Adds `STREAMS keys… ids…` from redis-py's `streams` dict.
-fn add_streams<'a>(line: &mut Line<'a>, items: &'a [(Bound<'_, PyAny>, Bound<'_, PyAny>)]) -> PyResult<()> {
-    line.w("STREAMS");
+fn add_streams<'a, 'py>(line: &mut Vec<Part<'a, 'py>>, items: &'a [(Bound<'py, PyAny>, Bound<'py, PyAny>)]) -> PyResult<()> {
+    line.push(W("STREAMS"));
     for (k, _) in items {
-        line.a(k)?;
+        line.push(A(k));
     }
     for (_, v) in items {
-        line.a(v)?;
+        line.push(A(v));
     }
     Ok(())
 }
@@ -375,7 +290,7 @@ fn stream_items<'py>(streams: &Bound<'py, PyAny>, msg: &'static str) -> PyResult
 
 /// Checks `max_count` / `max_size` as redis-py does and adds them (Redis 8.10 options,
 /// which Redis 7.0 refuses as a syntax error).
-fn max_options(line: &mut Line<'_>, cmd: &str, count: Option<&Bound<'_, PyAny>>, max_count: Option<&Bound<'_, PyAny>>, max_size: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn max_options<'py>(line: &mut Vec<Part<'_, 'py>>, cmd: &str, count: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<()> {
     if let Some(m) = max_count {
         if !is_int(m) || int_below(m, 1)? {
             return Err(DataError::new_err(format!("{cmd} max_count must be a positive integer")));
@@ -385,15 +300,15 @@ fn max_options(line: &mut Line<'_>, cmd: &str, count: Option<&Bound<'_, PyAny>>,
                 return Err(DataError::new_err(format!("{cmd} max_count must be greater than or equal to count")));
             }
         }
-        line.w("MAXCOUNT");
-        line.s(m)?;
+        line.push(W("MAXCOUNT"));
+        line.push(str_of(m)?);
     }
     if let Some(m) = max_size {
         if !is_int(m) || int_below(m, 1)? {
             return Err(DataError::new_err(format!("{cmd} max_size must be a positive integer")));
         }
-        line.w("MAXSIZE");
-        line.s(m)?;
+        line.push(W("MAXSIZE"));
+        line.push(str_of(m)?);
     }
     Ok(())
 }
@@ -403,83 +318,80 @@ fn max_options(line: &mut Line<'_>, cmd: &str, count: Option<&Bound<'_, PyAny>>,
 ///
 /// The engine's typed result is converted directly (no reply tree): the same shapes as
 /// redis-py's `parse_xread`, without the detour.
-fn read_now<'py>(b: &PyBroker, py: Python<'py>, line: &Line<'_>) -> PyResult<Result<Bound<'py, PyAny>, BlockSpec>> {
-    let argv = slices(&line.words);
+fn read_now<'py>(b: &PyBroker, py: Python<'py>, row: &'static command::Command, line: &[Part<'_, '_>]) -> PyResult<Result<Bound<'py, PyAny>, BlockSpec>> {
+    let words = b.words(line)?;
+    let argv = slices(&words);
     let (call, blocks) = command::parse_stream_read(&argv).py_err()?;
-    let db = b.db();
-    let cmd = command::lookup(argv[0]).ok_or_else(|| super::errors::ResponseError::new_err("unknown command"))?;
-    let words = || argv.clone();
-    let attempt = b.engine.call(&cmd.id, false, db, super::observe::origin(), words, |ks| ks.try_block_op(db, &call.keys, &call.op));
-    if let Some(served) = attempt.py_err()? {
+    if let Some(served) = b.typed(row, || argv.clone(), |ks, db| command::try_serve(ks, db, &call.keys, &call.op))? {
         return served_to_py(py, &b.codec, served).map(Ok);
     }
     if !blocks {
         return Ok(Ok(PyList::empty(py).into_any()));
     }
-    Ok(Err(BlockSpec { engine: b.engine.clone(), db, keys: call.keys, op: call.op, timeout: call.timeout, codec: b.codec.clone(), born: b.born }))
+    Ok(Err(b.spec(call.keys, call.op, call.timeout)))
 }
 
 /// The XREAD line of redis-py's `xread`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn xread_spec<'py>(b: &PyBroker, py: Python<'py>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Result<Bound<'py, PyAny>, BlockSpec>> {
     let (count, block) = (some(count), some(block));
-    let mut line = Line::new(&b.codec, "XREAD");
+    let mut line = vec![W("XREAD")];
     if let Some(bl) = block {
         if !is_int(bl) || int_below(bl, 0)? {
             return Err(DataError::new_err("XREAD block must be a non-negative integer"));
         }
-        line.w("BLOCK");
-        line.s(bl)?;
+        line.push(W("BLOCK"));
+        line.push(str_of(bl)?);
     }
     if let Some(c) = count {
         if !is_int(c) || int_below(c, 1)? {
             return Err(DataError::new_err("XREAD count must be a positive integer"));
         }
-        line.w("COUNT");
-        line.s(c)?;
+        line.push(W("COUNT"));
+        line.push(str_of(c)?);
     }
     max_options(&mut line, "XREAD", count, some(max_count), some(max_size))?;
     let items = stream_items(streams, "XREAD streams must be a non empty dict")?;
     add_streams(&mut line, &items)?;
-    read_now(b, py, &line)
+    read_now(b, py, cmd_row!("xread"), &line)
 }
 
 /// The XREADGROUP line of redis-py's `xreadgroup`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn xreadgroup_spec<'py>(b: &PyBroker, py: Python<'py>, groupname: &Bound<'py, PyAny>, consumername: &Bound<'py, PyAny>, streams: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, block: Option<&Bound<'py, PyAny>>, noack: bool, claim_min_idle_time: Option<&Bound<'py, PyAny>>, max_count: Option<&Bound<'py, PyAny>>, max_size: Option<&Bound<'py, PyAny>>) -> PyResult<Result<Bound<'py, PyAny>, BlockSpec>> {
     let (count, block, claim) = (some(count), some(block), some(claim_min_idle_time));
-    let mut line = Line::new(&b.codec, "XREADGROUP");
-    line.w("GROUP");
-    line.a(groupname)?;
-    line.a(consumername)?;
+    let mut line = vec![W("XREADGROUP")];
+    line.push(W("GROUP"));
+    line.push(A(groupname));
+    line.push(A(consumername));
     if let Some(c) = count {
         if !is_int(c) || int_below(c, 1)? {
             return Err(DataError::new_err("XREADGROUP count must be a positive integer"));
         }
-        line.w("COUNT");
-        line.s(c)?;
+        line.push(W("COUNT"));
+        line.push(str_of(c)?);
     }
     max_options(&mut line, "XREADGROUP", count, some(max_count), some(max_size))?;
     if let Some(bl) = block {
         if !is_int(bl) || int_below(bl, 0)? {
             return Err(DataError::new_err("XREADGROUP block must be a non-negative integer"));
         }
-        line.w("BLOCK");
-        line.s(bl)?;
+        line.push(W("BLOCK"));
+        line.push(str_of(bl)?);
     }
     if noack {
-        line.w("NOACK");
+        line.push(W("NOACK"));
     }
     if let Some(c) = claim {
         if !is_int(c) || int_below(c, 0)? {
             return Err(DataError::new_err("XREADGROUP claim_min_idle_time must be a non-negative integer"));
         }
-        line.w("CLAIM");
-        line.a(c)?;
+        line.push(W("CLAIM"));
+        line.push(A(c));
     }
     let items = stream_items(streams, "XREADGROUP streams must be a non empty dict")?;
     add_streams(&mut line, &items)?;
-    read_now(b, py, &line)
+    read_now(b, py, cmd_row!("xreadgroup"), &line)
 }
 
 /// Waits for a read that could not be answered at once (sync API: GIL released).

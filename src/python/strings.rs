@@ -1,12 +1,16 @@
 //! The string methods of `Broker` (GET, SET, INCR …), redis-py's names, its client-side
-//! checks (`DataError`) and shapes.
+//! checks (`DataError`) and shapes. GET, the plain SET and the INCR family call the command
+//! layer's typed functions without a command line; the rest go through the runner.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-use super::argv::{datetime_to_int, expiry_arg, plain_i64, some, words, A, W};
-use super::broker::{cmd, PyBroker};
-use super::errors::{DataError, IntoPy};
+use super::argv::{datetime_to_int, expiry_arg, plain_i64, some, A, W};
+use super::broker::{cmd_row, PyBroker};
+use super::convert::keys_arg;
+use super::errors::DataError;
+use super::reply::Opts;
+use crate::command;
 use crate::engine::strings::SetOptions;
 
 impl PyBroker {
@@ -22,28 +26,30 @@ impl PyBroker {
         self.command(py, &parts)
     }
 
-    fn incr_generic<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>, word: &'static str, negate: bool) -> PyResult<Bound<'py, PyAny>> {
-        let one = 1i64.into_pyobject(py)?.into_any();
-        let amount = amount.unwrap_or(&one);
-        let delta = plain_i64(amount).and_then(|a| if negate { a.checked_neg() } else { Some(a) });
-        let Some(delta) = delta else {
-            return self.command(py, &[W(word), A(name), A(amount)]);
+    /// INCRBY / DECRBY (redis-py sends those for `incr` / `decr` too) through
+    /// `command::incr_value` / `decr_value`; an amount that is not a plain int goes as the
+    /// command line, for Redis's own parsing.
+    #[inline]
+    fn incr_generic<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>, decr: bool) -> PyResult<Bound<'py, PyAny>> {
+        let word = if decr { "DECRBY" } else { "INCRBY" };
+        let Some(amount) = amount else {
+            return self.incr_typed(py, name, word, 1, decr);
         };
+        match plain_i64(amount) {
+            Some(delta) => self.incr_typed(py, name, word, delta, decr),
+            None => self.command(py, &[W(word), A(name), A(amount)]),
+        }
+    }
+
+    #[inline]
+    fn incr_typed<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, word: &'static str, delta: i64, decr: bool) -> PyResult<Bound<'py, PyAny>> {
         let key = self.key(name)?;
-        let cmd = match word {
-            "INCRBY" => cmd!("incrby"),
-            "DECR" => cmd!("decr"),
-            "DECRBY" => cmd!("decrby"),
-            _ => cmd!("incr"),
+        let argv = || vec![word.as_bytes().to_vec(), key.to_vec(), delta.to_string().into_bytes()];
+        let n = if decr {
+            self.typed(cmd_row!("decrby"), argv, |ks, db| command::decr_value(ks, db, &key, delta))?
+        } else {
+            self.typed(cmd_row!("incrby"), argv, |ks, db| command::incr_value(ks, db, &key, delta))?
         };
-        let argv = || {
-            let mut v = words(&[word.as_bytes(), &key]);
-            if word.ends_with("BY") {
-                v.push(amount.to_string().into_bytes());
-            }
-            v
-        };
-        let n = self.call(cmd, true, argv, |ks, db| ks.check_memory(true).and_then(|()| ks.incr_by(db, &key, delta))).py_err()?;
         Ok(n.into_pyobject(py)?.into_any())
     }
 }
@@ -51,10 +57,10 @@ impl PyBroker {
 #[pymethods]
 impl PyBroker {
     /// The value of ``name``, or None.
-    fn get<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn get<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
         let key = self.key(name)?;
-        let v = self.call(cmd!("get"), true, || words(&[b"GET", &key]), |ks, db| ks.get(db, &key)).py_err()?;
+        let v = self.typed(cmd_row!("get"), || vec![&b"GET"[..], &key], |ks, db| command::get_value(ks, db, &key))?;
         self.codec.out_opt(py, v.as_deref())
     }
 
@@ -77,7 +83,8 @@ impl PyBroker {
             // The plain SET: no command words to build.
             let key = self.key(name)?;
             let v = self.codec.encode(value)?;
-            self.call(cmd!("set"), false, || words(&[b"SET", &key, &v]), |ks, db| ks.check_memory(true).and_then(|()| ks.set(db, &key, &v, SetOptions::default()))).py_err()?;
+            let argv = || vec![&b"SET"[..], &key, &v];
+            self.typed(cmd_row!("set"), argv, |ks, db| command::set_value(ks, db, &key, &v, SetOptions::default()))?;
             return Ok(true.into_pyobject(py)?.to_owned().into_any());
         }
         let mut parts = vec![W("SET"), A(name), A(value)];
@@ -106,36 +113,33 @@ impl PyBroker {
         if keepttl {
             parts.push(W("KEEPTTL"));
         }
-        let words = self.words(&parts)?;
-        self.run_opts(py, &words, get)
+        self.command_as(py, "SET", &parts, &Opts { set_get: get, ..Opts::default() })
     }
 
     /// Set ``name`` to ``value`` if it does not exist; whether it was set.
-    fn setnx(&self, name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    fn setnx<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let key = self.key(name)?;
-        let v = self.codec.encode(value)?;
-        let opts = SetOptions { nx: true, ..SetOptions::default() };
-        Ok(self.call(cmd!("setnx"), true, || words(&[b"SETNX", &key, &v]), |ks, db| ks.check_memory(true).and_then(|()| ks.set(db, &key, &v, opts))).py_err()?.written)
+        self.command(py, &[W("SETNX"), A(name), A(value)])
     }
 
     /// Get the value of ``name`` and delete the key.
-    fn getdel<'py>(&self, py: Python<'py>, name: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn getdel<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let key = self.key(name)?;
-        let v = self.call(cmd!("getdel"), true, || words(&[b"GETDEL", &key]), |ks, db| ks.getdel(db, &key)).py_err()?;
-        self.codec.out_opt(py, v.as_deref())
+        self.command(py, &[W("GETDEL"), A(name)])
     }
 
     /// The values of ``keys`` (None where missing or not a string).
     #[pyo3(signature = (keys, *args))]
     fn mget<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let keys = self.keys_vec(keys, args)?;
-        let refs: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        let vals = self.call_ok(cmd!("mget"), true, || [&[&b"MGET"[..]][..], &refs].concat(), |ks, db| ks.mget(db, &refs));
-        let objs = vals.iter().map(|v| self.codec.out_opt(py, v.as_deref())).collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, objs)?.into_any())
+        let items = keys_arg(keys, args)?;
+        if items.is_empty() {
+            // redis-py's EMPTY_RESPONSE: no keys, no command sent, `[]`.
+            return Ok(PyList::empty(py).into_any());
+        }
+        let mut parts = vec![W("MGET")];
+        parts.extend(items.iter().map(A));
+        self.command(py, &parts)
     }
 
     /// Set every key/value of ``mapping``; True.
@@ -154,27 +158,27 @@ impl PyBroker {
     #[pyo3(signature = (name, amount = None))]
     fn incr<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.incr_generic(py, name, amount, "INCRBY", false)
+        self.incr_generic(py, name, amount, false)
     }
 
     /// Increment ``name`` by ``amount``; the new value.
     #[pyo3(signature = (name, amount = None))]
     fn incrby<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.incr_generic(py, name, amount, "INCRBY", false)
+        self.incr_generic(py, name, amount, false)
     }
 
     /// Decrement ``name`` by ``amount``; the new value.
     #[pyo3(signature = (name, amount = None))]
     fn decr<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.incr_generic(py, name, amount, "DECRBY", true)
+        self.incr_generic(py, name, amount, true)
     }
 
     /// Decrement ``name`` by ``amount``; the new value.
     #[pyo3(signature = (name, amount = None))]
     fn decrby<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, amount: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        self.incr_generic(py, name, amount, "DECRBY", true)
+        self.incr_generic(py, name, amount, true)
     }
 }

@@ -111,7 +111,7 @@ impl BlockSpec {
     /// Runs the call once without waiting: its reply, or None if there was nothing.
     fn try_now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.born.check()?;
-        let served = self.engine.execute(|ks| ks.try_block_op(self.db, &self.keys, &self.op)).py_err()?;
+        let served = self.engine.execute(|ks| crate::command::try_serve(ks, self.db, &self.keys, &self.op)).py_err()?;
         match served {
             Some(s) => served_to_py(py, &self.codec, s),
             None => Ok(py.None().into_bound(py)),

@@ -8,7 +8,6 @@ use super::reply::Answer;
 use super::Shared;
 use crate::engine::Keyspace;
 use crate::command::info::line;
-use crate::persist::InfoValue;
 
 /// A 40-hex-digit id for this server run (INFO `run_id`), from the clock and the pid.
 pub fn run_id() -> String {
@@ -74,35 +73,7 @@ fn section_text(_c: &Client, sh: &Shared, ks: &mut Keyspace, section: &str, out:
             line(out, "tracking_clients", 0);
             line(out, "clients_in_timeout_table", 0);
         }
-        "persistence" => match &sh.persist {
-            Some(p) => {
-                for (k, v) in p.info_locked(&mut ks.effects) {
-                    match v {
-                        InfoValue::Int(i) => line(out, k, i),
-                        InfoValue::Float(f) => line(out, k, format!("{f:.2}")),
-                        InfoValue::Text(t) => line(out, k, t),
-                    }
-                }
-            }
-            None => {
-                for (k, v) in [
-                    ("loading", "0".to_owned()),
-                    ("async_loading", "0".to_owned()),
-                    ("rdb_changes_since_last_save", "0".to_owned()),
-                    ("rdb_bgsave_in_progress", "0".to_owned()),
-                    ("rdb_last_save_time", sh.started_unix.to_string()),
-                    ("rdb_last_bgsave_status", "ok".to_owned()),
-                    ("rdb_saves", "0".to_owned()),
-                    ("aof_enabled", "0".to_owned()),
-                    ("aof_rewrite_in_progress", "0".to_owned()),
-                    ("aof_rewrite_scheduled", "0".to_owned()),
-                    ("aof_last_bgrewrite_status", "ok".to_owned()),
-                    ("aof_last_write_status", "ok".to_owned()),
-                ] {
-                    line(out, k, v);
-                }
-            }
-        },
+        "persistence" => crate::persist::info_section(sh.persist.as_ref(), &mut ks.effects, sh.started_unix, out),
         "stats" => {
             let st = &sh.stats;
             line(out, "total_connections_received", st.connections_received.load(Ordering::Relaxed));

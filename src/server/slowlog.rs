@@ -37,19 +37,6 @@ pub fn entry_reply(e: &crate::engine::slowlog::Entry) -> Reply {
     ])
 }
 
-/// The entries SLOWLOG GET's count asks for: 10 without one, all for -1.
-///
-/// # Errors
-/// Redis's error for a count that is not an integer of at least -1.
-pub fn parse_count(arg: Option<&[u8]>) -> Result<Option<usize>, &'static str> {
-    let Some(a) = arg else { return Ok(Some(10)) };
-    match std::str::from_utf8(a).ok().and_then(|s| s.parse::<i64>().ok()) {
-        Some(-1) => Ok(None),
-        Some(n) if n >= 0 => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
-        _ => Err("ERR count should be greater than or equal to -1"),
-    }
-}
-
 /// ```text
 /// SLOWLOG GET [count] | LEN | RESET | HELP
 /// ```
@@ -61,7 +48,7 @@ pub fn slowlog(_c: &mut Client, _sh: &Shared, ks: &mut Keyspace, args: &[&[u8]])
         if n > 3 {
             return Answer::Reply(Reply::Error(Error::UnknownSubcommandOrArity { cmd: "slowlog".into(), sub: "get".into() }));
         }
-        match parse_count(args.get(2).copied()) {
+        match crate::command::observe::slowlog_count(args.get(2).copied()) {
             Ok(count) => Answer::Reply(Reply::Array(ks.slowlog.get(count).iter().map(entry_reply).collect())),
             Err(e) => Answer::err(e),
         }

@@ -25,7 +25,7 @@ pub use args::{is_keyword, parse_f64, parse_timeout, timeout_from_secs, Args};
 pub use blocking::{parse_blocking, prepare_blocking, served_reply, BlockingCall};
 pub use streams::{parse_block_ms, parse_stream_read, streams_reply, xack_words};
 pub use reply::Reply;
-pub use observe::{call_typed, dispatch_as, dispatch_found_observed, dispatch_in_observed};
+pub use observe::{call_typed, call_typed_timed, dispatch_as, dispatch_found_observed, dispatch_in_observed};
 pub use lists::{llen_of, pop_count_from, pop_from, push_values};
 pub use strings::{decr_value, get_value, incr_value, set_value};
 pub use blocking::try_serve;

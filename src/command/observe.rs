@@ -156,8 +156,27 @@ pub fn call_typed<A: AsRef<[u8]>, T>(
     argv: impl FnOnce() -> Vec<A>,
     f: impl FnOnce(&mut Keyspace, usize) -> Result<T>,
 ) -> Result<T> {
+    call_typed_timed(engine, cmd, cmd.flags.contains(Flags::FAST), db, origin, argv, f)
+}
+
+/// `call_typed` with the timing said by the caller: `fast` calls are sampled rather than
+/// each timed (`Stats::start`). For the ready attempt of BLPOP/BRPOP, which is O(1) like
+/// the LPOP it is, though the command (which may block) is not `CMD_FAST`.
+///
+/// # Errors
+/// As `call_typed`.
+#[inline(always)]
+pub fn call_typed_timed<A: AsRef<[u8]>, T>(
+    engine: &Engine,
+    cmd: &'static Command,
+    fast: bool,
+    db: usize,
+    origin: &Origin<'_>,
+    argv: impl FnOnce() -> Vec<A>,
+    f: impl FnOnce(&mut Keyspace, usize) -> Result<T>,
+) -> Result<T> {
     let denyoom = cmd.flags.contains(Flags::DENYOOM);
-    engine.call(&cmd.id, cmd.flags.contains(Flags::FAST), db, origin, argv, |ks| {
+    engine.call(&cmd.id, fast, db, origin, argv, |ks| {
         ks.check_memory(denyoom)?;
         f(ks, db)
     })

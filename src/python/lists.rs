@@ -10,6 +10,7 @@ use pyo3::types::{PyBytes, PyString, PyTuple};
 use super::argv::{opt_timeout, plain_i64, A, S, W};
 use super::broker::{cmd_row, PyBroker};
 use super::convert::slices;
+use super::errors::IntoPy;
 use super::reply::served_to_py;
 use super::wait::{block_sync, parse_timeout, BlockSpec};
 use crate::command;
@@ -109,7 +110,7 @@ impl PyBroker {
             _ => None,
         };
         // The attempt counts as the call (a wait that follows is not another), as Redis
-        // counts a blocked command once.
+        // counts a blocked command once. Timed as a fast command: the attempt is O(1).
         let row = if end == End::Left { cmd_row!("blpop") } else { cmd_row!("brpop") };
         let word: &[u8] = if end == End::Left { b"BLPOP" } else { b"BRPOP" };
         let timeout_word = || raw_timeout.filter(|t| !t.is_none()).map_or_else(|| "0".to_owned(), ToString::to_string).into_bytes();
@@ -119,7 +120,9 @@ impl PyBroker {
             let argv = || vec![word.to_vec(), key.to_vec(), timeout_word()];
             // With one key, BLPOP's attempt is LPOP's (Redis serves both through
             // `listPopRangeAndReplyWithKey`): `try_serve` without building a key list.
-            if let Some(v) = self.typed(row, argv, |ks, db| command::pop_from(ks, db, &key, end))? {
+            let origin = super::observe::origin();
+            let attempt = command::call_typed_timed(&self.engine, row, true, self.db(), origin, argv, |ks, db| command::pop_from(ks, db, &key, end));
+            if let Some(v) = attempt.py_err()? {
                 return Ok(Ok(PyTuple::new(py, [self.codec.out(py, &key)?, self.codec.out(py, &v)?])?.into_any()));
             }
             let keys = vec![Key::from(key.as_ref())];
@@ -133,7 +136,9 @@ impl PyBroker {
             v.push(timeout_word());
             v
         };
-        if let Some(served) = self.typed(row, argv, |ks, db| command::try_serve(ks, db, &keys, &op))? {
+        let origin = super::observe::origin();
+        let attempt = command::call_typed_timed(&self.engine, row, true, self.db(), origin, argv, |ks, db| command::try_serve(ks, db, &keys, &op));
+        if let Some(served) = attempt.py_err()? {
             return Ok(Ok(served_to_py(py, &self.codec, served)?));
         }
         Ok(Err(self.spec(keys, op, timeout)))

@@ -61,6 +61,8 @@ pub struct Keyspace {
     pub slowlog: super::slowlog::SlowLog,
     /// MONITOR's feeds.
     pub monitors: super::monitor::Monitors,
+    /// `notify-keyspace-events` (`notify.rs`).
+    pub(crate) notify: super::notify::Notify,
 }
 
 impl Default for Keyspace {
@@ -82,6 +84,7 @@ impl Default for Keyspace {
             stats: super::stats::Stats::default(),
             slowlog: super::slowlog::SlowLog::default(),
             monitors: super::monitor::Monitors::default(),
+            notify: super::notify::Notify::default(),
         }
     }
 }

@@ -131,6 +131,22 @@ impl super::Keyspace {
         }
     }
 
+    /// A read found no `key` (Redis's `keymiss`, from `lookupKeyRead`): reads call it,
+    /// writes never do.
+    #[inline]
+    pub fn key_miss(&mut self, key: &[u8], db: usize) {
+        self.notify(class::KEY_MISS, "keymiss", key, db);
+    }
+
+    /// `found`, or `missing` after a `keymiss` for `key` when a read found nothing.
+    #[inline]
+    pub fn missing_as<T>(&mut self, found: Option<T>, key: &[u8], db: usize, missing: T) -> T {
+        found.unwrap_or_else(|| {
+            self.key_miss(key, db);
+            missing
+        })
+    }
+
     /// `notify`'s work, out of line so the check stays small where it is inlined.
     #[cold]
     #[inline(never)]

@@ -161,6 +161,7 @@ SCRIPTS: list[tuple[str, list[list[str]]]] = [
             ["SET", "k", "y", "PX", "100000", "KEEPTTL"],
             ["SET", "k", "z", "KEEPTTL"],
             ["SET", "e", "v", "EXAT", "1"],
+            [STEP_WAIT_GONE, "e"],
             ["SETNX", "k", "v"],
             ["SETNX", "k2", "v"],
             ["GET", "k"],

@@ -168,6 +168,28 @@ impl Keyspace {
         Ok(self.dbs[db].stream(key)?.is_some_and(|s| s.group(group).is_some()))
     }
 
+    /// `stream_exists` for a read command (Redis's `lookupKeyRead`): a `keymiss` when
+    /// missing.
+    ///
+    /// # Errors
+    /// `WrongType` if it holds something else.
+    pub fn stream_exists_read(&mut self, db: usize, key: &[u8]) -> Result<bool> {
+        let found = self.stream_exists(db, key)?;
+        if !found {
+            self.key_miss(key, db);
+        }
+        Ok(found)
+    }
+
+    /// `group_exists` for a read command (a `keymiss` when the key is missing).
+    ///
+    /// # Errors
+    /// `WrongType` if it holds something else.
+    pub fn group_exists_read(&mut self, db: usize, key: &[u8], group: &[u8]) -> Result<bool> {
+        self.read_lookup(db, key)?;
+        self.group_exists(db, key, group)
+    }
+
     /// Checks that `key` holds a stream with `group`, as `wording` words it when not.
     ///
     /// # Errors
@@ -358,6 +380,7 @@ impl Keyspace {
         count: Option<usize>,
     ) -> Result<Vec<(Key, EntryBatch)>> {
         let mut after = Vec::with_capacity(streams.len());
+        let mut missing = Vec::with_capacity(streams.len());
         for (key, id) in streams {
             let s = self.dbs[db].stream(key)?.is_some();
             if !s {
@@ -369,6 +392,11 @@ impl Keyspace {
                 ReadId::Last | ReadId::New => None,
             };
             after.push(from.filter(|_| s));
+            missing.push(!s);
+        }
+        // Redis looks every key up twice (checking, then serving): two misses each.
+        for ((key, _), _) in streams.iter().zip(missing).filter(|(_, m)| *m) {
+            self.key_miss(key, db);
         }
         let d = &mut self.dbs[db];
         let mut out = Vec::new();
@@ -401,7 +429,7 @@ impl Keyspace {
     ) -> Result<Vec<(Key, EntryBatch)>> {
         let mut ids = Vec::with_capacity(streams.len());
         for (key, id) in streams {
-            if !self.group_exists(db, key, group)? {
+            if !self.group_exists_read(db, key, group)? {
                 return Err(NoGroupWording::XReadGroup.error(key, group));
             }
             ids.push(id.clone()?);
@@ -610,6 +638,7 @@ impl Keyspace {
         justid: bool,
     ) -> Result<AutoClaimed> {
         let wording = NoGroupWording::KeyOrGroup;
+        self.read_lookup(db, key)?;
         let s = self.stream_with_group(db, key, group, wording)?;
         let existed = has_consumer(s, group, consumer);
         let claimed = s

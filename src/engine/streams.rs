@@ -797,9 +797,8 @@ impl Keyspace {
                     consumer.to_vec(),
                 ]
             });
+            stream_event(self, "xgroup-delconsumer", key, db);
         }
-        // Redis 7.0 announces it whether or not the consumer existed.
-        stream_event(self, "xgroup-delconsumer", key, db);
         Ok(pending)
     }
 

@@ -38,6 +38,9 @@ STEP_WAIT_SWEPT = "__wait_swept__"
 # [STEP_BLOCKED, *command]: run the blocking command on a connection of its own and
 # wait until the target reports it blocked; its reply is collected at the end.
 STEP_BLOCKED = "__blocked__"
+# [STEP_PAST, ms]: sleep ms milliseconds, so that a key with a shorter time is past it
+# (expired on its next access, or swept before: the same events either way).
+STEP_PAST = "__past__"
 # [STEP_HEADROOM, bytes]: CONFIG SET maxmemory to the target's used_memory + bytes
 # (negative: below what is used).
 STEP_HEADROOM = "__headroom__"
@@ -236,6 +239,17 @@ SCRIPTS: list[tuple[str, list[list[str]]]] = [
             [STEP_WAIT_GONE, "k2"],
             ["SET", "k3", "v", "PX", "1"],
             [STEP_WAIT_SWEPT],
+            ["SET", "k4", "v", "PX", "1"],
+            [STEP_PAST, "20"],
+            ["RPUSH", "k4", "x"],
+            ["RPUSH", "k5", "a", "b"],
+            ["PEXPIRE", "k5", "1"],
+            [STEP_PAST, "20"],
+            ["LPOP", "k5"],
+            ["SET", "k6", "v"],
+            ["PEXPIRE", "k6", "1"],
+            [STEP_PAST, "20"],
+            ["DEL", "nokey", "k6", "k4"],
         ],
     ),
     (
@@ -312,6 +326,10 @@ FLAG_SCRIPTS: list[tuple[str, list[list[str]]]] = [
             ["SETNX", "m4", "1"],
             ["SET", "x", "v", "PX", "1"],
             [STEP_WAIT_GONE, "x"],
+            ["SET", "y", "v", "PX", "1"],
+            [STEP_PAST, "20"],
+            ["GET", "y"],
+            ["SET", "y", "w"],
             ["EXPIRE", "nokey", "10"],
             ["PERSIST", "nokey"],
             ["DEL", "nokey"],
@@ -362,6 +380,9 @@ def _run_step(t: Target, words: Sequence[str], threads: list[tuple[threading.Thr
         return ("ok", None)
     if head == STEP_WAIT_SWEPT:
         _wait(lambda: t.client.execute_command("DBSIZE") == 0, "the sweep")
+        return ("ok", None)
+    if head == STEP_PAST:
+        time.sleep(int(words[1]) / 1000)
         return ("ok", None)
     if head == STEP_HEADROOM:
         limit = t.used_memory() + int(words[1])
@@ -602,3 +623,27 @@ def test_embedis_serve_takes_notify_keyspace_events() -> None:
     bad = subprocess.run([*cmd[:5], "0", "--notify-keyspace-events", "KEZ"], capture_output=True, text=True, timeout=30)
     assert bad.returncode == 1
     assert "Invalid event class character" in bad.stderr
+
+
+MULTI_SCRIPT = [
+    ["SET", "gone", "v", "PX", "1"],
+    [STEP_PAST, "20"],
+    ["MULTI"],
+    ["GET", "gone"],
+    ["RPUSH", "l", "a"],
+    ["PUBLISH", "__keyx__:marker", "m1"],
+    ["LPOP", "l"],
+    ["SET", "n", "v"],
+    ["GET", "nokey"],
+    ["PUBLISH", "__keyx__:marker", "m2"],
+    ["EXEC"],
+]
+
+
+@pytest.mark.parametrize("flags", ["KEAmn", "Kn", "Em", "Kx"])
+def test_events_inside_multi_keep_their_place_among_publishes(targets: list[Target], flags: str) -> None:
+    # The in-process broker has no MULTI through execute_command: the real server and the
+    # served broker only. PUBLISH inside the transaction lands between the events of the
+    # commands around it, queued events (new, expired) included.
+    want = assert_same_transcripts([targets[0], targets[2]], flags, MULTI_SCRIPT)
+    assert (b"__keyx__:marker", b"m1") in want

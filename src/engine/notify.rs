@@ -227,6 +227,54 @@ mod tests {
         assert_eq!(parse_flags(b"A"), Some(ALL));
     }
 
+    /// The keyspace half of what `s` received.
+    fn keyspace_events(s: &crate::engine::pubsub::Subscriber) -> Vec<String> {
+        use crate::engine::pubsub::{Event, Recv};
+        let mut got = Vec::new();
+        while let Recv::Event(e) = s.try_recv() {
+            if let Event::PMessage { message, .. } = e {
+                let channel = String::from_utf8_lossy(&message.channel).into_owned();
+                if let Some(key) = channel.strip_prefix("__keyspace@0__:") {
+                    got.push(format!("{key}={}", String::from_utf8_lossy(&message.data)));
+                }
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn queued_new_and_expired_events_come_before_the_command_s_own() {
+        use crate::engine::list::End;
+        use crate::engine::pubsub::Kind;
+        let e = crate::engine::Engine::new();
+        let s = e.subscriber();
+        s.change(Kind::PSubscribe, &[b"__keyspace@0__:*"]).unwrap();
+        let _ = s.try_recv();
+        e.execute(|ks| {
+            ks.set_notify_flags(parse_flags(b"KAmn").unwrap());
+            ks.push(0, b"l", &[b"a"], End::Left, false).unwrap();
+            ks.push(0, b"l", &[b"b"], End::Left, false).unwrap();
+            ks.db(0).set_expiry(b"l", 1);
+            // The lookup finds it past its time: expired, then the read misses it.
+            assert_eq!(ks.llen(0, b"l").unwrap(), 0);
+            ks.db(0).set(b"k", crate::engine::value::Value::Str(b"v".to_vec()), false);
+            ks.db(0).set_expiry(b"k", 1);
+            // Expired on access by a write: announced before the write's own events.
+            ks.push(0, b"k", &[b"x"], End::Right, false).unwrap();
+        });
+        assert_eq!(
+            keyspace_events(&s),
+            ["l=new", "l=lpush", "l=lpush", "l=expired", "l=keymiss", "k=new", "k=expired", "k=new", "k=rpush"]
+        );
+        // Off: nothing is queued or published.
+        e.execute(|ks| {
+            ks.set_notify_flags(0);
+            ks.push(0, b"z", &[b"a"], End::Left, false).unwrap();
+        });
+        assert!(keyspace_events(&s).is_empty());
+        assert!(e.execute(|ks| ks.dbs[0].queued.events.lock().is_empty()));
+    }
+
     #[test]
     fn events_publish_keyspace_first_and_only_with_k_or_e() {
         use crate::engine::pubsub::{Event, Kind};

@@ -229,12 +229,16 @@ impl Keyspace {
         }
         // The destination's type is checked before anything moves (WRONGTYPE, no change).
         d.list(dst)?;
-        let Some(v) = d.list_mut(src)?.and_then(|l| l.pop(from)) else { return Ok(None) };
-        // Pushed before the source is dropped if empty, as Redis: a one-element list moved
-        // onto itself stays, and is not a new key.
+        let Some((v, emptied)) = d.list_mut(src)?.and_then(|l| l.pop(from).map(|v| (v, l.is_empty()))) else {
+            return Ok(None);
+        };
+        // A one-element list moved onto itself stays (the push refills it), as in Redis,
+        // and is not a new key.
+        let emptied = emptied && src != dst;
+        if emptied {
+            d.remove(src);
+        }
         d.list_or_create(dst)?.push(to, &v);
-        let emptied = d.list(src)?.is_none_or(|l| l.is_empty());
-        d.drop_if_empty(src);
         self.waiters.signal_ready(db, dst);
         self.emit_args(db, &[b"LMOVE", src, dst, end_word(from), end_word(to)], &[]);
         self.notify(class::LIST, push_event(to), dst, db);

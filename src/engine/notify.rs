@@ -172,7 +172,9 @@ impl super::Keyspace {
     /// Publishes the events the databases queued (see `Pending`). One load when none is.
     #[inline]
     pub fn flush_events(&mut self) {
-        if self.dbs[0].queued.events_due.load(std::sync::atomic::Ordering::Relaxed) {
+        // The setting first: a field of the keyspace, where the flag is behind a pointer.
+        // (`set_notify_flags` flushes before turning notifications off.)
+        if self.notify.mask != 0 && self.dbs[0].queued.events_due.load(std::sync::atomic::Ordering::Relaxed) {
             self.flush_events_now();
         }
     }

@@ -157,6 +157,9 @@ impl super::Keyspace {
 
     /// Publishes on the keyspace channel, then the keyevent channel, as `notifyKeyspaceEvent`.
     fn publish_event(&mut self, event: &str, key: &[u8], db: usize) {
+        if self.pubsub.is_unheard() {
+            return;
+        }
         let flags = self.notify.flags;
         if flags & class::KEYSPACE != 0 {
             let mut channel = format!("__keyspace@{db}__:").into_bytes();

@@ -22,7 +22,7 @@ import threading
 from typing import Any
 
 # redis-server options that are CONFIG parameters of the engine (`command/config.rs`).
-_CONFIG = ("stream-node-max-entries", "stream-node-max-bytes", "hz")
+_CONFIG = ("stream-node-max-entries", "stream-node-max-bytes", "hz", "notify-keyspace-events")
 _PERSISTENCE = ("appendonly", "appendfsync", "save", "dbfilename", "appendfilename", "appenddirname")
 
 
@@ -82,6 +82,11 @@ def add_parser(sub: Any) -> None:
         help="most bytes in a stream node, as Redis counts its listpack (default 4096; 0: no limit)",
     )
     p.add_argument("--hz", type=int, metavar="N", help="active expiry runs per second (default 10; 1 to 500)")
+    p.add_argument(
+        "--notify-keyspace-events",
+        metavar="CLASSES",
+        help='keyspace events to publish, as Redis: e.g. KEA (default "": none)',
+    )
     p.add_argument("--dir", help="persistence directory (snapshot and append-only file)")
     p.add_argument("--appendonly", type=_yes_no, metavar="yes|no", help="keep an append-only file")
     p.add_argument("--appendfsync", choices=["always", "everysec", "no"], help="when the AOF is fsynced")

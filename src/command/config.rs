@@ -110,6 +110,14 @@ fn set_hz(ks: &mut Keyspace, v: &str) {
 }
 
 // The memory limit and its policy live with the eviction state (`engine/evict.rs`).
+fn get_notify(ks: &Keyspace) -> String {
+    ks.notify_flags_text()
+}
+fn set_notify(ks: &mut Keyspace, v: &str) {
+    // `check_pair` refused any character that names no class.
+    ks.set_notify_flags(crate::engine::notify::parse_flags(v.as_bytes()).unwrap_or(0));
+}
+
 fn get_maxmemory(ks: &Keyspace) -> String {
     ks.memory_config().maxmemory.to_string()
 }
@@ -257,13 +265,8 @@ pub static PARAMS: &[Param] = &[
     p("stream-node-max-bytes", "4096", Mem(0, I64), Home::Engine(get_node_bytes, set_node_bytes)),
     p("stream-node-max-entries", "100", Int(0, I64), Home::Engine(get_node_entries, set_node_entries)),
     p("hz", "10", Int(0, I32), Home::Engine(get_hz, set_hz)),
+    p("notify-keyspace-events", "", Text, Home::Engine(get_notify, set_notify)),
     // Would change behaviour in Redis; embedis cannot yet.
-    p(
-        "notify-keyspace-events",
-        "",
-        Text,
-        Home::Refused("embedis has no keyspace notifications; only \"\" (none) can be set"),
-    ),
     alias(
         "min-replicas-to-write",
         &["min-slaves-to-write"],
@@ -419,9 +422,6 @@ fn check_type(param: &Param, value: &[u8]) -> std::result::Result<String, String
     }
 }
 
-/// The classes `notify-keyspace-events` takes (`keyspaceEventsStringToFlags`).
-const EVENT_CLASSES: &[u8] = b"Ag$lshzxeKEtmdn";
-
 /// A checked CONFIG SET pair.
 enum Change {
     Engine(fn(&mut Keyspace, &str), String),
@@ -441,7 +441,7 @@ fn check_pair(ks: &Keyspace, host: &dyn Host, given: &str, raw: &[u8]) -> Result
         Home::Protected => return Err(set_failed(name, "can't set protected config")),
         _ => {}
     }
-    if name == "notify-keyspace-events" && !raw.iter().all(|c| EVENT_CLASSES.contains(c)) {
+    if name == "notify-keyspace-events" && crate::engine::notify::parse_flags(raw).is_none() {
         return Err(set_failed(name, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."));
     }
     let v = check_type(param, raw).map_err(|why| set_failed(name, &why))?;
@@ -676,10 +676,24 @@ mod tests {
     }
 
     #[test]
+    fn notify_keyspace_events_takes_redis_classes_and_answers_the_canonical_text() {
+        let mut ks = Keyspace::default();
+        set(&mut ks, &NoHost, &[b"notify-keyspace-events", b"KEA"]).expect("set");
+        assert_eq!(get(&ks, &NoHost, &[b"notify-keyspace-events"])[0].1, Reply::Bulk(b"AKE".to_vec()));
+        let err = set(&mut ks, &NoHost, &[b"notify-keyspace-events", b"KEQ"]).expect_err("bad class");
+        assert_eq!(
+            err.to_string(),
+            "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - \
+             Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+        );
+        assert_eq!(ks.notify_flags_text(), "AKE");
+        set(&mut ks, &NoHost, &[b"notify-keyspace-events", b""]).expect("set");
+        assert_eq!(ks.notify_flags_text(), "");
+    }
+
+    #[test]
     fn refused_parameters_take_only_their_default() {
         let mut ks = Keyspace::default();
-        assert!(set(&mut ks, &NoHost, &[b"notify-keyspace-events", b""]).is_ok());
-        assert!(set(&mut ks, &NoHost, &[b"notify-keyspace-events", b"KEA"]).is_err());
         assert!(set(&mut ks, &NoHost, &[b"min-replicas-to-write", b"0"]).is_ok());
         assert!(set(&mut ks, &NoHost, &[b"min-slaves-to-write", b"1"]).is_err());
         // Without a server, a server parameter keeps its value.

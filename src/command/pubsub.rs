@@ -31,6 +31,8 @@ pub(super) fn publish(ks: &mut Keyspace, _ctx: &mut Context, args: &mut Args<'_>
     let channel = args.next_bytes()?;
     let message = args.next_bytes()?;
     args.finish()?;
+    // Keyspace events queued by earlier commands of this unit (a MULTI) go out first.
+    ks.flush_events();
     let n = ks.pubsub.publish(channel, message);
     Ok(Reply::Int(i64::try_from(n).unwrap_or(i64::MAX)))
 }

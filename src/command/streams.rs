@@ -233,7 +233,7 @@ fn range(ks: &mut Keyspace, ctx: &Context, args: &mut Args<'_>, rev: bool) -> Re
         }
     }
     if count == Some(0) {
-        return Ok(if ks.stream_exists(ctx.db, key)? { Reply::NilArray } else { Reply::Array(Vec::new()) });
+        return Ok(if ks.stream_exists_read(ctx.db, key)? { Reply::NilArray } else { Reply::Array(Vec::new()) });
     }
     Ok(entries_reply(ks.xrange(ctx.db, key, start, end, count, rev)?))
 }
@@ -484,7 +484,7 @@ pub(super) fn xack(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) ->
 /// # Errors
 /// `WrongType`; `InvalidStreamId`.
 pub fn xack_words(ks: &mut Keyspace, db: usize, key: &[u8], group: &[u8], ids: &[&[u8]]) -> Result<u64> {
-    if !ks.group_exists(db, key, group)? {
+    if !ks.group_exists_read(db, key, group)? {
         return Ok(0);
     }
     let ids = parse_ids(ids)?;
@@ -569,7 +569,7 @@ pub(super) fn xclaim(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) 
     let key = args.next_key()?;
     let group = args.next_bytes()?;
     let consumer = args.next_bytes()?;
-    if !ks.group_exists(ctx.db, key, group)? {
+    if !ks.group_exists_read(ctx.db, key, group)? {
         return Err(NoGroupWording::KeyOrGroup.error(key, group));
     }
     let min_idle = args.next_i64_or(Error::MinIdleInvalid { cmd: "XCLAIM" })?;
@@ -878,7 +878,7 @@ pub(super) fn xinfo(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -
     }
     let rest = args.rest();
     let key = rest[0];
-    if !ks.stream_exists(ctx.db, key)? {
+    if !ks.stream_exists_read(ctx.db, key)? {
         return Err(Error::NoSuchKey);
     }
     match sub {

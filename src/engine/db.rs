@@ -29,6 +29,11 @@ pub(crate) struct Queued {
     /// Bit `i` set: database `i` has a key checked out (`Db::out`), to settle before
     /// `used` is read.
     pub outs: AtomicU32,
+    /// Keyspace events the databases queued (new and expired keys), in the order they
+    /// happened, for `Keyspace::flush_events`. Empty unless notifications are on.
+    pub(crate) events: parking_lot::Mutex<Vec<super::notify::Pending>>,
+    /// `events` is not empty.
+    pub events_due: AtomicBool,
 }
 
 impl Queued {
@@ -125,6 +130,9 @@ pub struct Db {
     pub(crate) expired: Vec<Key>,
     /// Whether to fill `expired`.
     pub track_expired: bool,
+    /// The classes of keyspace event that publish (`Notify::mask`, copied here by
+    /// `Keyspace::set_notify_flags`): new and expired keys are queued for them.
+    pub(crate) notify: u16,
     /// Stream keys deleted or overwritten (DEL, expiry, SET, RENAME, FLUSHDB…) during the
     /// unit, so that XREADGROUP calls blocked on them wake with an error, as Redis 7.0's
     /// `signalDeletedKeyAsReady` does. Drained by `Keyspace::serve_ready_keys`.
@@ -213,8 +221,25 @@ impl Db {
         }
     }
 
-    /// Inserts a key known to be absent (the caller checked), counting it.
+    /// Queues the keyspace event `event` of class `class` about `key`, if it publishes.
+    #[inline]
+    fn queue_event(&mut self, class: u16, event: &'static str, key: &[u8]) {
+        if self.notify & class != 0 {
+            let pending = super::notify::Pending { db: self.index, class, event, key: key.into() };
+            self.queued.events.lock().push(pending);
+            self.queued.events_due.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Inserts a key known to be absent (the caller checked), counting it: Redis's
+    /// `dbAdd`, with its `new` event.
     fn insert_new(&mut self, key: &[u8], value: Value) {
+        self.queue_event(super::notify::class::NEW, "new", key);
+        self.insert_fresh(key, value);
+    }
+
+    /// `insert_new` without the event (a key loaded from a file is not new).
+    fn insert_fresh(&mut self, key: &[u8], value: Value) {
         self.add_used(memory::entry_cost(key, &value));
         let meta = self.fresh_meta();
         self.map.insert(key.into(), Slot { value, meta });
@@ -257,7 +282,7 @@ impl Db {
         if self.map.contains_key(&key) {
             return false;
         }
-        self.insert_new(&key, value);
+        self.insert_fresh(&key, value);
         true
     }
 
@@ -290,6 +315,7 @@ impl Db {
                     self.expired.push(key.into());
                     self.queued.expired.store(true, Ordering::Relaxed);
                 }
+                self.queue_event(super::notify::class::EXPIRED, "expired", key);
                 true
             }
             _ => false,

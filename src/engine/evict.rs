@@ -252,6 +252,7 @@ impl Keyspace {
         if self.dbs[db].remove(key).is_some() {
             self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
             self.memory.evicted_keys += 1;
+            self.notify(super::notify::class::EVICTED, "evicted", key, db);
         }
     }
 

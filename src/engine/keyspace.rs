@@ -10,6 +10,7 @@ use super::db::{Db, Key};
 use super::effects::{Effects, Int};
 use super::error::{Error, Result};
 use super::glob::glob_match;
+use super::notify::class;
 use super::value::Value;
 use super::waiters::Waiters;
 
@@ -61,6 +62,8 @@ pub struct Keyspace {
     pub slowlog: super::slowlog::SlowLog,
     /// MONITOR's feeds.
     pub monitors: super::monitor::Monitors,
+    /// `notify-keyspace-events` (`notify.rs`).
+    pub(crate) notify: super::notify::Notify,
 }
 
 impl Default for Keyspace {
@@ -82,6 +85,7 @@ impl Default for Keyspace {
             stats: super::stats::Stats::default(),
             slowlog: super::slowlog::SlowLog::default(),
             monitors: super::monitor::Monitors::default(),
+            notify: super::notify::Notify::default(),
         }
     }
 }
@@ -160,8 +164,14 @@ impl Keyspace {
 
     /// DEL / UNLINK: how many of `keys` existed.
     pub fn del(&mut self, db: usize, keys: &[&[u8]]) -> usize {
-        let d = &mut self.dbs[db];
-        let gone: Vec<&[u8]> = keys.iter().copied().filter(|k| d.get(k).is_some() && d.remove(k).is_some()).collect();
+        let mut gone: Vec<&[u8]> = Vec::new();
+        for &k in keys {
+            let d = &mut self.dbs[db];
+            if d.get(k).is_some() && d.remove(k).is_some() {
+                gone.push(k);
+                self.notify(class::GENERIC, "del", k, db);
+            }
+        }
         if !gone.is_empty() {
             self.emit_args(db, &[b"DEL"], &gone);
         }
@@ -170,13 +180,24 @@ impl Keyspace {
 
     /// EXISTS: how many of `keys` exist, a key named twice counting twice.
     pub fn exists(&mut self, db: usize, keys: &[&[u8]]) -> usize {
-        let d = &mut self.dbs[db];
-        keys.iter().filter(|k| d.contains(k)).count()
+        let mut n = 0;
+        for k in keys {
+            if self.dbs[db].contains(k) {
+                n += 1;
+            } else {
+                self.key_miss(k, db);
+            }
+        }
+        n
     }
 
     /// TYPE: the value's type name, or "none".
     pub fn type_of(&mut self, db: usize, key: &[u8]) -> &'static str {
-        self.dbs[db].get(key).map_or("none", Value::type_name)
+        let t = self.dbs[db].get(key).map(Value::type_name);
+        t.unwrap_or_else(|| {
+            self.key_miss(key, db);
+            "none"
+        })
     }
 
     /// KEYS pattern: every live key matching the glob.
@@ -283,6 +304,8 @@ impl Keyspace {
         let Some(value) = d.remove(src) else { return Err(Error::NoSuchKey) };
         // A list or stream arriving under `dst` may feed its blocked readers.
         let is_list = matches!(value, Value::List(_) | Value::Stream(_));
+        // As Redis: the destination is deleted, then added (a `new` key, even over an old one).
+        d.remove(dst);
         d.set(dst, value, false);
         if let Some(at) = expiry {
             d.set_expiry(dst, at);
@@ -291,6 +314,8 @@ impl Keyspace {
             self.waiters.signal_ready(db, dst);
         }
         self.emit(db, || vec![b"RENAME".to_vec(), src.to_vec(), dst.to_vec()]);
+        self.notify(class::GENERIC, "rename_from", src, db);
+        self.notify(class::GENERIC, "rename_to", dst, db);
         Ok(true)
     }
 
@@ -315,11 +340,13 @@ impl Keyspace {
         if at_ms <= unix_ms() {
             d.remove(key);
             self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
+            self.notify(class::GENERIC, "del", key, db);
         } else {
             d.touch(key);
             d.set_expiry(key, at_ms);
             self.wants_sweeper = true;
             self.emit_args(db, &[b"PEXPIREAT", key, Int::from(at_ms).as_bytes()], &[]);
+            self.notify(class::GENERIC, "expire", key, db);
         }
         true
     }
@@ -328,6 +355,7 @@ impl Keyspace {
     pub fn pttl(&mut self, db: usize, key: &[u8]) -> i64 {
         let d = &mut self.dbs[db];
         if !d.contains(key) {
+            self.key_miss(key, db);
             return -2;
         }
         d.expiry(key).map_or(-1, |at| (at - unix_ms()).max(0))
@@ -340,6 +368,7 @@ impl Keyspace {
         if done {
             d.touch(key);
             self.emit(db, || vec![b"PERSIST".to_vec(), key.to_vec()]);
+            self.notify(class::GENERIC, "persist", key, db);
         }
         done
     }
@@ -350,6 +379,7 @@ impl Keyspace {
     pub fn active_expire(&mut self, budget: usize) -> usize {
         let now = unix_ms();
         let mut deleted = 0;
+        let mut swept: Vec<(usize, Key)> = Vec::new();
         for (i, d) in self.dbs.iter_mut().enumerate() {
             let n = d.expires.len();
             if n == 0 {
@@ -369,7 +399,13 @@ impl Keyspace {
                 d.remove(&k);
                 self.effects.emit(i, || vec![b"DEL".to_vec(), k.to_vec()]);
                 deleted += 1;
+                if self.notify.mask & class::EXPIRED != 0 {
+                    swept.push((i, k));
+                }
             }
+        }
+        for (i, k) in swept {
+            self.notify(class::EXPIRED, "expired", &k, i);
         }
         deleted
     }

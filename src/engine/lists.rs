@@ -10,6 +10,7 @@ use super::effects::{end_word, int, pop_word, push_word, Int};
 use super::error::{Error, Result};
 use super::keyspace::Keyspace;
 use super::list::End;
+use super::notify::class;
 use super::value::Value;
 use super::waiters::{BlockOp, Served};
 
@@ -47,6 +48,7 @@ impl Keyspace {
         let len = list.len();
         self.waiters.signal_ready(db, key);
         self.emit_args(db, &[push_word(end), key], values);
+        self.notify(class::LIST, push_event(end), key, db);
         Ok(len)
     }
 
@@ -55,11 +57,16 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         let Some(list) = d.list_mut(key)? else { return Ok(None) };
         let v = list.pop(end);
-        if list.is_empty() {
+        let emptied = list.is_empty();
+        if emptied {
             d.remove(key);
         }
         if v.is_some() {
             self.emit_args(db, &[pop_word(end), key], &[]);
+            self.notify(class::LIST, pop_event(end), key, db);
+        }
+        if emptied {
+            self.notify(class::GENERIC, "del", key, db);
         }
         Ok(v)
     }
@@ -76,28 +83,36 @@ impl Keyspace {
         let Some(list) = d.list_mut(key)? else { return Ok(None) };
         let n = count.min(list.len());
         let out: Vec<Vec<u8>> = (0..n).filter_map(|_| list.pop(end)).collect();
-        if list.is_empty() {
+        let emptied = list.is_empty();
+        if emptied {
             d.remove(key);
         }
         if !out.is_empty() {
             self.emit_args(db, &[pop_word(end), key, Int::from(out.len()).as_bytes()], &[]);
+            self.notify(class::LIST, pop_event(end), key, db);
+        }
+        if emptied {
+            self.notify(class::GENERIC, "del", key, db);
         }
         Ok(Some(out))
     }
 
     /// LLEN.
     pub fn llen(&mut self, db: usize, key: &[u8]) -> Result<usize> {
-        Ok(self.dbs[db].list(key)?.map_or(0, |l| l.len()))
+        let n = self.dbs[db].list(key)?.map(|l| l.len());
+        Ok(self.missing_as(n, key, db, 0))
     }
 
     /// LRANGE.
     pub fn lrange(&mut self, db: usize, key: &[u8], start: i64, stop: i64) -> Result<Vec<Vec<u8>>> {
-        Ok(self.dbs[db].list(key)?.map_or_else(Vec::new, |l| l.range(start, stop)))
+        let items = self.dbs[db].list(key)?.map(|l| l.range(start, stop));
+        Ok(self.missing_as(items, key, db, Vec::new()))
     }
 
     /// LINDEX.
     pub fn lindex(&mut self, db: usize, key: &[u8], index: i64) -> Result<Option<Vec<u8>>> {
-        Ok(self.dbs[db].list(key)?.and_then(|l| l.index(index)).map(<[u8]>::to_vec))
+        let item = self.dbs[db].list(key)?.map(|l| l.index(index).map(<[u8]>::to_vec));
+        Ok(self.missing_as(item, key, db, None))
     }
 
     /// LSET.
@@ -110,6 +125,7 @@ impl Keyspace {
             return Err(Error::IndexOutOfRange);
         }
         self.emit(db, || vec![b"LSET".to_vec(), key.to_vec(), int(index), value.to_vec()]);
+        self.notify(class::LIST, "lset", key, db);
         Ok(())
     }
 
@@ -130,6 +146,7 @@ impl Keyspace {
         self.waiters.signal_ready(db, key);
         let word = if place == Where::Before { b"BEFORE".to_vec() } else { b"AFTER".to_vec() };
         self.emit(db, || vec![b"LINSERT".to_vec(), key.to_vec(), word, pivot.to_vec(), value.to_vec()]);
+        self.notify(class::LIST, "linsert", key, db);
         Ok(i64::try_from(len).unwrap_or(i64::MAX))
     }
 
@@ -138,9 +155,14 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         let Some(list) = d.list_mut(key)? else { return Ok(0) };
         let n = list.remove(count, value);
+        let emptied = list.is_empty();
         d.drop_if_empty(key);
         if n > 0 {
             self.emit(db, || vec![b"LREM".to_vec(), key.to_vec(), int(count), value.to_vec()]);
+            self.notify(class::LIST, "lrem", key, db);
+        }
+        if emptied {
+            self.notify(class::GENERIC, "del", key, db);
         }
         Ok(n)
     }
@@ -152,9 +174,15 @@ impl Keyspace {
             let before = list.len();
             list.trim(start, stop);
             let changed = list.len() != before;
+            let emptied = list.is_empty();
             d.drop_if_empty(key);
             if changed {
                 self.emit(db, || vec![b"LTRIM".to_vec(), key.to_vec(), int(start), int(stop)]);
+            }
+            // Redis announces every LTRIM of an existing list, changed or not.
+            self.notify(class::LIST, "ltrim", key, db);
+            if emptied {
+                self.notify(class::GENERIC, "del", key, db);
             }
         }
         Ok(())
@@ -182,9 +210,8 @@ impl Keyspace {
         }
         let count = usize::try_from(count).map_err(|_| Error::LposCountNegative)?;
         let maxlen = usize::try_from(maxlen).map_err(|_| Error::LposMaxlenNegative)?;
-        Ok(self.dbs[db]
-            .list(key)?
-            .map_or_else(Vec::new, |l| l.positions(value, rank, count, maxlen)))
+        let found = self.dbs[db].list(key)?.map(|l| l.positions(value, rank, count, maxlen));
+        Ok(self.missing_as(found, key, db, Vec::new()))
     }
 
     /// LMOVE / RPOPLPUSH: the element moved, if the source had one.
@@ -202,11 +229,23 @@ impl Keyspace {
         }
         // The destination's type is checked before anything moves (WRONGTYPE, no change).
         d.list(dst)?;
-        let Some(v) = d.list_mut(src)?.and_then(|l| l.pop(from)) else { return Ok(None) };
-        d.drop_if_empty(src);
+        let Some((v, emptied)) = d.list_mut(src)?.and_then(|l| l.pop(from).map(|v| (v, l.is_empty()))) else {
+            return Ok(None);
+        };
+        // A one-element list moved onto itself stays (the push refills it), as in Redis,
+        // and is not a new key.
+        let emptied = emptied && src != dst;
+        if emptied {
+            d.remove(src);
+        }
         d.list_or_create(dst)?.push(to, &v);
         self.waiters.signal_ready(db, dst);
         self.emit_args(db, &[b"LMOVE", src, dst, end_word(from), end_word(to)], &[]);
+        self.notify(class::LIST, push_event(to), dst, db);
+        self.notify(class::LIST, pop_event(from), src, db);
+        if emptied {
+            self.notify(class::GENERIC, "del", src, db);
+        }
         Ok(Some(v))
     }
 
@@ -313,5 +352,21 @@ impl Keyspace {
         // If the key became another type meanwhile, the overwrite destroyed the list the
         // elements came from; they go with it, as they would have in Redis.
         let _ = self.push(db, &key, &refs, end, false);
+    }
+}
+
+/// The event of a push at `end` (`lpush`/`rpush`).
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// The event of a pop at `end` (`lpop`/`rpop`).
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
     }
 }

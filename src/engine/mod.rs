@@ -194,6 +194,7 @@ impl Engine {
     /// wake-ups are returned instead, for the caller to do.
     fn finish_unit(&self, mut ks: parking_lot::MutexGuard<'_, Keyspace>) -> Option<Durable> {
         ks.serve_ready_keys();
+        ks.flush_events();
         if ks.effects.enabled {
             ks.flush_expired();
         }

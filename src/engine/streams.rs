@@ -124,6 +124,11 @@ fn has_consumer(s: &Stream, group: &[u8], consumer: &[u8]) -> bool {
     s.group(group).and_then(|g| g.consumer(consumer)).is_some()
 }
 
+/// The stream events (Redis 7.0 `t_stream.c`): all of class `t`.
+fn stream_event(ks: &mut Keyspace, event: &str, key: &[u8], db: usize) {
+    ks.notify(super::notify::class::STREAM, event, key, db);
+}
+
 impl Keyspace {
     /// Records `effects` (already built) for `db`.
     fn emit_all(&mut self, db: usize, effects: Vec<Vec<Vec<u8>>>) {
@@ -161,6 +166,28 @@ impl Keyspace {
     /// `WrongType` if it holds something else.
     pub fn group_exists(&mut self, db: usize, key: &[u8], group: &[u8]) -> Result<bool> {
         Ok(self.dbs[db].stream(key)?.is_some_and(|s| s.group(group).is_some()))
+    }
+
+    /// `stream_exists` for a read command (Redis's `lookupKeyRead`): a `keymiss` when
+    /// missing.
+    ///
+    /// # Errors
+    /// `WrongType` if it holds something else.
+    pub fn stream_exists_read(&mut self, db: usize, key: &[u8]) -> Result<bool> {
+        let found = self.stream_exists(db, key)?;
+        if !found {
+            self.key_miss(key, db);
+        }
+        Ok(found)
+    }
+
+    /// `group_exists` for a read command (a `keymiss` when the key is missing).
+    ///
+    /// # Errors
+    /// `WrongType` if it holds something else.
+    pub fn group_exists_read(&mut self, db: usize, key: &[u8], group: &[u8]) -> Result<bool> {
+        self.read_lookup(db, key)?;
+        self.group_exists(db, key, group)
     }
 
     /// Checks that `key` holds a stream with `group`, as `wording` words it when not.
@@ -210,9 +237,7 @@ impl Keyspace {
                 return Err(e);
             }
         };
-        if let Some(t) = trim {
-            s.trim(t.strategy, t.approx, t.limit);
-        }
+        let trimmed = trim.is_some_and(|t| s.trim(t.strategy, t.approx, t.limit) > 0);
         if self.effects.enabled {
             let mut argv = vec![b"XADD".to_vec(), key.to_vec()];
             if let (Some(t), Ok(Some(s))) = (trim, self.dbs[db].stream(key)) {
@@ -226,7 +251,19 @@ impl Keyspace {
             self.emit(db, || argv);
         }
         self.waiters.signal_ready(db, key);
+        stream_event(self, "xadd", key, db);
+        if trimmed {
+            stream_event(self, "xtrim", key, db);
+        }
         Ok(Some(new_id))
+    }
+
+    /// A read command's lookup of `key` (a `keymiss` when missing).
+    fn read_lookup(&mut self, db: usize, key: &[u8]) -> Result<()> {
+        if self.dbs[db].stream(key)?.is_none() {
+            self.key_miss(key, db);
+        }
+        Ok(())
     }
 
     /// XLEN: live entries, 0 for a missing key.
@@ -234,7 +271,11 @@ impl Keyspace {
     /// # Errors
     /// `WrongType`.
     pub fn xlen(&mut self, db: usize, key: &[u8]) -> Result<u64> {
-        Ok(self.dbs[db].stream(key)?.map_or(0, Stream::len))
+        let n = self.dbs[db].stream(key)?.map(Stream::len);
+        Ok(n.unwrap_or_else(|| {
+            self.key_miss(key, db);
+            0
+        }))
     }
 
     /// XRANGE (`rev == false`) / XREVRANGE: entries in `[start, end]` (bounds inclusive;
@@ -252,9 +293,11 @@ impl Keyspace {
         count: Option<usize>,
         rev: bool,
     ) -> Result<Vec<Entry>> {
-        Ok(self.dbs[db]
-            .stream(key)?
-            .map_or_else(Vec::new, |s| s.range(start, end, count, rev)))
+        let entries = self.dbs[db].stream(key)?.map(|s| s.range(start, end, count, rev));
+        Ok(entries.unwrap_or_else(|| {
+            self.key_miss(key, db);
+            Vec::new()
+        }))
     }
 
     /// XDEL: deletes the live entries among `ids`; how many. 0 for a missing key.
@@ -270,6 +313,7 @@ impl Keyspace {
                 argv.extend(ids.iter().map(|&i| id_arg(i)));
                 argv
             });
+            stream_event(self, "xdel", key, db);
         }
         Ok(deleted)
     }
@@ -286,6 +330,9 @@ impl Keyspace {
             let mut argv = vec![b"XTRIM".to_vec(), key.to_vec()];
             argv.extend(trim_words(s, &trim));
             self.emit(db, || argv);
+        }
+        if removed > 0 {
+            stream_event(self, "xtrim", key, db);
         }
         Ok(removed)
     }
@@ -314,6 +361,7 @@ impl Keyspace {
             }
             argv
         });
+        stream_event(self, "xsetid", key, db);
         Ok(())
     }
 
@@ -331,17 +379,26 @@ impl Keyspace {
         streams: &[(Key, Result<ReadId>)],
         count: Option<usize>,
     ) -> Result<Vec<(Key, EntryBatch)>> {
-        let d = &mut self.dbs[db];
         let mut after = Vec::with_capacity(streams.len());
+        let mut missing = Vec::with_capacity(streams.len());
         for (key, id) in streams {
-            let s = d.stream(key)?;
+            let s = self.dbs[db].stream(key)?.is_some();
+            if !s {
+                self.key_miss(key, db);
+            }
             let from = match id.clone()? {
                 ReadId::After(a) => Some(a),
                 // `$`: nothing is after the last ID yet. `>` was refused by the parser.
                 ReadId::Last | ReadId::New => None,
             };
-            after.push(from.filter(|_| s.is_some()));
+            after.push(from.filter(|_| s));
+            missing.push(!s);
         }
+        // Redis looks every key up twice (checking, then serving): two misses each.
+        for ((key, _), _) in streams.iter().zip(missing).filter(|(_, m)| *m) {
+            self.key_miss(key, db);
+        }
+        let d = &mut self.dbs[db];
         let mut out = Vec::new();
         for ((key, _), from) in streams.iter().zip(after) {
             let Some(from) = from else { continue };
@@ -372,7 +429,7 @@ impl Keyspace {
     ) -> Result<Vec<(Key, EntryBatch)>> {
         let mut ids = Vec::with_capacity(streams.len());
         for (key, id) in streams {
-            if !self.group_exists(db, key, group)? {
+            if !self.group_exists_read(db, key, group)? {
                 return Err(NoGroupWording::XReadGroup.error(key, group));
             }
             ids.push(id.clone()?);
@@ -415,10 +472,13 @@ impl Keyspace {
         let entries = s
             .read_group(group, consumer, id, count, noack, now)
             .map_err(|e| e.into_error(wording, key, group))?;
+        let created = !existed && has_consumer(s, group, consumer);
+        if created {
+            stream_event(self, "xgroup-createconsumer", key, db);
+        }
         if self.effects.enabled {
             let s = self.stream_with_group(db, key, group, wording)?;
             let mut effects = Vec::new();
-            let created = !existed && has_consumer(s, group, consumer);
             let new_entries = matches!(id, ReadId::New | ReadId::After(StreamId::MAX));
             if created && (noack || !new_entries) {
                 effects.push(vec![
@@ -470,6 +530,7 @@ impl Keyspace {
     /// `WrongType`; NOGROUP ("No such key 'k' or consumer group 'g'").
     pub fn xpending(&mut self, db: usize, key: &[u8], group: &[u8]) -> Result<PendingSummary> {
         let wording = NoGroupWording::KeyOrGroup;
+        self.read_lookup(db, key)?;
         self.stream_with_group(db, key, group, wording)?
             .pending_summary(group)
             .map_err(|e| e.into_error(wording, key, group))
@@ -492,6 +553,7 @@ impl Keyspace {
         min_idle_ms: u64,
     ) -> Result<Vec<PendingEntry>> {
         let wording = NoGroupWording::KeyOrGroup;
+        self.read_lookup(db, key)?;
         self.stream_with_group(db, key, group, wording)?
             .pending_range(group, start, end, count, consumer, min_idle_ms, now_ms())
             .map_err(|e| e.into_error(wording, key, group))
@@ -546,10 +608,14 @@ impl Keyspace {
         let wording = NoGroupWording::KeyOrGroup;
         let s = self.stream_with_group(db, key, group, wording)?;
         let before = s.group(group).map(|g| g.last_id());
+        let existed = has_consumer(s, group, consumer);
         let claimed = s
             .claim(group, consumer, min_idle_ms, ids, opts, now_ms())
             .map_err(|e| e.into_error(wording, key, group))?;
         let moved = s.group(group).map(|g| g.last_id()) != before;
+        if !existed && has_consumer(s, group, consumer) {
+            stream_event(self, "xgroup-createconsumer", key, db);
+        }
         let ids: Vec<StreamId> = claimed.entries.iter().map(|(i, _)| *i).collect();
         self.emit_claims(db, key, group, &ids, &claimed.deleted, moved);
         Ok(claimed)
@@ -572,10 +638,15 @@ impl Keyspace {
         justid: bool,
     ) -> Result<AutoClaimed> {
         let wording = NoGroupWording::KeyOrGroup;
-        let claimed = self
-            .stream_with_group(db, key, group, wording)?
+        self.read_lookup(db, key)?;
+        let s = self.stream_with_group(db, key, group, wording)?;
+        let existed = has_consumer(s, group, consumer);
+        let claimed = s
             .autoclaim(group, consumer, min_idle_ms, start, count, justid, now_ms())
             .map_err(|e| e.into_error(wording, key, group))?;
+        if !existed && has_consumer(s, group, consumer) {
+            stream_event(self, "xgroup-createconsumer", key, db);
+        }
         let ids: Vec<StreamId> = claimed.entries.iter().map(|(i, _)| *i).collect();
         self.emit_claims(db, key, group, &ids, &claimed.deleted, false);
         Ok(claimed)
@@ -627,6 +698,7 @@ impl Keyspace {
             }
             argv
         });
+        stream_event(self, "xgroup-create", key, db);
         Ok(())
     }
 
@@ -648,6 +720,7 @@ impl Keyspace {
             .map_err(|e| e.into_error(NoGroupWording::Group, key, group))?;
         let effect = setid_effect(s, key, group);
         self.emit_all(db, effect.into_iter().collect());
+        stream_event(self, "xgroup-setid", key, db);
         Ok(())
     }
 
@@ -662,6 +735,7 @@ impl Keyspace {
             self.emit(db, || {
                 vec![b"XGROUP".to_vec(), b"DESTROY".to_vec(), key.to_vec(), group.to_vec()]
             });
+            stream_event(self, "xgroup-destroy", key, db);
         }
         Ok(destroyed)
     }
@@ -691,6 +765,7 @@ impl Keyspace {
                     consumer.to_vec(),
                 ]
             });
+            stream_event(self, "xgroup-createconsumer", key, db);
         }
         Ok(created)
     }
@@ -722,6 +797,7 @@ impl Keyspace {
                     consumer.to_vec(),
                 ]
             });
+            stream_event(self, "xgroup-delconsumer", key, db);
         }
         Ok(pending)
     }
@@ -730,6 +806,10 @@ impl Keyspace {
 
     /// The stream for XINFO: `NoSuchKey` when missing.
     fn xinfo_stream_of(&mut self, db: usize, key: &[u8]) -> Result<&Stream> {
+        if self.dbs[db].stream(key)?.is_none() {
+            self.key_miss(key, db);
+            return Err(Error::NoSuchKey);
+        }
         self.dbs[db].stream(key)?.ok_or(Error::NoSuchKey)
     }
 

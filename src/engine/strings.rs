@@ -5,6 +5,7 @@ use super::clock::unix_ms;
 use super::effects::Int;
 use super::error::{Error, Result};
 use super::keyspace::Keyspace;
+use super::notify::class;
 use super::value::Value;
 
 /// SET's options, already validated (EX/PX/EXAT/PXAT resolved to an absolute time).
@@ -54,7 +55,11 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
 impl Keyspace {
     /// GET.
     pub fn get(&mut self, db: usize, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.dbs[db].string(key)?.cloned())
+        let v = self.dbs[db].string(key)?.cloned();
+        if v.is_none() {
+            self.key_miss(key, db);
+        }
+        Ok(v)
     }
 
     /// SET with options.
@@ -62,12 +67,8 @@ impl Keyspace {
     /// # Errors
     /// With GET, `WrongType` when the old value is not a string (nothing is written).
     pub fn set(&mut self, db: usize, key: &[u8], value: &[u8], opts: SetOptions) -> Result<SetOutcome> {
+        let old = if opts.get { self.get(db, key)? } else { None };
         let d = &mut self.dbs[db];
-        let old = if opts.get {
-            d.string(key)?.cloned()
-        } else {
-            None
-        };
         let exists = d.contains(key);
         if (opts.nx && exists) || (opts.xx && !exists) {
             return Ok(SetOutcome { written: false, old });
@@ -83,7 +84,14 @@ impl Keyspace {
                 self.wants_sweeper = true;
             }
         }
+        self.notify(class::STRING, "set", key, db);
+        if opts.expire_at_ms.is_some() {
+            self.notify(class::GENERIC, "expire", key, db);
+        }
         if expired_now {
+            // Redis keeps the key until it is next looked up or swept, then announces
+            // it expired; embedis deletes it at once, and says so at once.
+            self.notify(class::EXPIRED, "expired", key, db);
             self.emit_args(db, &[b"DEL", key], &[]);
         } else if let Some(at) = opts.expire_at_ms {
             self.emit_args(db, &[b"SET", key, value, b"PXAT", Int::from(at).as_bytes()], &[]);
@@ -97,24 +105,29 @@ impl Keyspace {
 
     /// GETDEL.
     pub fn getdel(&mut self, db: usize, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let d = &mut self.dbs[db];
-        let v = d.string(key)?.cloned();
+        let v = self.get(db, key)?;
         if v.is_some() {
-            d.remove(key);
+            self.dbs[db].remove(key);
             self.emit_args(db, &[b"DEL", key], &[]);
+            self.notify(class::GENERIC, "del", key, db);
         }
         Ok(v)
     }
 
     /// MGET: a value per key; keys holding other types read as missing, as in Redis.
     pub fn mget(&mut self, db: usize, keys: &[&[u8]]) -> Vec<Option<Vec<u8>>> {
-        let d = &mut self.dbs[db];
-        keys.iter()
-            .map(|k| match d.get(k) {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(match self.dbs[db].get(k) {
                 Some(Value::Str(s)) => Some(s.clone()),
-                _ => None,
-            })
-            .collect()
+                Some(_) => None,
+                None => {
+                    self.key_miss(k, db);
+                    None
+                }
+            });
+        }
+        out
     }
 
     /// MSET (and MSETNX with `nx`: all or nothing). Returns whether anything was written.
@@ -124,7 +137,8 @@ impl Keyspace {
             return false;
         }
         for (k, v) in pairs {
-            d.set(k, Value::Str(v.to_vec()), false);
+            self.dbs[db].set(k, Value::Str(v.to_vec()), false);
+            self.notify(class::STRING, "set", k, db);
         }
         self.emit(db, || {
             let mut argv = vec![b"MSET".to_vec()];
@@ -150,6 +164,7 @@ impl Keyspace {
         // INCR keeps the key's expiry, as in Redis.
         d.set(key, Value::Str(new.to_string().into_bytes()), true);
         self.emit_args(db, &[b"INCRBY", key, Int::from(delta).as_bytes()], &[]);
+        self.notify(class::STRING, "incrby", key, db);
         Ok(new)
     }
 }

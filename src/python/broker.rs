@@ -199,10 +199,13 @@ impl PyBroker {
     /// ``"volatile-lfu"``, ``"volatile-random"``, ``"volatile-ttl"`` to evict),
     /// ``maxmemory_samples`` (keys sampled per eviction, 5). ``info("memory")`` reports
     /// ``used_memory``.
+    /// ``notify_keyspace_events``: Redis's ``notify-keyspace-events`` classes (``"KEA"``;
+    /// ``""``, the default, publishes nothing): keyspace events published on
+    /// ``__keyspace@<db>__:<key>`` and ``__keyevent@<db>__:<event>``.
     /// ``config``: CONFIG parameters (``{"stream-node-max-entries": 10, ...}``) set, with
     /// CONFIG SET's checks, before anything loads, as redis-server reads its config file.
     #[new]
-    #[pyo3(signature = (*, db = 0, decode_responses = false, encoding = "utf-8", encoding_errors = "strict", broker = None, dir = None, appendonly = None, appendfsync = None, save = None, dbfilename = None, appendfilename = None, appenddirname = None, auto_aof_rewrite_percentage = None, auto_aof_rewrite_min_size = None, aof_use_rdb_preamble = None, maxmemory = None, maxmemory_policy = None, maxmemory_samples = None, config = None))]
+    #[pyo3(signature = (*, db = 0, decode_responses = false, encoding = "utf-8", encoding_errors = "strict", broker = None, dir = None, appendonly = None, appendfsync = None, save = None, dbfilename = None, appendfilename = None, appenddirname = None, auto_aof_rewrite_percentage = None, auto_aof_rewrite_min_size = None, aof_use_rdb_preamble = None, maxmemory = None, maxmemory_policy = None, maxmemory_samples = None, notify_keyspace_events = None, config = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -224,8 +227,10 @@ impl PyBroker {
         maxmemory: Option<&Bound<'_, PyAny>>,
         maxmemory_policy: Option<&str>,
         maxmemory_samples: Option<i64>,
+        notify_keyspace_events: Option<&str>,
         config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        let notify = super::config::notify_from_kwarg(notify_keyspace_events)?;
         let db = check_db(db).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let memory = super::memory::config_from_kwargs(maxmemory, maxmemory_policy, maxmemory_samples)?;
         let codec = Codec::new(decode_responses, encoding, encoding_errors);
@@ -250,6 +255,9 @@ impl PyBroker {
             if memory.is_some() {
                 return Err(PyValueError::new_err("broker= shares another broker's data and its memory limit; it takes no maxmemory settings"));
             }
+            if notify.is_some() {
+                return Err(PyValueError::new_err("broker= shares another broker's data and its notify-keyspace-events; it takes no notify_keyspace_events"));
+            }
             let b = b.get();
             b.born.check()?;
             return Ok(PyBroker { engine: b.engine.clone(), db: AtomicUsize::new(db), codec, persist: b.persist.clone(), opened_at: b.opened_at, born: Born::here() });
@@ -263,6 +271,10 @@ impl PyBroker {
         // After loading: what was persisted comes back whole, as Redis loads past its limit.
         if let Some(cfg) = memory {
             engine.execute(|ks| ks.set_memory_config(cfg));
+        }
+        // After loading too: nothing loaded is an event.
+        if let Some(flags) = notify {
+            engine.execute(|ks| ks.set_notify_flags(flags));
         }
         Ok(PyBroker { engine, db: AtomicUsize::new(db), codec, persist, opened_at, born: Born::here() })
     }

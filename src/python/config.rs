@@ -78,6 +78,19 @@ pub(crate) fn pairs(codec: &super::convert::Codec, config: Option<&Bound<'_, PyD
     Ok(ConfigPairs { words, params: ks.config })
 }
 
+/// The flags `Broker(notify_keyspace_events=...)` asks for.
+///
+/// # Errors
+/// `ValueError` for a character that names no class, with Redis's words.
+pub(crate) fn notify_from_kwarg(text: Option<&str>) -> PyResult<Option<u16>> {
+    let Some(text) = text else { return Ok(None) };
+    crate::engine::notify::parse_flags(text.as_bytes()).map(Some).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "notify_keyspace_events: Invalid event class character. Use 'Ag$lshzxeKEtmdn'. (got {text:?})"
+        ))
+    })
+}
+
 /// `execute_command` for CONFIG (run here, with the broker's persistence as its host):
 /// `None` for other commands. The reply goes through redis-py's callback for `name`, the
 /// first argument as given: as with redis-py, the two-word spellings (`"CONFIG GET"`) get

@@ -146,7 +146,7 @@ def test_config_subcommands_through_execute_command(rr: Any) -> None:
 
 def test_refused_parameters_say_why_instead_of_a_lying_ok(rr: Any) -> None:
     b = embedis.Broker()
-    for name, value in [("notify-keyspace-events", "KEA"), ("min-replicas-to-write", "1"),
+    for name, value in [("min-replicas-to-write", "1"),
                         ("min-slaves-to-write", "2"), ("stop-writes-on-bgsave-error", "yes")]:
         with pytest.raises(redis.ResponseError, match=rf"^CONFIG SET failed \(possibly related to argument '{name.replace('slaves', 'replicas')}'\) - embedis"):
             b.config_set(name, value)

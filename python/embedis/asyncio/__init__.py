@@ -101,6 +101,7 @@ class Broker:
         maxmemory: int | str | None = None,
         maxmemory_policy: str | None = None,
         maxmemory_samples: int | None = None,
+        notify_keyspace_events: str | None = None,
         config: dict[str, Any] | None = None,
     ) -> None:
         base = broker.sync if isinstance(broker, Broker) else broker
@@ -123,6 +124,7 @@ class Broker:
             maxmemory=maxmemory,
             maxmemory_policy=maxmemory_policy,
             maxmemory_samples=maxmemory_samples,
+            notify_keyspace_events=notify_keyspace_events,
             config=config,
         )
 

@@ -46,6 +46,7 @@ class Broker:
         maxmemory: int | str | None = None,
         maxmemory_policy: str | None = None,
         maxmemory_samples: int | None = None,
+        notify_keyspace_events: str | None = None,
         config: dict[str, _Encodable] | None = None,
     ) -> None: ...
     @property

@@ -118,6 +118,13 @@ fn deliver(
 }
 
 impl Registry {
+    /// Whether no channel or pattern subscription exists: a PUBLISH would reach nobody
+    /// (keyspace notifications skip building their channel names then).
+    #[inline]
+    pub fn is_unheard(&self) -> bool {
+        self.channels.is_empty() && self.patterns.is_empty()
+    }
+
     /// PUBLISH channel message: delivers to channel subscribers (`message`), then to every
     /// subscriber of every matching pattern (`pmessage`), as `pubsubPublishMessage` in redis
     /// `src/pubsub.c`. Returns the receivers as Redis counts them: a subscriber reached

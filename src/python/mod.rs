@@ -15,6 +15,7 @@ mod pubsub;
 #[cfg(feature = "server")]
 mod server;
 mod streams;
+mod strings_more;
 mod wait;
 
 use pyo3::prelude::*;

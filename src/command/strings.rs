@@ -255,10 +255,13 @@ pub(super) fn getex(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -
             return Err(Error::Syntax);
         }
     }
-    let change = match expiry {
-        Some((kind, raw)) => GetExChange::Expire(kind.resolve(raw, "getex")?),
-        None if persist => GetExChange::Persist,
-        None => GetExChange::None,
+    // The expire time is checked after the key (Redis 7.0).
+    let change = || {
+        Ok(match expiry {
+            Some((kind, raw)) => GetExChange::Expire(kind.resolve(raw, "getex")?),
+            None if persist => GetExChange::Persist,
+            None => GetExChange::None,
+        })
     };
     Ok(Reply::bulk_or_nil(ks.getex(ctx.db, key, change)?))
 }

@@ -245,12 +245,15 @@ impl Keyspace {
     /// can be) deletes the key, logged as DEL; a future one is logged as PEXPIREAT; PERSIST
     /// is logged only when there was an expiry to remove.
     ///
+    /// `change` is read once the key is found to be a string (Redis 7.0 checks the expire
+    /// time after the lookup: a missing key answers nil whatever the time).
+    ///
     /// # Errors
-    /// `WrongType`.
-    pub fn getex(&mut self, db: usize, key: &[u8], change: GetExChange) -> Result<Option<Vec<u8>>> {
+    /// `WrongType`, or what `change` answers.
+    pub fn getex(&mut self, db: usize, key: &[u8], change: impl FnOnce() -> Result<GetExChange>) -> Result<Option<Vec<u8>>> {
         let d = &mut self.dbs[db];
         let Some(value) = d.string(key)?.cloned() else { return Ok(None) };
-        match change {
+        match change()? {
             GetExChange::None => {}
             GetExChange::Expire(at) if at <= unix_ms() => {
                 d.remove(key);

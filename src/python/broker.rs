@@ -1674,6 +1674,9 @@ pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, se
         "SET" => match reply {
             Reply::Ok => as_bool(true),
             Reply::Nil => Ok(py.None().into_bound(py)),
+            // redis-py: `response and response == "OK"`, so an empty old value (SET … GET
+            // through execute_command) comes back as itself.
+            Reply::Bulk(s) if s.is_empty() => codec.out(py, s),
             _ => as_bool(false),
         },
         "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" => {

@@ -402,7 +402,7 @@ def test_resp3_lcs_idx_is_a_map() -> None:
                 assert r == [b"matches", [[[4, 7], [5, 8], 4], [[2, 3], [0, 1], 2]], b"len", 6]
             c.close()
     finally:
-        srv.close()
+        srv.stop()
 
 
 # ------------------------------------------------------------------------------------

@@ -362,3 +362,41 @@ pub enum GetExChange {
     /// Remove the expiry.
     Persist,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_as_redis_names_them_after_set() {
+        // What OBJECT ENCODING answered on redis-server 7.0.15 after SET k <value>.
+        for (v, want) in [
+            (&b"1"[..], "int"),
+            (b"-9223372036854775808", "int"),
+            (b"9223372036854775808", "embstr"),
+            (b"01", "embstr"),
+            (b"-0", "embstr"),
+            (b"", "embstr"),
+            (b" 1", "embstr"),
+            (b"1.5", "embstr"),
+            (&[b'x'; 44], "embstr"),
+            (&[b'x'; 45], "raw"),
+        ] {
+            assert_eq!(string_encoding(v), want, "{:?}", String::from_utf8_lossy(v));
+        }
+    }
+
+    #[test]
+    fn ranges_follow_getrange() {
+        assert_eq!(clamp_range(0, -1, 6), Some((0, 5)));
+        assert_eq!(clamp_range(-3, -1, 6), Some((3, 5)));
+        assert_eq!(clamp_range(-1, -3, 6), None);
+        assert_eq!(clamp_range(-100, 100, 6), Some((0, 5)));
+        assert_eq!(clamp_range(5, 2, 6), None);
+        assert_eq!(clamp_range(0, 0, 0), None);
+        assert_eq!(clamp_range(i64::MIN, i64::MAX, 6), Some((0, 5)));
+        assert_eq!(check_string_length(STRING_MAX - 2, 2), Ok(()));
+        assert_eq!(check_string_length(STRING_MAX, 1), Err(Error::StringTooLong));
+        assert_eq!(check_string_length(u64::MAX, 1), Err(Error::StringTooLong));
+    }
+}

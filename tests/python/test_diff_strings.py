@@ -584,3 +584,32 @@ def test_getex_keeps_datetime_rules_of_redis_py(real) -> None:  # type: ignore[n
         assert 60 < c.ttl("t") <= 70
         assert c.psetex("p", datetime.timedelta(milliseconds=70500), "v") is True
         assert 69000 < c.pttl("p") <= 70500
+
+
+float_texts = st.builds(
+    lambda sign, digits, point, exp: f"{sign}{digits[:point]}.{digits[point:]}{exp}",
+    st.sampled_from(["", "-", "+"]),
+    st.text("0123456789", min_size=1, max_size=25),
+    st.integers(min_value=0, max_value=25),
+    st.one_of(st.just(""), st.integers(min_value=-40, max_value=40).map(lambda e: f"e{e}"), st.sampled_from(["e4930", "e-4940", "e308", "e-320"])),
+) | st.floats(allow_nan=False, allow_infinity=False).map(repr) | st.integers(min_value=-(2**70), max_value=2**70).map(str)
+
+
+def test_incrbyfloat_formats_as_redis_long_double(real) -> None:  # type: ignore[no-untyped-def]
+    """INCRBYFLOAT's arithmetic and formatting (x87 long double, "%.17Lf" trimmed) on many
+    generated operands, chained on one key, as the real server computes them."""
+    from hypothesis import given
+
+    b = embedis.Broker()
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(float_texts, min_size=1, max_size=4))
+    def chain(texts: list[str]) -> None:
+        for c in (b, real):
+            c.execute_command("DEL", "f")
+        for t in texts:
+            got, want = _run(b, ("INCRBYFLOAT", "f", t)), _run(real, ("INCRBYFLOAT", "f", t))
+            assert_same_outcome(got, want, t)
+            assert b.get("f") == real.get("f"), t
+
+    chain()

@@ -210,6 +210,7 @@ class Broker:
     def bitfield(self, key: Any, default_overflow: str | None = None) -> BitFieldOperation:
         """A ``BitFieldOperation`` on ``key`` whose ``execute()`` is awaited, as with
         ``redis.asyncio.Redis.bitfield``."""
+        self._sync._check_fork()
         return BitFieldOperation(self, key, default_overflow=default_overflow)
 
     async def ping(self, **kwargs: Any) -> bool:

@@ -314,7 +314,7 @@ impl LongDouble {
 
     /// The correctly rounded sum; `None` when it overflows (Redis: "increment would
     /// produce NaN or Infinity").
-    pub fn add(self, other: LongDouble) -> Option<LongDouble> {
+    pub fn sum(self, other: LongDouble) -> Option<LongDouble> {
         if other.is_zero() {
             // -0 + -0 is -0, otherwise the zero changes nothing.
             return Some(if self.is_zero() { LongDouble { neg: self.neg && other.neg, ..self } } else { self });
@@ -515,7 +515,7 @@ pub fn incr_by_float(current: Option<&[u8]>, incr: &[u8]) -> super::Result<Strin
     };
     let incr = LongDouble::parse(incr).ok_or(Error::NotAFloat)?;
     match (value, incr) {
-        (Parsed::Value(a), Parsed::Value(b)) => Ok(a.add(b).ok_or(Error::NanOrInfinity)?.to_human()),
+        (Parsed::Value(a), Parsed::Value(b)) => Ok(a.sum(b).ok_or(Error::NanOrInfinity)?.to_human()),
         _ => Err(Error::NanOrInfinity),
     }
 }

@@ -622,6 +622,19 @@ fn string_writes(e: &Engine) {
     }
 }
 
+/// `open`, retried while the directory is still locked: right after the last handles of an
+/// engine and its persistence are dropped, the directory is sometimes still locked for a
+/// moment (seen in about 1 run in 5 of this file; reported, not what this test is about).
+fn reopen(fs: &Arc<dyn Fs>, cfg: &Config) -> (Engine, Persistence, Arc<Logs>) {
+    for _ in 0..500 {
+        match open(fs, cfg) {
+            Err(Error::Locked { .. }) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            other => return other.unwrap(),
+        }
+    }
+    panic!("the directory stayed locked");
+}
+
 #[test]
 fn string_and_bitmap_effects_replay_to_the_same_state() {
     let (fs, _) = mem();
@@ -632,11 +645,11 @@ fn string_and_bitmap_effects_replay_to_the_same_state() {
     assert!(before.contains_key(&(0, b"nb".to_vec())) && !before.contains_key(&(0, b"gone".to_vec())));
     drop(p);
     drop(e);
-    let (e2, p2, _) = open(&fs, &cfg).unwrap();
+    let (e2, p2, _) = reopen(&fs, &cfg);
     assert_eq!(state(&e2), before);
     p2.save().unwrap();
     drop(p2);
     drop(e2);
-    let (e3, _p3, _) = open(&fs, &cfg).unwrap();
+    let (e3, _p3, _) = reopen(&fs, &cfg);
     assert_eq!(state(&e3), before, "after a snapshot too");
 }

@@ -37,6 +37,7 @@ from .exceptions import (
 )
 
 __all__ = [
+    "BitFieldOperation",
     "Broker",
     "ConnectionError",
     "DataError",

@@ -186,3 +186,129 @@ fn incr_family_errors_are_redis_texts() {
     c.ok("RPUSH l a");
     assert_eq!(c.err("DECR l"), WRONGTYPE);
 }
+
+#[test]
+fn append_strlen_and_getrange() {
+    let mut c = Conn::new();
+    assert_eq!(c.int("APPEND k foo"), 3);
+    assert_eq!(c.int("APPEND k bar"), 6);
+    assert_eq!(c.int("STRLEN k"), 6);
+    assert_eq!(c.int("STRLEN missing"), 0);
+    assert_eq!(c.ok("GETRANGE k 0 2"), bulk("foo"));
+    assert_eq!(c.ok("GETRANGE k -3 -1"), bulk("bar"));
+    assert_eq!(c.ok("GETRANGE k -1 -3"), bulk(""));
+    assert_eq!(c.ok("GETRANGE k -100 100"), bulk("foobar"));
+    assert_eq!(c.ok("SUBSTR k 1 2"), bulk("oo"));
+    assert_eq!(c.ok("GETRANGE missing 0 -1"), bulk(""));
+    assert_eq!(c.err("GETRANGE missing x 1"), NOT_INT, "indexes are parsed before the lookup");
+    c.ok("RPUSH l a");
+    assert_eq!(c.err("APPEND l x"), WRONGTYPE);
+    assert_eq!(c.err("STRLEN l"), WRONGTYPE);
+    assert_eq!(c.err("GETRANGE l 0 1"), WRONGTYPE);
+    c.ok("SET n 10");
+    assert_eq!(c.int("APPEND n 5"), 3);
+    assert_eq!(c.int("INCR n"), 106);
+}
+
+#[test]
+fn append_keeps_the_ttl() {
+    let mut c = Conn::new();
+    c.ok("SET k v EX 100");
+    c.ok("APPEND k w");
+    assert_eq!(c.int("TTL k"), 100);
+}
+
+#[test]
+fn setrange_pads_with_zeros_and_checks_the_size() {
+    let mut c = Conn::new();
+    assert_eq!(c.int("SETRANGE k 3 ab"), 5);
+    assert_eq!(c.ok("GET k"), Reply::Bulk(b"\0\0\0ab".to_vec()));
+    assert_eq!(c.int("SETRANGE k 1 XYZW"), 5);
+    assert_eq!(c.ok("GET k"), Reply::Bulk(b"\0XYZW".to_vec()));
+    assert_eq!(c.err("SETRANGE k -1 x"), "ERR offset is out of range");
+    assert_eq!(c.err("SETRANGE k x x"), NOT_INT);
+    assert_eq!(c.err("SETRANGE big 536870912 a"), "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    assert_eq!(c.int("EXISTS big"), 0);
+    c.ok("RPUSH l a");
+    assert_eq!(c.err("SETRANGE l 0 x"), WRONGTYPE);
+}
+
+#[test]
+fn getset_answers_the_old_value_and_drops_the_ttl() {
+    let mut c = Conn::new();
+    assert_eq!(c.ok("GETSET k v"), Reply::Nil);
+    c.ok("SET k v EX 100");
+    assert_eq!(c.ok("GETSET k w"), bulk("v"));
+    assert_eq!(c.int("TTL k"), -1);
+    c.ok("RPUSH l a");
+    assert_eq!(c.err("GETSET l v"), WRONGTYPE);
+}
+
+#[test]
+fn getex_changes_the_expiry_after_reading() {
+    let mut c = Conn::new();
+    c.ok("SET k v");
+    assert_eq!(c.ok("GETEX k EX 100"), bulk("v"));
+    assert_eq!(c.int("TTL k"), 100);
+    assert_eq!(c.ok("GETEX k PERSIST"), bulk("v"));
+    assert_eq!(c.int("TTL k"), -1);
+    assert_eq!(c.err("GETEX k EX 0"), "ERR invalid expire time in 'getex' command");
+    assert_eq!(c.err("GETEX k EX 1 PERSIST"), SYNTAX);
+    assert_eq!(c.err("GETEX k PERSIST PX 1"), SYNTAX);
+    assert_eq!(c.err("GETEX k EX 1 PX 1"), SYNTAX);
+    assert_eq!(c.err("GETEX k KEEPTTL"), SYNTAX);
+    assert_eq!(c.ok("GETEX missing EX 0"), Reply::Nil, "the time is checked after the key");
+    assert_eq!(c.ok("GETEX k EXAT 1"), bulk("v"));
+    assert_eq!(c.int("EXISTS k"), 0, "a past time deletes the key");
+}
+
+#[test]
+fn setex_and_psetex() {
+    let mut c = Conn::new();
+    assert_eq!(c.ok("SETEX k 100 v"), Reply::Ok);
+    assert_eq!(c.int("TTL k"), 100);
+    assert_eq!(c.ok("PSETEX k 100000 w"), Reply::Ok);
+    assert_eq!(c.ok("GET k"), bulk("w"));
+    assert_eq!(c.err("SETEX k 0 v"), "ERR invalid expire time in 'setex' command");
+    assert_eq!(c.err("PSETEX k -1 v"), "ERR invalid expire time in 'psetex' command");
+    assert_eq!(c.err("SETEX k 9223372036854775807 v"), "ERR invalid expire time in 'setex' command");
+    assert_eq!(c.err("SETEX k x v"), NOT_INT);
+}
+
+#[test]
+fn incrbyfloat_uses_redis_long_double_formatting() {
+    let mut c = Conn::new();
+    assert_eq!(c.ok("INCRBYFLOAT f 0.1"), bulk("0.1"));
+    assert_eq!(c.ok("INCRBYFLOAT f 0.2"), bulk("0.3"));
+    assert_eq!(c.ok("INCRBYFLOAT g 1e20"), bulk("100000000000000000000"));
+    assert_eq!(c.ok("INCRBYFLOAT h -0"), bulk("0"));
+    assert_eq!(c.err("INCRBYFLOAT h inf"), "ERR increment would produce NaN or Infinity");
+    assert_eq!(c.err("INCRBYFLOAT h abc"), "ERR value is not a valid float");
+    c.ok("SET s foo EX 100");
+    assert_eq!(c.err("INCRBYFLOAT s 1"), "ERR value is not a valid float");
+    c.ok("SET s 1.5 EX 100");
+    assert_eq!(c.ok("INCRBYFLOAT s 1"), bulk("2.5"));
+    assert_eq!(c.int("TTL s"), 100, "the TTL is kept");
+}
+
+#[test]
+fn lcs_answers_string_length_or_ranges() {
+    let mut c = Conn::new();
+    c.ok("SET a ohmytext");
+    c.ok("SET b mynewtext");
+    assert_eq!(c.ok("LCS a b"), bulk("mytext"));
+    assert_eq!(c.int("LCS a b LEN"), 6);
+    let range = |s: i64, e: i64| Reply::Array(vec![Reply::Int(s), Reply::Int(e)]);
+    assert_eq!(
+        c.ok("LCS a b IDX MINMATCHLEN 3 WITHMATCHLEN"),
+        Reply::Map(vec![
+            (bulk("matches"), Reply::Array(vec![Reply::Array(vec![range(4, 7), range(5, 8), Reply::Int(4)])])),
+            (bulk("len"), Reply::Int(6)),
+        ])
+    );
+    assert_eq!(c.err("LCS a b LEN IDX"), "ERR If you want both the length and indexes, please just use IDX.");
+    assert_eq!(c.err("LCS a b MINMATCHLEN"), SYNTAX);
+    c.ok("RPUSH l x");
+    assert_eq!(c.err("LCS a l FOO"), "ERR The specified keys must contain string values");
+    assert_eq!(c.ok("LCS a missing"), bulk(""));
+}

@@ -113,3 +113,50 @@ fn a_blmove_waiter_refused_for_its_destination_type_logs_nothing() {
     }
     assert_eq!(words(&rec.0.lock()), vec!["SET s v", "RPUSH src a b", "LMOVE src d LEFT RIGHT"]);
 }
+
+#[test]
+fn string_and_bitmap_writes_are_logged_as_their_effects() {
+    use embedis::engine::bitmap::{BitOp, FieldOp, FieldType, Overflow};
+    use embedis::engine::strings::GetExChange;
+    let (e, rec) = engine_with_recorder();
+    let at = embedis::engine::clock::unix_ms() + 60_000;
+    e.execute(|ks| {
+        ks.set(0, b"f", b"1.5", SetOptions::default())?;
+        ks.incr_by_float(0, b"f", b"0.25")?;
+        ks.getex(0, b"f", || Ok(GetExChange::Expire(at)))?;
+        ks.getex(0, b"f", || Ok(GetExChange::Persist))?;
+        ks.getex(0, b"f", || Ok(GetExChange::Persist))?;
+        ks.getex(0, b"f", || Ok(GetExChange::Expire(1)))?;
+        ks.getset(0, b"g", b"v")?;
+        ks.append(0, b"g", b"w")?;
+        ks.setrange(0, b"g", 4, b"x")?;
+        ks.setrange(0, b"g", 9, b"")?;
+        ks.setbit(0, b"b", 9, true)?;
+        ks.setbit(0, b"b", 9, true)?;
+        ks.bitop(0, BitOp::Not, b"nb", &[b"b"])?;
+        ks.bitop(0, BitOp::And, b"nb", &[b"missing"])?;
+        let u8t = FieldType { signed: false, bits: 8 };
+        ks.bitfield(0, b"bf", &[FieldOp::Get { ty: u8t, offset: 0 }, FieldOp::IncrBy { ty: u8t, offset: 8, incr: 300, overflow: Overflow::Fail }])?;
+        ks.bitfield(0, b"bf", &[FieldOp::Get { ty: u8t, offset: 0 }])?;
+        Ok::<_, embedis::engine::Error>(())
+    })
+    .unwrap();
+    let mut want: Vec<String> = [
+        "SET f 1.5",
+        "SET f 1.75 KEEPTTL",
+        &format!("PEXPIREAT f {at}"),
+        "PERSIST f",
+        "DEL f",
+        "SET g v",
+        "APPEND g w",
+        "SETRANGE g 4 x",
+        "SETBIT b 9 1",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    want.push(format!("SET nb {}", String::from_utf8_lossy(&[0xff, 0xbf])));
+    want.push("DEL nb".into());
+    want.push("BITFIELD bf OVERFLOW FAIL INCRBY u8 8 300".into());
+    assert_eq!(words(&rec.0.lock()), want, "reads, no-op PERSIST/SETBIT and empty SETRANGE log nothing");
+}

@@ -590,3 +590,66 @@ fn a_replaced_recorder_never_takes_its_successors_units() {
     assert!(has(&a_bytes, b"for-a") && !has(&a_bytes, b"for-b"), "{}", String::from_utf8_lossy(&a_bytes));
     assert!(has(&b_bytes, b"for-b") && !has(&b_bytes, b"for-a"), "{}", String::from_utf8_lossy(&b_bytes));
 }
+
+// ---- strings and bitmaps ---------------------------------------------------------------------
+
+/// Every string write whose AOF effect differs from the request (INCRBYFLOAT as SET …
+/// KEEPTTL, GETEX as PEXPIREAT/PERSIST/DEL, BITOP as SET/DEL, BITFIELD as its writes).
+fn string_writes(e: &Engine) {
+    for words in [
+        "SET f 10.5 EX 5000",
+        "INCRBYFLOAT f 0.1",
+        "INCRBYFLOAT g 1e400",
+        "APPEND a x",
+        "APPEND a yz",
+        "SETRANGE a 6 pad",
+        "GETSET gs v",
+        "SET e1 v",
+        "GETEX e1 EX 1000",
+        "SET e2 v EX 1000",
+        "GETEX e2 PERSIST",
+        "SET e3 v",
+        "GETEX e3 PXAT 1",
+        "SETEX sx 1000 v",
+        "PSETEX psx 1000000 v",
+        "SETBIT b 77 1",
+        "BITOP NOT nb b",
+        "SET gone v",
+        "BITOP AND gone missing",
+        "BITFIELD bf SET i8 0 -3 OVERFLOW FAIL INCRBY u8 16 300 OVERFLOW SAT INCRBY u4 #1 30 GET u8 0",
+    ] {
+        run(e, words);
+    }
+}
+
+/// `open`, retried while the directory is still locked: right after the last handles of an
+/// engine and its persistence are dropped, the directory is sometimes still locked for a
+/// moment (seen in about 1 run in 5 of this file; reported, not what this test is about).
+fn reopen(fs: &Arc<dyn Fs>, cfg: &Config) -> (Engine, Persistence, Arc<Logs>) {
+    for _ in 0..500 {
+        match open(fs, cfg) {
+            Err(Error::Locked { .. }) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            other => return other.unwrap(),
+        }
+    }
+    panic!("the directory stayed locked");
+}
+
+#[test]
+fn string_and_bitmap_effects_replay_to_the_same_state() {
+    let (fs, _) = mem();
+    let cfg = aof_cfg(&dir(), Fsync::Always);
+    let (e, p, _) = open(&fs, &cfg).unwrap();
+    string_writes(&e);
+    let before = state(&e);
+    assert!(before.contains_key(&(0, b"nb".to_vec())) && !before.contains_key(&(0, b"gone".to_vec())));
+    drop(p);
+    drop(e);
+    let (e2, p2, _) = reopen(&fs, &cfg);
+    assert_eq!(state(&e2), before);
+    p2.save().unwrap();
+    drop(p2);
+    drop(e2);
+    let (e3, _p3, _) = reopen(&fs, &cfg);
+    assert_eq!(state(&e3), before, "after a snapshot too");
+}

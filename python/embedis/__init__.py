@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import exceptions
+from ._bitfield import BitFieldOperation
 from ._embedis import Broker as _NativeBroker
 from ._embedis import Server, __version__
 from .client_pubsub import PubSub, PubSubWorkerThread, Subscription
@@ -36,6 +37,7 @@ from .exceptions import (
 )
 
 __all__ = [
+    "BitFieldOperation",
     "Broker",
     "ConnectionError",
     "DataError",
@@ -82,6 +84,12 @@ class Broker(_NativeBroker):
         while cursor != 0:
             cursor, keys = self.scan(cursor or 0, match=match, count=count, _type=_type)
             yield from keys
+
+    def bitfield(self, key: Any, default_overflow: str | None = None) -> BitFieldOperation:
+        """A ``BitFieldOperation`` on ``key``: chain ``get``/``set``/``incrby``/``overflow``
+        and ``execute()`` them as one BITFIELD (redis-py's ``Redis.bitfield``)."""
+        self._check_fork()
+        return BitFieldOperation(self, key, default_overflow=default_overflow)
 
     def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
         """A new ``PubSub`` on this broker's data (redis-py's ``Redis.pubsub``); see

@@ -8,6 +8,7 @@
 //! `engine::blocking`, then shapes what it gets with `served_reply`.
 
 pub mod args;
+mod bitmaps;
 pub mod blocking;
 pub mod config;
 mod keys;

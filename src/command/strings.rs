@@ -1,12 +1,13 @@
-//! String command handlers: GET, SET and its options, SETNX, GETDEL, MGET, MSET, MSETNX,
-//! the INCR family. Option checks follow redis `src/t_string.c` (7.0): syntax first, then
-//! numbers, then the keyspace.
+//! String command handlers: GET, SET and its options, SETNX, SETEX, PSETEX, GETDEL,
+//! GETSET, GETEX, MGET, MSET, MSETNX, the INCR family, INCRBYFLOAT, APPEND, STRLEN,
+//! GETRANGE/SUBSTR, SETRANGE, LCS. Option checks follow redis `src/t_string.c` (7.0):
+//! syntax first, then numbers, then the keyspace. Bitmap commands are in `bitmaps.rs`.
 
 use super::args::{is_keyword, Args};
 use super::reply::Reply;
 use super::Context;
 use crate::engine::clock::unix_ms;
-use crate::engine::strings::{parse_i64, SetOptions, SetOutcome};
+use crate::engine::strings::{parse_i64, GetExChange, SetOptions, SetOutcome};
 use crate::engine::{Error, Keyspace, Result};
 
 /// ```text
@@ -87,9 +88,9 @@ impl Expiry {
 
     /// The absolute time in Unix ms for `raw`, as Redis 7.0 `getExpireMillisecondsOrReply`:
     /// not above zero, or overflowing once converted and added to now, is an invalid
-    /// expire time.
-    fn resolve(self, raw: &[u8]) -> Result<i64> {
-        let invalid = || Error::InvalidExpireTime { cmd: "set".to_owned() };
+    /// expire time (the error names `cmd`).
+    fn resolve(self, raw: &[u8], cmd: &str) -> Result<i64> {
+        let invalid = || Error::InvalidExpireTime { cmd: cmd.to_owned() };
         let n = parse_i64(raw).ok_or(Error::NotAnInteger)?;
         let seconds = matches!(self, Expiry::Ex | Expiry::ExAt);
         if n <= 0 || (seconds && n > i64::MAX / 1000) {
@@ -144,7 +145,7 @@ pub(super) fn set(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> 
         }
     }
     if let Some((kind, raw)) = expiry {
-        opts.expire_at_ms = Some(kind.resolve(raw)?);
+        opts.expire_at_ms = Some(kind.resolve(raw, "set")?);
     }
     let out = set_value(ks, ctx.db, key, value, opts)?;
     Ok(if opts.get {
@@ -234,4 +235,173 @@ pub(super) fn decrby(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) 
     let key = args.next_key()?;
     let delta = args.next_i64()?;
     Ok(Reply::Int(decr_value(ks, ctx.db, key, delta)?))
+}
+
+/// SETEX and PSETEX: SET with a relative expiry that must be positive.
+fn set_with_expiry(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, kind: Expiry) -> Result<Reply> {
+    let key = args.next_key()?;
+    let raw = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    let at = kind.resolve(raw, args.cmd())?;
+    ks.set(ctx.db, key, value, SetOptions { expire_at_ms: Some(at), ..SetOptions::default() })?;
+    Ok(Reply::Ok)
+}
+
+/// ```text
+/// SETEX key seconds value
+/// ```
+pub(super) fn setex(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    set_with_expiry(ks, ctx, args, Expiry::Ex)
+}
+
+/// ```text
+/// PSETEX key milliseconds value
+/// ```
+pub(super) fn psetex(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    set_with_expiry(ks, ctx, args, Expiry::Px)
+}
+
+/// ```text
+/// GETSET key value
+/// ```
+pub(super) fn getset(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let value = args.next_bytes()?;
+    Ok(Reply::bulk_or_nil(ks.getset(ctx.db, key, value)?))
+}
+
+/// ```text
+/// GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds |
+///   PXAT unix-time-milliseconds | PERSIST]
+/// ```
+/// Options as SET's (the same option twice is allowed, the last counts), PERSIST with
+/// none of the others; SET's other options are syntax errors here.
+pub(super) fn getex(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let mut expiry: Option<(Expiry, &[u8])> = None;
+    let mut persist = false;
+    while let Some(opt) = args.next_opt() {
+        if is_keyword(opt, "persist") && expiry.is_none() {
+            persist = true;
+        } else if let Some(kind) = Expiry::from_keyword(opt) {
+            if persist || expiry.is_some_and(|(k, _)| k != kind) || args.is_empty() {
+                return Err(Error::Syntax);
+            }
+            expiry = Some((kind, args.next_bytes()?));
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    // The expire time is checked after the key (Redis 7.0).
+    let change = || {
+        Ok(match expiry {
+            Some((kind, raw)) => GetExChange::Expire(kind.resolve(raw, "getex")?),
+            None if persist => GetExChange::Persist,
+            None => GetExChange::None,
+        })
+    };
+    Ok(Reply::bulk_or_nil(ks.getex(ctx.db, key, change)?))
+}
+
+/// ```text
+/// INCRBYFLOAT key increment
+/// ```
+/// The new value as a bulk string, formatted as Redis formats a `long double`.
+pub(super) fn incrbyfloat(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let incr = args.next_bytes()?;
+    Ok(Reply::Bulk(ks.incr_by_float(ctx.db, key, incr)?))
+}
+
+/// ```text
+/// APPEND key value
+/// ```
+pub(super) fn append(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let value = args.next_bytes()?;
+    Ok(Reply::count(ks.append(ctx.db, key, value)?))
+}
+
+/// ```text
+/// STRLEN key
+/// ```
+pub(super) fn strlen(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    Ok(Reply::count(ks.strlen(ctx.db, key)?))
+}
+
+/// ```text
+/// GETRANGE key start end
+/// SUBSTR key start end
+/// ```
+/// Both indexes are parsed before the key is read; a missing key is an empty string.
+pub(super) fn getrange(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let start = args.next_i64()?;
+    let end = args.next_i64()?;
+    Ok(Reply::Bulk(ks.getrange(ctx.db, key, start, end)?))
+}
+
+/// ```text
+/// SETRANGE key offset value
+/// ```
+pub(super) fn setrange(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let offset = args.next_i64()?;
+    let value = args.next_bytes()?;
+    let offset = u64::try_from(offset).map_err(|_| Error::OffsetOutOfRange)?;
+    Ok(Reply::count(ks.setrange(ctx.db, key, offset, value)?))
+}
+
+/// ```text
+/// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
+/// ```
+/// The keys are checked before the options are read (Redis 7.0). The common subsequence;
+/// with LEN its length; with IDX a map `matches` (ranges, last first) and `len`.
+pub(super) fn lcs(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let k1 = args.next_key()?;
+    let k2 = args.next_key()?;
+    // The types first: LCS answers its own error for another type, before any option.
+    for k in [k1, k2] {
+        if !matches!(ks.type_of(ctx.db, k), "string" | "none") {
+            return Err(Error::LcsWrongType);
+        }
+    }
+    let (mut len, mut idx, mut with_len, mut min_len) = (false, false, false, 0usize);
+    while let Some(opt) = args.next_opt() {
+        if is_keyword(opt, "idx") {
+            idx = true;
+        } else if is_keyword(opt, "len") {
+            len = true;
+        } else if is_keyword(opt, "withmatchlen") {
+            with_len = true;
+        } else if is_keyword(opt, "minmatchlen") && !args.is_empty() {
+            min_len = usize::try_from(args.next_i64()?.max(0)).unwrap_or(usize::MAX);
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    if idx && len {
+        return Err(Error::LcsLenAndIdx);
+    }
+    let r = ks.lcs(ctx.db, k1, k2, min_len)?;
+    if idx {
+        let range = |(s, e): (usize, usize)| Reply::Array(vec![Reply::count(s), Reply::count(e)]);
+        let matches = r
+            .matches
+            .iter()
+            .map(|m| {
+                let mut item = vec![range(m.a), range(m.b)];
+                if with_len {
+                    item.push(Reply::count(m.len));
+                }
+                Reply::Array(item)
+            })
+            .collect();
+        return Ok(Reply::Map(vec![
+            (Reply::Bulk(b"matches".to_vec()), Reply::Array(matches)),
+            (Reply::Bulk(b"len".to_vec()), Reply::count(r.len)),
+        ]));
+    }
+    Ok(if len { Reply::count(r.len) } else { Reply::Bulk(r.text) })
 }

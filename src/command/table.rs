@@ -5,7 +5,7 @@
 use super::args::Args;
 use super::blocking::BlockingCall;
 use super::reply::Reply;
-use super::{keys, lists, pubsub, server, streams, strings, Context};
+use super::{bitmaps, keys, lists, pubsub, server, streams, strings, Context};
 use crate::engine::stats::CmdId;
 use crate::engine::{Keyspace, Result};
 
@@ -133,7 +133,13 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 72] = [
+static COMMANDS: [Command; 90] = [
+    row("append", 3, &[W, M, F], strings::append),
+    row("bitcount", -2, &[R], bitmaps::bitcount),
+    row("bitfield", -2, &[W, M], bitmaps::bitfield),
+    row("bitfield_ro", -2, &[R, F], bitmaps::bitfield_ro),
+    row("bitop", -4, &[W, M], bitmaps::bitop),
+    row("bitpos", -3, &[R], bitmaps::bitpos),
     blocking("blmove", 6, &[W, M, B], lists::blmove, lists::parse_blmove),
     blocking("blmpop", -5, &[W, B], lists::blmpop, lists::parse_blmpop),
     blocking("blpop", -3, &[W, B], lists::blpop, lists::parse_blpop),
@@ -150,10 +156,16 @@ static COMMANDS: [Command; 72] = [
     row("flushall", -1, &[W], keys::flushall),
     row("flushdb", -1, &[W], keys::flushdb),
     row("get", 2, &[R, F], strings::get),
+    row("getbit", 3, &[R, F], bitmaps::getbit),
     row("getdel", 2, &[W, F], strings::getdel),
+    row("getex", -2, &[W, F], strings::getex),
+    row("getrange", 4, &[R], strings::getrange),
+    row("getset", 3, &[W, M, F], strings::getset),
     row("incr", 2, &[W, M, F], strings::incr),
     row("incrby", 3, &[W, M, F], strings::incrby),
+    row("incrbyfloat", 3, &[W, M, F], strings::incrbyfloat),
     row("keys", 2, &[R], keys::keys),
+    row("lcs", -3, &[R], strings::lcs),
     row("lindex", 3, &[R], lists::lindex),
     row("linsert", 5, &[W, M], lists::linsert),
     row("llen", 2, &[R, F], lists::llen),
@@ -174,6 +186,7 @@ static COMMANDS: [Command; 72] = [
     row("pexpire", -3, &[W, F], keys::pexpire),
     row("pexpireat", -3, &[W, F], keys::pexpireat),
     row("ping", -1, &[F], server::ping),
+    row("psetex", 4, &[W, M], strings::psetex),
     row("pttl", 2, &[R, F], keys::pttl),
     row("publish", 3, &[F], pubsub::publish),
     row("pubsub", -2, &[], pubsub::pubsub),
@@ -186,8 +199,13 @@ static COMMANDS: [Command; 72] = [
     row("scan", -2, &[R], keys::scan),
     row("select", 2, &[F], keys::select),
     row("set", -3, &[W, M], strings::set),
+    row("setbit", 4, &[W, M], bitmaps::setbit),
+    row("setex", 4, &[W, M], strings::setex),
     row("setnx", 3, &[W, M, F], strings::setnx),
+    row("setrange", 4, &[W, M], strings::setrange),
     row("spublish", 3, &[F], pubsub::spublish),
+    row("strlen", 2, &[R, F], strings::strlen),
+    row("substr", 4, &[R], strings::getrange),
     row("ttl", 2, &[R, F], keys::ttl),
     row("type", 2, &[R, F], keys::type_),
     row("unlink", -2, &[W, F], keys::unlink),

@@ -452,6 +452,16 @@ impl Db {
         }
     }
 
+    /// The string at `key`, mutably (APPEND, SETRANGE, SETBIT change it in place, keeping
+    /// its expiry and access metadata, as Redis does).
+    pub fn string_mut(&mut self, key: &[u8]) -> Result<Option<&mut Vec<u8>>> {
+        match self.get_mut(key) {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
     /// Deletes `key` if it holds an empty container (Redis never keeps one).
     pub fn drop_if_empty(&mut self, key: &[u8]) {
         let empty = match self.map.get(key).map(|slot| &slot.value) {

@@ -138,6 +138,34 @@ pub enum Error {
 
     /// DECRBY of i64::MIN (its negation does not fit).
     DecrementOverflow,
+
+    // Strings and bitmaps.
+    /// INCRBYFLOAT whose sum is not finite.
+    NanOrInfinity,
+    /// APPEND/SETRANGE/SETBIT past Redis's largest string (`checkStringLength`).
+    StringTooLong,
+    /// SETRANGE with a negative offset.
+    OffsetOutOfRange,
+    /// SETBIT/GETBIT/BITFIELD offset that is not an integer, negative, or too large.
+    BitOffset,
+    /// SETBIT value other than 0 or 1.
+    BitValue,
+    /// BITPOS bit other than 0 or 1.
+    BitposBit,
+    /// BITOP NOT with other than one source key.
+    BitopNotSingle,
+    /// BITFIELD type that is not i1..i64 or u1..u63.
+    BitfieldType,
+    /// BITFIELD OVERFLOW other than WRAP, SAT, FAIL.
+    BitfieldOverflowType,
+    /// BITFIELD_RO with SET or INCRBY.
+    BitfieldRoGetOnly,
+    /// LCS on a key that holds another type (LCS's own wording, not WRONGTYPE).
+    LcsWrongType,
+    /// LCS with both LEN and IDX.
+    LcsLenAndIdx,
+    /// LCS whose table would be larger than `proto-max-bulk-len`.
+    LcsTooLarge,
     /// An option a command does not know (EXPIRE's flags).
     UnsupportedOption { opt: String },
     /// EXPIRE with NX and one of XX/GT/LT.
@@ -327,6 +355,32 @@ impl fmt::Display for Error {
                 "NOGROUP the consumer group this client was blocked on no longer exists",
             ),
             Error::DecrementOverflow => f.write_str("ERR decrement would overflow"),
+            Error::NanOrInfinity => f.write_str("ERR increment would produce NaN or Infinity"),
+            Error::StringTooLong => {
+                f.write_str("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+            }
+            Error::OffsetOutOfRange => f.write_str("ERR offset is out of range"),
+            Error::BitOffset => f.write_str("ERR bit offset is not an integer or out of range"),
+            Error::BitValue => f.write_str("ERR bit is not an integer or out of range"),
+            Error::BitposBit => f.write_str("ERR The bit argument must be 1 or 0."),
+            Error::BitopNotSingle => {
+                f.write_str("ERR BITOP NOT must be called with a single source key.")
+            }
+            Error::BitfieldType => f.write_str(
+                "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not \
+                 supported but i64 is.",
+            ),
+            Error::BitfieldOverflowType => f.write_str("ERR Invalid OVERFLOW type specified"),
+            Error::BitfieldRoGetOnly => {
+                f.write_str("ERR BITFIELD_RO only supports the GET subcommand")
+            }
+            Error::LcsWrongType => f.write_str("ERR The specified keys must contain string values"),
+            Error::LcsLenAndIdx => {
+                f.write_str("ERR If you want both the length and indexes, please just use IDX.")
+            }
+            Error::LcsTooLarge => f.write_str(
+                "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+            ),
             Error::UnsupportedOption { opt } => write!(f, "ERR Unsupported option {opt}"),
             Error::ExpireNxAndOthers => f.write_str(
                 "ERR NX and XX, GT or LT options at the same time are not compatible",

@@ -5,6 +5,7 @@
 //! command, then the serving of blocked waiters whose keys it fed, then (lock released)
 //! the wake-ups.
 
+pub mod bitmap;
 pub mod blocking;
 pub mod clock;
 pub mod config;
@@ -16,6 +17,8 @@ pub mod glob;
 pub mod keyspace;
 pub mod list;
 pub mod lists;
+pub mod lcs;
+pub mod longdouble;
 pub mod memory;
 pub mod monitor;
 pub mod notify;

@@ -23,6 +23,7 @@ mod server;
 mod stream_groups;
 mod streams;
 mod strings;
+mod strings_more;
 mod wait;
 
 use pyo3::prelude::*;

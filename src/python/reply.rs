@@ -52,11 +52,32 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
         "SET" => match reply {
             Reply::Ok => as_bool(true),
             Reply::Nil => Ok(py.None().into_bound(py)),
+            // redis-py: `response and response == "OK"`, so an empty old value (SET … GET
+            // through execute_command) comes back as itself.
+            Reply::Bulk(s) if s.is_empty() => codec.out(py, s),
             _ => as_bool(false),
         },
         "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" => {
             as_bool(matches!(reply, Reply::Ok))
         }
+        // redis-py: `float` of the bulk reply.
+        "INCRBYFLOAT" => match reply {
+            Reply::Bulk(s) => py.get_type::<pyo3::types::PyFloat>().call1((pyo3::types::PyBytes::new(py, s),)),
+            _ => codec.reply(py, reply),
+        },
+        "SETEX" | "PSETEX" => match reply {
+            Reply::Ok => as_bool(true),
+            _ => codec.reply(py, reply),
+        },
+        // LCS IDX: redis-py's legacy RESP2 shape, the map flattened (`matches`, [...],
+        // `len`, n).
+        "LCS" => match reply {
+            Reply::Map(pairs) => {
+                let flat = pairs.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+                codec.reply(py, &Reply::Array(flat))
+            }
+            _ => codec.reply(py, reply),
+        },
         "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" => match reply {
             Reply::Int(i) => as_bool(*i != 0),
             _ => codec.reply(py, reply),

@@ -133,7 +133,7 @@ def test_the_asyncio_broker_has_every_public_method_of_the_sync_broker():
     missing = sorted(n for n in sync_names if not hasattr(embedis.asyncio.Broker, n))
     assert missing == []
     # As in redis.asyncio.Redis, these return an object at once instead of a coroutine.
-    plain = {"pubsub", "pipeline", "lock", "monitor"}
+    plain = {"pubsub", "pipeline", "lock", "monitor", "bitfield"}
     not_coroutines = sorted(
         n for n in sync_names - plain
         if not inspect.iscoroutinefunction(getattr(embedis.asyncio.Broker, n))

@@ -22,6 +22,7 @@ from typing import Any
 
 from .. import Broker as _SyncBroker
 from .._embedis import BlockSpec as _BlockSpec
+from .._bitfield import BitFieldOperation
 from .._embedis import Server
 from ..monitor import AsyncMonitor
 from .client_pubsub import PubSub
@@ -208,6 +209,12 @@ class Broker:
             return await _block(spec)
         return self._sync.execute_command(*args, **options)
 
+    def bitfield(self, key: Any, default_overflow: str | None = None) -> BitFieldOperation:
+        """A ``BitFieldOperation`` on ``key`` whose ``execute()`` is awaited, as with
+        ``redis.asyncio.Redis.bitfield``."""
+        self._sync._check_fork()
+        return BitFieldOperation(self, key, default_overflow=default_overflow)
+
     async def ping(self, **kwargs: Any) -> bool:
         """True: the broker answers."""
         return self._sync.ping()
@@ -273,6 +280,8 @@ _FORWARDED = """
     lmove rpoplpush lmpop delete unlink exists type keys scan flushdb flushall
     rename renamenx expire pexpire expireat pexpireat ttl pttl persist echo get set
     setnx getdel mget mset msetnx incr incrby decr decrby
+    append strlen getrange substr setrange getset getex setex psetex incrbyfloat lcs
+    setbit getbit bitcount bitpos bitop bitfield_ro
     publish spublish pubsub_channels pubsub_shardchannels pubsub_numsub pubsub_shardnumsub
     set_pubsub_limits
     xadd xlen xrange xrevrange xdel xtrim xack xpending xpending_range xclaim xautoclaim

@@ -10,6 +10,7 @@ use super::db::{Db, Key};
 use super::effects::{Effects, Int};
 use super::error::{Error, Result};
 use super::glob::glob_match;
+use super::notify::class;
 use super::value::Value;
 use super::waiters::Waiters;
 
@@ -162,6 +163,9 @@ impl Keyspace {
     pub fn del(&mut self, db: usize, keys: &[&[u8]]) -> usize {
         let d = &mut self.dbs[db];
         let gone: Vec<&[u8]> = keys.iter().copied().filter(|k| d.get(k).is_some() && d.remove(k).is_some()).collect();
+        for k in &gone {
+            self.notify(class::GENERIC, "del", k, db);
+        }
         if !gone.is_empty() {
             self.emit_args(db, &[b"DEL"], &gone);
         }
@@ -290,6 +294,8 @@ impl Keyspace {
         if is_list {
             self.waiters.signal_ready(db, dst);
         }
+        self.notify(class::GENERIC, "rename_from", src, db);
+        self.notify(class::GENERIC, "rename_to", dst, db);
         self.emit(db, || vec![b"RENAME".to_vec(), src.to_vec(), dst.to_vec()]);
         Ok(true)
     }
@@ -314,14 +320,53 @@ impl Keyspace {
         }
         if at_ms <= unix_ms() {
             d.remove(key);
+            self.notify(class::GENERIC, "del", key, db);
             self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
         } else {
             d.touch(key);
             d.set_expiry(key, at_ms);
             self.wants_sweeper = true;
+            self.notify(class::GENERIC, "expire", key, db);
             self.emit_args(db, &[b"PEXPIREAT", key, Int::from(at_ms).as_bytes()], &[]);
         }
         true
+    }
+
+    /// PEXPIRETIME core: -2 when missing, -1 without expiry, else the Unix time in ms.
+    pub fn expire_time(&mut self, db: usize, key: &[u8]) -> i64 {
+        let d = &mut self.dbs[db];
+        if !d.contains(key) {
+            return -2;
+        }
+        d.expiry(key).unwrap_or(-1)
+    }
+
+    /// TOUCH: how many of `keys` exist, each one's access time stamped (a key named
+    /// twice counts twice, as Redis).
+    pub fn touch(&mut self, db: usize, keys: &[&[u8]]) -> usize {
+        let d = &mut self.dbs[db];
+        keys.iter().filter(|k| d.get(k).is_some()).count()
+    }
+
+    /// RANDOMKEY (Redis `dbRandomKey`): a random live key; keys past their time met on
+    /// the way are deleted (and logged as DEL) and another is drawn.
+    pub fn randomkey(&mut self, db: usize) -> Option<Key> {
+        let seed = ahash::RandomState::new();
+        let mut draw = 0u64;
+        let d = &mut self.dbs[db];
+        loop {
+            let n = d.map.len();
+            if n == 0 {
+                return None;
+            }
+            draw += 1;
+            let i = usize::try_from(seed.hash_one(draw) % (n as u64)).unwrap_or(0);
+            let key = d.map.get_index(i).map(|(k, _)| k.clone())?;
+            // `peek`: drawing a key is no access to it.
+            if d.peek(&key).is_some() {
+                return Some(key);
+            }
+        }
     }
 
     /// PTTL core: -2 when missing, -1 without expiry, else milliseconds left.
@@ -339,6 +384,7 @@ impl Keyspace {
         let done = d.contains(key) && d.clear_expiry(key);
         if done {
             d.touch(key);
+            self.notify(class::GENERIC, "persist", key, db);
             self.emit(db, || vec![b"PERSIST".to_vec(), key.to_vec()]);
         }
         done

@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod clock;
 pub mod config;
+pub mod databases;
 pub mod db;
 pub mod effects;
 pub mod error;
@@ -19,8 +20,10 @@ pub mod lists;
 pub mod memory;
 pub mod monitor;
 pub mod notify;
+pub mod object;
 pub mod pubsub;
 pub mod slowlog;
+pub mod sort;
 pub mod stats;
 pub mod stream;
 pub mod streams;

@@ -1,4 +1,6 @@
-//! The values a key can hold, and their TYPE names. Knows nothing of RESP or Python.
+//! The values a key can hold, their TYPE names, OBJECT ENCODING names and deep copies.
+//! Every match here is exhaustive, so a new type cannot be added without deciding each.
+//! Knows nothing of RESP or Python.
 
 use super::list::List;
 use super::stream::Stream;
@@ -16,12 +18,50 @@ pub enum Value {
 }
 
 impl Value {
-    /// The name TYPE answers with.
+    /// The name TYPE answers with (also what `SCAN … TYPE` matches).
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
             Value::List(_) => "list",
             Value::Stream(_) => "stream",
         }
+    }
+
+    /// A deep copy, for COPY (Redis `dupStringObject`, `listTypeDup`, `streamDup`…): the
+    /// copy shares nothing observable with the original; a stream keeps its groups,
+    /// consumers and pending entries, as Redis's COPY does.
+    #[must_use]
+    pub fn duplicate(&self) -> Value {
+        match self {
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::List(l) => Value::List(l.clone()),
+            Value::Stream(s) => Value::Stream(s.clone()),
+        }
+    }
+
+    /// The name OBJECT ENCODING answers with, as Redis 7.0 names what it would store.
+    /// Lists: Redis 7.0 keeps every list in a quicklist (the listpack encoding for small
+    /// lists came in 7.2), and embedis's packed nodes are that same shape.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => string_encoding(s),
+            Value::List(_) => "quicklist",
+            Value::Stream(_) => "stream",
+        }
+    }
+}
+
+/// The encoding Redis gives a string value set by SET (`tryObjectEncoding`): "int" for
+/// the text of a 64-bit integer of at most 20 bytes (`string2l`), "embstr" up to 44 bytes
+/// (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`), "raw" beyond. Values grown in place (APPEND,
+/// SETRANGE) are "raw" in Redis whatever their length; the strings work keeps that state
+/// and brings its own `engine::strings::string_encoding`, which replaces this one at merge.
+fn string_encoding(s: &[u8]) -> &'static str {
+    if s.len() <= 20 && super::strings::parse_i64(s).is_some() {
+        "int"
+    } else if s.len() <= 44 {
+        "embstr"
+    } else {
+        "raw"
     }
 }

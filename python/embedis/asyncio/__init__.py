@@ -270,6 +270,7 @@ _FORWARDED = """
     lpush rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert lrem ltrim lpos
     lmove rpoplpush lmpop delete unlink exists type keys scan flushdb flushall
     rename renamenx expire pexpire expireat pexpireat ttl pttl persist echo get set
+    copy move swapdb randomkey touch expiretime pexpiretime object sort sort_ro
     setnx getdel mget mset msetnx incr incrby decr decrby
     publish spublish pubsub_channels pubsub_shardchannels pubsub_numsub pubsub_shardnumsub
     set_pubsub_limits

@@ -162,7 +162,7 @@ class Broker:
         """Move ``name`` to database ``db``; whether it moved."""
     async def swapdb(self, first: int, second: int, **_kwargs: Any) -> bool:
         """Swap two databases; handles keep their selected index."""
-    async def randomkey(self, **_kwargs: Any) -> _Reply | None:
+    async def randomkey(self, **kwargs: Any) -> _Reply | None:
         """A random key, or None for an empty database."""
     async def touch(self, *args: _Key) -> int:
         """Update the access time of ``args``; how many exist."""

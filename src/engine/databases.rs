@@ -118,3 +118,37 @@ impl Keyspace {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Keyspace;
+
+    /// Every database's counted bytes equal a recount from scratch.
+    fn assert_counted_right(ks: &mut Keyspace) {
+        for (i, d) in ks.dbs.iter_mut().enumerate() {
+            let counted = d.used();
+            d.recount_used();
+            assert_eq!(d.used(), counted, "database {i}");
+        }
+    }
+
+    #[test]
+    fn copy_move_and_swapdb_keep_memory_accounting_right() {
+        let mut ks = Keyspace::default();
+        ks.push(0, b"l", &[b"a", b"b", b"c"], super::super::End::Right, false).unwrap();
+        ks.dbs[0].set(b"s", super::Value::Str(b"v".to_vec()), false);
+        ks.dbs[0].set_expiry(b"s", i64::MAX / 2);
+        assert!(ks.copy(0, b"l", 1, b"l", false).unwrap());
+        assert!(ks.copy(0, b"s", 0, b"s2", false).unwrap());
+        assert_eq!(ks.dbs[0].expiry(b"s2"), Some(i64::MAX / 2));
+        assert!(ks.move_key(0, b"s", 2).unwrap());
+        assert!(!ks.move_key(0, b"l", 1).unwrap(), "database 1 has l");
+        assert_counted_right(&mut ks);
+        let total: usize = ks.dbs.iter_mut().map(super::super::db::Db::used).sum();
+        ks.swapdb(0, 2);
+        assert_eq!(ks.dbs.iter_mut().map(super::super::db::Db::used).sum::<usize>(), total);
+        assert_eq!(ks.dbs[0].expiry(b"s"), Some(i64::MAX / 2), "expiries move with their keys");
+        assert!(ks.dbs[2].contains(b"s2") && !ks.dbs[0].contains(b"s2"));
+        assert_counted_right(&mut ks);
+    }
+}

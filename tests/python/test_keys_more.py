@@ -223,3 +223,21 @@ def test_redis_check_aof_accepts_and_real_redis_replays_the_effects(tmp_path: Pa
         pipe = subprocess.run([REDIS_CLI, "-p", str(port), "--pipe"], stdin=f, capture_output=True, text=True, timeout=60)
     assert pipe.returncode == 0 and "errors: 0" in pipe.stdout, pipe.stdout + pipe.stderr
     assert dump_keyspace(real, dbs=range(16)) == want
+
+
+def test_swapdb_and_move_abort_a_transaction_watching_the_key() -> None:
+    b = embedis.Broker()
+    embedis.Broker(broker=b, db=1).set("k", "other")
+    with b.serve(port=0) as server:
+        for change in (lambda c: c.swapdb(0, 1), lambda c: c.move("k", 2)):
+            watcher = redis.Redis(port=server.port)
+            other = redis.Redis(port=server.port)
+            p = watcher.pipeline(transaction=True)
+            p.watch("k")
+            change(other)
+            p.multi()
+            p.get("k")
+            with pytest.raises(redis.WatchError):
+                p.execute()
+            watcher.close()
+            other.close()

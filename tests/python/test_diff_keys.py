@@ -261,3 +261,18 @@ def test_raw_words_answer_as_redis(real, words) -> None:  # type: ignore[no-unty
         want = ("ok", sorted(want[1][1]))
     assert_same_outcome(got, want, " ".join(words))
     assert dump_keyspace(e, dbs=(0, 1, 2, 3)) == dump_keyspace(real, dbs=(0, 1, 2, 3))
+
+
+SCORES = ["1e-310", "0x1p3", "0X.8", "+5", " -2", "5 ", "1e-400", "4.9e-324", "1e309", "-inf", "Infinity",
+          "infinit", "nan", "", " ", "1e", "1.", ".5", "0x", "2.2250738585072014e-308", "a\x00b", "1\x00x"]
+
+
+@pytest.mark.parametrize("score", SCORES, ids=[repr(s) for s in SCORES])
+def test_sort_reads_scores_as_redis(real, score: str) -> None:  # type: ignore[no-untyped-def]
+    e = embedis.Broker()
+    for c in (e, real):
+        c.rpush("d", score, "1")
+        c.set("w_1", score)
+        c.rpush("one", "1")
+    for words in (("SORT", "d"), ("SORT", "one", "BY", "w_*"), ("SORT", "d", "ALPHA")):
+        assert_same_outcome(outcome(e.execute_command, *words), outcome(real.execute_command, *words), f"{words} {score!r}")

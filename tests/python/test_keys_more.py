@@ -140,6 +140,10 @@ def test_asyncio_methods_forward() -> None:
         assert await b.pexpiretime("c") == -1
         assert await b.object("encoding", "c") == b"quicklist"
         assert await b.randomkey() == b"c"
+        await b.set("s", "v")
+        assert [k async for k in b.scan_iter(_type="list")] == [b"c"]
+        assert [k async for k in b.scan_iter(_type="string")] == [b"s"]
+        assert await b.scan(0, _type="stream") == (0, [])
 
     asyncio.run(main())
 

@@ -146,6 +146,12 @@ class KeysSameAsRedis(RuleBasedStateMachine):
         else:
             self.compare(db, "sort", key, **opts)
 
+    @rule(db=DB, key=KEYS, by=st.sampled_from(["nosort", "c"]), desc=st.booleans(), limit=LIMIT, get=st.sampled_from([None, "#", "w_*"]))
+    def sort_native_order(self, db: int, key: str, by: str, desc: bool, limit: dict, get: str | None) -> None:
+        # BY without "*": the list's own order, read from the tail for DESC, LIMIT taken
+        # directly from it (a path of its own in Redis's SORT).
+        self.compare(db, "sort", key, by=by, desc=desc, get=get, **limit)
+
     @rule(db=DB, t=TYPES)
     def scan_type(self, db: int, t: str) -> None:
         self.compare(db, "scan_iter", _type=t)

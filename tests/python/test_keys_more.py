@@ -245,3 +245,15 @@ def test_swapdb_and_move_abort_a_transaction_watching_the_key() -> None:
                 p.execute()
             watcher.close()
             other.close()
+
+
+def test_swapdb_serves_a_blocked_stream_reader(broker: embedis.Broker) -> None:
+    db1 = embedis.Broker(broker=broker, db=1)
+    got: list[object] = []
+    t = threading.Thread(target=lambda: got.append(db1.xread({"s": "$"}, block=30000)))
+    t.start()
+    wait_blocked(broker, 1)
+    broker.xadd("s", {"f": "v"}, id="1-1")
+    broker.swapdb(1, 0)
+    t.join(30)
+    assert got == [[[b"s", [(b"1-1", {b"f": b"v"})]]]]

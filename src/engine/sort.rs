@@ -58,6 +58,7 @@ fn gather(ks: &mut Keyspace, db: usize, key: &[u8]) -> Result<(Vec<Vec<u8>>, boo
 /// fields: every other type, and a missing key, gives `None` (hashes are wired in when
 /// that type joins `Value`).
 fn lookup_field(ks: &mut Keyspace, db: usize, key: &[u8], field: &[u8]) -> Option<Vec<u8>> {
+    // `field` is read by the hash arm, which arrives with the hash type.
     let _ = field;
     match ks.dbs[db].get(key)? {
         Value::Str(_) | Value::List(_) | Value::Stream(_) => None,
@@ -135,7 +136,6 @@ fn parse_decimal(b: &[u8]) -> Option<f64> {
         *i - from
     };
     let mut mantissa = digits(&mut i);
-    let int_end = i;
     if i < b.len() && b[i] == b'.' {
         i += 1;
         mantissa += digits(&mut i);
@@ -160,7 +160,6 @@ fn parse_decimal(b: &[u8]) -> Option<f64> {
     }
     let v: f64 = std::str::from_utf8(b).ok()?.parse().ok()?;
     let nonzero = b[..mant_end].iter().any(|&c| (b'1'..=b'9').contains(&c));
-    let _ = int_end;
     if v.is_infinite() || (nonzero && (v == 0.0 || v.is_subnormal())) {
         return None;
     }

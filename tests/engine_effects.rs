@@ -159,4 +159,38 @@ fn string_and_bitmap_writes_are_logged_as_their_effects() {
     want.push("DEL nb".into());
     want.push("BITFIELD bf OVERFLOW FAIL INCRBY u8 8 300".into());
     assert_eq!(words(&rec.0.lock()), want, "reads, no-op PERSIST/SETBIT and empty SETRANGE log nothing");
+/// The (database, words) of each effect.
+fn placed(units: &[Vec<Effect>]) -> Vec<(usize, String)> {
+    units
+        .iter()
+        .flatten()
+        .map(|e| (e.db, e.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" ")))
+        .collect()
+}
+
+#[test]
+fn copy_move_swapdb_are_logged_as_themselves_and_sort_store_as_its_result() {
+    let (e, rec) = engine_with_recorder();
+    e.execute(|ks| ks.push(0, b"l", &[b"2", b"1"], End::Right, false)).unwrap();
+    e.execute(|ks| ks.copy(0, b"l", 3, b"c", true)).unwrap();
+    e.execute(|ks| ks.copy(0, b"l", 0, b"c", false)).unwrap();
+    assert!(!e.execute(|ks| ks.copy(0, b"nokey", 0, b"x", false)).unwrap(), "nothing copied, nothing logged");
+    e.execute(|ks| ks.move_key(0, b"c", 2)).unwrap();
+    e.execute(|ks| ks.swapdb(2, 5));
+    let spec = embedis::engine::sort::SortSpec { store: Some(&b"s"[..]), desc: true, ..Default::default() };
+    e.execute(|ks| ks.sort(1, b"nokey", &spec)).unwrap();
+    e.execute(|ks| ks.sort(0, b"l", &spec)).unwrap();
+    assert_eq!(
+        placed(&rec.0.lock()),
+        vec![
+            (0, "RPUSH l 2 1".to_string()),
+            (0, "COPY l c DB 3 REPLACE".to_string()),
+            (0, "COPY l c".to_string()),
+            (0, "MOVE c 2".to_string()),
+            (2, "SWAPDB 2 5".to_string()),
+            (0, "DEL s".to_string()),
+            (0, "RPUSH s 2 1".to_string()),
+        ],
+        "an empty SORT STORE onto a missing key changes nothing"
+    );
 }

@@ -652,4 +652,45 @@ fn string_and_bitmap_effects_replay_to_the_same_state() {
     drop(e2);
     let (e3, _p3, _) = reopen(&fs, &cfg);
     assert_eq!(state(&e3), before, "after a snapshot too");
+/// COPY, MOVE, SWAPDB and SORT … STORE, with expiries carried across databases.
+fn key_moves(e: &Engine) {
+    for line in [
+        "RPUSH l 3 1 2",
+        "SET ttl v PXAT 4000000000000",
+        "COPY ttl ttl2 DB 1",
+        "COPY l l DB 2",
+        "MOVE ttl 3",
+        "SORT l DESC STORE sorted",
+        "SET gone x",
+        "SORT nokey STORE gone",
+        "SWAPDB 0 4",
+        "SWAPDB 4 5",
+        "RPUSH after z",
+    ] {
+        run(e, line);
+    }
+}
+
+#[test]
+fn key_moves_survive_aof_replay_snapshot_and_rewrite() {
+    for (appendonly, rewrite) in [(true, false), (true, true), (false, false)] {
+        let (fs, _) = mem();
+        let mut cfg = aof_cfg(&dir(), Fsync::Always);
+        cfg.appendonly = appendonly;
+        let (e, p, _) = open(&fs, &cfg).unwrap();
+        key_moves(&e);
+        if rewrite {
+            p.bgrewriteaof().unwrap();
+            p.wait_background();
+        } else if !appendonly {
+            p.save().unwrap();
+        }
+        let want = state(&e);
+        assert_eq!(want.get(&(5, b"sorted".to_vec())).map(|v| v.0.as_str()), Some("list:[\"3\", \"2\", \"1\"]"));
+        assert_eq!(want.get(&(3, b"ttl".to_vec())).and_then(|v| v.1), Some(4_000_000_000_000));
+        drop(p);
+        drop(e);
+        let (e2, _p2, _) = open(&fs, &cfg).unwrap();
+        assert_eq!(state(&e2), want, "appendonly {appendonly} rewrite {rewrite}");
+    }
 }

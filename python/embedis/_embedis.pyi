@@ -251,6 +251,48 @@ class Broker:
     def ttl(self, name: _Key) -> int: ...
     def pttl(self, name: _Key) -> int: ...
     def persist(self, name: _Key) -> bool: ...
+    def copy(
+        self, source: _Key, destination: _Key, destination_db: int | str | None = None, replace: bool = False
+    ) -> bool:
+        """Copy the value of ``source`` to ``destination`` (in ``destination_db`` if given); whether it was copied."""
+    def move(self, name: _Key, db: int) -> bool:
+        """Move ``name`` to database ``db``; whether it moved."""
+    def swapdb(self, first: int, second: int, **_kwargs: Any) -> bool:
+        """Swap two databases; handles keep their selected index."""
+    def randomkey(self, **_kwargs: Any) -> _Reply | None:
+        """A random key, or None for an empty database."""
+    def touch(self, *args: _Key) -> int:
+        """Update the access time of ``args``; how many exist."""
+    def expiretime(self, key: _Key) -> int:
+        """Unix time in seconds at which ``key`` expires; -1 without expiry, -2 if missing."""
+    def pexpiretime(self, key: _Key) -> int:
+        """Unix time in milliseconds at which ``key`` expires; -1 without expiry, -2 if missing."""
+    def object(self, infotype: str, key: _Key, **_kwargs: Any) -> Any:
+        """OBJECT ``infotype`` (ENCODING, FREQ, IDLETIME, REFCOUNT) of ``key``."""
+    def sort(
+        self,
+        name: _Key,
+        start: int | None = None,
+        num: int | None = None,
+        by: _Encodable | None = None,
+        get: _Encodable | Iterable[_Encodable] | None = None,
+        desc: bool = False,
+        alpha: bool = False,
+        store: _Key | None = None,
+        groups: bool = False,
+    ) -> Any:
+        """Sort the list at ``name`` (BY, LIMIT, GET, DESC, ALPHA, STORE); ``groups`` gives tuples of the GET values."""
+    def sort_ro(
+        self,
+        key: _Key,
+        start: int | None = None,
+        num: int | None = None,
+        by: _Encodable | None = None,
+        get: _Encodable | Iterable[_Encodable] | None = None,
+        desc: bool = False,
+        alpha: bool = False,
+    ) -> Any:
+        """Sort the list at ``key`` without storing (read-only SORT)."""
     def ping(self, **_kwargs: Any) -> Literal[True]: ...
     def echo(self, value: _Encodable, **_kwargs: Any) -> _Reply: ...
 

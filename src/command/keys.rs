@@ -306,3 +306,93 @@ pub(super) fn select(_ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>)
     ctx.db = check_db(n)?;
     Ok(Reply::Ok)
 }
+
+/// A database index argument read as Redis `getIntFromObjectOrReply` reads it (an
+/// integer, within C int range), then checked against the 16 databases.
+fn db_index(arg: &[u8]) -> Result<usize> {
+    let n = parse_i64(arg).ok_or(Error::NotAnInteger)?;
+    if i32::try_from(n).is_err() {
+        return Err(Error::IntRange { min: i32::MIN.into(), max: i32::MAX.into() });
+    }
+    check_db(n)
+}
+
+/// ```text
+/// COPY source destination [DB destination-db] [REPLACE]
+/// ```
+/// Options in any order, repeats allowed (the last DB counts), checked as Redis 7.0
+/// `copyCommand` parses them: a bad DB index stops the parse with its own error.
+pub(super) fn copy(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let src = args.next_key()?;
+    let dst = args.next_key()?;
+    let mut dst_db = ctx.db;
+    let mut replace = false;
+    while let Some(opt) = args.next_opt() {
+        if is_keyword(opt, "replace") {
+            replace = true;
+        } else if is_keyword(opt, "db") && !args.is_empty() {
+            dst_db = db_index(args.next_bytes()?)?;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok(Reply::bool(ks.copy(ctx.db, src, dst_db, dst, replace)?))
+}
+
+/// ```text
+/// MOVE key db
+/// ```
+pub(super) fn move_(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let dst_db = db_index(args.next_bytes()?)?;
+    Ok(Reply::bool(ks.move_key(ctx.db, key, dst_db)?))
+}
+
+/// ```text
+/// SWAPDB index1 index2
+/// ```
+/// An index that is not a C int is "invalid first/second DB index"; one out of the 16
+/// databases is "DB index is out of range" (Redis 7.0 `swapdbCommand`).
+pub(super) fn swapdb(ks: &mut Keyspace, _ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let index = |arg: &[u8], which: &'static str| -> Result<i64> {
+        parse_i64(arg).filter(|n| i32::try_from(*n).is_ok()).ok_or(Error::SwapdbInvalidIndex { which })
+    };
+    let a = index(args.next_bytes()?, "first")?;
+    let b = index(args.next_bytes()?, "second")?;
+    let (a, b) = (check_db(a)?, check_db(b)?);
+    ks.swapdb(a, b);
+    Ok(Reply::Ok)
+}
+
+/// ```text
+/// RANDOMKEY
+/// ```
+pub(super) fn randomkey(ks: &mut Keyspace, ctx: &mut Context, _args: &mut Args<'_>) -> Result<Reply> {
+    Ok(ks.randomkey(ctx.db).map_or(Reply::Nil, |k| Reply::Bulk(k.into_vec())))
+}
+
+/// ```text
+/// TOUCH key [key ...]
+/// ```
+pub(super) fn touch(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    Ok(Reply::count(ks.touch(ctx.db, args.rest())))
+}
+
+/// ```text
+/// EXPIRETIME key
+/// ```
+/// -2 for a missing key, -1 without expiry, else the Unix time in seconds, rounded as
+/// Redis `ttlGenericCommand` rounds (`(ms + 500) / 1000`).
+pub(super) fn expiretime(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let at = ks.expire_time(ctx.db, key);
+    Ok(Reply::Int(if at < 0 { at } else { (at + 500) / 1000 }))
+}
+
+/// ```text
+/// PEXPIRETIME key
+/// ```
+pub(super) fn pexpiretime(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    Ok(Reply::Int(ks.expire_time(ctx.db, key)))
+}

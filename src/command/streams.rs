@@ -690,13 +690,13 @@ const XINFO_HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
-fn help(lines: &[&str]) -> Reply {
+pub(super) fn help(lines: &[&str]) -> Reply {
     Reply::Array(lines.iter().map(|l| Reply::simple(l)).collect())
 }
 
 /// A container command's subcommand (lower case) after its arity check, as Redis 7.0's
 /// command table does for `XGROUP|CREATE` and friends.
-fn subcommand(args: &Args<'_>, cmd: &str, sub: &[u8], table: &[(&'static str, i32)]) -> Result<&'static str> {
+pub(super) fn subcommand(args: &Args<'_>, cmd: &str, sub: &[u8], table: &[(&'static str, i32)]) -> Result<&'static str> {
     let lower = sub.to_ascii_lowercase();
     let Some(&(name, arity)) = table.iter().find(|(n, _)| n.as_bytes() == lower.as_slice()) else {
         return Err(Error::UnknownSubcommand { cmd: cmd.to_owned(), sub: super::sanitize(sub) });

@@ -3,9 +3,9 @@
 //! turns argv into an engine wait. Sorted by name; looked up case-insensitively.
 
 use super::args::Args;
+use super::{bitmaps, keys, lists, object, pubsub, server, sort, streams, strings, Context};
 use super::blocking::BlockingCall;
 use super::reply::Reply;
-use super::{bitmaps, keys, lists, pubsub, server, streams, strings, Context};
 use crate::engine::stats::CmdId;
 use crate::engine::{Keyspace, Result};
 
@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 90] = [
+static COMMANDS: [Command; 100] = [
     row("append", 3, &[W, M, F], strings::append),
     row("bitcount", -2, &[R], bitmaps::bitcount),
     row("bitfield", -2, &[W, M], bitmaps::bitfield),
@@ -145,6 +145,7 @@ static COMMANDS: [Command; 90] = [
     blocking("blpop", -3, &[W, B], lists::blpop, lists::parse_blpop),
     blocking("brpop", -3, &[W, B], lists::brpop, lists::parse_brpop),
     blocking("brpoplpush", 4, &[W, M, B], lists::brpoplpush, lists::parse_brpoplpush),
+    row("copy", -3, &[W, M], keys::copy),
     row("dbsize", 1, &[R, F], keys::dbsize),
     row("decr", 2, &[W, M, F], strings::decr),
     row("decrby", 3, &[W, M, F], strings::decrby),
@@ -153,6 +154,7 @@ static COMMANDS: [Command; 90] = [
     row("exists", -2, &[R, F], keys::exists),
     row("expire", -3, &[W, F], keys::expire),
     row("expireat", -3, &[W, F], keys::expireat),
+    row("expiretime", 2, &[R, F], keys::expiretime),
     row("flushall", -1, &[W], keys::flushall),
     row("flushdb", -1, &[W], keys::flushdb),
     row("get", 2, &[R, F], strings::get),
@@ -180,16 +182,20 @@ static COMMANDS: [Command; 90] = [
     row("lset", 4, &[W, M], lists::lset),
     row("ltrim", 4, &[W], lists::ltrim),
     row("mget", -2, &[R, F], strings::mget),
+    row("move", 3, &[W, F], keys::move_),
     row("mset", -3, &[W, M], strings::mset),
     row("msetnx", -3, &[W, M], strings::msetnx),
+    row("object", -2, &[R], object::object),
     row("persist", 2, &[W, F], keys::persist),
     row("pexpire", -3, &[W, F], keys::pexpire),
     row("pexpireat", -3, &[W, F], keys::pexpireat),
+    row("pexpiretime", 2, &[R, F], keys::pexpiretime),
     row("ping", -1, &[F], server::ping),
     row("psetex", 4, &[W, M], strings::psetex),
     row("pttl", 2, &[R, F], keys::pttl),
     row("publish", 3, &[F], pubsub::publish),
     row("pubsub", -2, &[], pubsub::pubsub),
+    row("randomkey", 1, &[R], keys::randomkey),
     row("rename", 3, &[W], keys::rename),
     row("renamenx", 3, &[W, F], keys::renamenx),
     row("rpop", -2, &[W, F], lists::rpop),
@@ -203,9 +209,13 @@ static COMMANDS: [Command; 90] = [
     row("setex", 4, &[W, M], strings::setex),
     row("setnx", 3, &[W, M, F], strings::setnx),
     row("setrange", 4, &[W, M], strings::setrange),
+    row("sort", -2, &[W, M], sort::sort),
+    row("sort_ro", -2, &[R], sort::sort_ro),
     row("spublish", 3, &[F], pubsub::spublish),
     row("strlen", 2, &[R, F], strings::strlen),
     row("substr", 4, &[R], strings::getrange),
+    row("swapdb", 3, &[W, F], keys::swapdb),
+    row("touch", -2, &[R, F], keys::touch),
     row("ttl", 2, &[R, F], keys::ttl),
     row("type", 2, &[R, F], keys::type_),
     row("unlink", -2, &[W, F], keys::unlink),

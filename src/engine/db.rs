@@ -546,6 +546,36 @@ impl Db {
         self.used = 0;
     }
 
+    /// The live slot at `key` without stamping an access (Redis `LOOKUP_NOTOUCH`, as
+    /// OBJECT looks keys up): a key whose time has come is still deleted.
+    pub fn peek(&mut self, key: &[u8]) -> Option<&Slot> {
+        self.expire_if_due(key);
+        self.settle();
+        self.map.get(key)
+    }
+
+    /// SWAPDB's exchange (Redis `dbSwapDatabases`): the keys, their expiries and their
+    /// counted bytes change places; what belongs to the database number stays (watchers,
+    /// queued DEL effects, the access settings). Watched keys present on either side count
+    /// as touched, as `touchAllWatchedKeysInDb`.
+    pub fn swap_contents(&mut self, other: &mut Db) {
+        self.settle();
+        other.settle();
+        let present = |k: &Key, a: &Db, b: &Db| a.map.contains_key(k) || b.map.contains_key(k);
+        let mine: Vec<Key> = self.watched.keys().filter(|k| present(k, self, other)).cloned().collect();
+        let theirs: Vec<Key> = other.watched.keys().filter(|k| present(k, self, other)).cloned().collect();
+        for k in mine {
+            self.touch(&k);
+        }
+        for k in theirs {
+            other.touch(&k);
+        }
+        std::mem::swap(&mut self.map, &mut other.map);
+        std::mem::swap(&mut self.expires, &mut other.expires);
+        // The keyspace's total is unchanged: both sides move together.
+        std::mem::swap(&mut self.used, &mut other.used);
+    }
+
     /// Marks `key` as modified for the clients that WATCH it (a no-op when none does).
     /// Every write path calls it, through the mutable accessors above or directly.
     pub fn touch(&mut self, key: &[u8]) {

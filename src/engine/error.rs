@@ -176,6 +176,16 @@ pub enum Error {
     IntRange { min: i64, max: i64 },
     /// SCAN with a cursor that is not an unsigned integer.
     InvalidCursor,
+    /// COPY or MOVE onto the very key it reads (`shared.sameobjecterr`).
+    SameObject,
+    /// SWAPDB's index (`first` or `second`) is not an integer in C int range.
+    SwapdbInvalidIndex { which: &'static str },
+    /// OBJECT FREQ without an LFU `maxmemory-policy`.
+    ObjectFreqNeedsLfu,
+    /// OBJECT IDLETIME under an LFU `maxmemory-policy`.
+    ObjectIdletimeUnderLfu,
+    /// SORT (numeric) met an element or weight that is not a double.
+    SortNotDouble,
 
     // Connection and server level.
     /// A command that may grow memory, refused while used memory is over `maxmemory`
@@ -392,6 +402,19 @@ impl fmt::Display for Error {
                 write!(f, "ERR value is out of range, value must between {min} and {max}")
             }
             Error::InvalidCursor => f.write_str("ERR invalid cursor"),
+            Error::SameObject => f.write_str("ERR source and destination objects are the same"),
+            Error::SwapdbInvalidIndex { which } => write!(f, "ERR invalid {which} DB index"),
+            Error::ObjectFreqNeedsLfu => f.write_str(
+                "ERR An LFU maxmemory policy is not selected, access frequency not tracked. \
+                 Please note that when switching between policies at runtime LRU and LFU data \
+                 will take some time to adjust.",
+            ),
+            Error::ObjectIdletimeUnderLfu => f.write_str(
+                "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note \
+                 that when switching between policies at runtime LRU and LFU data will take \
+                 some time to adjust.",
+            ),
+            Error::SortNotDouble => f.write_str("ERR One or more scores can't be converted into double"),
             Error::NotAllowed { what } => write!(f, "ERR {what}"),
         }
     }

@@ -197,17 +197,20 @@ impl Keyspace {
     /// # Errors
     /// `OutOfMemory` when `denyoom` and used memory stays above `maxmemory`.
     pub fn check_memory(&mut self, denyoom: bool) -> Result<()> {
-        if self.memory.config.maxmemory == 0 {
-            return Ok(());
-        }
         // The access clock has a resolution of a second (as Redis's, which its cron
         // refreshes ten times a second): reading the time of day for every command would
-        // cost more than the rest of the check, so it is read every 64 checks, and before
-        // any eviction (which compares it with the keys' stamps).
+        // cost more than the rest of the check, so it is read every 64 checks (the first
+        // check included), and before any eviction (which compares it with the keys'
+        // stamps). Also without a limit: OBJECT IDLETIME/FREQ read the stamps.
+        if self.memory.checks == 0 {
+            self.refresh_access();
+        }
         self.memory.checks += 1;
         if self.memory.checks >= 64 {
             self.memory.checks = 0;
-            self.refresh_access();
+        }
+        if self.memory.config.maxmemory == 0 {
+            return Ok(());
         }
         if !self.perform_evictions() && denyoom {
             return Err(Error::OutOfMemory);

@@ -313,9 +313,9 @@ impl Keyspace {
         if is_list {
             self.waiters.signal_ready(db, dst);
         }
-        self.emit(db, || vec![b"RENAME".to_vec(), src.to_vec(), dst.to_vec()]);
         self.notify(class::GENERIC, "rename_from", src, db);
         self.notify(class::GENERIC, "rename_to", dst, db);
+        self.emit(db, || vec![b"RENAME".to_vec(), src.to_vec(), dst.to_vec()]);
         Ok(true)
     }
 
@@ -339,16 +339,53 @@ impl Keyspace {
         }
         if at_ms <= unix_ms() {
             d.remove(key);
-            self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
             self.notify(class::GENERIC, "del", key, db);
+            self.emit(db, || vec![b"DEL".to_vec(), key.to_vec()]);
         } else {
             d.touch(key);
             d.set_expiry(key, at_ms);
             self.wants_sweeper = true;
-            self.emit_args(db, &[b"PEXPIREAT", key, Int::from(at_ms).as_bytes()], &[]);
             self.notify(class::GENERIC, "expire", key, db);
+            self.emit_args(db, &[b"PEXPIREAT", key, Int::from(at_ms).as_bytes()], &[]);
         }
         true
+    }
+
+    /// PEXPIRETIME core: -2 when missing, -1 without expiry, else the Unix time in ms.
+    pub fn expire_time(&mut self, db: usize, key: &[u8]) -> i64 {
+        let d = &mut self.dbs[db];
+        if !d.contains(key) {
+            return -2;
+        }
+        d.expiry(key).unwrap_or(-1)
+    }
+
+    /// TOUCH: how many of `keys` exist, each one's access time stamped (a key named
+    /// twice counts twice, as Redis).
+    pub fn touch(&mut self, db: usize, keys: &[&[u8]]) -> usize {
+        let d = &mut self.dbs[db];
+        keys.iter().filter(|k| d.get(k).is_some()).count()
+    }
+
+    /// RANDOMKEY (Redis `dbRandomKey`): a random live key; keys past their time met on
+    /// the way are deleted (and logged as DEL) and another is drawn.
+    pub fn randomkey(&mut self, db: usize) -> Option<Key> {
+        let seed = ahash::RandomState::new();
+        let mut draw = 0u64;
+        let d = &mut self.dbs[db];
+        loop {
+            let n = d.map.len();
+            if n == 0 {
+                return None;
+            }
+            draw += 1;
+            let i = usize::try_from(seed.hash_one(draw) % (n as u64)).unwrap_or(0);
+            let key = d.map.get_index(i).map(|(k, _)| k.clone())?;
+            // `peek`: drawing a key is no access to it.
+            if d.peek(&key).is_some() {
+                return Some(key);
+            }
+        }
     }
 
     /// PTTL core: -2 when missing, -1 without expiry, else milliseconds left.
@@ -367,8 +404,8 @@ impl Keyspace {
         let done = d.contains(key) && d.clear_expiry(key);
         if done {
             d.touch(key);
-            self.emit(db, || vec![b"PERSIST".to_vec(), key.to_vec()]);
             self.notify(class::GENERIC, "persist", key, db);
+            self.emit(db, || vec![b"PERSIST".to_vec(), key.to_vec()]);
         }
         done
     }

@@ -1,4 +1,6 @@
-//! The values a key can hold, and their TYPE names. Knows nothing of RESP or Python.
+//! The values a key can hold, their TYPE names, OBJECT ENCODING names and deep copies.
+//! Every match here is exhaustive, so a new type cannot be added without deciding each.
+//! Knows nothing of RESP or Python.
 
 use super::list::List;
 use super::stream::Stream;
@@ -16,11 +18,34 @@ pub enum Value {
 }
 
 impl Value {
-    /// The name TYPE answers with.
+    /// The name TYPE answers with (also what `SCAN … TYPE` matches).
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
             Value::List(_) => "list",
+            Value::Stream(_) => "stream",
+        }
+    }
+
+    /// A deep copy, for COPY (Redis `dupStringObject`, `listTypeDup`, `streamDup`…): the
+    /// copy shares nothing observable with the original; a stream keeps its groups,
+    /// consumers and pending entries, as Redis's COPY does.
+    #[must_use]
+    pub fn duplicate(&self) -> Value {
+        match self {
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::List(l) => Value::List(l.clone()),
+            Value::Stream(s) => Value::Stream(s.clone()),
+        }
+    }
+
+    /// The name OBJECT ENCODING answers with, as Redis 7.0 names what it would store.
+    /// Lists: Redis 7.0 keeps every list in a quicklist (the listpack encoding for small
+    /// lists came in 7.2), and embedis's packed nodes are that same shape.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => super::strings::string_encoding(s),
+            Value::List(_) => "quicklist",
             Value::Stream(_) => "stream",
         }
     }

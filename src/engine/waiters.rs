@@ -152,6 +152,12 @@ impl Waiters {
         self.by_key.get(db).is_some_and(|q| !q.is_empty() && q.contains_key(key))
     }
 
+    /// The keys of database `db` that someone waits on (Redis `db->blocking_keys`), for
+    /// SWAPDB's rescan.
+    pub fn waited_keys(&self, db: usize) -> Vec<Key> {
+        self.by_key.get(db).map(|q| q.keys().cloned().collect()).unwrap_or_default()
+    }
+
     /// Marks `key` as having received data, if anyone waits on it (Redis `signalKeyAsReady`).
     pub fn signal_ready(&mut self, db: usize, key: &[u8]) {
         if self.has_waiters(db, key) && !self.ready.iter().any(|(d, k)| *d == db && **k == *key) {

@@ -12,6 +12,7 @@ mod errors;
 mod fork;
 mod keys;
 mod lists;
+mod keys_more;
 mod memory;
 mod observe;
 mod persist;

@@ -57,7 +57,7 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
             Reply::Bulk(s) if s.is_empty() => codec.out(py, s),
             _ => as_bool(false),
         },
-        "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" => {
+        "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" | "SWAPDB" => {
             as_bool(matches!(reply, Reply::Ok))
         }
         // redis-py: `float` of the bulk reply.
@@ -78,7 +78,7 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
             }
             _ => codec.reply(py, reply),
         },
-        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" => match reply {
+        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" | "COPY" | "MOVE" => match reply {
             Reply::Int(i) => as_bool(*i != 0),
             _ => codec.reply(py, reply),
         },

@@ -223,6 +223,10 @@ class Broker:
         """Number of keys in the database."""
         return self._sync.dbsize()
 
+    async def randomkey(self, **kwargs: Any) -> Any:
+        """A random key, or None for an empty database."""
+        return self._sync.randomkey()
+
     async def scan_iter(
         self, match: Any = None, count: int | None = None, _type: Any = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
@@ -279,6 +283,7 @@ _FORWARDED = """
     lpush rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert lrem ltrim lpos
     lmove rpoplpush lmpop delete unlink exists type keys scan flushdb flushall
     rename renamenx expire pexpire expireat pexpireat ttl pttl persist echo get set
+    copy move swapdb touch expiretime pexpiretime object sort sort_ro
     setnx getdel mget mset msetnx incr incrby decr decrby
     append strlen getrange substr setrange getset getex setex psetex incrbyfloat lcs
     setbit getbit bitcount bitpos bitop bitfield_ro

@@ -20,6 +20,8 @@ pub mod memory;
 pub mod monitor;
 pub mod notify;
 pub mod pubsub;
+pub mod set;
+pub mod sets;
 pub mod slowlog;
 pub mod stats;
 pub mod stream;

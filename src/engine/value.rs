@@ -1,6 +1,7 @@
 //! The values a key can hold, and their TYPE names. Knows nothing of RESP or Python.
 
 use super::list::List;
+use super::set::Set;
 use super::stream::Stream;
 
 /// What a key holds. Empty containers never stay in the keyspace (Redis deletes them).
@@ -10,6 +11,8 @@ pub enum Value {
     Str(Vec<u8>),
     /// A list, stored packed (see `list.rs`).
     List(List),
+    /// A set (see `set.rs`).
+    Set(Set),
     /// A stream (see `stream/`), boxed: it is large and keeps `Value` small. Unlike lists,
     /// an empty stream stays (its counters and groups live on), as in Redis.
     Stream(Box<Stream>),
@@ -21,6 +24,7 @@ impl Value {
         match self {
             Value::Str(_) => "string",
             Value::List(_) => "list",
+            Value::Set(_) => "set",
             Value::Stream(_) => "stream",
         }
     }

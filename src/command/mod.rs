@@ -17,6 +17,7 @@ pub mod observe;
 mod pubsub;
 pub mod reply;
 mod server;
+mod sets;
 mod streams;
 mod strings;
 pub mod table;

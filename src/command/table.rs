@@ -5,7 +5,7 @@
 use super::args::Args;
 use super::blocking::BlockingCall;
 use super::reply::Reply;
-use super::{keys, lists, pubsub, server, streams, strings, Context};
+use super::{keys, lists, pubsub, server, sets, streams, strings, Context};
 use crate::engine::stats::CmdId;
 use crate::engine::{Keyspace, Result};
 
@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 72] = [
+static COMMANDS: [Command; 89] = [
     blocking("blmove", 6, &[W, M, B], lists::blmove, lists::parse_blmove),
     blocking("blmpop", -5, &[W, B], lists::blmpop, lists::parse_blmpop),
     blocking("blpop", -3, &[W, B], lists::blpop, lists::parse_blpop),
@@ -183,11 +183,28 @@ static COMMANDS: [Command; 72] = [
     row("rpoplpush", 3, &[W, M], lists::rpoplpush),
     row("rpush", -3, &[W, M, F], lists::rpush),
     row("rpushx", -3, &[W, M, F], lists::rpushx),
+    row("sadd", -3, &[W, M, F], sets::sadd),
     row("scan", -2, &[R], keys::scan),
+    row("scard", 2, &[R, F], sets::scard),
+    row("sdiff", -2, &[R], sets::sdiff),
+    row("sdiffstore", -3, &[W, M], sets::sdiffstore),
     row("select", 2, &[F], keys::select),
     row("set", -3, &[W, M], strings::set),
     row("setnx", 3, &[W, M, F], strings::setnx),
+    row("sinter", -2, &[R], sets::sinter),
+    row("sintercard", -3, &[R], sets::sintercard),
+    row("sinterstore", -3, &[W, M], sets::sinterstore),
+    row("sismember", 3, &[R, F], sets::sismember),
+    row("smembers", 2, &[R], sets::smembers),
+    row("smismember", -3, &[R, F], sets::smismember),
+    row("smove", 4, &[W, F], sets::smove),
+    row("spop", -2, &[W, F], sets::spop),
     row("spublish", 3, &[F], pubsub::spublish),
+    row("srandmember", -2, &[R], sets::srandmember),
+    row("srem", -3, &[W, F], sets::srem),
+    row("sscan", -3, &[R], sets::sscan),
+    row("sunion", -2, &[R], sets::sunion),
+    row("sunionstore", -3, &[W, M], sets::sunionstore),
     row("ttl", 2, &[R, F], keys::ttl),
     row("type", 2, &[R, F], keys::type_),
     row("unlink", -2, &[W, F], keys::unlink),

@@ -83,6 +83,13 @@ class Broker(_NativeBroker):
             cursor, keys = self.scan(cursor or 0, match=match, count=count, _type=_type)
             yield from keys
 
+    def sscan_iter(self, name: Any, match: Any = None, count: int | None = None) -> Iterator[Any]:
+        """Iterate over every member of the set ``name`` (matching ``match``) with SSCAN."""
+        cursor = None
+        while cursor != 0:
+            cursor, members = self.sscan(name, cursor=cursor or 0, match=match, count=count)
+            yield from members
+
     def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
         """A new ``PubSub`` on this broker's data (redis-py's ``Redis.pubsub``); see
         ``embedis.client_pubsub``."""

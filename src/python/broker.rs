@@ -1679,11 +1679,20 @@ pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, se
         "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" => {
             as_bool(matches!(reply, Reply::Ok))
         }
-        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" => match reply {
+        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" | "SMOVE" => match reply {
             Reply::Int(i) => as_bool(*i != 0),
             _ => codec.reply(py, reply),
         },
-        "SCAN" => match reply {
+        // `lambda r: r and set(r) or set()`.
+        "SMEMBERS" | "SINTER" | "SUNION" | "SDIFF" => match reply {
+            Reply::Array(items) => {
+                let objs = items.iter().map(|r| codec.reply(py, r)).collect::<PyResult<Vec<_>>>()?;
+                Ok(pyo3::types::PySet::new(py, objs)?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
+        // `parse_scan`: (int(cursor), list).
+        "SCAN" | "SSCAN" => match reply {
             Reply::Array(parts) if parts.len() == 2 => {
                 let cursor: u64 = match &parts[0] {
                     Reply::Bulk(b) | Reply::Simple(b) => String::from_utf8_lossy(b).parse().unwrap_or(0),

@@ -14,6 +14,7 @@ mod persist;
 mod pubsub;
 #[cfg(feature = "server")]
 mod server;
+mod sets;
 mod streams;
 mod wait;
 

@@ -29,7 +29,7 @@ pub(super) fn srem(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) ->
 /// ```
 pub(super) fn smembers(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let key = args.next_key()?;
-    Ok(Reply::bulks(ks.smembers(ctx.db, key)?))
+    Ok(Reply::bulk_set(ks.smembers(ctx.db, key)?))
 }
 
 /// ```text
@@ -70,7 +70,7 @@ pub(super) fn spop(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) ->
         0 => Ok(Reply::bulk_or_nil(ks.spop(ctx.db, key)?)),
         1 => {
             let count = args.next_usize_or(Error::NotPositive)?;
-            Ok(Reply::bulks(ks.spop_count(ctx.db, key, count)?))
+            Ok(Reply::bulk_set(ks.spop_count(ctx.db, key, count)?))
         }
         _ => Err(Error::Syntax),
     }
@@ -110,21 +110,21 @@ pub(super) fn smove(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -
 /// SINTER key [key ...]
 /// ```
 pub(super) fn sinter(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
-    Ok(Reply::bulks(ks.set_op(ctx.db, SetOp::Inter, args.rest())?))
+    Ok(Reply::bulk_set(ks.set_op(ctx.db, SetOp::Inter, args.rest())?))
 }
 
 /// ```text
 /// SUNION key [key ...]
 /// ```
 pub(super) fn sunion(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
-    Ok(Reply::bulks(ks.set_op(ctx.db, SetOp::Union, args.rest())?))
+    Ok(Reply::bulk_set(ks.set_op(ctx.db, SetOp::Union, args.rest())?))
 }
 
 /// ```text
 /// SDIFF key [key ...]
 /// ```
 pub(super) fn sdiff(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
-    Ok(Reply::bulks(ks.set_op(ctx.db, SetOp::Diff, args.rest())?))
+    Ok(Reply::bulk_set(ks.set_op(ctx.db, SetOp::Diff, args.rest())?))
 }
 
 /// ```text

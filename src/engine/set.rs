@@ -60,8 +60,10 @@ pub struct Set {
 #[derive(Debug, Clone)]
 enum Repr {
     Intset(Intset),
-    Ints(Table<Ints>),
-    Strs(Table<Strs>),
+    // Boxed: a table is about a hundred bytes of headers, and `Value` (which every key's
+    // slot holds) stays small only if a set is small.
+    Ints(Box<Table<Ints>>),
+    Strs(Box<Table<Strs>>),
 }
 
 impl Default for Set {
@@ -81,7 +83,7 @@ impl Set {
         if parse_i64(member).is_some() {
             Set::new()
         } else {
-            Set { repr: Repr::Strs(Table::default()) }
+            Set { repr: Repr::Strs(Box::default()) }
         }
     }
 
@@ -119,7 +121,7 @@ impl Set {
                 // Redis caps the intset at 2^30 entries whatever the setting.
                 if s.len() > max_intset.min(1 << 30) {
                     let table = Table::from_ints(s.iter(), ahash::RandomState::new());
-                    self.repr = Repr::Ints(table);
+                    self.repr = Repr::Ints(Box::new(table));
                 }
                 true
             }
@@ -146,7 +148,7 @@ impl Set {
         for i in ints {
             table.insert(fmt_int(i, &mut buf));
         }
-        self.repr = Repr::Strs(table);
+        self.repr = Repr::Strs(Box::new(table));
     }
 
     /// Removes `member`; whether it was there.
@@ -281,9 +283,16 @@ impl Set {
     pub fn allocated_bytes(&self) -> usize {
         match &self.repr {
             Repr::Intset(s) => malloc_size(s.data.capacity()),
-            Repr::Ints(t) => malloc_size(t.store.items.capacity() * 8) + t.index_bytes(),
+            Repr::Ints(t) => {
+                malloc_size(std::mem::size_of::<Table<Ints>>())
+                    + malloc_size(t.store.items.capacity() * 8)
+                    + t.index_bytes()
+            }
             Repr::Strs(t) => {
-                malloc_size(t.store.arena.capacity()) + malloc_size(t.store.offs.capacity() * 8) + t.index_bytes()
+                malloc_size(std::mem::size_of::<Table<Strs>>())
+                    + malloc_size(t.store.arena.capacity())
+                    + malloc_size(t.store.offs.capacity() * 8)
+                    + t.index_bytes()
             }
         }
     }
@@ -310,8 +319,8 @@ fn fmt_int(i: i64, buf: &mut Vec<u8>) -> &[u8] {
 /// bytes), little-endian. Inserting one wider upgrades them all; nothing downgrades.
 #[derive(Debug, Clone)]
 struct Intset {
-    /// Bytes per integer.
-    width: usize,
+    /// Bytes per integer (2, 4 or 8).
+    width: u8,
     /// The integers, packed.
     data: Vec<u8>,
 }
@@ -334,14 +343,19 @@ fn width_of(v: i64) -> usize {
 }
 
 impl Intset {
+    /// Bytes per integer.
+    fn w(&self) -> usize {
+        usize::from(self.width)
+    }
+
     fn len(&self) -> usize {
-        self.data.len() / self.width
+        self.data.len() / self.w()
     }
 
     fn get(&self, i: usize) -> i64 {
-        let at = i * self.width;
-        let b = &self.data[at..at + self.width];
-        match self.width {
+        let at = i * self.w();
+        let b = &self.data[at..at + self.w()];
+        match self.w() {
             2 => i64::from(i16::from_le_bytes([b[0], b[1]])),
             4 => i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
             _ => i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
@@ -349,14 +363,14 @@ impl Intset {
     }
 
     fn put(&mut self, i: usize, v: i64) {
-        let w = self.width;
+        let w = self.w();
         let bytes = v.to_le_bytes();
         self.data[i * w..i * w + w].copy_from_slice(&bytes[..w]);
     }
 
     /// `Ok(position)` if present, else `Err(insertion point)`.
     fn find(&self, v: i64) -> Result<usize, usize> {
-        if width_of(v) > self.width {
+        if width_of(v) > self.w() {
             // Wider than every member: before all or after all.
             return Err(if v < 0 { 0 } else { self.len() });
         }
@@ -374,13 +388,13 @@ impl Intset {
 
     fn insert(&mut self, v: i64) -> bool {
         let w = width_of(v);
-        if w > self.width {
+        if w > self.w() {
             self.upgrade(w);
         }
         match self.find(v) {
             Ok(_) => false,
             Err(at) => {
-                let w = self.width;
+                let w = self.w();
                 let bytes = v.to_le_bytes();
                 self.data.splice(at * w..at * w, bytes[..w].iter().copied());
                 true
@@ -390,7 +404,7 @@ impl Intset {
 
     fn upgrade(&mut self, width: usize) {
         let old: Vec<i64> = self.iter().collect();
-        self.width = width;
+        self.width = width as u8;
         self.data = vec![0; old.len() * width];
         for (i, v) in old.into_iter().enumerate() {
             self.put(i, v);
@@ -400,7 +414,7 @@ impl Intset {
     fn remove(&mut self, v: i64) -> bool {
         match self.find(v) {
             Ok(at) => {
-                let w = self.width;
+                let w = self.w();
                 self.data.drain(at * w..at * w + w);
                 true
             }

@@ -158,3 +158,9 @@ fn random_picks_cover_the_set_and_pops_empty_it() {
     let m = ints.pop_random(&mut rng).expect("a member");
     assert!(!ints.contains(&m) && ints.len() == 9);
 }
+
+#[test]
+fn a_set_is_no_larger_than_a_vec_and_a_tag() {
+    // `Value` holds it inline: it must not grow every key's slot.
+    assert!(std::mem::size_of::<Set>() <= 32, "{}", std::mem::size_of::<Set>());
+}

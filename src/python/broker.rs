@@ -1685,7 +1685,7 @@ pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, se
         },
         // `lambda r: r and set(r) or set()`.
         "SMEMBERS" | "SINTER" | "SUNION" | "SDIFF" => match reply {
-            Reply::Array(items) => {
+            Reply::Array(items) | Reply::Set(items) => {
                 let objs = items.iter().map(|r| codec.reply(py, r)).collect::<PyResult<Vec<_>>>()?;
                 Ok(pyo3::types::PySet::new(py, objs)?.into_any())
             }

@@ -229,3 +229,46 @@ def test_redis_replays_a_rewritten_resp_base(tmp_path: Path, real: redis.Redis) 
     assert check.returncode == 0, check.stdout + check.stderr
     _pipe(real, base)
     assert dump_keyspace(real, dbs=(0, 3)) == want
+
+
+def _raw_types(port: int) -> list[bytes]:
+    """The first byte of each RESP3 reply to a fixed sequence of set commands."""
+    import socket
+
+    def cmd(*words: str) -> bytes:
+        return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w.encode()) for w in words)
+
+    lines = [
+        ("HELLO", "3"),
+        ("FLUSHALL",),
+        ("SADD", "q", "1", "2", "3"),
+        ("SMEMBERS", "q"),
+        ("SINTER", "q", "nokey"),
+        ("SUNION", "q"),
+        ("SDIFF", "q"),
+        ("SPOP", "q", "1"),
+        ("SPOP", "nokey", "2"),
+        ("SRANDMEMBER", "q", "2"),
+        ("SRANDMEMBER", "q", "-2"),
+        ("SSCAN", "q", "0"),
+        ("PING",),
+    ]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"".join(cmd(*line) for line in lines))
+        data = b""
+        while not data.endswith(b"+PONG\r\n"):
+            chunk = s.recv(65536)
+            assert chunk
+            data += chunk
+    # Each reply after HELLO's map and FLUSHALL's +OK starts a line with its type byte;
+    # only the aggregate headers of the set commands are compared.
+    return [ln[:1] for ln in data.split(b"\r\n") if ln[:1] in (b"~", b"*")]
+
+
+def test_resp3_set_replies_as_redis(real: redis.Redis) -> None:
+    b = embedis.Broker()
+    with b.serve(port=0) as server:
+        got = _raw_types(server.port)
+    want = _raw_types(real.connection_pool.connection_kwargs["port"])
+    assert got == want
+    assert b"~" in got

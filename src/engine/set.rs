@@ -128,7 +128,7 @@ impl Set {
             (Repr::Ints(t), Some(i)) => t.insert(&i),
             (Repr::Strs(t), _) => t.insert(member),
             (Repr::Intset(_) | Repr::Ints(_), None) => {
-                self.to_strings();
+                self.convert_to_strings();
                 let Repr::Strs(t) = &mut self.repr else { return false };
                 t.insert(member)
             }
@@ -136,7 +136,7 @@ impl Set {
     }
 
     /// Turns an integer representation into the string one (a non-integer member comes).
-    fn to_strings(&mut self) {
+    fn convert_to_strings(&mut self) {
         let (hasher, ints): (ahash::RandomState, Vec<i64>) = match &self.repr {
             Repr::Intset(s) => (ahash::RandomState::new(), s.iter().collect()),
             Repr::Ints(t) => (t.hasher.clone(), t.store.items.clone()),

@@ -344,7 +344,8 @@ impl Keyspace {
     /// SSCAN: the next cursor and a batch of members. An intset comes whole with cursor 0;
     /// a hashtable in the order of its scan hash, the cursor being the hash to resume
     /// from, which keeps SCAN's guarantee (a member there from start to end is returned).
-    /// `count` bounds the members visited; `pattern` filters them after.
+    /// `count` bounds the members visited (raised to a 64th of the set, see below);
+    /// `pattern` filters them after.
     pub fn sscan(
         &mut self,
         db: usize,
@@ -358,7 +359,11 @@ impl Keyspace {
         if set.scans_whole() {
             return Ok((0, set.iter().filter(|m| keep(m)).map(|m| m.into_owned()).collect()));
         }
-        let count = count.max(1);
+        // Finding the next batch costs a pass over the set (hashbrown gives no access to
+        // its buckets, which Redis's cursor walks); at least 1/64 of the set per call
+        // keeps a whole iteration within 64 passes. COUNT is a hint in Redis too: a call
+        // may return more.
+        let count = count.max(set.len() / 64).max(1);
         let mut found: Vec<(u64, Member<'_>)> =
             set.members().map(|m| (set.scan_hash(m), m)).filter(|(h, _)| *h >= cursor).collect();
         let next = if found.len() > count {

@@ -272,3 +272,23 @@ def test_resp3_set_replies_as_redis(real: redis.Redis) -> None:
     want = _raw_types(real.connection_pool.connection_kwargs["port"])
     assert got == want
     assert b"~" in got
+
+
+def test_set_max_intset_entries_is_a_real_setting(real: redis.Redis) -> None:
+    # Observable without OBJECT ENCODING: an intset comes whole from SSCAN with cursor 0,
+    # a hashtable by pages.
+    b = embedis.Broker()
+    try:
+        for c in (b, real):
+            assert c.config_get("set-max-intset-entries") == {"set-max-intset-entries": "512"}
+            c.sadd("small", *range(100))
+            assert c.sscan("small", count=1)[0] == 0
+            assert c.config_set("set-max-intset-entries", 10) is True
+            c.sadd("big", *range(100))
+            cursor, members = c.sscan("big", count=1)
+            assert cursor != 0 and len(members) < 100
+            assert c.sscan("small", count=1)[0] == 0, "an existing intset stays one until it grows"
+            c.sadd("small", 1000)
+            assert c.sscan("small", count=1)[0] != 0
+    finally:
+        real.config_set("set-max-intset-entries", 512)

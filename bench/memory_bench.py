@@ -18,6 +18,13 @@ Two measurements, printed as markdown tables:
     python bench/memory_bench.py            # full: about a minute
     python bench/memory_bench.py --quick    # small sizes: a smoke test
     python bench/memory_bench.py --no-pinned
+    python bench/memory_bench.py --sets     # only: set memory against redis-server
+
+3. **sets against redis-server** (``--sets``): one set of 1,000,000 integers (0..N-1) and
+   one of 1,000,000 16-byte strings, each loaded by ``SADD`` in batches of 1,000 into a
+   fresh process (embedis) or a fresh redis-server; bytes per member of RSS growth
+   (``/proc/<pid>/statm``) and of ``used_memory`` growth. Target (issue #12, item 7): embedis
+   resident bytes per member no more than redis-server's.
 """
 
 from __future__ import annotations
@@ -97,6 +104,64 @@ def memory_child(n: int) -> dict[str, float]:
     return out
 
 
+SET_KINDS = ("integers", "16-byte strings")
+
+
+def set_member(kind: str, i: int) -> bytes:
+    """The i-th member of a set of `kind`: its decimal form, or 16 bytes that are no
+    integer (so both servers hold strings)."""
+    return b"%d" % i if kind == "integers" else b"m%015d" % i
+
+
+def load_set(client, kind: str, n: int) -> None:  # type: ignore[no-untyped-def]
+    for start in range(0, n, 1000):
+        client.sadd("set", *[set_member(kind, i) for i in range(start, min(start + 1000, n))])
+
+
+def sets_embedis_child(kind: str, n: int) -> dict[str, float]:
+    """RSS and used_memory growth for one set of `n` members of `kind`, in this fresh process."""
+    b = embedis.Broker()
+    b.sadd("warm", b"w")
+    b.delete("warm")
+    gc.collect()
+    used0, rss0 = b.info("memory")["used_memory"], w.rss_bytes()
+    load_set(b, kind, n)
+    gc.collect()
+    assert b.scard("set") == n
+    used1, rss1 = b.info("memory")["used_memory"], w.rss_bytes()
+    return {"used": used1 - used0, "rss": rss1 - rss0}
+
+
+def sets_redis(kind: str, n: int) -> dict[str, float] | None:
+    """The same on a fresh redis-server (None when there is none)."""
+    from redisserver import RedisServer, find_redis_server
+
+    exe = find_redis_server()
+    if exe is None:
+        return None
+    with RedisServer(exe) as server:
+        c = server.client()
+        used0, rss0 = c.info("memory")["used_memory"], server.rss_bytes()
+        load_set(c, kind, n)
+        assert c.scard("set") == n
+        used1, rss1 = c.info("memory")["used_memory"], server.rss_bytes()
+        return {"used": used1 - used0, "rss": rss1 - rss0, "version": server.version}
+
+
+def sets_report(n: int) -> None:
+    print(f"\n## Sets: bytes per member, embedis vs redis-server ({n:,} members in one set)\n")
+    print("| Members | embedis RSS B/member | redis RSS B/member | embedis used_memory B/member | redis used_memory B/member | target: embedis RSS <= redis RSS |")
+    print("|---|---|---|---|---|---|")
+    for kind in SET_KINDS:
+        e = run_child(["--_sets-child", kind, str(n)], False)
+        r = sets_redis(kind, n)
+        if r is None:
+            print(f"| {kind} | {e['rss'] / n:.1f} | - | {e['used'] / n:.1f} | - | no redis-server |")
+            continue
+        ok = "PASS" if e["rss"] <= r["rss"] else "MISS"
+        print(f"| {kind} | {e['rss'] / n:.1f} | {r['rss'] / n:.1f} | {e['used'] / n:.1f} | {r['used'] / n:.1f} | {ok} |")
+
+
 def run_child(args: list[str], pinned: bool) -> dict:  # type: ignore[type-arg]
     cmd = [sys.executable, os.path.abspath(__file__), *args]
     if pinned:
@@ -112,7 +177,15 @@ def main() -> None:
     ap.add_argument("--no-memory", action="store_true", help="skip the used_memory vs RSS measurement")
     ap.add_argument("--_cost-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--_memory-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--sets", action="store_true", help="only the set memory comparison with redis-server")
+    ap.add_argument("--_sets-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args._sets_child:
+        print(json.dumps(sets_embedis_child(args._sets_child[0], int(args._sets_child[1]))))
+        return
+    if args.sets:
+        sets_report(100_000 if args.quick else 1_000_000)
+        return
     if args._cost_child:
         print(json.dumps(cost_child(args.quick)))
         return

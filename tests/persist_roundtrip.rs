@@ -23,6 +23,11 @@ fn state(e: &Engine) -> State {
             let v = match it.value {
                 Captured::Str(s) => format!("str:{}", String::from_utf8_lossy(&s)),
                 Captured::List(l) => format!("list:{:?}", l.iter().map(|e| String::from_utf8_lossy(e).into_owned()).collect::<Vec<_>>()),
+                Captured::Set(s) => {
+                    let mut m: Vec<String> = s.iter().map(|e| String::from_utf8_lossy(&e).into_owned()).collect();
+                    m.sort();
+                    format!("set:{}:{m:?}", s.encoding_name())
+                }
                 Captured::Stream(s) => format!("stream:{s:?}"),
             };
             out.insert((db, it.key.to_vec()), (v, it.expire_ms));
@@ -66,6 +71,19 @@ fn some_writes(e: &Engine) {
         ks.set(0, b"ttl", b"v", SetOptions { expire_at_ms: Some(4_000_000_000_000), ..Default::default() }).unwrap();
     });
     e.execute(|ks| ks.pop(0, b"q", End::Right).unwrap());
+    // Sets of each representation, and the set commands whose effects differ from the
+    // request (SPOP as SREM, the *STORE commands).
+    let many: Vec<Vec<u8>> = (0..600).map(|i: i32| (i * 7).to_string().into_bytes()).collect();
+    let many: Vec<&[u8]> = many.iter().map(Vec::as_slice).collect();
+    e.execute(|ks| {
+        ks.sadd(0, b"ints", &[b"3", b"-70000", b"1"]).unwrap();
+        ks.sadd(0, b"strs", &[b"a", b"b", b"7", b"c"]).unwrap();
+        ks.sadd(2, b"big", &many).unwrap();
+    });
+    e.execute(|ks| ks.spop_count(2, b"big", 3).unwrap());
+    e.execute(|ks| ks.spop(0, b"strs").unwrap());
+    e.execute(|ks| ks.srem(0, b"ints", &[b"3"]).unwrap());
+    e.execute(|ks| ks.set_op_store(0, embedis::engine::sets::SetOp::Union, b"u", &[b"ints", b"strs"]).unwrap());
     e.execute(|ks| ks.lmove(0, b"q", b"dst", End::Left, End::Right).unwrap());
     // A unit with several effects (MULTI/EXEC in the file).
     e.execute(|ks| {

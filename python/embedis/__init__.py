@@ -90,6 +90,12 @@ class Broker(_NativeBroker):
         and ``execute()`` them as one BITFIELD (redis-py's ``Redis.bitfield``)."""
         self._check_fork()
         return BitFieldOperation(self, key, default_overflow=default_overflow)
+    def sscan_iter(self, name: Any, match: Any = None, count: int | None = None) -> Iterator[Any]:
+        """Iterate over every member of the set ``name`` (matching ``match``) with SSCAN."""
+        cursor = None
+        while cursor != 0:
+            cursor, members = self.sscan(name, cursor=cursor or 0, match=match, count=count)
+            yield from members
 
     def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
         """A new ``PubSub`` on this broker's data (redis-py's ``Redis.pubsub``); see

@@ -101,6 +101,12 @@ fn get_node_entries(ks: &Keyspace) -> String {
 fn set_node_entries(ks: &mut Keyspace, v: &str) {
     ks.config.stream.node_max_entries = v.parse().unwrap_or(usize::MAX);
 }
+fn get_intset_entries(ks: &Keyspace) -> String {
+    ks.config.set_max_intset_entries.to_string()
+}
+fn set_intset_entries(ks: &mut Keyspace, v: &str) {
+    ks.config.set_max_intset_entries = v.parse().unwrap_or(usize::MAX);
+}
 fn get_hz(ks: &Keyspace) -> String {
     ks.config.hz.to_string()
 }
@@ -266,6 +272,7 @@ pub static PARAMS: &[Param] = &[
     p("stream-node-max-entries", "100", Int(0, I64), Home::Engine(get_node_entries, set_node_entries)),
     p("hz", "10", Int(0, I32), Home::Engine(get_hz, set_hz)),
     p("notify-keyspace-events", "", Text, Home::Engine(get_notify, set_notify)),
+    p("set-max-intset-entries", "512", Int(0, I64), Home::Engine(get_intset_entries, set_intset_entries)),
     // Would change behaviour in Redis; embedis cannot yet.
     alias(
         "min-replicas-to-write",
@@ -306,7 +313,6 @@ pub static PARAMS: &[Param] = &[
     alias("min-replicas-max-lag", &["min-slaves-max-lag"], "10", Int(0, I32), K),
     p("rdbcompression", "yes", Bool, K),
     alias("replica-read-only", &["slave-read-only"], "yes", Bool, K),
-    p("set-max-intset-entries", "512", Int(0, I64), K),
     p("tracking-table-max-keys", "1000000", Int(0, I64), K),
     alias("zset-max-listpack-entries", &["zset-max-ziplist-entries"], "128", Int(0, I64), K),
     alias("zset-max-listpack-value", &["zset-max-ziplist-value"], "64", Mem(0, I64), K),

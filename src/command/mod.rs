@@ -20,6 +20,7 @@ pub mod pubsub;
 pub mod reply;
 mod server;
 mod sort;
+mod sets;
 mod streams;
 mod strings;
 pub mod table;

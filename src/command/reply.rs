@@ -24,6 +24,9 @@ pub enum Reply {
     NilArray,
     /// An array (possibly empty, which is not the same as `NilArray`).
     Array(Vec<Reply>),
+    /// A set (RESP3 `~`; RESP2 encoders write an array): SMEMBERS, SINTER, SPOP with a
+    /// count… (Redis `addReplySetLen`).
+    Set(Vec<Reply>),
     /// A double (RESP3 `,`; RESP2 encoders write it as a bulk string, as Redis does).
     Double(f64),
     /// A map (RESP3 `%`; RESP2 encoders flatten it into an array of 2n elements).
@@ -62,6 +65,15 @@ impl Reply {
         T: Into<Vec<u8>>,
     {
         Reply::Array(items.into_iter().map(|v| Reply::Bulk(v.into())).collect())
+    }
+
+    /// A set of bulk strings.
+    pub fn bulk_set<I, T>(items: I) -> Reply
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Vec<u8>>,
+    {
+        Reply::Set(items.into_iter().map(|v| Reply::Bulk(v.into())).collect())
     }
 
     /// Whether this is `Nil` or `NilArray` (both read as `None` in redis-py).

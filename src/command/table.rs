@@ -3,7 +3,7 @@
 //! turns argv into an engine wait. Sorted by name; looked up case-insensitively.
 
 use super::args::Args;
-use super::{bitmaps, keys, lists, object, pubsub, server, sort, streams, strings, Context};
+use super::{bitmaps, keys, lists, object, pubsub, server, sets, sort, streams, strings, Context};
 use super::blocking::BlockingCall;
 use super::reply::Reply;
 use crate::engine::stats::CmdId;
@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 100] = [
+static COMMANDS: [Command; 117] = [
     row("append", 3, &[W, M, F], strings::append),
     row("bitcount", -2, &[R], bitmaps::bitcount),
     row("bitfield", -2, &[W, M], bitmaps::bitfield),
@@ -202,18 +202,35 @@ static COMMANDS: [Command; 100] = [
     row("rpoplpush", 3, &[W, M], lists::rpoplpush),
     row("rpush", -3, &[W, M, F], lists::rpush),
     row("rpushx", -3, &[W, M, F], lists::rpushx),
+    row("sadd", -3, &[W, M, F], sets::sadd),
     row("scan", -2, &[R], keys::scan),
+    row("scard", 2, &[R, F], sets::scard),
+    row("sdiff", -2, &[R], sets::sdiff),
+    row("sdiffstore", -3, &[W, M], sets::sdiffstore),
     row("select", 2, &[F], keys::select),
     row("set", -3, &[W, M], strings::set),
     row("setbit", 4, &[W, M], bitmaps::setbit),
     row("setex", 4, &[W, M], strings::setex),
     row("setnx", 3, &[W, M, F], strings::setnx),
     row("setrange", 4, &[W, M], strings::setrange),
+    row("sinter", -2, &[R], sets::sinter),
+    row("sintercard", -3, &[R], sets::sintercard),
+    row("sinterstore", -3, &[W, M], sets::sinterstore),
+    row("sismember", 3, &[R, F], sets::sismember),
+    row("smembers", 2, &[R], sets::smembers),
+    row("smismember", -3, &[R, F], sets::smismember),
+    row("smove", 4, &[W, F], sets::smove),
     row("sort", -2, &[W, M], sort::sort),
     row("sort_ro", -2, &[R], sort::sort_ro),
+    row("spop", -2, &[W, F], sets::spop),
     row("spublish", 3, &[F], pubsub::spublish),
+    row("srandmember", -2, &[R], sets::srandmember),
+    row("srem", -3, &[W, F], sets::srem),
+    row("sscan", -3, &[R], sets::sscan),
     row("strlen", 2, &[R, F], strings::strlen),
     row("substr", 4, &[R], strings::getrange),
+    row("sunion", -2, &[R], sets::sunion),
+    row("sunionstore", -3, &[W, M], sets::sunionstore),
     row("swapdb", 3, &[W, F], keys::swapdb),
     row("touch", -2, &[R, F], keys::touch),
     row("ttl", 2, &[R, F], keys::ttl),

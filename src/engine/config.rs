@@ -21,6 +21,9 @@ pub struct Params {
     /// trim, as Redis reads its globals, so a change applies from the next entry on
     /// (including whether the current tail node takes it).
     pub stream: StreamConfig,
+    /// `set-max-intset-entries`: the most members a set of integers keeps as an intset;
+    /// read by every add, as Redis reads it.
+    pub set_max_intset_entries: usize,
     /// `hz`: how many times a second the active-expiry sweeper runs.
     pub hz: u32,
     /// Parameters with no observable effect in embedis, by name: their values as last
@@ -30,6 +33,6 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Params {
-        Params { stream: StreamConfig::default(), hz: 10, knobs: BTreeMap::new() }
+        Params { stream: StreamConfig::default(), set_max_intset_entries: 512, hz: 10, knobs: BTreeMap::new() }
     }
 }

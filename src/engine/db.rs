@@ -11,6 +11,7 @@ use super::clock::unix_ms;
 use super::error::{Error, Result};
 use super::list::List;
 use super::memory::{self, Meta};
+use super::set::Set;
 use super::stream::Stream;
 use super::value::Value;
 
@@ -400,6 +401,49 @@ impl Db {
         }
     }
 
+    /// The set at `key`; `None` if missing; `WrongType` if it holds something else.
+    pub fn set_value(&mut self, key: &[u8]) -> Result<Option<&Set>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Set(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The set at `key`, mutably.
+    pub fn set_mut(&mut self, key: &[u8]) -> Result<Option<&mut Set>> {
+        match self.get_mut(key) {
+            None => Ok(None),
+            Some(Value::Set(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The set at `key`, created empty with the encoding `first` calls for if missing
+    /// (Redis `setTypeCreate`). The caller must leave it non-empty.
+    pub fn set_or_create(&mut self, key: &[u8], first: &[u8]) -> Result<&mut Set> {
+        self.expire_if_due(key);
+        self.touch(key);
+        self.settle();
+        let i = match self.map.get_index_of(key) {
+            Some(i) => {
+                if !matches!(self.map.get_index(i), Some((_, Slot { value: Value::Set(_), .. }))) {
+                    return Err(Error::WrongType);
+                }
+                self.stamp(i);
+                i
+            }
+            None => {
+                self.insert_new(key, Value::Set(Set::for_first(first)));
+                self.map.len() - 1
+            }
+        };
+        match self.check_out(i) {
+            Some(Value::Set(s)) => Ok(s),
+            _ => Err(Error::WrongType),
+        }
+    }
+
     /// The stream at `key`; `None` if missing; `WrongType` if it holds something else.
     pub fn stream(&mut self, key: &[u8]) -> Result<Option<&Stream>> {
         match self.get(key) {
@@ -466,6 +510,7 @@ impl Db {
     pub fn drop_if_empty(&mut self, key: &[u8]) {
         let empty = match self.map.get(key).map(|slot| &slot.value) {
             Some(Value::List(l)) => l.is_empty(),
+            Some(Value::Set(s)) => s.is_empty(),
             _ => false,
         };
         if empty {

@@ -172,6 +172,8 @@ pub enum Error {
     ExpireNxAndOthers,
     /// EXPIRE with both GT and LT.
     ExpireGtAndLt,
+    /// SINTERCARD's LIMIT is not a non-negative integer.
+    IntercardLimitNegative,
     /// An integer outside a command's range (Redis's wording lacks a "be").
     IntRange { min: i64, max: i64 },
     /// SCAN with a cursor that is not an unsigned integer.
@@ -398,6 +400,7 @@ impl fmt::Display for Error {
             Error::ExpireGtAndLt => {
                 f.write_str("ERR GT and LT options at the same time are not compatible")
             }
+            Error::IntercardLimitNegative => f.write_str("ERR LIMIT can't be negative"),
             Error::IntRange { min, max } => {
                 write!(f, "ERR value is out of range, value must between {min} and {max}")
             }

@@ -220,12 +220,15 @@ pub fn expire_cost(key: &[u8]) -> usize {
     EXPIRE_SLOT_BYTES + malloc_size(key.len())
 }
 
-/// The heap bytes of a value. O(1): lists and streams keep their counts.
+/// The heap bytes of a value. O(1): lists and streams keep their counts, sets read their
+/// buffers' capacities.
 pub fn value_cost(value: &Value) -> usize {
     match value {
         Value::Str(s) => malloc_size(s.capacity()),
         // Nodes are large (8 KiB when full): malloc's rounding is lost in the noise.
         Value::List(l) => l.allocated_bytes(),
+        // Computed from the buffers' capacities: O(1).
+        Value::Set(s) => s.allocated_bytes(),
         Value::Stream(s) => malloc_size(std::mem::size_of::<super::stream::Stream>()) + s.allocated_bytes(),
     }
 }

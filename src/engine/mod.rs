@@ -25,6 +25,8 @@ pub mod monitor;
 pub mod notify;
 pub mod object;
 pub mod pubsub;
+pub mod set;
+pub mod sets;
 pub mod slowlog;
 pub mod sort;
 pub mod stats;

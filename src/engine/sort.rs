@@ -50,6 +50,7 @@ fn gather(ks: &mut Keyspace, db: usize, key: &[u8]) -> Result<(Vec<Vec<u8>>, boo
     match ks.dbs[db].get(key) {
         None => Ok((Vec::new(), true)),
         Some(Value::List(l)) => Ok((l.iter().map(<[u8]>::to_vec).collect(), true)),
+        Some(Value::Set(s)) => Ok((s.iter().map(|m| m.into_owned()).collect(), false)),
         Some(Value::Str(_) | Value::Stream(_)) => Err(Error::WrongType),
     }
 }
@@ -61,7 +62,7 @@ fn lookup_field(ks: &mut Keyspace, db: usize, key: &[u8], field: &[u8]) -> Optio
     // `field` is read by the hash arm, which arrives with the hash type.
     let _ = field;
     match ks.dbs[db].get(key)? {
-        Value::Str(_) | Value::List(_) | Value::Stream(_) => None,
+        Value::Str(_) | Value::List(_) | Value::Stream(_) | Value::Set(_) => None,
     }
 }
 
@@ -69,7 +70,7 @@ fn lookup_field(ks: &mut Keyspace, db: usize, key: &[u8], field: &[u8]) -> Optio
 fn lookup_string(ks: &mut Keyspace, db: usize, key: &[u8]) -> Option<Vec<u8>> {
     match ks.dbs[db].get(key)? {
         Value::Str(s) => Some(s.clone()),
-        Value::List(_) | Value::Stream(_) => None,
+        Value::List(_) | Value::Stream(_) | Value::Set(_) => None,
     }
 }
 

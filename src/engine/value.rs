@@ -3,6 +3,7 @@
 //! Knows nothing of RESP or Python.
 
 use super::list::List;
+use super::set::Set;
 use super::stream::Stream;
 
 /// What a key holds. Empty containers never stay in the keyspace (Redis deletes them).
@@ -12,6 +13,8 @@ pub enum Value {
     Str(Vec<u8>),
     /// A list, stored packed (see `list.rs`).
     List(List),
+    /// A set (see `set.rs`).
+    Set(Set),
     /// A stream (see `stream/`), boxed: it is large and keeps `Value` small. Unlike lists,
     /// an empty stream stays (its counters and groups live on), as in Redis.
     Stream(Box<Stream>),
@@ -23,6 +26,7 @@ impl Value {
         match self {
             Value::Str(_) => "string",
             Value::List(_) => "list",
+            Value::Set(_) => "set",
             Value::Stream(_) => "stream",
         }
     }
@@ -36,6 +40,7 @@ impl Value {
             Value::Str(s) => Value::Str(s.clone()),
             Value::List(l) => Value::List(l.clone()),
             Value::Stream(s) => Value::Stream(s.clone()),
+            Value::Set(s) => Value::Set(s.clone()),
         }
     }
 
@@ -47,6 +52,7 @@ impl Value {
             Value::Str(s) => super::strings::string_encoding(s),
             Value::List(_) => "quicklist",
             Value::Stream(_) => "stream",
+            Value::Set(s) => s.encoding_name(),
         }
     }
 }

@@ -110,6 +110,16 @@ pub fn write_resp(snap: &Snapshot, w: &mut dyn Write) -> io::Result<u64> {
                     command(&mut buf, argv);
                     flush(&mut buf, false)
                 })?,
+                Captured::Set(st) => {
+                    let members: Vec<std::borrow::Cow<'_, [u8]>> = st.iter().collect();
+                    for chunk in members.chunks(ITEMS_PER_CMD) {
+                        let mut argv: Vec<&[u8]> = Vec::with_capacity(chunk.len() + 2);
+                        argv.extend_from_slice(&[b"SADD", &item.key]);
+                        argv.extend(chunk.iter().map(|m| &**m));
+                        command(&mut buf, &argv);
+                        flush(&mut buf, false)?;
+                    }
+                }
                 Captured::List(l) => {
                     let mut argv: Vec<&[u8]> = Vec::with_capacity(ITEMS_PER_CMD + 2);
                     let mut it = l.iter().peekable();

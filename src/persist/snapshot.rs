@@ -24,6 +24,7 @@
 //! | 0x00 | STRING     | `key_flags: u8 | [expire_ms: i64] | key: str | value: str`     |
 //! | 0x01 | LIST       | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × str`, head to tail |
 //! | 0x02 | STREAM     | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × (argc: varint | argc × str)`: the commands that rebuild the stream in an empty database (XADD per entry, XSETID, XGROUP CREATE, XCLAIM … JUSTID FORCE per pending entry, XGROUP CREATECONSUMER; `aof::stream_commands`), replayed through the command table |
+//! | 0x04 | SET        | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × str`: the members, in the set's order; loaded by adding them one by one under the current `set-max-intset-entries`, as Redis loads a set, so the encoding follows the setting |
 //! | 0xFA | AUX        | `name: str | value: str`: metadata (`embedis-ver`, `ctime-ms`); unknown names are ignored |
 //! | 0xFE | SELECTDB   | `db: varint` (< 16): the keys that follow belong to this database |
 //!
@@ -57,6 +58,8 @@ pub mod tag {
     pub const LIST: u8 = 0x01;
     /// Reserved: a stream key.
     pub const STREAM: u8 = 0x02;
+    /// A set key.
+    pub const SET: u8 = 0x04;
     /// Metadata.
     pub const AUX: u8 = 0xFA;
     /// Database switch.
@@ -74,6 +77,8 @@ pub enum Captured {
     Str(Vec<u8>),
     /// A list.
     List(List),
+    /// A set (a deep copy: its members are in a few flat buffers, copied at memory speed).
+    Set(crate::engine::set::Set),
     /// A stream (not written yet: see `write`).
     Stream(Box<crate::engine::stream::Stream>),
 }
@@ -119,6 +124,7 @@ impl Snapshot {
                 let value = match &mut v.value {
                     Value::Str(s) => Captured::Str(s.clone()),
                     Value::List(l) => Captured::List(l.clone_shared()),
+                    Value::Set(st) => Captured::Set(st.clone()),
                     Value::Stream(st) => Captured::Stream(Box::new(st.clone_shared())),
                 };
                 let expire_ms = if d.expires.is_empty() { None } else { d.expires.get(k).copied() };
@@ -249,6 +255,7 @@ pub fn write(snap: &Snapshot, w: &mut dyn Write, ctime_ms: i64) -> io::Result<u6
             let t = match item.value {
                 Captured::Str(_) => tag::STRING,
                 Captured::List(_) => tag::LIST,
+                Captured::Set(_) => tag::SET,
                 Captured::Stream(_) => tag::STREAM,
             };
             o.begin(t);
@@ -266,6 +273,12 @@ pub fn write(snap: &Snapshot, w: &mut dyn Write, ctime_ms: i64) -> io::Result<u6
                     o.varint(l.len() as u64);
                     for e in l.iter() {
                         o.str(e)?;
+                    }
+                }
+                Captured::Set(st) => {
+                    o.varint(st.len() as u64);
+                    for m in st.iter() {
+                        o.str(&m)?;
                     }
                 }
                 Captured::Stream(st) => {
@@ -484,7 +497,7 @@ pub fn load(
                 let d = varint!("a database index");
                 db = usize::try_from(d).ok().filter(|&d| d < DATABASES).ok_or_else(|| corrupt(at, format!("database index {d} out of range")))?;
             }
-            tag::STRING | tag::LIST | tag::STREAM => {
+            tag::STRING | tag::LIST | tag::SET | tag::STREAM => {
                 let at = inp.offset();
                 let flags = bytes!(1, "key flags")[0];
                 if flags & !KEY_HAS_EXPIRE != 0 {
@@ -533,6 +546,23 @@ pub fn load(
                     let value = if t == tag::STRING {
                         let n = len!("a string value");
                         Value::Str(bytes!(n, "a string value").to_vec())
+                    } else if t == tag::SET {
+                        let count_at = inp.offset();
+                        let count = varint!("a set size");
+                        if count == 0 || count > inp.left() {
+                            return Err(corrupt(count_at, format!("invalid set size {count}")));
+                        }
+                        let max = ks.config.set_max_intset_entries;
+                        let mut set = crate::engine::set::Set::new();
+                        for _ in 0..count {
+                            let n = len!("a set member");
+                            let m = bytes!(n, "a set member");
+                            set.add(m, max);
+                        }
+                        if set.len() as u64 != count {
+                            return Err(corrupt(count_at, "a set member appears twice".to_string()));
+                        }
+                        Value::Set(set)
                     } else {
                         let count_at = inp.offset();
                         let count = varint!("a list length");
@@ -594,6 +624,11 @@ mod tests {
                     let text = match &it.value {
                         Captured::Str(s) => format!("{s:?}"),
                         Captured::List(l) => format!("{l:?}"),
+                        Captured::Set(st) => {
+                            let mut m: Vec<_> = st.iter().map(|m| m.into_owned()).collect();
+                            m.sort();
+                            format!("{m:?} {}", st.encoding_name())
+                        }
                         Captured::Stream(st) => format!(
                             "{:?} len {} last {} added {}",
                             st.range(StreamId::MIN, StreamId::MAX, None, false),

@@ -95,7 +95,8 @@ impl Codec {
             Reply::Int(i) => i.into_pyobject(py)?.into_any(),
             Reply::Double(f) => f.into_pyobject(py)?.into_any(),
             Reply::Nil | Reply::NilArray => py.None().into_bound(py),
-            Reply::Array(items) => {
+            // RESP2's parser reads a set as the array it is sent as.
+            Reply::Array(items) | Reply::Set(items) => {
                 let objs = items.iter().map(|r| self.reply(py, r)).collect::<PyResult<Vec<_>>>()?;
                 PyList::new(py, objs)?.into_any()
             }

@@ -22,6 +22,7 @@ mod reply;
 #[cfg(feature = "server")]
 mod server;
 mod stream_groups;
+mod sets;
 mod streams;
 mod strings;
 mod strings_more;

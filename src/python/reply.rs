@@ -78,11 +78,20 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
             }
             _ => codec.reply(py, reply),
         },
-        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" | "COPY" | "MOVE" => match reply {
+        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" | "COPY" | "MOVE" | "SMOVE" => match reply {
             Reply::Int(i) => as_bool(*i != 0),
             _ => codec.reply(py, reply),
         },
-        "SCAN" => match reply {
+        // `lambda r: r and set(r) or set()`.
+        "SMEMBERS" | "SINTER" | "SUNION" | "SDIFF" => match reply {
+            Reply::Array(items) | Reply::Set(items) => {
+                let objs = items.iter().map(|r| codec.reply(py, r)).collect::<PyResult<Vec<_>>>()?;
+                Ok(pyo3::types::PySet::new(py, objs)?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
+        // `parse_scan`: (int(cursor), list).
+        "SCAN" | "SSCAN" => match reply {
             Reply::Array(parts) if parts.len() == 2 => {
                 let cursor: u64 = match &parts[0] {
                     Reply::Bulk(b) | Reply::Simple(b) => String::from_utf8_lossy(b).parse().unwrap_or(0),

@@ -185,6 +185,12 @@ pub fn write_reply(r: &Reply, resp: u8, out: &mut Vec<u8>) {
                 write_reply(i, resp, out);
             }
         }
+        Reply::Set(items) => {
+            header(out, if resp >= 3 { b'~' } else { b'*' }, items.len());
+            for i in items {
+                write_reply(i, resp, out);
+            }
+        }
         Reply::Double(d) => {
             let mut text = Vec::with_capacity(24);
             format_double(*d, &mut text);

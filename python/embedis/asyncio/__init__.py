@@ -234,6 +234,11 @@ class Broker:
         for key in self._sync.scan_iter(match=match, count=count, _type=_type):
             yield key
 
+    async def sscan_iter(self, name: Any, match: Any = None, count: int | None = None) -> AsyncIterator[Any]:
+        """Iterate over every member of the set ``name`` with SSCAN."""
+        for member in self._sync.sscan_iter(name, match=match, count=count):
+            yield member
+
     async def pubsub_numpat(self, **kwargs: Any) -> int:
         """The number of distinct patterns subscribed to."""
         return self._sync.pubsub_numpat()
@@ -289,6 +294,8 @@ _FORWARDED = """
     setbit getbit bitcount bitpos bitop bitfield_ro
     publish spublish pubsub_channels pubsub_shardchannels pubsub_numsub pubsub_shardnumsub
     set_pubsub_limits
+    sadd srem smembers sismember smismember scard spop srandmember smove sinter sintercard
+    sinterstore sunion sunionstore sdiff sdiffstore sscan
     xadd xlen xrange xrevrange xdel xtrim xack xpending xpending_range xclaim xautoclaim
     xgroup_create xgroup_setid xgroup_destroy xgroup_createconsumer xgroup_delconsumer
     xinfo_stream xinfo_groups xinfo_consumers

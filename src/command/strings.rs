@@ -361,11 +361,16 @@ pub(super) fn setrange(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>
 pub(super) fn lcs(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     let k1 = args.next_key()?;
     let k2 = args.next_key()?;
-    // The types first: LCS answers its own error for another type, before any option.
-    for k in [k1, k2] {
-        if !matches!(ks.type_of(ctx.db, k), "string" | "none") {
-            return Err(Error::LcsWrongType);
+    // The lookups first (a `keymiss` for each missing key), then the types: LCS answers
+    // its own error for another type, before any option (Redis's `lcsCommand`).
+    let found = [k1, k2].map(|k| ks.db(ctx.db).get(k).map(crate::engine::value::Value::type_name));
+    for (k, t) in [k1, k2].into_iter().zip(found) {
+        if t.is_none() {
+            ks.key_miss(k, ctx.db);
         }
+    }
+    if found.iter().any(|t| t.is_some_and(|t| t != "string")) {
+        return Err(Error::LcsWrongType);
     }
     let (mut len, mut idx, mut with_len, mut min_len) = (false, false, false, 0usize);
     while let Some(opt) = args.next_opt() {

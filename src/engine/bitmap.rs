@@ -334,7 +334,7 @@ impl Keyspace {
     /// # Errors
     /// `WrongType`.
     pub fn getbit(&mut self, db: usize, key: &[u8], offset: u64) -> Result<bool> {
-        Ok(self.dbs[db].string(key)?.is_some_and(|s| bit_at(s, offset)))
+        Ok(self.read_string(db, key)?.is_some_and(|s| bit_at(s, offset)))
     }
 
     /// BITCOUNT. `range` is read only once the key is found to be a string (Redis 7.0:
@@ -343,7 +343,7 @@ impl Keyspace {
     /// # Errors
     /// `WrongType`, or what `range` answers.
     pub fn bitcount(&mut self, db: usize, key: &[u8], range: impl FnOnce() -> Result<Option<BitRange>>) -> Result<u64> {
-        let Some(s) = self.dbs[db].string(key)? else { return Ok(0) };
+        let Some(s) = self.read_string(db, key)? else { return Ok(0) };
         Ok(count(s, range()?))
     }
 
@@ -353,7 +353,7 @@ impl Keyspace {
     /// # Errors
     /// `WrongType`, or what `range` answers.
     pub fn bitpos(&mut self, db: usize, key: &[u8], bit: bool, range: impl FnOnce() -> Result<Option<BitRange>>) -> Result<i64> {
-        let Some(s) = self.dbs[db].string(key)? else { return Ok(if bit { -1 } else { 0 }) };
+        let Some(s) = self.read_string(db, key)? else { return Ok(if bit { -1 } else { 0 }) };
         Ok(position(s, bit, range()?))
     }
 

@@ -355,6 +355,7 @@ impl Keyspace {
     pub fn expire_time(&mut self, db: usize, key: &[u8]) -> i64 {
         let d = &mut self.dbs[db];
         if !d.contains(key) {
+            self.key_miss(key, db);
             return -2;
         }
         d.expiry(key).unwrap_or(-1)
@@ -363,8 +364,15 @@ impl Keyspace {
     /// TOUCH: how many of `keys` exist, each one's access time stamped (a key named
     /// twice counts twice, as Redis).
     pub fn touch(&mut self, db: usize, keys: &[&[u8]]) -> usize {
-        let d = &mut self.dbs[db];
-        keys.iter().filter(|k| d.get(k).is_some()).count()
+        let mut found = 0;
+        for k in keys {
+            if self.dbs[db].get(k).is_some() {
+                found += 1;
+            } else {
+                self.key_miss(k, db);
+            }
+        }
+        found
     }
 
     /// RANDOMKEY (Redis `dbRandomKey`): a random live key; keys past their time met on

@@ -102,13 +102,15 @@ impl Keyspace {
     pub fn lcs(&mut self, db: usize, k1: &[u8], k2: &[u8], min_len: usize) -> Result<Lcs> {
         let d = &mut self.dbs[db];
         let mut fetch = |k: &[u8]| match d.get(k) {
-            None => Ok(Vec::new()),
-            Some(Value::Str(s)) => Ok(s.clone()),
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.clone())),
             Some(_) => Err(Error::LcsWrongType),
         };
+        // A missing key's `keymiss` is the command's to announce (it looks the keys up
+        // before its options, as Redis's `lcsCommand`).
         let a = fetch(k1);
         let b = fetch(k2);
-        lcs(&a?, &b?, min_len, super::strings::STRING_MAX)
+        lcs(&a?.unwrap_or_default(), &b?.unwrap_or_default(), min_len, super::strings::STRING_MAX)
     }
 }
 

@@ -138,6 +138,14 @@ impl super::Keyspace {
         self.notify(class::KEY_MISS, "keymiss", key, db);
     }
 
+    /// Whether `keymiss` events are wanted: readers that would need a second lookup to
+    /// report a miss (their first borrow of the value is still alive) check this first,
+    /// so the common case stays one lookup.
+    #[inline]
+    pub fn wants_key_miss(&self) -> bool {
+        self.notify.mask & class::KEY_MISS != 0
+    }
+
     /// `found`, or `missing` after a `keymiss` for `key` when a read found nothing.
     #[inline]
     pub fn missing_as<T>(&mut self, found: Option<T>, key: &[u8], db: usize, missing: T) -> T {

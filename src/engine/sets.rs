@@ -133,25 +133,35 @@ impl Keyspace {
         Ok(removed)
     }
 
+    /// The set at `key` for a read command (Redis `lookupKeyRead`): `None`, after a
+    /// `keymiss` event, when missing.
+    fn read_set(&mut self, db: usize, key: &[u8]) -> Result<Option<&Set>> {
+        if self.wants_key_miss() && self.dbs[db].set_value(key)?.is_none() {
+            self.key_miss(key, db);
+            return Ok(None);
+        }
+        self.dbs[db].set_value(key)
+    }
+
     /// SMEMBERS.
     pub fn smembers(&mut self, db: usize, key: &[u8]) -> Result<Vec<Vec<u8>>> {
-        Ok(self.dbs[db].set_value(key)?.map_or_else(Vec::new, |s| s.iter().map(|m| m.into_owned()).collect()))
+        Ok(self.read_set(db, key)?.map_or_else(Vec::new, |s| s.iter().map(|m| m.into_owned()).collect()))
     }
 
     /// SISMEMBER.
     pub fn sismember(&mut self, db: usize, key: &[u8], member: &[u8]) -> Result<bool> {
-        Ok(self.dbs[db].set_value(key)?.is_some_and(|s| s.contains(member)))
+        Ok(self.read_set(db, key)?.is_some_and(|s| s.contains(member)))
     }
 
     /// SMISMEMBER.
     pub fn smismember(&mut self, db: usize, key: &[u8], members: &[&[u8]]) -> Result<Vec<bool>> {
-        let set = self.dbs[db].set_value(key)?;
+        let set = self.read_set(db, key)?;
         Ok(members.iter().map(|m| set.is_some_and(|s| s.contains(m))).collect())
     }
 
     /// SCARD (0 for a missing key).
     pub fn scard(&mut self, db: usize, key: &[u8]) -> Result<usize> {
-        Ok(self.dbs[db].set_value(key)?.map_or(0, Set::len))
+        Ok(self.read_set(db, key)?.map_or(0, Set::len))
     }
 
     /// The set at `key` itself, for readers outside the engine's commands (SORT). `None`
@@ -222,14 +232,14 @@ impl Keyspace {
 
     /// SRANDMEMBER without a count.
     pub fn srandmember(&mut self, db: usize, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let Some(set) = self.dbs[db].set_value(key)? else { return Ok(None) };
+        let Some(set) = self.read_set(db, key)? else { return Ok(None) };
         Ok(with_rng(|rng| set.random(rng).map(|m| m.to_vec())))
     }
 
     /// SRANDMEMBER with a count: `count` distinct members (all of them if fewer), or with
     /// a negative count `-count` members that may repeat.
     pub fn srandmember_count(&mut self, db: usize, key: &[u8], count: i64) -> Result<Vec<Vec<u8>>> {
-        let Some(set) = self.dbs[db].set_value(key)? else { return Ok(Vec::new()) };
+        let Some(set) = self.read_set(db, key)? else { return Ok(Vec::new()) };
         if count == 0 {
             return Ok(Vec::new());
         }
@@ -276,9 +286,12 @@ impl Keyspace {
     /// The sets at `keys` (`None` for missing ones), every type checked first, as Redis
     /// 7.0 does: a WRONGTYPE key fails the command even after a missing one.
     fn gather(&mut self, db: usize, keys: &[&[u8]]) -> Result<Vec<Option<&Set>>> {
-        let d = &mut self.dbs[db];
         for k in keys {
-            d.set_value(k)?;
+            // Each missing source is a `keymiss`, in order, up to a WRONGTYPE (Redis
+            // looks the keys up one by one).
+            if self.dbs[db].set_value(k)?.is_none() {
+                self.key_miss(k, db);
+            }
         }
         let d = &self.dbs[db];
         Ok(keys
@@ -354,7 +367,7 @@ impl Keyspace {
         pattern: Option<&[u8]>,
         count: usize,
     ) -> Result<(u64, Vec<Vec<u8>>)> {
-        let Some(set) = self.dbs[db].set_value(key)? else { return Ok((0, Vec::new())) };
+        let Some(set) = self.read_set(db, key)? else { return Ok((0, Vec::new())) };
         let keep = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m, false));
         if set.scans_whole() {
             return Ok((0, set.iter().filter(|m| keep(m)).map(|m| m.into_owned()).collect()));

@@ -48,7 +48,10 @@ struct Item {
 /// an empty list, as in Redis.
 fn gather(ks: &mut Keyspace, db: usize, key: &[u8]) -> Result<(Vec<Vec<u8>>, bool)> {
     match ks.dbs[db].get(key) {
-        None => Ok((Vec::new(), true)),
+        None => {
+            ks.key_miss(key, db);
+            Ok((Vec::new(), true))
+        }
         Some(Value::List(l)) => Ok((l.iter().map(<[u8]>::to_vec).collect(), true)),
         Some(Value::Set(s)) => Ok((s.iter().map(|m| m.into_owned()).collect(), false)),
         Some(Value::Str(_) | Value::Stream(_)) => Err(Error::WrongType),
@@ -61,6 +64,11 @@ fn gather(ks: &mut Keyspace, db: usize, key: &[u8]) -> Result<(Vec<Vec<u8>>, boo
 fn lookup_field(ks: &mut Keyspace, db: usize, key: &[u8], field: &[u8]) -> Option<Vec<u8>> {
     // `field` is read by the hash arm, which arrives with the hash type.
     let _ = field;
+    if ks.dbs[db].get(key).is_none() {
+        // Redis's `lookupKeyByPattern` reads with `lookupKeyRead`: a miss is announced.
+        ks.key_miss(key, db);
+        return None;
+    }
     match ks.dbs[db].get(key)? {
         Value::Str(_) | Value::List(_) | Value::Stream(_) | Value::Set(_) => None,
     }
@@ -68,6 +76,10 @@ fn lookup_field(ks: &mut Keyspace, db: usize, key: &[u8], field: &[u8]) -> Optio
 
 /// The string at `key`; any other type counts as missing (Redis `lookupKeyByPattern`).
 fn lookup_string(ks: &mut Keyspace, db: usize, key: &[u8]) -> Option<Vec<u8>> {
+    if ks.dbs[db].get(key).is_none() {
+        ks.key_miss(key, db);
+        return None;
+    }
     match ks.dbs[db].get(key)? {
         Value::Str(s) => Some(s.clone()),
         Value::List(_) | Value::Stream(_) | Value::Set(_) => None,

@@ -258,8 +258,8 @@ impl Keyspace {
     /// # Errors
     /// `WrongType`, or what `change` answers.
     pub fn getex(&mut self, db: usize, key: &[u8], change: impl FnOnce() -> Result<GetExChange>) -> Result<Option<Vec<u8>>> {
+        let Some(value) = self.read_string(db, key)?.cloned() else { return Ok(None) };
         let d = &mut self.dbs[db];
-        let Some(value) = d.string(key)?.cloned() else { return Ok(None) };
         match change()? {
             GetExChange::None => {}
             GetExChange::Expire(at) if at <= unix_ms() => {
@@ -311,7 +311,20 @@ impl Keyspace {
     /// # Errors
     /// `WrongType`.
     pub fn strlen(&mut self, db: usize, key: &[u8]) -> Result<usize> {
-        Ok(self.dbs[db].string(key)?.map_or(0, Vec::len))
+        Ok(self.read_string(db, key)?.map_or(0, Vec::len))
+    }
+
+    /// The string at `key` for a read command (Redis `lookupKeyRead`): `None`, after a
+    /// `keymiss` event, when missing.
+    ///
+    /// # Errors
+    /// `WrongType`.
+    pub(crate) fn read_string(&mut self, db: usize, key: &[u8]) -> Result<Option<&Vec<u8>>> {
+        if self.wants_key_miss() && self.dbs[db].string(key)?.is_none() {
+            self.key_miss(key, db);
+            return Ok(None);
+        }
+        self.dbs[db].string(key)
     }
 
     /// GETRANGE (SUBSTR): the bytes from `start` to `end` inclusive, Redis's index rules;
@@ -320,7 +333,7 @@ impl Keyspace {
     /// # Errors
     /// `WrongType`.
     pub fn getrange(&mut self, db: usize, key: &[u8], start: i64, end: i64) -> Result<Vec<u8>> {
-        let Some(s) = self.dbs[db].string(key)? else { return Ok(Vec::new()) };
+        let Some(s) = self.read_string(db, key)? else { return Ok(Vec::new()) };
         let len = i64::try_from(s.len()).unwrap_or(i64::MAX);
         Ok(clamp_range(start, end, len).map_or_else(Vec::new, |(a, b)| s[a..=b].to_vec()))
     }

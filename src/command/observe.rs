@@ -141,8 +141,8 @@ pub fn slowlog_count(arg: Option<&[u8]>) -> std::result::Result<Option<usize>, &
 /// A command run by a typed caller (the Python binding's fast paths, which skip building
 /// and parsing a command line): `f` is the command's body, the same typed function its
 /// table handler calls, run with `processCommand`'s memory step (evictions first, then a
-/// DENYOOM command refused if still over) and counted, timed, slow-logged and shown to
-/// monitors as `cmd` (`argv`, built only if one of them wants it). `cmd` comes from
+/// DENYOOM command refused if still over, counted as rejected) and counted, timed,
+/// slow-logged and shown to monitors as `cmd` (`argv`, built only if one of them wants it). `cmd` comes from
 /// `lookup`, once per call site: its flags say whether it is fast or may grow memory.
 ///
 /// # Errors
@@ -175,11 +175,7 @@ pub fn call_typed_timed<A: AsRef<[u8]>, T>(
     argv: impl FnOnce() -> Vec<A>,
     f: impl FnOnce(&mut Keyspace, usize) -> Result<T>,
 ) -> Result<T> {
-    let denyoom = cmd.flags.contains(Flags::DENYOOM);
-    engine.call(&cmd.id, fast, db, origin, argv, |ks| {
-        ks.check_memory(denyoom)?;
-        f(ks, db)
-    })
+    engine.call_checked(&cmd.id, fast, cmd.flags.contains(Flags::DENYOOM), db, origin, argv, |ks| f(ks, db))
 }
 
 #[cfg(test)]
@@ -246,6 +242,7 @@ mod tests {
         assert_eq!(n, 1);
         e.observe(|ks| {
             assert_eq!(ks.stats.command("lpush").calls, 1);
+            assert_eq!(ks.stats.command("lpush").rejected_calls, 1);
             assert_eq!(ks.stats.command("llen").calls, 1);
         });
     }

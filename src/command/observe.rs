@@ -141,8 +141,8 @@ pub fn slowlog_count(arg: Option<&[u8]>) -> std::result::Result<Option<usize>, &
 /// A command run by a typed caller (the Python binding's fast paths, which skip building
 /// and parsing a command line): `f` is the command's body, the same typed function its
 /// table handler calls, run with `processCommand`'s memory step (evictions first, then a
-/// DENYOOM command refused if still over) and counted, timed, slow-logged and shown to
-/// monitors as `cmd` (`argv`, built only if one of them wants it). `cmd` comes from
+/// DENYOOM command refused if still over, counted as rejected) and counted, timed,
+/// slow-logged and shown to monitors as `cmd` (`argv`, built only if one of them wants it). `cmd` comes from
 /// `lookup`, once per call site: its flags say whether it is fast or may grow memory.
 ///
 /// # Errors
@@ -175,11 +175,7 @@ pub fn call_typed_timed<A: AsRef<[u8]>, T>(
     argv: impl FnOnce() -> Vec<A>,
     f: impl FnOnce(&mut Keyspace, usize) -> Result<T>,
 ) -> Result<T> {
-    let denyoom = cmd.flags.contains(Flags::DENYOOM);
-    engine.call(&cmd.id, fast, db, origin, argv, |ks| {
-        ks.check_memory(denyoom)?;
-        f(ks, db)
-    })
+    engine.call_checked(&cmd.id, fast, cmd.flags.contains(Flags::DENYOOM), db, origin, argv, |ks| f(ks, db))
 }
 
 #[cfg(test)]
@@ -230,5 +226,52 @@ mod tests {
         assert_eq!(log.len(), 2);
         assert_eq!(log[0].argv, vec![b"rpush".to_vec(), b"q".to_vec(), b"a b".to_vec()]);
         assert_eq!(log[0].peer, "test:1");
+    }
+
+    #[test]
+    fn a_typed_call_is_counted_and_memory_checked_as_its_row_says() {
+        let e = Engine::new();
+        let lpush = crate::command::lookup(b"lpush").unwrap();
+        let llen = crate::command::lookup(b"llen").unwrap();
+        let push = |ks: &mut Keyspace, db: usize| crate::command::push_values(ks, db, b"q", &[b"a"], crate::engine::End::Left, false);
+        assert_eq!(call_typed(&e, lpush, 0, &ME, Vec::<&[u8]>::new, push).unwrap(), 1);
+        e.execute(|ks| ks.set_memory_config(crate::engine::memory::MemoryConfig { maxmemory: 1, ..Default::default() }));
+        // LPUSH is DENYOOM: refused over the limit; LLEN is not.
+        assert_eq!(call_typed(&e, lpush, 0, &ME, Vec::<&[u8]>::new, push).unwrap_err(), Error::OutOfMemory);
+        let n = call_typed(&e, llen, 0, &ME, Vec::<&[u8]>::new, |ks, db| crate::command::llen_of(ks, db, b"q")).unwrap();
+        assert_eq!(n, 1);
+        e.observe(|ks| {
+            assert_eq!(ks.stats.command("lpush").calls, 1);
+            assert_eq!(ks.stats.command("lpush").rejected_calls, 1);
+            assert_eq!(ks.stats.command("llen").calls, 1);
+        });
+    }
+
+    #[test]
+    fn slowlog_counts_read_as_redis() {
+        assert_eq!(slowlog_count(None), Ok(Some(10)));
+        assert_eq!(slowlog_count(Some(b"-1")), Ok(None));
+        assert_eq!(slowlog_count(Some(b"3")), Ok(Some(3)));
+        assert_eq!(slowlog_count(Some(b"-2")), Err("ERR count should be greater than or equal to -1"));
+        assert_eq!(slowlog_count(Some(b"x")), Err("ERR count should be greater than or equal to -1"));
+    }
+
+    #[test]
+    fn subscriptions_need_a_name_unsubscriptions_do_not() {
+        use crate::engine::pubsub::Kind;
+        assert_eq!(crate::command::subscription(b"SUBSCRIBE", 2), Ok(Kind::Subscribe));
+        assert_eq!(crate::command::subscription(b"ssubscribe", 1), Err(Error::WrongArity { cmd: "ssubscribe".into() }));
+        assert_eq!(crate::command::subscription(b"punsubscribe", 1), Ok(Kind::PUnsubscribe));
+        assert!(matches!(crate::command::subscription(b"publish", 3), Err(Error::UnknownCommand { .. })));
+    }
+
+    #[test]
+    fn decrby_of_the_smallest_integer_is_refused_before_the_key_is_read() {
+        let e = Engine::new();
+        e.execute(|ks| {
+            assert_eq!(crate::command::decr_value(ks, 0, b"n", i64::MIN), Err(Error::DecrementOverflow));
+            assert_eq!(crate::command::decr_value(ks, 0, b"n", 2), Ok(-2));
+            assert_eq!(crate::command::incr_value(ks, 0, b"n", 5), Ok(3));
+        });
     }
 }

@@ -412,6 +412,38 @@ impl super::Engine {
         })
     }
 
+    /// `call` after `processCommand`'s memory step (`Keyspace::check_memory`, `denyoom`
+    /// being the command's `CMD_DENYOOM`): a command refused there is counted as a rejected
+    /// call, as Redis's `rejectCommand` counts it, and shown to no monitor.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn call_checked<A: AsRef<[u8]>, T>(
+        &self,
+        cmd: &CmdId,
+        fast: bool,
+        denyoom: bool,
+        db: usize,
+        origin: &Origin<'_>,
+        argv: impl FnOnce() -> Vec<A>,
+        f: impl FnOnce(&mut Keyspace) -> super::Result<T>,
+    ) -> super::Result<T> {
+        let id = cmd.get();
+        self.execute(|ks| {
+            if let Err(e) = ks.check_memory(denyoom) {
+                ks.stats.rejected(Some(id), &e.to_string());
+                return Err(e);
+            }
+            let timer = ks.stats.start(fast, ks.slowlog.slower_than);
+            let r = f(ks);
+            if timer.is_none() && r.is_ok() && !ks.monitors.active() {
+                ks.stats.count(id);
+            } else {
+                ks.after_call_cold(id, timer, r.as_ref().err().map(|e| e as &dyn std::fmt::Display), db, origin, argv);
+            }
+            r
+        })
+    }
+
     /// Runs `f` on the counters and logs alone (INFO, SLOWLOG, CONFIG RESETSTAT, a
     /// rejected call): the keyspace lock, none of a unit's work.
     pub fn observe<R>(&self, f: impl FnOnce(&mut Keyspace) -> R) -> R {

@@ -52,7 +52,7 @@ pub(super) fn keys(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) ->
 /// SCAN's cursor, read as C `strtoul(s, &end, 10)` and checked as Redis
 /// `parseScanCursorOrReply`: no leading space, nothing after the digits, no overflow. So
 /// `+5` is 5, `-1` wraps to `u64::MAX`, and an empty string is 0, as in Redis.
-fn parse_cursor(s: &[u8]) -> Option<u64> {
+pub(super) fn parse_cursor(s: &[u8]) -> Option<u64> {
     let (neg, digits) = match s {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),

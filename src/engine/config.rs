@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use super::hash::HashConfig;
 use super::stream::StreamConfig;
 
 /// Redis's `hz` bounds: CONFIG SET takes any non-negative int and clamps it so.
@@ -21,6 +22,10 @@ pub struct Params {
     /// trim, as Redis reads its globals, so a change applies from the next entry on
     /// (including whether the current tail node takes it).
     pub stream: StreamConfig,
+    /// `hash-max-listpack-entries` and `hash-max-listpack-value`: read by every hash write,
+    /// as Redis reads its globals, so a change applies to the next write (a hash already
+    /// converted stays a table).
+    pub hash: HashConfig,
     /// `hz`: how many times a second the active-expiry sweeper runs.
     pub hz: u32,
     /// Parameters with no observable effect in embedis, by name: their values as last
@@ -30,6 +35,6 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Params {
-        Params { stream: StreamConfig::default(), hz: 10, knobs: BTreeMap::new() }
+        Params { stream: StreamConfig::default(), hash: HashConfig::default(), hz: 10, knobs: BTreeMap::new() }
     }
 }

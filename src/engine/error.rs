@@ -149,6 +149,18 @@ pub enum Error {
     /// SCAN with a cursor that is not an unsigned integer.
     InvalidCursor,
 
+    // Hashes.
+    /// HINCRBY on a field whose value is not an integer.
+    HashValueNotInteger,
+    /// HINCRBYFLOAT on a field whose value is not a float.
+    HashValueNotFloat,
+    /// HINCRBYFLOAT (INCRBYFLOAT) whose result would be NaN or infinite.
+    IncrNanOrInfinity,
+    /// HINCRBYFLOAT with an increment that is NaN or infinite.
+    ValueNanOrInfinity,
+    /// A number outside the range a command allows (HRANDFIELD's count WITHVALUES).
+    ValueOutOfRange,
+
     // Connection and server level.
     /// A command that may grow memory, refused while used memory is over `maxmemory`
     /// and nothing more can be evicted (`shared.oomerr`).
@@ -338,6 +350,11 @@ impl fmt::Display for Error {
                 write!(f, "ERR value is out of range, value must between {min} and {max}")
             }
             Error::InvalidCursor => f.write_str("ERR invalid cursor"),
+            Error::HashValueNotInteger => f.write_str("ERR hash value is not an integer"),
+            Error::HashValueNotFloat => f.write_str("ERR hash value is not a float"),
+            Error::IncrNanOrInfinity => f.write_str("ERR increment would produce NaN or Infinity"),
+            Error::ValueNanOrInfinity => f.write_str("ERR value is NaN or Infinity"),
+            Error::ValueOutOfRange => f.write_str("ERR value is out of range"),
             Error::NotAllowed { what } => write!(f, "ERR {what}"),
         }
     }

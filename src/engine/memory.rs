@@ -227,6 +227,7 @@ pub fn value_cost(value: &Value) -> usize {
         // Nodes are large (8 KiB when full): malloc's rounding is lost in the noise.
         Value::List(l) => l.allocated_bytes(),
         Value::Stream(s) => malloc_size(std::mem::size_of::<super::stream::Stream>()) + s.allocated_bytes(),
+        Value::Hash(h) => h.allocated_bytes(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The values a key can hold, and their TYPE names. Knows nothing of RESP or Python.
 
+use super::hash::Hash;
 use super::list::List;
 use super::stream::Stream;
 
@@ -13,6 +14,8 @@ pub enum Value {
     /// A stream (see `stream/`), boxed: it is large and keeps `Value` small. Unlike lists,
     /// an empty stream stays (its counters and groups live on), as in Redis.
     Stream(Box<Stream>),
+    /// A hash, listpack- or table-encoded (see `hash.rs`).
+    Hash(Hash),
 }
 
 impl Value {
@@ -22,6 +25,7 @@ impl Value {
             Value::Str(_) => "string",
             Value::List(_) => "list",
             Value::Stream(_) => "stream",
+            Value::Hash(_) => "hash",
         }
     }
 }

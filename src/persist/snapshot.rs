@@ -24,6 +24,7 @@
 //! | 0x00 | STRING     | `key_flags: u8 | [expire_ms: i64] | key: str | value: str`     |
 //! | 0x01 | LIST       | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × str`, head to tail |
 //! | 0x02 | STREAM     | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × (argc: varint | argc × str)`: the commands that rebuild the stream in an empty database (XADD per entry, XSETID, XGROUP CREATE, XCLAIM … JUSTID FORCE per pending entry, XGROUP CREATECONSUMER; `aof::stream_commands`), replayed through the command table |
+//! | 0x03 | HASH       | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × (field: str | value: str)`, in the hash's order; loading re-chooses the encoding by the current `hash-max-listpack-*`, as Redis's RDB load does |
 //! | 0xFA | AUX        | `name: str | value: str`: metadata (`embedis-ver`, `ctime-ms`); unknown names are ignored |
 //! | 0xFE | SELECTDB   | `db: varint` (< 16): the keys that follow belong to this database |
 //!
@@ -57,6 +58,8 @@ pub mod tag {
     pub const LIST: u8 = 0x01;
     /// Reserved: a stream key.
     pub const STREAM: u8 = 0x02;
+    /// A hash key.
+    pub const HASH: u8 = 0x03;
     /// Metadata.
     pub const AUX: u8 = 0xFA;
     /// Database switch.
@@ -76,6 +79,8 @@ pub enum Captured {
     List(List),
     /// A stream (not written yet: see `write`).
     Stream(Box<crate::engine::stream::Stream>),
+    /// A hash (a deep copy: hashes are small, or tables that cannot share).
+    Hash(crate::engine::hash::Hash),
 }
 
 /// One key of a snapshot.
@@ -120,6 +125,7 @@ impl Snapshot {
                     Value::Str(s) => Captured::Str(s.clone()),
                     Value::List(l) => Captured::List(l.clone_shared()),
                     Value::Stream(st) => Captured::Stream(Box::new(st.clone_shared())),
+                    Value::Hash(h) => Captured::Hash(h.clone()),
                 };
                 let expire_ms = if d.expires.is_empty() { None } else { d.expires.get(k).copied() };
                 items.push(Item { key: k.clone(), value, expire_ms });
@@ -250,6 +256,7 @@ pub fn write(snap: &Snapshot, w: &mut dyn Write, ctime_ms: i64) -> io::Result<u6
                 Captured::Str(_) => tag::STRING,
                 Captured::List(_) => tag::LIST,
                 Captured::Stream(_) => tag::STREAM,
+                Captured::Hash(_) => tag::HASH,
             };
             o.begin(t);
             match item.expire_ms {
@@ -266,6 +273,13 @@ pub fn write(snap: &Snapshot, w: &mut dyn Write, ctime_ms: i64) -> io::Result<u6
                     o.varint(l.len() as u64);
                     for e in l.iter() {
                         o.str(e)?;
+                    }
+                }
+                Captured::Hash(h) => {
+                    o.varint(h.len() as u64);
+                    for (f, v) in h.iter() {
+                        o.str(f)?;
+                        o.str(v)?;
                     }
                 }
                 Captured::Stream(st) => {
@@ -484,7 +498,7 @@ pub fn load(
                 let d = varint!("a database index");
                 db = usize::try_from(d).ok().filter(|&d| d < DATABASES).ok_or_else(|| corrupt(at, format!("database index {d} out of range")))?;
             }
-            tag::STRING | tag::LIST | tag::STREAM => {
+            tag::STRING | tag::LIST | tag::STREAM | tag::HASH => {
                 let at = inp.offset();
                 let flags = bytes!(1, "key flags")[0];
                 if flags & !KEY_HAS_EXPIRE != 0 {
@@ -533,6 +547,25 @@ pub fn load(
                     let value = if t == tag::STRING {
                         let n = len!("a string value");
                         Value::Str(bytes!(n, "a string value").to_vec())
+                    } else if t == tag::HASH {
+                        let count_at = inp.offset();
+                        let count = varint!("a hash length");
+                        if count == 0 || count > inp.left() {
+                            return Err(corrupt(count_at, format!("invalid hash length {count}")));
+                        }
+                        let cfg = ks.config.hash;
+                        let mut hash = crate::engine::hash::Hash::new();
+                        for _ in 0..count {
+                            let field_at = inp.offset();
+                            let n = len!("a hash field");
+                            let f = bytes!(n, "a hash field").to_vec();
+                            let n = len!("a hash value");
+                            let v = bytes!(n, "a hash value");
+                            if !hash.set(&f, v, cfg) {
+                                return Err(corrupt(field_at, format!("hash field {:?} appears twice", String::from_utf8_lossy(&f))));
+                            }
+                        }
+                        Value::Hash(hash)
                     } else {
                         let count_at = inp.offset();
                         let count = varint!("a list length");
@@ -594,6 +627,7 @@ mod tests {
                     let text = match &it.value {
                         Captured::Str(s) => format!("{s:?}"),
                         Captured::List(l) => format!("{l:?}"),
+                        Captured::Hash(h) => format!("{:?}", h.iter().collect::<Vec<_>>()),
                         Captured::Stream(st) => format!(
                             "{:?} len {} last {} added {}",
                             st.range(StreamId::MIN, StreamId::MAX, None, false),

@@ -10,6 +10,7 @@
 pub mod args;
 pub mod blocking;
 pub mod config;
+mod hashes;
 mod keys;
 pub mod info;
 mod lists;

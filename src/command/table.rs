@@ -5,7 +5,7 @@
 use super::args::Args;
 use super::blocking::BlockingCall;
 use super::reply::Reply;
-use super::{keys, lists, pubsub, server, streams, strings, Context};
+use super::{hashes, keys, lists, pubsub, server, streams, strings, Context};
 use crate::engine::stats::CmdId;
 use crate::engine::{Keyspace, Result};
 
@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 72] = [
+static COMMANDS: [Command; 88] = [
     blocking("blmove", 6, &[W, M, B], lists::blmove, lists::parse_blmove),
     blocking("blmpop", -5, &[W, B], lists::blmpop, lists::parse_blmpop),
     blocking("blpop", -3, &[W, B], lists::blpop, lists::parse_blpop),
@@ -151,6 +151,22 @@ static COMMANDS: [Command; 72] = [
     row("flushdb", -1, &[W], keys::flushdb),
     row("get", 2, &[R, F], strings::get),
     row("getdel", 2, &[W, F], strings::getdel),
+    row("hdel", -3, &[W, F], hashes::hdel),
+    row("hexists", 3, &[R, F], hashes::hexists),
+    row("hget", 3, &[R, F], hashes::hget),
+    row("hgetall", 2, &[R], hashes::hgetall),
+    row("hincrby", 4, &[W, M, F], hashes::hincrby),
+    row("hincrbyfloat", 4, &[W, M, F], hashes::hincrbyfloat),
+    row("hkeys", 2, &[R], hashes::hkeys),
+    row("hlen", 2, &[R, F], hashes::hlen),
+    row("hmget", -3, &[R, F], hashes::hmget),
+    row("hmset", -4, &[W, M, F], hashes::hmset),
+    row("hrandfield", -2, &[R], hashes::hrandfield),
+    row("hscan", -3, &[R], hashes::hscan),
+    row("hset", -4, &[W, M, F], hashes::hset),
+    row("hsetnx", 4, &[W, M, F], hashes::hsetnx),
+    row("hstrlen", 3, &[R, F], hashes::hstrlen),
+    row("hvals", 2, &[R], hashes::hvals),
     row("incr", 2, &[W, M, F], strings::incr),
     row("incrby", 3, &[W, M, F], strings::incrby),
     row("keys", 2, &[R], keys::keys),

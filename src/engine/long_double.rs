@@ -204,17 +204,15 @@ impl Big {
 
     /// Compares `self` with `2^k`.
     fn cmp_pow2(&self, k: usize) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
         let (limb, bit) = (k / 64, k % 64);
-        for i in (0..self.0.len()).rev() {
-            let want = if i == limb { 1u64 << bit } else { 0 };
-            if self.0[i] != want {
-                return self.0[i].cmp(&want);
-            }
+        let Some(top) = self.0.iter().rposition(|&l| l != 0) else { return Ordering::Less };
+        if top != limb {
+            return top.cmp(&limb);
         }
-        if limb >= self.0.len() {
-            std::cmp::Ordering::Less
-        } else {
-            std::cmp::Ordering::Equal
+        match self.0[limb].cmp(&(1u64 << bit)) {
+            Ordering::Equal if self.0[..limb].iter().any(|&l| l != 0) => Ordering::Greater,
+            other => other,
         }
     }
 

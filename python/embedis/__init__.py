@@ -83,6 +83,23 @@ class Broker(_NativeBroker):
             cursor, keys = self.scan(cursor or 0, match=match, count=count, _type=_type)
             yield from keys
 
+    def hscan_iter(
+        self,
+        name: Any,
+        match: Any = None,
+        count: int | None = None,
+        no_values: bool | None = None,
+    ) -> Iterator[Any]:
+        """Iterate over the (field, value) pairs of hash ``name`` with HSCAN (the fields
+        alone with ``no_values``, which Redis 7.0 refuses as a syntax error)."""
+        cursor = None
+        while cursor != 0:
+            cursor, data = self.hscan(name, cursor=cursor or 0, match=match, count=count, no_values=no_values)
+            if no_values:
+                yield from data
+            else:
+                yield from data.items()
+
     def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
         """A new ``PubSub`` on this broker's data (redis-py's ``Redis.pubsub``); see
         ``embedis.client_pubsub``."""

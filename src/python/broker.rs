@@ -1676,10 +1676,10 @@ pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, se
             Reply::Nil => Ok(py.None().into_bound(py)),
             _ => as_bool(false),
         },
-        "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" => {
+        "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" | "HMSET" => {
             as_bool(matches!(reply, Reply::Ok))
         }
-        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" => match reply {
+        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" | "HEXISTS" => match reply {
             Reply::Int(i) => as_bool(*i != 0),
             _ => codec.reply(py, reply),
         },
@@ -1691,6 +1691,33 @@ pub(crate) fn apply_callback<'py>(py: Python<'py>, codec: &Codec, name: &str, se
                     _ => 0,
                 };
                 Ok(PyTuple::new(py, [cursor.into_pyobject(py)?.into_any(), codec.reply(py, &parts[1])?])?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
+        // `parse_hscan`: (cursor, {field: value}), pairs in the order they came.
+        "HSCAN" => match reply {
+            Reply::Array(parts) if parts.len() == 2 => {
+                let cursor: u64 = match &parts[0] {
+                    Reply::Bulk(b) | Reply::Simple(b) => String::from_utf8_lossy(b).parse().unwrap_or(0),
+                    _ => 0,
+                };
+                let d = PyDict::new(py);
+                if let Reply::Array(items) = &parts[1] {
+                    for pair in items.chunks(2) {
+                        if let [f, v] = pair {
+                            d.set_item(codec.reply(py, f)?, codec.reply(py, v)?)?;
+                        }
+                    }
+                }
+                Ok(PyTuple::new(py, [cursor.into_pyobject(py)?.into_any(), d.into_any()])?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
+        // redis-py's `float` callback.
+        "HINCRBYFLOAT" => match reply {
+            Reply::Bulk(b) => {
+                let text = String::from_utf8_lossy(b);
+                Ok(py.get_type::<pyo3::types::PyFloat>().call1((text.as_ref(),))?.into_any())
             }
             _ => codec.reply(py, reply),
         },

@@ -8,6 +8,7 @@ mod config;
 mod convert;
 mod errors;
 mod fork;
+mod hashes;
 mod memory;
 mod observe;
 mod persist;

@@ -221,6 +221,13 @@ class Broker:
         for key in self._sync.scan_iter(match=match, count=count, _type=_type):
             yield key
 
+    async def hscan_iter(
+        self, name: Any, match: Any = None, count: int | None = None, no_values: bool | None = None
+    ) -> AsyncIterator[Any]:
+        """Iterate over the (field, value) pairs of hash ``name`` with HSCAN."""
+        for item in self._sync.hscan_iter(name, match=match, count=count, no_values=no_values):
+            yield item
+
     async def pubsub_numpat(self, **kwargs: Any) -> int:
         """The number of distinct patterns subscribed to."""
         return self._sync.pubsub_numpat()
@@ -271,6 +278,8 @@ _FORWARDED = """
     lmove rpoplpush lmpop delete unlink exists type keys scan flushdb flushall
     rename renamenx expire pexpire expireat pexpireat ttl pttl persist echo get set
     setnx getdel mget mset msetnx incr incrby decr decrby
+    hset hsetnx hmset hget hmget hgetall hdel hexists hlen hstrlen hkeys hvals hincrby
+    hincrbyfloat hrandfield hscan
     publish spublish pubsub_channels pubsub_shardchannels pubsub_numsub pubsub_shardnumsub
     set_pubsub_limits
     xadd xlen xrange xrevrange xdel xtrim xack xpending xpending_range xclaim xautoclaim

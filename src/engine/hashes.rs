@@ -114,6 +114,10 @@ impl Keyspace {
     /// HDEL: how many fields were removed. The key goes with its last field.
     pub fn hdel(&mut self, db: usize, key: &[u8], fields: &[&[u8]]) -> Result<usize> {
         let d = &mut self.dbs[db];
+        // Read first: a HDEL that removes nothing changes nothing (no WATCH is touched).
+        if !d.hash(key)?.is_some_and(|h| fields.iter().any(|f| h.contains(f))) {
+            return Ok(0);
+        }
         let Some(h) = d.hash_mut(key)? else { return Ok(0) };
         let mut deleted = 0;
         let mut emptied = false;

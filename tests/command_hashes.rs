@@ -188,3 +188,68 @@ fn encodings_follow_the_config_and_never_go_back() {
     c.ok("HDEL h a b");
     assert_eq!(enc(&mut c, "h"), "hashtable");
 }
+
+#[test]
+fn used_memory_follows_every_hash_change() {
+    let mut c = Conn::new();
+    config_set(&c, &[b"hash-max-listpack-entries", b"8"]);
+    let counted = |c: &Conn| {
+        c.engine.execute(|ks| {
+            let d = ks.db(0);
+            let running = d.used();
+            d.recount_used();
+            (running, d.used())
+        })
+    };
+    for i in 0..40 {
+        c.ok(&format!("HSET h f{i} v{}", "v".repeat(i)));
+        c.ok(&format!("HINCRBY n f{} 1", i % 5));
+        c.ok(&format!("HINCRBYFLOAT x f{} 0.5", i % 3));
+        if i % 3 == 0 {
+            c.ok(&format!("HDEL h f{}", i / 2));
+        }
+        let (running, walked) = counted(&c);
+        assert_eq!(running, walked, "after step {i}");
+    }
+    c.ok("DEL h n x");
+    assert_eq!(counted(&c), (0, 0));
+}
+
+#[derive(Debug, Default)]
+struct Recorder(parking_lot::Mutex<Vec<String>>);
+
+impl embedis::engine::effects::EffectSink for Recorder {
+    fn record(&self, unit: embedis::engine::effects::Unit<'_>) -> u64 {
+        let mut log = self.0.lock();
+        for e in unit.to_effects() {
+            log.push(e.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
+        }
+        log.len() as u64
+    }
+    fn wait_durable(&self, _seq: u64) {}
+}
+
+#[test]
+fn effects_are_what_redis_propagates() {
+    let mut c = Conn::new();
+    let rec = std::sync::Arc::new(Recorder::default());
+    c.engine.set_sink(Some(rec.clone()), |_| ());
+    c.ok("HSET h a 1 b 2");
+    c.ok("HMSET h c 3");
+    c.ok("HSETNX h a x");
+    c.ok("HSETNX h d 4");
+    c.ok("HDEL h zz");
+    c.ok("HDEL h a zz");
+    c.ok("HINCRBY h n 5");
+    c.ok("HINCRBYFLOAT h f 0.1");
+    c.ok("HINCRBYFLOAT h f 0.2");
+    c.ok("HGETALL h");
+    c.ok("HRANDFIELD h 2");
+    c.ok("HSCAN h 0");
+    assert_eq!(
+        *rec.0.lock(),
+        vec![
+            "HSET h a 1 b 2", "HSET h c 3", "HSET h d 4", "HDEL h a zz", "HINCRBY h n 5", "HSET h f 0.1", "HSET h f 0.3",
+        ]
+    );
+}

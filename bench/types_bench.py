@@ -14,7 +14,9 @@ and with the process and its redis-server pinned to one CPU (``taskset -c 0``, i
 subprocess). SADD/SISMEMBER rows say n/a while embedis has no sets.
 
 Every call is a plain redis-py-style method call with ``str`` keys and fields and 20-byte
-``bytes`` values: 1,000 keys, the fields spread over them. Target (issue #12): embedis at
+``bytes`` values, 10 fields (members) per key, as a job's state or a small registry: N
+calls touch N / 10 keys. ``--per-key 200`` makes bigger hashes (still listpack-encoded
+under Redis's default 512), where both sides pay a linear scan per call. Target (issue #12): embedis at
 least 50x faster per operation than redis-py + redis-server.
 """
 
@@ -43,14 +45,15 @@ try:
 except ImportError:  # pragma: no cover - optional peer
     fakeredis = None  # type: ignore[assignment]
 
-KEYS = 1000
+PER_KEY = 10
 VALUE = b"v" * 20
 TARGET = 50.0
 
 
 def names(n: int) -> tuple[list[str], list[str]]:
-    """The key and the field (or member) of each of n operations."""
-    return [f"key:{i % KEYS}" for i in range(n)], [f"field:{i:08d}" for i in range(n)]
+    """The key and the field (or member) of each of n operations: PER_KEY per key."""
+    keys = max(1, n // PER_KEY)
+    return [f"key:{i % keys}" for i in range(n)], [f"field:{i:08d}" for i in range(n)]
 
 
 def time_ops(fn: Callable[[str, str], Any], keys: list[str], fields: list[str]) -> float:
@@ -78,8 +81,10 @@ def measure(client: Any, kind: str, n: int) -> dict[str, float]:
     return {"SADD": write, "SISMEMBER": read}
 
 
-def child(quick: bool) -> dict[str, Any]:
+def child(quick: bool, per_key: int) -> dict[str, Any]:
     """Every measurement, in this process (run pinned or not by the parent)."""
+    global PER_KEY
+    PER_KEY = per_key
     reps = 3 if quick else 7
     n_local = 20_000 if quick else 200_000
     n_remote = 2_000 if quick else 20_000
@@ -121,8 +126,8 @@ def child(quick: bool) -> dict[str, Any]:
     return out
 
 
-def run_child(quick: bool, pinned: bool) -> dict[str, Any]:
-    cmd = [sys.executable, os.path.abspath(__file__), "--_child"] + (["--quick"] if quick else [])
+def run_child(quick: bool, pinned: bool, per_key: int) -> dict[str, Any]:
+    cmd = [sys.executable, os.path.abspath(__file__), "--_child", "--per-key", str(per_key)] + (["--quick"] if quick else [])
     if pinned:
         cmd = ["taskset", "-c", "0", *cmd]
     res = subprocess.run(cmd, check=True, capture_output=True, text=True)
@@ -133,21 +138,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-pinned", action="store_true")
+    ap.add_argument("--per-key", type=int, default=PER_KEY, help="fields (members) per key (default 10)")
     ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._child:
-        print(json.dumps(child(args.quick)))
+        print(json.dumps(child(args.quick, args.per_key)))
         return
     variants = [(f"{os.cpu_count()} CPUs, unpinned", False)]
     if not args.no_pinned and shutil.which("taskset"):
         variants.append(("1 CPU (taskset -c 0)", True))
     fr = getattr(fakeredis, "__version__", None) if fakeredis else None
-    print(f"## Hashes and sets: ns per call (embedis {embedis.__version__}, fakeredis {fr or 'not installed'})\n")
+    print(f"## Hashes and sets, {args.per_key} fields per key: ns per call "
+          f"(embedis {embedis.__version__}, fakeredis {fr or 'not installed'})\n")
     print("| Op | CPUs | embedis | redis-py + redis-server | fakeredis | vs redis-py | vs fakeredis | target >= 50x |")
     print("|---|---|---|---|---|---|---|---|")
     peer = "redis-py + redis-server"
     for label, pinned in variants:
-        res = run_child(args.quick, pinned)
+        res = run_child(args.quick, pinned, args.per_key)
         for op, row in res["rows"].items():
             if row is None:
                 print(f"| {op} | {label} | n/a (no {op} in embedis yet) | | | | | |")

@@ -126,9 +126,35 @@ fn pack_iter(buf: &[u8]) -> PackIter<'_> {
     PackIter { buf, pos: 0 }
 }
 
-/// The pair of `field` in `buf`: (value range, pair start, pair end).
+/// Reads the varint at `pos`: (the length, the position after it). One byte for lengths
+/// under 128, the common case, without a loop.
+#[inline]
+fn read_len(buf: &[u8], pos: usize) -> (usize, usize) {
+    let b = buf[pos];
+    if b < 0x80 {
+        (usize::from(b), pos + 1)
+    } else {
+        let (r, end) = read_str(buf, pos);
+        (r.len(), end - r.len())
+    }
+}
+
+/// The pair of `field` in `buf`: (value range, pair start, pair end). The hot loop of a
+/// listpack hash (Redis `lpFind`): lengths are compared before bytes, and a value is
+/// skipped by its length, never read.
 fn pack_find(buf: &[u8], field: &[u8]) -> Option<(std::ops::Range<usize>, usize, usize)> {
-    pack_iter(buf).find(|(f, ..)| &buf[f.clone()] == field).map(|(_, v, s, e)| (v, s, e))
+    let mut pos = 0;
+    while pos < buf.len() {
+        let start = pos;
+        let (flen, f) = read_len(buf, pos);
+        let (vlen, v) = read_len(buf, f + flen);
+        let end = v + vlen;
+        if flen == field.len() && buf[f..f + flen] == *field {
+            return Some((v..end, start, end));
+        }
+        pos = end;
+    }
+    None
 }
 
 fn encode_pair(field: &[u8], value: &[u8]) -> Vec<u8> {

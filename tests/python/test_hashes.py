@@ -187,3 +187,39 @@ def test_aof_passes_redis_check_aof_and_replays_into_redis(tmp_path: Path, real)
     assert pipe.returncode == 0 and "errors: 0" in pipe.stdout, pipe.stdout + pipe.stderr
     assert dump_keyspace(real) == want
     assert list(real.hgetall("h")) == list(b.hgetall("h")), "listpack order survives the replay"
+
+
+def test_used_memory_counts_hashes_and_returns_after_delete(broker: embedis.Broker) -> None:
+    used0 = broker.info("memory")["used_memory"]
+    broker.config_set("hash-max-listpack-entries", 16)
+    for i in range(100):
+        broker.hset(f"h{i % 3}", f"field{i}", "v" * (i % 80))
+    used1 = broker.info("memory")["used_memory"]
+    assert used1 > used0 + 100 * 20
+    broker.hincrbyfloat("h0", "f", 1.5)
+    broker.hdel("h1", *[f"field{i}" for i in range(0, 100, 3)])
+    broker.delete("h0", "h1", "h2")
+    assert broker.info("memory")["used_memory"] == used0
+
+
+def test_a_hdel_that_deletes_nothing_leaves_watchers_alone(broker: embedis.Broker) -> None:
+    broker.hset("h", "a", "1")
+    with broker.serve(port=0) as server:
+        r = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=10)
+        other = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=10)
+        with r.pipeline(transaction=True) as p:
+            p.watch("h")
+            other.hdel("h", "nosuch")
+            other.hsetnx("h", "a", "2")
+            p.multi()
+            p.hget("h", "a")
+            assert p.execute() == [b"1"]
+        with r.pipeline(transaction=True) as p:
+            p.watch("h")
+            other.hset("h", "a", "3")
+            p.multi()
+            p.hget("h", "a")
+            with pytest.raises(redis.WatchError):
+                p.execute()
+        r.close()
+        other.close()

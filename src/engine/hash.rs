@@ -149,21 +149,13 @@ fn pack_find(buf: &[u8], field: &[u8]) -> Option<(std::ops::Range<usize>, usize,
         let (flen, f) = read_len(buf, pos);
         let (vlen, v) = read_len(buf, f + flen);
         let end = v + vlen;
-        if flen == field.len() && buf[f..f + flen] == *field {
+        // The last byte first: fields often share a prefix (`job:17:state`), rarely an end.
+        if flen == field.len() && (flen == 0 || buf[f + flen - 1] == field[flen - 1]) && buf[f..f + flen] == *field {
             return Some((v..end, start, end));
         }
         pos = end;
     }
     None
-}
-
-fn encode_pair(field: &[u8], value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(varint_size(field.len()) + field.len() + varint_size(value.len()) + value.len());
-    put_varint(&mut out, field.len());
-    out.extend_from_slice(field);
-    put_varint(&mut out, value.len());
-    out.extend_from_slice(value);
-    out
 }
 
 impl Hash {
@@ -239,30 +231,33 @@ impl Hash {
             self.convert();
         }
         let created = match &mut self.enc {
-            Enc::Pack { buf, pairs } => {
-                let pair = encode_pair(field, value);
-                match pack_find(buf, field) {
-                    Some((_, start, end)) => {
-                        if end - start != pair.len() {
-                            // Exact-size buffer, as a listpack's realloc.
-                            let mut out = Vec::with_capacity(buf.len() - (end - start) + pair.len());
-                            out.extend_from_slice(&buf[..start]);
-                            out.extend_from_slice(&pair);
-                            out.extend_from_slice(&buf[end..]);
-                            *buf = out;
-                        } else {
-                            buf[start..end].copy_from_slice(&pair);
-                        }
-                        false
+            Enc::Pack { buf, pairs } => match pack_find(buf, field) {
+                Some((v, _, end)) => {
+                    if v.len() == value.len() {
+                        buf[v].copy_from_slice(value);
+                    } else {
+                        // The value's length prefix onwards is rewritten into an
+                        // exact-size buffer, as a listpack's realloc.
+                        let at = v.start - varint_size(v.len());
+                        let mut out = Vec::with_capacity(at + varint_size(value.len()) + value.len() + buf.len() - end);
+                        out.extend_from_slice(&buf[..at]);
+                        put_varint(&mut out, value.len());
+                        out.extend_from_slice(value);
+                        out.extend_from_slice(&buf[end..]);
+                        *buf = out;
                     }
-                    None => {
-                        buf.reserve_exact(pair.len());
-                        buf.extend_from_slice(&pair);
-                        *pairs += 1;
-                        true
-                    }
+                    false
                 }
-            }
+                None => {
+                    buf.reserve_exact(varint_size(field.len()) + field.len() + varint_size(value.len()) + value.len());
+                    put_varint(buf, field.len());
+                    buf.extend_from_slice(field);
+                    put_varint(buf, value.len());
+                    buf.extend_from_slice(value);
+                    *pairs += 1;
+                    true
+                }
+            },
             Enc::Table(t) => {
                 let vsize = malloc_size(value.len());
                 if let Some(v) = t.map.get_mut(field) {

@@ -581,9 +581,17 @@ fn hashes_survive_snapshot_resp_base_and_aof() {
         }
         let want = state(&e);
         assert!(want.contains_key(&(0, b"big".to_vec())) && !want.contains_key(&(0, b"gone".to_vec())));
+        p.wait_background();
         drop(p);
         drop(e);
-        let (e2, _p2, _) = open(&fs, &cfg).unwrap();
+        // A background job still finishing holds the directory a moment longer.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let (e2, _p2, _) = loop {
+            match open(&fs, &cfg) {
+                Err(Error::Locked { .. }) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(10)),
+                other => break other.unwrap(),
+            }
+        };
         let got = state(&e2);
         // A table reloads as a table with the same pairs; its order is the table's.
         let sorted = |s: &State| -> State {

@@ -18,13 +18,20 @@ Two measurements, printed as markdown tables:
     python bench/memory_bench.py            # full: about a minute
     python bench/memory_bench.py --quick    # small sizes: a smoke test
     python bench/memory_bench.py --no-pinned
-    python bench/memory_bench.py --sets     # only: set memory against redis-server
+    python bench/memory_bench.py --sets     # only 3.
+    python bench/memory_bench.py --hashes   # only 4. (add --quick for 100,000 hashes)
 
 3. **sets against redis-server** (``--sets``): one set of 1,000,000 integers (0..N-1) and
    one of 1,000,000 16-byte strings, each loaded by ``SADD`` in batches of 1,000 into a
    fresh process (embedis) or a fresh redis-server; bytes per member of RSS growth
    (``/proc/<pid>/statm``) and of ``used_memory`` growth. Target (issue #12, item 7): embedis
    resident bytes per member no more than redis-server's.
+4. **hashes vs redis-server** (``--hashes``): 1,000,000 hashes of 5 fields, each field name
+   and value 20 bytes (Redis's listpack encoding on both sides), written with HSET in a
+   fresh embedis process and, pipelined, into a redis-server this script starts (unix
+   socket, ``bench/redisserver.py``). Per field: embedis ``used_memory`` and RSS growth
+   against redis-server's ``used_memory`` and RSS growth (``/proc/<pid>/statm``).
+   Target (issue #12, item 7): embedis's resident bytes per field no more than redis-server's.
 """
 
 from __future__ import annotations
@@ -162,6 +169,67 @@ def sets_report(n: int) -> None:
         print(f"| {kind} | {e['rss'] / n:.1f} | {r['rss'] / n:.1f} | {e['used'] / n:.1f} | {r['used'] / n:.1f} | {ok} |")
 
 
+HASH_FIELDS = 5
+
+
+def hash_data(i: int) -> tuple[bytes, dict[bytes, bytes]]:
+    """The i-th hash: its key and 5 pairs of 20-byte field names and values, all distinct."""
+    return b"hash:%010d" % i, {b"field-%d-%012d" % (j, i): b"value-%d-%012d" % (j, i) for j in range(HASH_FIELDS)}
+
+
+def hashes_child(n: int) -> dict[str, float]:
+    """used_memory and RSS growth for n hashes, in this fresh process."""
+    b = embedis.Broker()
+    b.hset("warm", "f", "v")
+    b.delete("warm")
+    gc.collect()
+    used0, rss0 = b.info("memory")["used_memory"], w.rss_bytes()
+    for i in range(n):
+        key, pairs = hash_data(i)
+        b.hset(key, mapping=pairs)
+    gc.collect()
+    used1, rss1 = b.info("memory")["used_memory"], w.rss_bytes()
+    assert b.dbsize() == n and b.hlen(b"hash:%010d" % (n - 1)) == HASH_FIELDS
+    return {"used": used1 - used0, "rss": rss1 - rss0}
+
+
+def hashes_redis(n: int) -> dict[str, float] | None:
+    """The same hashes in a fresh redis-server: its used_memory and RSS growth."""
+    from redisserver import RedisServer, find_redis_server
+
+    exe = find_redis_server()
+    if exe is None:
+        return None
+    with RedisServer(exe) as server:
+        r = server.client()
+        used0, rss0 = r.info("memory")["used_memory"], server.rss_bytes()
+        for start in range(0, n, 1000):
+            p = r.pipeline(transaction=False)
+            for i in range(start, min(start + 1000, n)):
+                key, pairs = hash_data(i)
+                p.hset(key, mapping=pairs)
+            p.execute()
+        assert r.object("encoding", b"hash:%010d" % 0) == b"listpack"
+        used1, rss1 = r.info("memory")["used_memory"], server.rss_bytes()
+        return {"used": used1 - used0, "rss": rss1 - rss0, "version": server.version}
+
+
+def hashes_table(n: int) -> None:
+    m = run_child(["--_hashes-child", str(n)], False)
+    red = hashes_redis(n)
+    fields = n * HASH_FIELDS
+    print(f"\n## {n:,} hashes of {HASH_FIELDS} fields (20-byte names and values): bytes per field\n")
+    print("| Store | used_memory growth | B/field | RSS growth | RSS B/field |")
+    print("|---|---|---|---|---|")
+    print(f"| embedis {embedis.__version__} | {m['used'] / 2**20:.1f} MiB | {m['used'] / fields:.1f} | "
+          f"{m['rss'] / 2**20:.1f} MiB | {m['rss'] / fields:.1f} |")
+    if red is not None:
+        print(f"| redis-server {red['version']} | {red['used'] / 2**20:.1f} MiB | {red['used'] / fields:.1f} | "
+              f"{red['rss'] / 2**20:.1f} MiB | {red['rss'] / fields:.1f} |")
+        verdict = "PASS" if m["rss"] <= red["rss"] else "MISS"
+        print(f"\nembedis RSS / redis-server RSS: {m['rss'] / red['rss']:.3f} (target <= 1: {verdict})")
+
+
 def run_child(args: list[str], pinned: bool) -> dict:  # type: ignore[type-arg]
     cmd = [sys.executable, os.path.abspath(__file__), *args]
     if pinned:
@@ -179,7 +247,15 @@ def main() -> None:
     ap.add_argument("--_memory-child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--sets", action="store_true", help="only the set memory comparison with redis-server")
     ap.add_argument("--_sets-child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--hashes", action="store_true", help="only the hashes vs redis-server measurement")
+    ap.add_argument("--_hashes-child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args._hashes_child:
+        print(json.dumps(hashes_child(args._hashes_child)))
+        return
+    if args.hashes:
+        hashes_table(100_000 if args.quick else 1_000_000)
+        return
     if args._sets_child:
         print(json.dumps(sets_embedis_child(args._sets_child[0], int(args._sets_child[1]))))
         return

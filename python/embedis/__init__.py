@@ -90,12 +90,30 @@ class Broker(_NativeBroker):
         and ``execute()`` them as one BITFIELD (redis-py's ``Redis.bitfield``)."""
         self._check_fork()
         return BitFieldOperation(self, key, default_overflow=default_overflow)
+
     def sscan_iter(self, name: Any, match: Any = None, count: int | None = None) -> Iterator[Any]:
         """Iterate over every member of the set ``name`` (matching ``match``) with SSCAN."""
         cursor = None
         while cursor != 0:
             cursor, members = self.sscan(name, cursor=cursor or 0, match=match, count=count)
             yield from members
+
+    def hscan_iter(
+        self,
+        name: Any,
+        match: Any = None,
+        count: int | None = None,
+        no_values: bool | None = None,
+    ) -> Iterator[Any]:
+        """Iterate over the (field, value) pairs of hash ``name`` with HSCAN (the fields
+        alone with ``no_values``, which Redis 7.0 refuses as a syntax error)."""
+        cursor = None
+        while cursor != 0:
+            cursor, data = self.hscan(name, cursor=cursor or 0, match=match, count=count, no_values=no_values)
+            if no_values:
+                yield from data
+            else:
+                yield from data.items()
 
     def pubsub(self, ignore_subscribe_messages: bool = False, **kwargs: Any) -> PubSub:
         """A new ``PubSub`` on this broker's data (redis-py's ``Redis.pubsub``); see

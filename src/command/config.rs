@@ -107,6 +107,18 @@ fn get_intset_entries(ks: &Keyspace) -> String {
 fn set_intset_entries(ks: &mut Keyspace, v: &str) {
     ks.config.set_max_intset_entries = v.parse().unwrap_or(usize::MAX);
 }
+fn get_hash_entries(ks: &Keyspace) -> String {
+    ks.config.hash.max_entries.to_string()
+}
+fn set_hash_entries(ks: &mut Keyspace, v: &str) {
+    ks.config.hash.max_entries = v.parse().unwrap_or(usize::MAX);
+}
+fn get_hash_value(ks: &Keyspace) -> String {
+    ks.config.hash.max_value.to_string()
+}
+fn set_hash_value(ks: &mut Keyspace, v: &str) {
+    ks.config.hash.max_value = parse_memory(v).map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+}
 fn get_hz(ks: &Keyspace) -> String {
     ks.config.hz.to_string()
 }
@@ -298,8 +310,8 @@ pub static PARAMS: &[Param] = &[
     p("active-expire-effort", "1", Int(1, 10), K),
     alias("busy-reply-threshold", &["lua-time-limit"], "5000", Int(0, I64), K),
     p("dynamic-hz", "yes", Bool, K),
-    alias("hash-max-listpack-entries", &["hash-max-ziplist-entries"], "512", Int(0, I64), K),
-    alias("hash-max-listpack-value", &["hash-max-ziplist-value"], "64", Mem(0, I64), K),
+    alias("hash-max-listpack-entries", &["hash-max-ziplist-entries"], "512", Int(0, I64), Home::Engine(get_hash_entries, set_hash_entries)),
+    alias("hash-max-listpack-value", &["hash-max-ziplist-value"], "64", Mem(0, I64), Home::Engine(get_hash_value, set_hash_value)),
     p("latency-monitor-threshold", "0", Int(0, I64), K),
     p("lazyfree-lazy-eviction", "no", Bool, K),
     p("lazyfree-lazy-expire", "no", Bool, K),

@@ -11,6 +11,7 @@ pub mod args;
 mod bitmaps;
 pub mod blocking;
 pub mod config;
+mod hashes;
 mod keys;
 pub mod info;
 mod lists;

@@ -3,7 +3,7 @@
 //! turns argv into an engine wait. Sorted by name; looked up case-insensitively.
 
 use super::args::Args;
-use super::{bitmaps, keys, lists, object, pubsub, server, sets, sort, streams, strings, Context};
+use super::{bitmaps, hashes, keys, lists, object, pubsub, server, sets, sort, streams, strings, Context};
 use super::blocking::BlockingCall;
 use super::reply::Reply;
 use crate::engine::stats::CmdId;
@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 117] = [
+static COMMANDS: [Command; 133] = [
     row("append", 3, &[W, M, F], strings::append),
     row("bitcount", -2, &[R], bitmaps::bitcount),
     row("bitfield", -2, &[W, M], bitmaps::bitfield),
@@ -163,6 +163,22 @@ static COMMANDS: [Command; 117] = [
     row("getex", -2, &[W, F], strings::getex),
     row("getrange", 4, &[R], strings::getrange),
     row("getset", 3, &[W, M, F], strings::getset),
+    row("hdel", -3, &[W, F], hashes::hdel),
+    row("hexists", 3, &[R, F], hashes::hexists),
+    row("hget", 3, &[R, F], hashes::hget),
+    row("hgetall", 2, &[R], hashes::hgetall),
+    row("hincrby", 4, &[W, M, F], hashes::hincrby),
+    row("hincrbyfloat", 4, &[W, M, F], hashes::hincrbyfloat),
+    row("hkeys", 2, &[R], hashes::hkeys),
+    row("hlen", 2, &[R, F], hashes::hlen),
+    row("hmget", -3, &[R, F], hashes::hmget),
+    row("hmset", -4, &[W, M, F], hashes::hmset),
+    row("hrandfield", -2, &[R], hashes::hrandfield),
+    row("hscan", -3, &[R], hashes::hscan),
+    row("hset", -4, &[W, M, F], hashes::hset),
+    row("hsetnx", 4, &[W, M, F], hashes::hsetnx),
+    row("hstrlen", 3, &[R, F], hashes::hstrlen),
+    row("hvals", 2, &[R], hashes::hvals),
     row("incr", 2, &[W, M, F], strings::incr),
     row("incrby", 3, &[W, M, F], strings::incrby),
     row("incrbyfloat", 3, &[W, M, F], strings::incrbyfloat),

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use super::hash::HashConfig;
 use super::stream::StreamConfig;
 
 /// Redis's `hz` bounds: CONFIG SET takes any non-negative int and clamps it so.
@@ -24,6 +25,10 @@ pub struct Params {
     /// `set-max-intset-entries`: the most members a set of integers keeps as an intset;
     /// read by every add, as Redis reads it.
     pub set_max_intset_entries: usize,
+    /// `hash-max-listpack-entries` and `hash-max-listpack-value`: read by every hash write,
+    /// as Redis reads its globals, so a change applies to the next write (a hash already
+    /// converted stays a table).
+    pub hash: HashConfig,
     /// `hz`: how many times a second the active-expiry sweeper runs.
     pub hz: u32,
     /// Parameters with no observable effect in embedis, by name: their values as last
@@ -33,6 +38,6 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Params {
-        Params { stream: StreamConfig::default(), set_max_intset_entries: 512, hz: 10, knobs: BTreeMap::new() }
+        Params { stream: StreamConfig::default(), hash: HashConfig::default(), set_max_intset_entries: 512, hz: 10, knobs: BTreeMap::new() }
     }
 }

@@ -15,7 +15,7 @@ use super::Keyspace;
 fn feeds_waiters(v: &Value) -> bool {
     match v {
         Value::List(_) | Value::Stream(_) => true,
-        Value::Str(_) | Value::Set(_) => false,
+        Value::Str(_) | Value::Set(_) | Value::Hash(_) => false,
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::clock::unix_ms;
 use super::error::{Error, Result};
+use super::hash::Hash;
 use super::list::List;
 use super::memory::{self, Meta};
 use super::set::Set;
@@ -487,6 +488,49 @@ impl Db {
         }
     }
 
+    /// The hash at `key`; `None` if missing; `WrongType` if it holds something else.
+    pub fn hash(&mut self, key: &[u8]) -> Result<Option<&Hash>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Hash(h)) => Ok(Some(h)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The hash at `key`, mutably.
+    pub fn hash_mut(&mut self, key: &[u8]) -> Result<Option<&mut Hash>> {
+        match self.get_mut(key) {
+            None => Ok(None),
+            Some(Value::Hash(h)) => Ok(Some(h)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The hash at `key`, created empty if missing (`hashTypeLookupWriteOrCreate`). The
+    /// caller must leave it non-empty (or `drop_if_empty` it).
+    pub fn hash_or_create(&mut self, key: &[u8]) -> Result<&mut Hash> {
+        self.expire_if_due(key);
+        self.touch(key);
+        self.settle();
+        let i = match self.map.get_index_of(key) {
+            Some(i) => {
+                if !matches!(self.map.get_index(i), Some((_, Slot { value: Value::Hash(_), .. }))) {
+                    return Err(Error::WrongType);
+                }
+                self.stamp(i);
+                i
+            }
+            None => {
+                self.insert_new(key, Value::Hash(Hash::new()));
+                self.map.len() - 1
+            }
+        };
+        match self.check_out(i) {
+            Some(Value::Hash(h)) => Ok(h),
+            _ => Err(Error::WrongType),
+        }
+    }
+
     /// The string at `key`.
     pub fn string(&mut self, key: &[u8]) -> Result<Option<&Vec<u8>>> {
         match self.get(key) {
@@ -511,6 +555,7 @@ impl Db {
         let empty = match self.map.get(key).map(|slot| &slot.value) {
             Some(Value::List(l)) => l.is_empty(),
             Some(Value::Set(s)) => s.is_empty(),
+            Some(Value::Hash(h)) => h.is_empty(),
             _ => false,
         };
         if empty {

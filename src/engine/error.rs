@@ -189,6 +189,16 @@ pub enum Error {
     /// SORT (numeric) met an element or weight that is not a double.
     SortNotDouble,
 
+    // Hashes.
+    /// HINCRBY on a field whose value is not an integer.
+    HashValueNotInteger,
+    /// HINCRBYFLOAT on a field whose value is not a float.
+    HashValueNotFloat,
+    /// HINCRBYFLOAT with an increment that is NaN or infinite.
+    ValueNanOrInfinity,
+    /// A number outside the range a command allows (HRANDFIELD's count WITHVALUES).
+    ValueOutOfRange,
+
     // Connection and server level.
     /// A command that may grow memory, refused while used memory is over `maxmemory`
     /// and nothing more can be evicted (`shared.oomerr`).
@@ -418,6 +428,10 @@ impl fmt::Display for Error {
                  some time to adjust.",
             ),
             Error::SortNotDouble => f.write_str("ERR One or more scores can't be converted into double"),
+            Error::HashValueNotInteger => f.write_str("ERR hash value is not an integer"),
+            Error::HashValueNotFloat => f.write_str("ERR hash value is not a float"),
+            Error::ValueNanOrInfinity => f.write_str("ERR value is NaN or Infinity"),
+            Error::ValueOutOfRange => f.write_str("ERR value is out of range"),
             Error::NotAllowed { what } => write!(f, "ERR {what}"),
         }
     }

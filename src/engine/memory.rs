@@ -230,6 +230,7 @@ pub fn value_cost(value: &Value) -> usize {
         // Computed from the buffers' capacities: O(1).
         Value::Set(s) => s.allocated_bytes(),
         Value::Stream(s) => malloc_size(std::mem::size_of::<super::stream::Stream>()) + s.allocated_bytes(),
+        Value::Hash(h) => h.allocated_bytes(),
     }
 }
 

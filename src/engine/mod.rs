@@ -15,6 +15,8 @@ pub mod effects;
 pub mod error;
 pub mod evict;
 pub mod glob;
+pub mod hash;
+pub mod hashes;
 pub mod keyspace;
 pub mod list;
 pub mod lists;

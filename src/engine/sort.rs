@@ -54,22 +54,20 @@ fn gather(ks: &mut Keyspace, db: usize, key: &[u8]) -> Result<(Vec<Vec<u8>>, boo
         }
         Some(Value::List(l)) => Ok((l.iter().map(<[u8]>::to_vec).collect(), true)),
         Some(Value::Set(s)) => Ok((s.iter().map(|m| m.into_owned()).collect(), false)),
-        Some(Value::Str(_) | Value::Stream(_)) => Err(Error::WrongType),
+        Some(Value::Str(_) | Value::Stream(_) | Value::Hash(_)) => Err(Error::WrongType),
     }
 }
 
 /// The value of `field` in the hash at `key`, for `*->field` patterns. Only hashes have
-/// fields: every other type, and a missing key, gives `None` (hashes are wired in when
-/// that type joins `Value`).
+/// fields: every other type, and a missing key, gives `None`.
 fn lookup_field(ks: &mut Keyspace, db: usize, key: &[u8], field: &[u8]) -> Option<Vec<u8>> {
-    // `field` is read by the hash arm, which arrives with the hash type.
-    let _ = field;
     if ks.dbs[db].get(key).is_none() {
         // Redis's `lookupKeyByPattern` reads with `lookupKeyRead`: a miss is announced.
         ks.key_miss(key, db);
         return None;
     }
     match ks.dbs[db].get(key)? {
+        Value::Hash(h) => h.get(field).map(<[u8]>::to_vec),
         Value::Str(_) | Value::List(_) | Value::Stream(_) | Value::Set(_) => None,
     }
 }
@@ -82,7 +80,7 @@ fn lookup_string(ks: &mut Keyspace, db: usize, key: &[u8]) -> Option<Vec<u8>> {
     }
     match ks.dbs[db].get(key)? {
         Value::Str(s) => Some(s.clone()),
-        Value::List(_) | Value::Stream(_) | Value::Set(_) => None,
+        Value::List(_) | Value::Stream(_) | Value::Set(_) | Value::Hash(_) => None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! Every match here is exhaustive, so a new type cannot be added without deciding each.
 //! Knows nothing of RESP or Python.
 
+use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
 use super::stream::Stream;
@@ -18,6 +19,8 @@ pub enum Value {
     /// A stream (see `stream/`), boxed: it is large and keeps `Value` small. Unlike lists,
     /// an empty stream stays (its counters and groups live on), as in Redis.
     Stream(Box<Stream>),
+    /// A hash, listpack- or table-encoded (see `hash.rs`).
+    Hash(Hash),
 }
 
 impl Value {
@@ -28,6 +31,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::Stream(_) => "stream",
+            Value::Hash(_) => "hash",
         }
     }
 
@@ -41,6 +45,7 @@ impl Value {
             Value::List(l) => Value::List(l.clone()),
             Value::Stream(s) => Value::Stream(s.clone()),
             Value::Set(s) => Value::Set(s.clone()),
+            Value::Hash(h) => Value::Hash(h.clone()),
         }
     }
 
@@ -53,6 +58,7 @@ impl Value {
             Value::List(_) => "quicklist",
             Value::Stream(_) => "stream",
             Value::Set(s) => s.encoding_name(),
+            Value::Hash(h) => h.encoding_name(),
         }
     }
 }

@@ -120,6 +120,22 @@ pub fn write_resp(snap: &Snapshot, w: &mut dyn Write) -> io::Result<u64> {
                         flush(&mut buf, false)?;
                     }
                 }
+                Captured::Hash(h) => {
+                    // HSET batches of ITEMS_PER_CMD pairs (Redis `rewriteHashObject`
+                    // writes HMSET; HSET is its 4.0+ equivalent).
+                    let mut argv: Vec<&[u8]> = Vec::with_capacity(2 * ITEMS_PER_CMD + 2);
+                    let mut it = h.iter().peekable();
+                    while it.peek().is_some() {
+                        argv.clear();
+                        argv.extend_from_slice(&[b"HSET", &item.key]);
+                        for (f, v) in it.by_ref().take(ITEMS_PER_CMD) {
+                            argv.push(f);
+                            argv.push(v);
+                        }
+                        command(&mut buf, &argv);
+                        flush(&mut buf, false)?;
+                    }
+                }
                 Captured::List(l) => {
                     let mut argv: Vec<&[u8]> = Vec::with_capacity(ITEMS_PER_CMD + 2);
                     let mut it = l.iter().peekable();

@@ -24,6 +24,7 @@
 //! | 0x00 | STRING     | `key_flags: u8 | [expire_ms: i64] | key: str | value: str`     |
 //! | 0x01 | LIST       | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × str`, head to tail |
 //! | 0x02 | STREAM     | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × (argc: varint | argc × str)`: the commands that rebuild the stream in an empty database (XADD per entry, XSETID, XGROUP CREATE, XCLAIM … JUSTID FORCE per pending entry, XGROUP CREATECONSUMER; `aof::stream_commands`), replayed through the command table |
+//! | 0x03 | HASH       | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × (field: str | value: str)`, in the hash's order; loading re-chooses the encoding by the current `hash-max-listpack-*`, as Redis's RDB load does |
 //! | 0x04 | SET        | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × str`: the members, in the set's order; loaded by adding them one by one under the current `set-max-intset-entries`, as Redis loads a set, so the encoding follows the setting |
 //! | 0xFA | AUX        | `name: str | value: str`: metadata (`embedis-ver`, `ctime-ms`); unknown names are ignored |
 //! | 0xFE | SELECTDB   | `db: varint` (< 16): the keys that follow belong to this database |
@@ -58,6 +59,8 @@ pub mod tag {
     pub const LIST: u8 = 0x01;
     /// Reserved: a stream key.
     pub const STREAM: u8 = 0x02;
+    /// A hash key.
+    pub const HASH: u8 = 0x03;
     /// A set key.
     pub const SET: u8 = 0x04;
     /// Metadata.
@@ -81,6 +84,8 @@ pub enum Captured {
     Set(crate::engine::set::Set),
     /// A stream (not written yet: see `write`).
     Stream(Box<crate::engine::stream::Stream>),
+    /// A hash (a deep copy: hashes are small, or tables that cannot share).
+    Hash(crate::engine::hash::Hash),
 }
 
 /// One key of a snapshot.
@@ -126,6 +131,7 @@ impl Snapshot {
                     Value::List(l) => Captured::List(l.clone_shared()),
                     Value::Set(st) => Captured::Set(st.clone()),
                     Value::Stream(st) => Captured::Stream(Box::new(st.clone_shared())),
+                    Value::Hash(h) => Captured::Hash(h.clone()),
                 };
                 let expire_ms = if d.expires.is_empty() { None } else { d.expires.get(k).copied() };
                 items.push(Item { key: k.clone(), value, expire_ms });
@@ -257,6 +263,7 @@ pub fn write(snap: &Snapshot, w: &mut dyn Write, ctime_ms: i64) -> io::Result<u6
                 Captured::List(_) => tag::LIST,
                 Captured::Set(_) => tag::SET,
                 Captured::Stream(_) => tag::STREAM,
+                Captured::Hash(_) => tag::HASH,
             };
             o.begin(t);
             match item.expire_ms {
@@ -279,6 +286,13 @@ pub fn write(snap: &Snapshot, w: &mut dyn Write, ctime_ms: i64) -> io::Result<u6
                     o.varint(st.len() as u64);
                     for m in st.iter() {
                         o.str(&m)?;
+                    }
+                }
+                Captured::Hash(h) => {
+                    o.varint(h.len() as u64);
+                    for (f, v) in h.iter() {
+                        o.str(f)?;
+                        o.str(v)?;
                     }
                 }
                 Captured::Stream(st) => {
@@ -497,7 +511,7 @@ pub fn load(
                 let d = varint!("a database index");
                 db = usize::try_from(d).ok().filter(|&d| d < DATABASES).ok_or_else(|| corrupt(at, format!("database index {d} out of range")))?;
             }
-            tag::STRING | tag::LIST | tag::SET | tag::STREAM => {
+            tag::STRING | tag::LIST | tag::SET | tag::STREAM | tag::HASH => {
                 let at = inp.offset();
                 let flags = bytes!(1, "key flags")[0];
                 if flags & !KEY_HAS_EXPIRE != 0 {
@@ -563,6 +577,25 @@ pub fn load(
                             return Err(corrupt(count_at, "a set member appears twice".to_string()));
                         }
                         Value::Set(set)
+                    } else if t == tag::HASH {
+                        let count_at = inp.offset();
+                        let count = varint!("a hash length");
+                        if count == 0 || count > inp.left() {
+                            return Err(corrupt(count_at, format!("invalid hash length {count}")));
+                        }
+                        let cfg = ks.config.hash;
+                        let mut hash = crate::engine::hash::Hash::new();
+                        for _ in 0..count {
+                            let field_at = inp.offset();
+                            let n = len!("a hash field");
+                            let f = bytes!(n, "a hash field").to_vec();
+                            let n = len!("a hash value");
+                            let v = bytes!(n, "a hash value");
+                            if !hash.set(&f, v, cfg) {
+                                return Err(corrupt(field_at, format!("hash field {:?} appears twice", String::from_utf8_lossy(&f))));
+                            }
+                        }
+                        Value::Hash(hash)
                     } else {
                         let count_at = inp.offset();
                         let count = varint!("a list length");
@@ -629,6 +662,7 @@ mod tests {
                             m.sort();
                             format!("{m:?} {}", st.encoding_name())
                         }
+                        Captured::Hash(h) => format!("{:?}", h.iter().collect::<Vec<_>>()),
                         Captured::Stream(st) => format!(
                             "{:?} len {} last {} added {}",
                             st.range(StreamId::MIN, StreamId::MAX, None, false),

@@ -13,6 +13,7 @@ mod fork;
 mod keys;
 mod lists;
 mod keys_more;
+mod hashes;
 mod memory;
 mod observe;
 mod persist;

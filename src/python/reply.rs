@@ -57,11 +57,11 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
             Reply::Bulk(s) if s.is_empty() => codec.out(py, s),
             _ => as_bool(false),
         },
-        "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" | "SWAPDB" => {
+        "MSET" | "FLUSHDB" | "FLUSHALL" | "RENAME" | "SELECT" | "LSET" | "LTRIM" | "SWAPDB" | "HMSET" => {
             as_bool(matches!(reply, Reply::Ok))
         }
         // redis-py: `float` of the bulk reply.
-        "INCRBYFLOAT" => match reply {
+        "INCRBYFLOAT" | "HINCRBYFLOAT" => match reply {
             Reply::Bulk(s) => py.get_type::<pyo3::types::PyFloat>().call1((pyo3::types::PyBytes::new(py, s),)),
             _ => codec.reply(py, reply),
         },
@@ -78,8 +78,27 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
             }
             _ => codec.reply(py, reply),
         },
-        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" | "COPY" | "MOVE" | "SMOVE" => match reply {
+        "SETNX" | "MSETNX" | "RENAMENX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" | "PERSIST" | "COPY" | "MOVE" | "SMOVE" | "HEXISTS" => match reply {
             Reply::Int(i) => as_bool(*i != 0),
+            _ => codec.reply(py, reply),
+        },
+        // `parse_hscan`: (cursor, {field: value}), pairs in the order they came.
+        "HSCAN" => match reply {
+            Reply::Array(parts) if parts.len() == 2 => {
+                let cursor: u64 = match &parts[0] {
+                    Reply::Bulk(b) | Reply::Simple(b) => String::from_utf8_lossy(b).parse().unwrap_or(0),
+                    _ => 0,
+                };
+                let d = pyo3::types::PyDict::new(py);
+                if let Reply::Array(items) = &parts[1] {
+                    for pair in items.chunks(2) {
+                        if let [f, v] = pair {
+                            d.set_item(codec.reply(py, f)?, codec.reply(py, v)?)?;
+                        }
+                    }
+                }
+                Ok(PyTuple::new(py, [cursor.into_pyobject(py)?.into_any(), d.into_any()])?.into_any())
+            }
             _ => codec.reply(py, reply),
         },
         // `lambda r: r and set(r) or set()`.

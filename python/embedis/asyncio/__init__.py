@@ -239,6 +239,13 @@ class Broker:
         for member in self._sync.sscan_iter(name, match=match, count=count):
             yield member
 
+    async def hscan_iter(
+        self, name: Any, match: Any = None, count: int | None = None, no_values: bool | None = None
+    ) -> AsyncIterator[Any]:
+        """Iterate over the (field, value) pairs of hash ``name`` with HSCAN."""
+        for item in self._sync.hscan_iter(name, match=match, count=count, no_values=no_values):
+            yield item
+
     async def pubsub_numpat(self, **kwargs: Any) -> int:
         """The number of distinct patterns subscribed to."""
         return self._sync.pubsub_numpat()
@@ -292,6 +299,8 @@ _FORWARDED = """
     setnx getdel mget mset msetnx incr incrby decr decrby
     append strlen getrange substr setrange getset getex setex psetex incrbyfloat lcs
     setbit getbit bitcount bitpos bitop bitfield_ro
+    hset hsetnx hmset hget hmget hgetall hdel hexists hlen hstrlen hkeys hvals hincrby
+    hincrbyfloat hrandfield hscan
     publish spublish pubsub_channels pubsub_shardchannels pubsub_numsub pubsub_shardnumsub
     set_pubsub_limits
     sadd srem smembers sismember smismember scard spop srandmember smove sinter sintercard

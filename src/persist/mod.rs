@@ -49,6 +49,8 @@ pub mod fs;
 pub mod load;
 pub mod manifest;
 pub mod snapshot;
+#[doc(hidden)]
+pub mod testing;
 
 use std::fmt;
 use std::io::{self, Read};
@@ -699,6 +701,7 @@ impl Persistence {
         let inner = self.inner.clone();
         let jobs = inner.jobs.clone();
         spawn("embedis-bgsave", move || {
+            testing::point(testing::Point::Bgsave, &inner.config.dir, &|| is_closing(&inner.closing));
             let _ = inner.snapshot_job(true);
             inner.stats.lock().bgsave_started = None;
             drop(inner);
@@ -1308,6 +1311,7 @@ fn spawn_cron(inner: &Arc<Inner>) {
                 }
             }
             let Some(inner) = weak.upgrade() else { return };
+            testing::point(testing::Point::Cron, &inner.config.dir, &|| is_closing(&closing));
             // The recorder now (CONFIG SET appendonly may switch it).
             tick = match inner.recorder() {
                 Some(r) if writes(&r) && r.tick() => busy,
@@ -1319,6 +1323,10 @@ fn spawn_cron(inner: &Arc<Inner>) {
             }
         }
     });
+}
+
+fn is_closing(w: &Waker) -> bool {
+    *w.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn progress(log: &LogFn, file: &Path, at: u64, len: u64) {

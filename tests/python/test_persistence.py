@@ -200,8 +200,8 @@ def test_del_then_reopen_at_once_many_times(tmp_path: Path) -> None:
     # retry, no sleep. Each round also leaves the persistence's threads busy at the drop
     # (a write for the AOF writer; a BGSAVE in flight in some rounds).
     for rnd in range(60):
-        opts: dict[str, Any] = {"appendonly": rnd % 3 != 1, "save": [] if rnd % 3 == 0 else [(3600, 1)]}
-        b = embedis.Broker(dir=tmp_path, **opts)
+        fsync = ("always", "everysec", "no")[rnd % 3]
+        b = embedis.Broker(dir=tmp_path, appendonly=True, appendfsync=fsync, save=[] if rnd % 2 else [(3600, 1)])
         assert b.llen("q") == rnd
         b.rpush("q", rnd)
         if rnd % 4 == 3:

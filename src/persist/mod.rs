@@ -4,7 +4,8 @@
 //!
 //! A [`Persistence`] owns one directory (`dir`), locked with `flock` on `dir/embedis.lock`
 //! for as long as it lives, so a second broker, in this process or another, gets
-//! [`Error::Locked`] and neither damages the files. In it:
+//! [`Error::Locked`] and neither damages the files. The drop of its last handle closes it
+//! and releases the lock before it returns, so the directory can be reopened at once. In it:
 //!
 //! ```text
 //! dir/
@@ -331,6 +332,20 @@ impl Jobs {
     }
 }
 
+/// Says a job is done when dropped: at its end, and also if it panics, so that the close
+/// (which waits for running jobs) never waits for a job that died. Moved into the job's
+/// closure: if its thread cannot start, the closure is dropped, and the job ended, there.
+struct JobEnd {
+    jobs: Arc<Jobs>,
+    bgsave: bool,
+}
+
+impl Drop for JobEnd {
+    fn drop(&mut self) {
+        self.jobs.end(self.bgsave);
+    }
+}
+
 /// What the persistence of one engine shares (see `Persistence`).
 struct Inner {
     engine: Engine,
@@ -345,8 +360,7 @@ struct Inner {
     /// The AOF's files; held by a rewrite from its start to its switch.
     aof: Mutex<AofFiles>,
     /// Which background jobs run. Apart from `Inner` so that a job thread can drop its
-    /// reference before it says it is done (then a `wait_background` caller that drops the
-    /// last handle really closes the directory).
+    /// reference before it says it is done: the close (`Owner`) waits for that signal.
     jobs: Arc<Jobs>,
     stats: Mutex<Stats>,
     /// Set when the persistence closes; the cron thread sleeps on it (holding no strong
@@ -899,15 +913,14 @@ impl Inner {
             self.stats.lock().bgsave_started = Some(Instant::now());
         }
         let inner = self.clone();
-        let jobs = inner.jobs.clone();
+        let end = JobEnd { jobs: inner.jobs.clone(), bgsave: true };
         spawn("embedis-bgsave", move || {
             testing::point(testing::Point::Bgsave, &inner.config.dir, &|| is_closing(&inner.closing));
             let _ = inner.snapshot_job(true);
             inner.stats.lock().bgsave_started = None;
             drop(inner);
-            jobs.end(true);
+            drop(end);
         })
-        .inspect_err(|_| self.jobs.end(true))
         .map(drop)
     }
 
@@ -972,6 +985,7 @@ impl Inner {
     /// statistics. `Ok(false)`: given up, not failed (the AOF was turned off meanwhile).
     fn run_rewrite_job(self: &Arc<Self>, name: &str, job: impl FnOnce(&Inner) -> Result<bool, Error> + Send + 'static) -> Result<(), Error> {
         let inner = self.clone();
+        let end = JobEnd { jobs: inner.jobs.clone(), bgsave: false };
         spawn(name, move || {
             let started = Instant::now();
             let r = job(&inner);
@@ -999,11 +1013,9 @@ impl Inner {
             if inner.switch.lock().state == AofState::Starting {
                 inner.stats.lock().rewrite_scheduled = true;
             }
-            let jobs = inner.jobs.clone();
             drop(inner);
-            jobs.end(false);
+            drop(end);
         })
-        .inspect_err(|_| self.jobs.end(false))
         .map(drop)
     }
 

@@ -159,6 +159,8 @@ fn string_and_bitmap_writes_are_logged_as_their_effects() {
     want.push("DEL nb".into());
     want.push("BITFIELD bf OVERFLOW FAIL INCRBY u8 8 300".into());
     assert_eq!(words(&rec.0.lock()), want, "reads, no-op PERSIST/SETBIT and empty SETRANGE log nothing");
+}
+
 /// The (database, words) of each effect.
 fn placed(units: &[Vec<Effect>]) -> Vec<(usize, String)> {
     units

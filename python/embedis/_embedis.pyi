@@ -7,7 +7,7 @@ from typing import Any, Literal, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Broker", "BlockSpec", "MonitorFeed", "PubSub", "Server", "__version__", "check_aof"]
+__all__ = ["Broker", "BlockSpec", "MonitorFeed", "PubSub", "Server", "__version__", "_PersistenceHold", "_hold_persistence_thread", "check_aof"]
 __version__: str
 
 _Encodable = bytes | bytearray | memoryview | str | int | float
@@ -553,3 +553,14 @@ class Broker:
 def check_aof(path: str | PathLike[str], fix: bool = False) -> list[dict[str, Any]]:
     """Check an AOF file (an incr file, a base, or a manifest and every file it lists); with
     ``fix``, truncate an incr file at its first problem. One dict per file."""
+
+@final
+class _PersistenceHold:
+    """Test hook, not API: a persistence thread stopped at a point (see
+    ``_hold_persistence_thread``)."""
+    def wait_held(self) -> None: ...
+    def release(self) -> None: ...
+
+def _hold_persistence_thread(point: str, dir: str | PathLike[str]) -> _PersistenceHold:
+    """Test hook, not API: the next cron tick or BGSAVE of ``dir`` stops, holding the
+    broker, until ``release()`` or until the broker closes."""

@@ -4,7 +4,8 @@
 //!
 //! A [`Persistence`] owns one directory (`dir`), locked with `flock` on `dir/embedis.lock`
 //! for as long as it lives, so a second broker, in this process or another, gets
-//! [`Error::Locked`] and neither damages the files. In it:
+//! [`Error::Locked`] and neither damages the files. The drop of its last handle closes it
+//! and releases the lock before it returns, so the directory can be reopened at once. In it:
 //!
 //! ```text
 //! dir/
@@ -49,6 +50,8 @@ pub mod fs;
 pub mod load;
 pub mod manifest;
 pub mod snapshot;
+#[doc(hidden)]
+pub mod testing;
 
 use std::fmt;
 use std::io::{self, Read};
@@ -329,6 +332,20 @@ impl Jobs {
     }
 }
 
+/// Says a job is done when dropped: at its end, and also if it panics, so that the close
+/// (which waits for running jobs) never waits for a job that died. Moved into the job's
+/// closure: if its thread cannot start, the closure is dropped, and the job ended, there.
+struct JobEnd {
+    jobs: Arc<Jobs>,
+    bgsave: bool,
+}
+
+impl Drop for JobEnd {
+    fn drop(&mut self) {
+        self.jobs.end(self.bgsave);
+    }
+}
+
 /// What the persistence of one engine shares (see `Persistence`).
 struct Inner {
     engine: Engine,
@@ -343,8 +360,7 @@ struct Inner {
     /// The AOF's files; held by a rewrite from its start to its switch.
     aof: Mutex<AofFiles>,
     /// Which background jobs run. Apart from `Inner` so that a job thread can drop its
-    /// reference before it says it is done (then a `wait_background` caller that drops the
-    /// last handle really closes the directory).
+    /// reference before it says it is done: the close (`Owner`) waits for that signal.
     jobs: Arc<Jobs>,
     stats: Mutex<Stats>,
     /// Set when the persistence closes; the cron thread sleeps on it (holding no strong
@@ -372,10 +388,38 @@ impl fmt::Debug for Inner {
 /// The persistence of one engine: a cheap-clone handle. Every Python handle on the engine
 /// shares one. When the last clone is dropped, it writes and fsyncs what is buffered,
 /// takes a final snapshot if `save` rules are set and something changed (as Redis's
-/// SHUTDOWN), stops recording, and releases the directory lock.
+/// SHUTDOWN), stops recording, and releases the directory lock, all before that drop
+/// returns (see `Owner`).
 #[derive(Debug, Clone)]
 pub struct Persistence {
     inner: Arc<Inner>,
+    /// The users' share, which no thread of the persistence ever holds: its drop closes.
+    _owner: Arc<Owner>,
+}
+
+/// What the users' handles (the `Persistence` clones) share, and nothing else does.
+///
+/// Why a second count, not `Arc<Inner>`'s: the persistence's own threads need `Inner`
+/// too. The cron thread upgrades a weak reference for each tick (every 2 to 50 ms) and
+/// a BGSAVE or rewrite thread holds one for its whole job. When the close lived in
+/// `Inner`'s drop, a user who dropped the last handle while one of those threads held
+/// its reference only decremented the count: the close (final fsync, final snapshot,
+/// unlock) ran later, on that thread, and a broker reopened on the directory at once
+/// (Python: `del b; Broker(dir=same)`) got `Locked`, now and then. Counting the users
+/// alone makes the moment of the last drop exact, and this drop does the close on the
+/// dropping thread: it stops the cron thread and joins it, waits for the running jobs,
+/// then closes, so the directory is unlocked when the drop returns.
+#[derive(Debug)]
+struct Owner {
+    inner: Arc<Inner>,
+    /// The cron thread, joined by the close.
+    cron: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.inner.close(self.cron.take());
+    }
 }
 
 /// Counts of what loading did.
@@ -537,8 +581,9 @@ impl Persistence {
             owner_pid: std::process::id(),
             temp_seq: std::sync::atomic::AtomicU64::new(1),
         });
-        spawn_cron(&inner);
-        Ok((engine, Persistence { inner }, report))
+        let cron = spawn_cron(&inner);
+        let owner = Arc::new(Owner { inner: inner.clone(), cron });
+        Ok((engine, Persistence { inner, _owner: owner }, report))
     }
 
     /// The engine this persistence records.
@@ -688,23 +733,7 @@ impl Persistence {
     /// # Errors
     /// `Busy` when one already runs.
     pub fn bgsave(&self) -> Result<(), Error> {
-        {
-            let mut jobs = self.inner.jobs.running.lock();
-            if jobs.0 {
-                return Err(Error::Busy("ERR Background save already in progress"));
-            }
-            jobs.0 = true;
-            self.inner.stats.lock().bgsave_started = Some(Instant::now());
-        }
-        let inner = self.inner.clone();
-        let jobs = inner.jobs.clone();
-        spawn("embedis-bgsave", move || {
-            let _ = inner.snapshot_job(true);
-            inner.stats.lock().bgsave_started = None;
-            drop(inner);
-            jobs.end(true);
-        })
-        .inspect_err(|_| self.inner.jobs.end(true))
+        self.inner.bgsave()
     }
 
     /// BGREWRITEAOF: a new base from a snapshot and a fresh incremental file, switched
@@ -906,6 +935,28 @@ impl Inner {
         result.map(|_| ())
     }
 
+    /// BGSAVE (`Persistence::bgsave`, and the cron's `save` rules).
+    fn bgsave(self: &Arc<Self>) -> Result<(), Error> {
+        {
+            let mut jobs = self.jobs.running.lock();
+            if jobs.0 {
+                return Err(Error::Busy("ERR Background save already in progress"));
+            }
+            jobs.0 = true;
+            self.stats.lock().bgsave_started = Some(Instant::now());
+        }
+        let inner = self.clone();
+        let end = JobEnd { jobs: inner.jobs.clone(), bgsave: true };
+        spawn("embedis-bgsave", move || {
+            testing::point(testing::Point::Bgsave, &inner.config.dir, &|| is_closing(&inner.closing));
+            let _ = inner.snapshot_job(true);
+            inner.stats.lock().bgsave_started = None;
+            drop(inner);
+            drop(end);
+        })
+        .map(drop)
+    }
+
     /// The engine's sink now (a clone: the switch's lock is not held past this).
     fn recorder(&self) -> Option<Arc<Recorder>> {
         self.switch.lock().recorder.clone()
@@ -967,6 +1018,7 @@ impl Inner {
     /// statistics. `Ok(false)`: given up, not failed (the AOF was turned off meanwhile).
     fn run_rewrite_job(self: &Arc<Self>, name: &str, job: impl FnOnce(&Inner) -> Result<bool, Error> + Send + 'static) -> Result<(), Error> {
         let inner = self.clone();
+        let end = JobEnd { jobs: inner.jobs.clone(), bgsave: false };
         spawn(name, move || {
             let started = Instant::now();
             let r = job(&inner);
@@ -994,11 +1046,10 @@ impl Inner {
             if inner.switch.lock().state == AofState::Starting {
                 inner.stats.lock().rewrite_scheduled = true;
             }
-            let jobs = inner.jobs.clone();
             drop(inner);
-            jobs.end(false);
+            drop(end);
         })
-        .inspect_err(|_| self.jobs.end(false))
+        .map(drop)
     }
 
     /// The rewrite that turns the AOF on at run time (redis `startAppendOnly`, then
@@ -1254,7 +1305,7 @@ impl Inner {
             let due = save.iter().any(|&(secs, changes)| dirty >= changes && since >= i64::try_from(secs).unwrap_or(i64::MAX));
             let failed_recently = !self.stats.lock().last_bgsave_ok && since < 5;
             if due && !failed_recently {
-                let _ = (Persistence { inner: self.clone() }).bgsave();
+                let _ = self.bgsave();
             }
         }
         if state == AofState::On && !rewrite_running && self.config.auto_aof_rewrite_percentage > 0 {
@@ -1273,19 +1324,37 @@ impl Inner {
     }
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
+impl Inner {
+    /// The close, when the users' last handle goes (`Owner`'s drop), on the dropping
+    /// thread: when it returns, no thread of the persistence touches the directory any
+    /// more and the lock is released.
+    fn close(&self, cron: Option<std::thread::JoinHandle<()>>) {
         if std::process::id() != self.owner_pid {
-            // A forked child: the files are the parent's, and the locks below may have
-            // been held at the fork by threads that do not exist here. Leak instead.
-            std::mem::forget(self.lock.get_mut().take());
-            std::mem::forget(std::mem::take(&mut self.engine));
+            // A forked child: the cron thread does not exist here (joining it would wait
+            // forever) and the files are the parent's. `Drop` leaks the rest.
+            std::mem::forget(cron);
             return;
         }
+        // 1. No more ticks: the cron thread sees `closing` at its next wake-up (at once:
+        //    it is notified), or right after the tick it is in, and ends; a tick never
+        //    waits for this thread, so the join is short. After it, nothing starts a job.
         *self.closing.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = true;
         self.closing.1.notify_all();
-        // Jobs hold a strong reference, so none runs here. Stop recording, then make what
-        // was recorded durable.
+        if let Some(t) = cron {
+            if t.thread().id() != std::thread::current().id() {
+                let _ = t.join();
+            }
+        }
+        // 2. A running BGSAVE or rewrite finishes (as SHUTDOWN waits for nothing in
+        //    Redis, but kills a child that would otherwise write on; a thread cannot be
+        //    killed, so it ends first). Its thread drops its reference before it says so.
+        {
+            let mut jobs = self.jobs.running.lock();
+            while jobs.0 || jobs.1 {
+                self.jobs.done.wait(&mut jobs);
+            }
+        }
+        // 3. Stop recording, then make what was recorded durable.
         let recorder = self.recorder();
         let save = !self.runtime.lock().0.is_empty() && recorder.as_ref().is_some_and(|r| r.changes() > 0);
         let snap = self.engine.set_sink(None, |ks| save.then(|| Snapshot::capture(ks)));
@@ -1300,24 +1369,45 @@ impl Drop for Inner {
                 (self.log)(Level::Warning, &format!("final snapshot failed: {e}"));
             }
         }
+        // 4. The directory is free.
         drop(self.lock.lock().take());
+    }
+}
+
+impl Drop for Inner {
+    /// The close is `Owner`'s (see there); by now it has run and the lock is released.
+    fn drop(&mut self) {
+        if std::process::id() != self.owner_pid {
+            // A forked child: the files are the parent's, and the locks below may have
+            // been held at the fork by threads that do not exist here. Leak instead.
+            std::mem::forget(self.lock.get_mut().take());
+            std::mem::forget(std::mem::take(&mut self.engine));
+        }
     }
 }
 
 // ---- helpers ------------------------------------------------------------------------------
 
-fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), Error> {
+/// Starts one of the persistence's threads. They are embedis's own: marked as worker
+/// threads, so that a wait for fsync there never takes the GIL (see
+/// `engine::is_worker_thread`). The close may wait for them while its caller holds the
+/// GIL (a Python handle dropped by the interpreter), so they must never need it.
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<std::thread::JoinHandle<()>, Error> {
     std::thread::Builder::new()
         .name(name.into())
-        .spawn(f)
-        .map(|_| ())
+        .spawn(move || {
+            crate::engine::mark_worker_thread();
+            f();
+        })
         .map_err(|e| Error::Io { path: PathBuf::from("<thread>"), source: e })
 }
 
 /// The cron thread: writes the AOF buffer every few ms (`everysec`, `no`), fsyncs once a
 /// second (`everysec`), and checks the save and rewrite rules every 100 ms. Holds only a
-/// weak reference, so it never keeps a broker alive.
-fn spawn_cron(inner: &Arc<Inner>) {
+/// weak reference between ticks, so it never keeps a broker alive; during a tick it holds
+/// a strong one, which is why the close is not `Inner`'s drop but `Owner`'s, which joins
+/// this thread. Returns its handle, `None` if it could not start.
+fn spawn_cron(inner: &Arc<Inner>) -> Option<std::thread::JoinHandle<()>> {
     let weak: Weak<Inner> = Arc::downgrade(inner);
     // While writes flow, the buffer is written every 2 ms; idle, the thread wakes every
     // 50 ms (a burst's first bytes wait at most that long to reach the OS). The policy
@@ -1326,7 +1416,7 @@ fn spawn_cron(inner: &Arc<Inner>) {
     let busy = Duration::from_millis(2);
     let idle = Duration::from_millis(50);
     let closing = inner.closing.clone();
-    let _ = spawn("embedis-persist", move || {
+    spawn("embedis-persist", move || {
         let mut last_checks = Instant::now();
         let mut tick = idle;
         loop {
@@ -1341,6 +1431,11 @@ fn spawn_cron(inner: &Arc<Inner>) {
                 }
             }
             let Some(inner) = weak.upgrade() else { return };
+            testing::point(testing::Point::Cron, &inner.config.dir, &|| is_closing(&closing));
+            if is_closing(&closing) {
+                // The close is waiting for this thread: start nothing more.
+                return;
+            }
             // The recorder now (CONFIG SET appendonly may switch it).
             tick = match inner.recorder() {
                 Some(r) if writes(&r) && r.tick() => busy,
@@ -1351,7 +1446,12 @@ fn spawn_cron(inner: &Arc<Inner>) {
                 inner.cron_checks();
             }
         }
-    });
+    })
+    .ok()
+}
+
+fn is_closing(w: &Waker) -> bool {
+    *w.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn progress(log: &LogFn, file: &Path, at: u64, len: u64) {

@@ -57,6 +57,11 @@ pub struct PyBroker {
 }
 
 impl Drop for PyBroker {
+    /// The last handle on a persistence closes it here, before `del broker` returns:
+    /// final fsync, final snapshot, directory unlocked (see `persist::Persistence`), so
+    /// `Broker(dir=same)` right after succeeds. With the GIL released: the close waits
+    /// for the persistence's threads and may write a large snapshot.
+    ///
     /// In a forked child, what the handle holds is leaked, not dropped: the last handle's
     /// drop would flush the parent's AOF, write a final snapshot and lock the engine,
     /// whose lock a thread that does not exist here may have held at the fork.
@@ -64,6 +69,12 @@ impl Drop for PyBroker {
         if self.born.forked() {
             std::mem::forget(std::mem::take(&mut self.engine));
             std::mem::forget(self.persist.take());
+            return;
+        }
+        if let Some(p) = self.persist.take() {
+            let mut p = Some(p);
+            let _ = Python::try_attach(|py| py.detach(|| drop(p.take())));
+            drop(p);
         }
     }
 }

@@ -44,6 +44,8 @@ mod embedis_native {
     #[pymodule_export]
     use super::persist::check_aof;
     #[pymodule_export]
+    use super::persist::{_hold_persistence_thread, PyHold};
+    #[pymodule_export]
     use super::observe::PyMonitorFeed;
     #[cfg(feature = "server")]
     #[pymodule_export]

@@ -308,3 +308,36 @@ impl PyBroker {
         Ok(())
     }
 }
+/// Test hook, not API (`persist::testing`): the next persistence thread of `dir` to reach
+/// `point` (`"cron"`: a cron tick; `"bgsave"`: a BGSAVE before its snapshot) stops there,
+/// holding its reference to the broker, until `release()` or until the broker closes.
+/// Lets a test drop the last handle at exactly that moment.
+#[pyclass(name = "_PersistenceHold", module = "embedis._embedis", frozen)]
+pub struct PyHold {
+    hold: persist::testing::Hold,
+}
+
+#[pymethods]
+impl PyHold {
+    /// Blocks (GIL released) until a thread is stopped at the point.
+    fn wait_held(&self, py: Python<'_>) {
+        py.detach(|| self.hold.wait_held());
+    }
+
+    /// Lets the held thread go on.
+    fn release(&self) {
+        self.hold.release();
+    }
+}
+
+/// Arms a `_PersistenceHold` (see there).
+#[pyfunction]
+pub fn _hold_persistence_thread(point: &str, dir: PathBuf) -> PyResult<PyHold> {
+    use persist::testing::{Hold, Point};
+    let point = match point {
+        "cron" => Point::Cron,
+        "bgsave" => Point::Bgsave,
+        _ => return Err(PyValueError::new_err("point must be 'cron' or 'bgsave'")),
+    };
+    Ok(PyHold { hold: Hold::arm(point, &dir) })
+}

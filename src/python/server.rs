@@ -88,10 +88,11 @@ impl Drop for PyServer {
             std::mem::forget(self.server.take());
             return;
         }
-        let Some(server) = &self.server else { return };
-        if Python::try_attach(|py| py.detach(|| server.stop())).is_none() {
-            server.stop();
-        }
+        // Dropped, not only stopped, with the GIL released: the server may hold the last
+        // handle on a persistence, whose close (see `PyBroker`'s drop) waits for threads.
+        let mut server = self.server.take();
+        let _ = Python::try_attach(|py| py.detach(|| drop(server.take())));
+        drop(server);
     }
 }
 

@@ -195,6 +195,52 @@ def test_handles_share_one_persistence(tmp_path: Path) -> None:
     assert b2.lrange("q", 0, -1) == [b"through the other handle"]
 
 
+def test_del_then_reopen_at_once_many_times(tmp_path: Path) -> None:
+    # The last handle's drop releases the directory before `del` returns: no gc, no
+    # retry, no sleep. Each round also leaves the persistence's threads busy at the drop
+    # (a write for the AOF writer; a BGSAVE in flight in some rounds).
+    for rnd in range(60):
+        fsync = ("always", "everysec", "no")[rnd % 3]
+        b = embedis.Broker(dir=tmp_path, appendonly=True, appendfsync=fsync, save=[] if rnd % 2 else [(3600, 1)])
+        assert b.llen("q") == rnd
+        b.rpush("q", rnd)
+        if rnd % 4 == 3:
+            b.bgsave()
+        del b
+    assert embedis.Broker(dir=tmp_path, appendonly=True).llen("q") == 60
+
+
+@pytest.mark.parametrize("point", ["cron", "bgsave"])
+def test_del_releases_the_directory_while_a_persistence_thread_holds_the_broker(tmp_path: Path, point: str) -> None:
+    # A test hook stops the cron thread inside a tick (or a BGSAVE before its snapshot),
+    # holding its reference to the broker, exactly when the user's last handle goes.
+    from embedis._embedis import _hold_persistence_thread
+
+    b = embedis.Broker(dir=tmp_path, appendonly=True, save=[(3600, 1)])
+    b.rpush("q", "a")
+    hold = _hold_persistence_thread(point, tmp_path)
+    if point == "bgsave":
+        b.bgsave()
+    hold.wait_held()
+    b.rpush("q", "b")
+    del b
+    try:
+        b2 = embedis.Broker(dir=tmp_path, appendonly=True, save=[(3600, 1)])
+    finally:
+        hold.release()
+    assert b2.lrange("q", 0, -1) == [b"a", b"b"]
+
+
+def test_del_of_a_broker_and_its_stopped_server_releases_the_directory(tmp_path: Path) -> None:
+    b = embedis.Broker(dir=tmp_path, appendonly=True, save=[])
+    s = b.serve(port=0)
+    b.rpush("q", "a")
+    s.stop()
+    del s
+    del b
+    assert embedis.Broker(dir=tmp_path, appendonly=True).lrange("q", 0, -1) == [b"a"]
+
+
 def test_bad_configuration_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         embedis.Broker(appendonly=True)  # no dir

@@ -219,6 +219,9 @@ impl Keyspace {
             return Ok(Vec::new());
         }
         if count < 0 {
+            if count.unsigned_abs() > super::RANDOM_REPEATS_MAX {
+                return Err(Error::ValueOutOfRange);
+            }
             let n = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
             let mut out = Vec::with_capacity(n.min(1 << 20));
             for _ in 0..n {

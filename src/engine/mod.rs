@@ -48,6 +48,13 @@ pub use error::{Error, Result};
 pub use keyspace::{Keyspace, DATABASES};
 pub use list::End;
 
+/// The most elements SRANDMEMBER and HRANDFIELD hand out for a negative count (members
+/// may repeat, so the reply is not bounded by the value). Redis builds whatever reply is
+/// asked for, so `SRANDMEMBER key -9223372036854775807` exhausts its memory; embedis
+/// answers "value is out of range" past 2^24 elements instead (a reply of up to a few
+/// hundred MiB) rather than hold the keyspace while it fills memory.
+pub const RANDOM_REPEATS_MAX: u64 = 1 << 24;
+
 /// Keys with an expiry examined per database per sweep.
 const SWEEP_BUDGET: usize = 1000;
 

@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use super::error::Result;
+use super::error::{Error, Result};
 use super::glob::glob_match;
 use super::keyspace::Keyspace;
 use super::memory::Rng;
@@ -242,6 +242,9 @@ impl Keyspace {
         let Some(set) = self.read_set(db, key)? else { return Ok(Vec::new()) };
         if count == 0 {
             return Ok(Vec::new());
+        }
+        if count < 0 && count.unsigned_abs() > super::RANDOM_REPEATS_MAX {
+            return Err(Error::ValueOutOfRange);
         }
         let n = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
         Ok(with_rng(|rng| {

@@ -292,3 +292,16 @@ def test_set_max_intset_entries_is_a_real_setting(real: redis.Redis) -> None:
             assert c.sscan("small", count=1)[0] != 0
     finally:
         real.config_set("set-max-intset-entries", 512)
+
+
+def test_a_huge_negative_random_count_is_refused_not_built(broker) -> None:  # type: ignore[no-untyped-def]
+    """Redis builds any reply asked for, so SRANDMEMBER/HRANDFIELD with count -2^63+1
+    exhausts its memory; embedis refuses past 2^24 repeats (and serves up to it)."""
+    broker.sadd("s", "a")
+    broker.hset("h", "f", "v")
+    for words in (("SRANDMEMBER", "s", -(2**63 - 1)), ("HRANDFIELD", "h", -(2**25))):
+        with pytest.raises(embedis.ResponseError, match="^value is out of range$"):
+            broker.execute_command(*words)
+    assert broker.srandmember("s", -3) == [b"a"] * 3
+    assert broker.hrandfield("h", -2) == [b"f", b"f"]
+    assert broker.smembers("s") == {b"a"} and broker.hgetall("h") == {b"f": b"v"}

@@ -2,7 +2,7 @@
 //! come in the order of redis `src/t_hash.c` (7.0), so that the first error is Redis's.
 
 use super::args::{is_keyword, Args};
-use super::keys::parse_cursor;
+use super::keys::{parse_cursor, scan_options};
 use super::reply::Reply;
 use super::Context;
 use crate::engine::hashes::Pair;
@@ -203,25 +203,7 @@ pub(super) fn hscan(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -
     if !ks.hash_exists(ctx.db, key)? {
         return Ok(empty());
     }
-    let mut count = 10usize;
-    let mut pattern = None;
-    while let Some(opt) = args.next_opt() {
-        if args.is_empty() {
-            return Err(Error::Syntax);
-        }
-        if is_keyword(opt, "count") {
-            let n = args.next_i64()?;
-            if n < 1 {
-                return Err(Error::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if is_keyword(opt, "match") {
-            let p = args.next_bytes()?;
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
-    let (next, pairs) = ks.hscan(ctx.db, key, cursor, pattern, count)?;
+    let opts = scan_options(args, false)?;
+    let (next, pairs) = ks.hscan(ctx.db, key, cursor, opts.pattern, opts.count)?;
     Ok(Reply::Array(vec![Reply::Bulk(next.to_string().into_bytes()), Reply::Array(flat(pairs))]))
 }

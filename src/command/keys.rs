@@ -66,6 +66,45 @@ pub(super) fn parse_cursor(s: &[u8]) -> Option<u64> {
     Some(if neg { n.wrapping_neg() } else { n })
 }
 
+/// The options of SCAN, HSCAN and SSCAN, as Redis's one `scanGenericCommand` reads them.
+pub(super) struct ScanOptions<'a> {
+    /// COUNT: how much work one call does (a hint), at least 1.
+    pub count: usize,
+    /// MATCH, `None` for none or for "*" (which matches everything: no matching is done,
+    /// as in Redis).
+    pub pattern: Option<&'a [u8]>,
+    /// TYPE (SCAN only).
+    pub type_name: Option<&'a [u8]>,
+}
+
+/// Reads `[MATCH pattern] [COUNT count]` (and `[TYPE type]` when `with_type`), each as
+/// often as given (the last counts): an option without its value, or an unknown one, is a
+/// syntax error; COUNT must be an integer ("value is not an integer") of at least 1
+/// (else a syntax error).
+pub(super) fn scan_options<'a>(args: &mut Args<'a>, with_type: bool) -> Result<ScanOptions<'a>> {
+    let mut opts = ScanOptions { count: 10, pattern: None, type_name: None };
+    while let Some(opt) = args.next_opt() {
+        if args.is_empty() {
+            return Err(Error::Syntax);
+        }
+        if is_keyword(opt, "count") {
+            let n = args.next_i64()?;
+            if n < 1 {
+                return Err(Error::Syntax);
+            }
+            opts.count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if is_keyword(opt, "match") {
+            let p = args.next_bytes()?;
+            opts.pattern = (p != b"*").then_some(p);
+        } else if with_type && is_keyword(opt, "type") {
+            opts.type_name = Some(args.next_bytes()?);
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok(opts)
+}
+
 /// ```text
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 /// ```
@@ -76,30 +115,8 @@ pub(super) fn scan(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) ->
     let Some(cursor) = parse_cursor(args.next_bytes()?) else {
         return Err(Error::InvalidCursor);
     };
-    let mut count = 10usize;
-    let mut pattern = None;
-    let mut type_name = None;
-    while let Some(opt) = args.next_opt() {
-        if args.is_empty() {
-            return Err(Error::Syntax);
-        }
-        if is_keyword(opt, "count") {
-            let n = args.next_i64()?;
-            if n < 1 {
-                return Err(Error::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if is_keyword(opt, "match") {
-            let p = args.next_bytes()?;
-            // "*" matches everything: skip the matching, as Redis does.
-            pattern = (p != b"*").then_some(p);
-        } else if is_keyword(opt, "type") {
-            type_name = Some(args.next_bytes()?);
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
-    let (next, keys) = ks.scan(ctx.db, cursor, pattern, count, type_name);
+    let opts = scan_options(args, true)?;
+    let (next, keys) = ks.scan(ctx.db, cursor, opts.pattern, opts.count, opts.type_name);
     Ok(Reply::Array(vec![
         Reply::Bulk(next.to_string().into_bytes()),
         Reply::bulks(keys.into_iter().map(<[u8]>::into_vec)),

@@ -2,7 +2,7 @@
 //! in the order of redis 7.0 `src/t_set.c`, so that the first error is Redis's.
 
 use super::args::{is_keyword, Args};
-use super::keys::parse_cursor;
+use super::keys::{parse_cursor, scan_options};
 use super::reply::Reply;
 use super::Context;
 use crate::engine::sets::SetOp;
@@ -185,26 +185,8 @@ pub(super) fn sscan(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -
     if ks.scard(ctx.db, key)? == 0 {
         return Ok(scan_reply(0, Vec::new()));
     }
-    let mut count = 10usize;
-    let mut pattern = None;
-    while let Some(opt) = args.next_opt() {
-        if args.is_empty() {
-            return Err(Error::Syntax);
-        }
-        if is_keyword(opt, "count") {
-            let n = args.next_i64()?;
-            if n < 1 {
-                return Err(Error::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if is_keyword(opt, "match") {
-            let p = args.next_bytes()?;
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
-    let (next, members) = ks.sscan(ctx.db, key, cursor, pattern, count)?;
+    let opts = scan_options(args, false)?;
+    let (next, members) = ks.sscan(ctx.db, key, cursor, opts.pattern, opts.count)?;
     Ok(scan_reply(next, members))
 }
 

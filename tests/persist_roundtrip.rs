@@ -30,6 +30,7 @@ fn state(e: &Engine) -> State {
                 }
                 Captured::Stream(s) => format!("stream:{s:?}"),
                 Captured::Hash(h) => format!("hash:{:?}", h.iter().collect::<Vec<_>>()),
+                Captured::Zset(z) => format!("zset:{}:{:?}", z.encoding_name(), z.iter().map(|(m, s)| (String::from_utf8_lossy(m).into_owned(), s.to_bits())).collect::<Vec<_>>()),
             };
             out.insert((db, it.key.to_vec()), (v, it.expire_ms));
         }

@@ -108,6 +108,20 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     }
 }
 
+/// Parses a float as C's `strtod` with an end check (Redis `zslParseRange`): leading
+/// spaces skipped, overflow becomes ±inf, the empty string reads 0; NaN is returned (the
+/// caller refuses it). Trailing bytes are refused.
+pub fn parse_strtod(s: &[u8]) -> Option<f64> {
+    if s.is_empty() {
+        return Some(0.0);
+    }
+    let t = s.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')).map_or(&s[s.len()..], |i| &s[i..]);
+    if t.is_empty() {
+        return None;
+    }
+    parse_float(t).map(|(v, _)| v)
+}
+
 /// Parses a blocking timeout in seconds, as Redis `getTimeoutFromObjectOrReply` does.
 /// `None` means block forever (a timeout of 0).
 ///

@@ -113,6 +113,18 @@ fn get_hash_entries(ks: &Keyspace) -> String {
 fn set_hash_entries(ks: &mut Keyspace, v: &str) {
     ks.config.hash.max_entries = v.parse().unwrap_or(usize::MAX);
 }
+fn get_zset_entries(ks: &Keyspace) -> String {
+    ks.config.zset.max_entries.to_string()
+}
+fn set_zset_entries(ks: &mut Keyspace, v: &str) {
+    ks.config.zset.max_entries = v.parse().unwrap_or(usize::MAX);
+}
+fn get_zset_value(ks: &Keyspace) -> String {
+    ks.config.zset.max_value.to_string()
+}
+fn set_zset_value(ks: &mut Keyspace, v: &str) {
+    ks.config.zset.max_value = parse_memory(v).map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+}
 fn get_hash_value(ks: &Keyspace) -> String {
     ks.config.hash.max_value.to_string()
 }
@@ -326,8 +338,8 @@ pub static PARAMS: &[Param] = &[
     p("rdbcompression", "yes", Bool, K),
     alias("replica-read-only", &["slave-read-only"], "yes", Bool, K),
     p("tracking-table-max-keys", "1000000", Int(0, I64), K),
-    alias("zset-max-listpack-entries", &["zset-max-ziplist-entries"], "128", Int(0, I64), K),
-    alias("zset-max-listpack-value", &["zset-max-ziplist-value"], "64", Mem(0, I64), K),
+    alias("zset-max-listpack-entries", &["zset-max-ziplist-entries"], "128", Int(0, I64), Home::Engine(get_zset_entries, set_zset_entries)),
+    alias("zset-max-listpack-value", &["zset-max-ziplist-value"], "64", Mem(0, I64), Home::Engine(get_zset_value, set_zset_value)),
     // Fixed at start, as in Redis.
     p("cluster-enabled", "no", Bool, Imm),
     p("daemonize", "no", Bool, Imm),

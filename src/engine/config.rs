@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::hash::HashConfig;
+use super::zset::ZsetConfig;
 use super::stream::StreamConfig;
 
 /// Redis's `hz` bounds: CONFIG SET takes any non-negative int and clamps it so.
@@ -29,6 +30,9 @@ pub struct Params {
     /// as Redis reads its globals, so a change applies to the next write (a hash already
     /// converted stays a table).
     pub hash: HashConfig,
+    /// `zset-max-listpack-entries` and `zset-max-listpack-value`: read by every sorted-set
+    /// write, as for hashes.
+    pub zset: ZsetConfig,
     /// `hz`: how many times a second the active-expiry sweeper runs.
     pub hz: u32,
     /// Parameters with no observable effect in embedis, by name: their values as last
@@ -38,6 +42,6 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Params {
-        Params { stream: StreamConfig::default(), hash: HashConfig::default(), set_max_intset_entries: 512, hz: 10, knobs: BTreeMap::new() }
+        Params { stream: StreamConfig::default(), hash: HashConfig::default(), zset: ZsetConfig::default(), set_max_intset_entries: 512, hz: 10, knobs: BTreeMap::new() }
     }
 }

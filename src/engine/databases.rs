@@ -15,7 +15,8 @@ use super::Keyspace;
 fn feeds_waiters(v: &Value) -> bool {
     match v {
         Value::List(_) | Value::Stream(_) => true,
-        Value::Str(_) | Value::Set(_) | Value::Hash(_) => false,
+        // Zsets feed no waiter until BZPOPMIN/BZPOPMAX/BZMPOP exist.
+        Value::Str(_) | Value::Set(_) | Value::Hash(_) | Value::Zset(_) => false,
     }
 }
 

@@ -14,6 +14,7 @@ use super::list::List;
 use super::memory::{self, Meta};
 use super::set::Set;
 use super::stream::Stream;
+use super::zset::ZSet;
 use super::value::Value;
 
 /// Which per-database queues may hold keys (see `Db::queued`). Only touched under the
@@ -531,6 +532,49 @@ impl Db {
         }
     }
 
+    /// The sorted set at `key`; `None` if missing; `WrongType` if it holds something else.
+    pub fn zset(&mut self, key: &[u8]) -> Result<Option<&ZSet>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Zset(z)) => Ok(Some(z)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The sorted set at `key`, mutably.
+    pub fn zset_mut(&mut self, key: &[u8]) -> Result<Option<&mut ZSet>> {
+        match self.get_mut(key) {
+            None => Ok(None),
+            Some(Value::Zset(z)) => Ok(Some(z)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// The sorted set at `key`, created by `make` if missing. The caller must leave it
+    /// non-empty (or `drop_if_empty` it).
+    pub fn zset_or_create(&mut self, key: &[u8], make: impl FnOnce() -> ZSet) -> Result<&mut ZSet> {
+        self.expire_if_due(key);
+        self.touch(key);
+        self.settle();
+        let i = match self.map.get_index_of(key) {
+            Some(i) => {
+                if !matches!(self.map.get_index(i), Some((_, Slot { value: Value::Zset(_), .. }))) {
+                    return Err(Error::WrongType);
+                }
+                self.stamp(i);
+                i
+            }
+            None => {
+                self.insert_new(key, Value::Zset(make()));
+                self.map.len() - 1
+            }
+        };
+        match self.check_out(i) {
+            Some(Value::Zset(z)) => Ok(z),
+            _ => Err(Error::WrongType),
+        }
+    }
+
     /// The string at `key`.
     pub fn string(&mut self, key: &[u8]) -> Result<Option<&Vec<u8>>> {
         match self.get(key) {
@@ -556,6 +600,7 @@ impl Db {
             Some(Value::List(l)) => l.is_empty(),
             Some(Value::Set(s)) => s.is_empty(),
             Some(Value::Hash(h)) => h.is_empty(),
+            Some(Value::Zset(z)) => z.is_empty(),
             _ => false,
         };
         if empty {

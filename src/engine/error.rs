@@ -189,6 +189,24 @@ pub enum Error {
     /// SORT (numeric) met an element or weight that is not a double.
     SortNotDouble,
 
+    // Sorted sets.
+    /// ZADD with both XX and NX.
+    ZaddXxNx,
+    /// ZADD with GT, LT and NX combined.
+    ZaddGtLtNx,
+    /// ZADD INCR with more than one pair.
+    ZaddIncrPairs,
+    /// A ZADD INCR / ZINCRBY whose result is NaN (inf + -inf).
+    ScoreNan,
+    /// A score range bound that is not a float.
+    MinMaxNotFloat,
+    /// A lex range bound that is not `-`, `+`, `[x` or `(x`.
+    MinMaxNotLex,
+    /// ZRANGE LIMIT on an index range.
+    ZrangeLimitByIndex,
+    /// ZRANGE BYLEX WITHSCORES.
+    ZrangeWithscoresBylex,
+
     // Hashes.
     /// HINCRBY on a field whose value is not an integer.
     HashValueNotInteger,
@@ -428,6 +446,16 @@ impl fmt::Display for Error {
                  some time to adjust.",
             ),
             Error::SortNotDouble => f.write_str("ERR One or more scores can't be converted into double"),
+            Error::ZaddXxNx => f.write_str("ERR XX and NX options at the same time are not compatible"),
+            Error::ZaddGtLtNx => f.write_str("ERR GT, LT, and/or NX options at the same time are not compatible"),
+            Error::ZaddIncrPairs => f.write_str("ERR INCR option supports a single increment-element pair"),
+            Error::ScoreNan => f.write_str("ERR resulting score is not a number (NaN)"),
+            Error::MinMaxNotFloat => f.write_str("ERR min or max is not a float"),
+            Error::MinMaxNotLex => f.write_str("ERR min or max not valid string range item"),
+            Error::ZrangeLimitByIndex => {
+                f.write_str("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+            }
+            Error::ZrangeWithscoresBylex => f.write_str("ERR syntax error, WITHSCORES not supported in combination with BYLEX"),
             Error::HashValueNotInteger => f.write_str("ERR hash value is not an integer"),
             Error::HashValueNotFloat => f.write_str("ERR hash value is not a float"),
             Error::ValueNanOrInfinity => f.write_str("ERR value is NaN or Infinity"),

@@ -231,6 +231,7 @@ pub fn value_cost(value: &Value) -> usize {
         Value::Set(s) => s.allocated_bytes(),
         Value::Stream(s) => malloc_size(std::mem::size_of::<super::stream::Stream>()) + s.allocated_bytes(),
         Value::Hash(h) => h.allocated_bytes(),
+        Value::Zset(z) => z.allocated_bytes(),
     }
 }
 

@@ -37,6 +37,8 @@ pub mod streams;
 pub mod strings;
 pub mod value;
 pub mod waiters;
+pub mod zset;
+pub mod zsets;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};

@@ -35,7 +35,7 @@ impl Keyspace {
                 s.len() <= 20
                     && super::strings::parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n))
             }
-            Value::List(_) | Value::Stream(_) | Value::Set(_) | Value::Hash(_) => false,
+            Value::List(_) | Value::Stream(_) | Value::Set(_) | Value::Hash(_) | Value::Zset(_) => false,
         };
         Some(if shared && shared_allowed { SHARED_REFCOUNT } else { 1 })
     }

@@ -54,6 +54,8 @@ fn gather(ks: &mut Keyspace, db: usize, key: &[u8]) -> Result<(Vec<Vec<u8>>, boo
         }
         Some(Value::List(l)) => Ok((l.iter().map(<[u8]>::to_vec).collect(), true)),
         Some(Value::Set(s)) => Ok((s.iter().map(|m| m.into_owned()).collect(), false)),
+        // Redis sorts a zset's members; BY nosort keeps its score order.
+        Some(Value::Zset(z)) => Ok((z.iter().map(|(m, _)| m.to_vec()).collect(), true)),
         Some(Value::Str(_) | Value::Stream(_) | Value::Hash(_)) => Err(Error::WrongType),
     }
 }
@@ -68,7 +70,7 @@ fn lookup_field(ks: &mut Keyspace, db: usize, key: &[u8], field: &[u8]) -> Optio
     }
     match ks.dbs[db].get(key)? {
         Value::Hash(h) => h.get(field).map(<[u8]>::to_vec),
-        Value::Str(_) | Value::List(_) | Value::Stream(_) | Value::Set(_) => None,
+        Value::Str(_) | Value::List(_) | Value::Stream(_) | Value::Set(_) | Value::Zset(_) => None,
     }
 }
 
@@ -80,7 +82,7 @@ fn lookup_string(ks: &mut Keyspace, db: usize, key: &[u8]) -> Option<Vec<u8>> {
     }
     match ks.dbs[db].get(key)? {
         Value::Str(s) => Some(s.clone()),
-        Value::List(_) | Value::Stream(_) | Value::Set(_) | Value::Hash(_) => None,
+        Value::List(_) | Value::Stream(_) | Value::Set(_) | Value::Hash(_) | Value::Zset(_) => None,
     }
 }
 

@@ -6,6 +6,7 @@ use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
 use super::stream::Stream;
+use super::zset::ZSet;
 
 /// What a key holds. Empty containers never stay in the keyspace (Redis deletes them).
 #[derive(Debug)]
@@ -21,6 +22,8 @@ pub enum Value {
     Stream(Box<Stream>),
     /// A hash, listpack- or table-encoded (see `hash.rs`).
     Hash(Hash),
+    /// A sorted set, listpack- or skiplist-encoded (see `zset.rs`).
+    Zset(ZSet),
 }
 
 impl Value {
@@ -32,6 +35,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::Stream(_) => "stream",
             Value::Hash(_) => "hash",
+            Value::Zset(_) => "zset",
         }
     }
 
@@ -46,6 +50,7 @@ impl Value {
             Value::Stream(s) => Value::Stream(s.clone()),
             Value::Set(s) => Value::Set(s.clone()),
             Value::Hash(h) => Value::Hash(h.clone()),
+            Value::Zset(z) => Value::Zset(z.clone()),
         }
     }
 
@@ -59,6 +64,7 @@ impl Value {
             Value::Stream(_) => "stream",
             Value::Set(s) => s.encoding_name(),
             Value::Hash(h) => h.encoding_name(),
+            Value::Zset(z) => z.encoding_name(),
         }
     }
 }

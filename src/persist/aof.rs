@@ -136,6 +136,22 @@ pub fn write_resp(snap: &Snapshot, w: &mut dyn Write) -> io::Result<u64> {
                         flush(&mut buf, false)?;
                     }
                 }
+                Captured::Zset(z) => {
+                    // ZADD batches of ITEMS_PER_CMD pairs, scores as `%.17g` (Redis
+                    // `rewriteSortedSetObject` with `rioWriteBulkDouble`).
+                    let mut it = z.iter().peekable();
+                    while it.peek().is_some() {
+                        let pairs: Vec<(Vec<u8>, &[u8])> = it.by_ref().take(ITEMS_PER_CMD).map(|(m, s)| (crate::engine::zset::format_score(s), m)).collect();
+                        let mut argv: Vec<&[u8]> = Vec::with_capacity(2 * pairs.len() + 2);
+                        argv.extend_from_slice(&[b"ZADD", &item.key]);
+                        for (s, m) in &pairs {
+                            argv.push(s);
+                            argv.push(m);
+                        }
+                        command(&mut buf, &argv);
+                        flush(&mut buf, false)?;
+                    }
+                }
                 Captured::List(l) => {
                     let mut argv: Vec<&[u8]> = Vec::with_capacity(ITEMS_PER_CMD + 2);
                     let mut it = l.iter().peekable();

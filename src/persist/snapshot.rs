@@ -26,6 +26,7 @@
 //! | 0x02 | STREAM     | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × (argc: varint | argc × str)`: the commands that rebuild the stream in an empty database (XADD per entry, XSETID, XGROUP CREATE, XCLAIM … JUSTID FORCE per pending entry, XGROUP CREATECONSUMER; `aof::stream_commands`), replayed through the command table |
 //! | 0x03 | HASH       | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × (field: str | value: str)`, in the hash's order; loading re-chooses the encoding by the current `hash-max-listpack-*`, as Redis's RDB load does |
 //! | 0x04 | SET        | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × str`: the members, in the set's order; loaded by adding them one by one under the current `set-max-intset-entries`, as Redis loads a set, so the encoding follows the setting |
+//! | 0x05 | ZSET       | `key_flags | [expire_ms] | key: str | count: varint (≥ 1) | count × (member: str | score: 8 bytes, the f64's IEEE bits little-endian)`, ascending; loading re-chooses the encoding by the current `zset-max-listpack-*` |
 //! | 0xFA | AUX        | `name: str | value: str`: metadata (`embedis-ver`, `ctime-ms`); unknown names are ignored |
 //! | 0xFE | SELECTDB   | `db: varint` (< 16): the keys that follow belong to this database |
 //!
@@ -63,6 +64,8 @@ pub mod tag {
     pub const HASH: u8 = 0x03;
     /// A set key.
     pub const SET: u8 = 0x04;
+    /// A sorted-set key.
+    pub const ZSET: u8 = 0x05;
     /// Metadata.
     pub const AUX: u8 = 0xFA;
     /// Database switch.
@@ -86,6 +89,8 @@ pub enum Captured {
     Stream(Box<crate::engine::stream::Stream>),
     /// A hash (a deep copy: hashes are small, or tables that cannot share).
     Hash(crate::engine::hash::Hash),
+    /// A sorted set (a deep copy).
+    Zset(crate::engine::zset::ZSet),
 }
 
 /// One key of a snapshot.
@@ -132,6 +137,7 @@ impl Snapshot {
                     Value::Set(st) => Captured::Set(st.clone()),
                     Value::Stream(st) => Captured::Stream(Box::new(st.clone_shared())),
                     Value::Hash(h) => Captured::Hash(h.clone()),
+                    Value::Zset(z) => Captured::Zset(z.clone()),
                 };
                 let expire_ms = if d.expires.is_empty() { None } else { d.expires.get(k).copied() };
                 items.push(Item { key: k.clone(), value, expire_ms });
@@ -264,6 +270,7 @@ pub fn write(snap: &Snapshot, w: &mut dyn Write, ctime_ms: i64) -> io::Result<u6
                 Captured::Set(_) => tag::SET,
                 Captured::Stream(_) => tag::STREAM,
                 Captured::Hash(_) => tag::HASH,
+                Captured::Zset(_) => tag::ZSET,
             };
             o.begin(t);
             match item.expire_ms {
@@ -286,6 +293,13 @@ pub fn write(snap: &Snapshot, w: &mut dyn Write, ctime_ms: i64) -> io::Result<u6
                     o.varint(st.len() as u64);
                     for m in st.iter() {
                         o.str(&m)?;
+                    }
+                }
+                Captured::Zset(z) => {
+                    o.varint(z.len() as u64);
+                    for (m, s) in z.iter() {
+                        o.str(m)?;
+                        o.buf.extend_from_slice(&s.to_le_bytes());
                     }
                 }
                 Captured::Hash(h) => {
@@ -511,7 +525,7 @@ pub fn load(
                 let d = varint!("a database index");
                 db = usize::try_from(d).ok().filter(|&d| d < DATABASES).ok_or_else(|| corrupt(at, format!("database index {d} out of range")))?;
             }
-            tag::STRING | tag::LIST | tag::SET | tag::STREAM | tag::HASH => {
+            tag::STRING | tag::LIST | tag::SET | tag::STREAM | tag::HASH | tag::ZSET => {
                 let at = inp.offset();
                 let flags = bytes!(1, "key flags")[0];
                 if flags & !KEY_HAS_EXPIRE != 0 {
@@ -596,6 +610,28 @@ pub fn load(
                             }
                         }
                         Value::Hash(hash)
+                    } else if t == tag::ZSET {
+                        let count_at = inp.offset();
+                        let count = varint!("a sorted set size");
+                        if count == 0 || count > inp.left() {
+                            return Err(corrupt(count_at, format!("invalid sorted set size {count}")));
+                        }
+                        let cfg = ks.config.zset;
+                        let mut z = crate::engine::zset::ZSet::new();
+                        for _ in 0..count {
+                            let member_at = inp.offset();
+                            let n = len!("a sorted set member");
+                            let m = bytes!(n, "a sorted set member").to_vec();
+                            let b = bytes!(8, "a score");
+                            let s = f64::from_le_bytes(b.try_into().unwrap_or_default());
+                            if s.is_nan() {
+                                return Err(corrupt(member_at, "a score is NaN".to_string()));
+                            }
+                            if !z.insert(&m, s, cfg) {
+                                return Err(corrupt(member_at, format!("sorted set member {:?} appears twice", String::from_utf8_lossy(&m))));
+                            }
+                        }
+                        Value::Zset(z)
                     } else {
                         let count_at = inp.offset();
                         let count = varint!("a list length");
@@ -663,6 +699,7 @@ mod tests {
                             format!("{m:?} {}", st.encoding_name())
                         }
                         Captured::Hash(h) => format!("{:?}", h.iter().collect::<Vec<_>>()),
+                        Captured::Zset(z) => format!("{:?} {}", z.iter().collect::<Vec<_>>(), z.encoding_name()),
                         Captured::Stream(st) => format!(
                             "{:?} len {} last {} added {}",
                             st.range(StreamId::MIN, StreamId::MAX, None, false),

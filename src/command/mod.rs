@@ -24,6 +24,7 @@ mod sort;
 mod sets;
 mod streams;
 mod strings;
+mod zsets;
 pub mod table;
 
 pub use args::{is_keyword, parse_f64, parse_timeout, timeout_from_secs, Args};

@@ -3,7 +3,7 @@
 //! turns argv into an engine wait. Sorted by name; looked up case-insensitively.
 
 use super::args::Args;
-use super::{bitmaps, hashes, keys, lists, object, pubsub, server, sets, sort, streams, strings, Context};
+use super::{bitmaps, hashes, keys, lists, object, pubsub, server, sets, sort, streams, strings, zsets, Context};
 use super::blocking::BlockingCall;
 use super::reply::Reply;
 use crate::engine::stats::CmdId;
@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 133] = [
+static COMMANDS: [Command; 148] = [
     row("append", 3, &[W, M, F], strings::append),
     row("bitcount", -2, &[R], bitmaps::bitcount),
     row("bitfield", -2, &[W, M], bitmaps::bitfield),
@@ -267,6 +267,21 @@ static COMMANDS: [Command; 133] = [
     row("xrevrange", -4, &[R], streams::xrevrange),
     row("xsetid", -3, &[W, M, F], streams::xsetid),
     row("xtrim", -4, &[W], streams::xtrim),
+    row("zadd", -4, &[W, M, F], zsets::zadd),
+    row("zcard", 2, &[R, F], zsets::zcard),
+    row("zcount", 4, &[R, F], zsets::zcount),
+    row("zincrby", 4, &[W, M, F], zsets::zincrby),
+    row("zmscore", -3, &[R, F], zsets::zmscore),
+    row("zpopmax", -2, &[W, F], zsets::zpopmax),
+    row("zpopmin", -2, &[W, F], zsets::zpopmin),
+    row("zrange", -4, &[R], zsets::zrange),
+    row("zrangebyscore", -4, &[R], zsets::zrangebyscore),
+    row("zrank", 3, &[R, F], zsets::zrank),
+    row("zrem", -3, &[W, F], zsets::zrem),
+    row("zrevrange", -4, &[R], zsets::zrevrange),
+    row("zrevrangebyscore", -4, &[R], zsets::zrevrangebyscore),
+    row("zrevrank", 3, &[R, F], zsets::zrevrank),
+    row("zscore", 3, &[R, F], zsets::zscore),
 ];
 
 /// Compares a requested name, in any case, with a table name (lower case). Byte by byte,

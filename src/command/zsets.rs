@@ -1,0 +1,301 @@
+//! Sorted-set command handlers, ZADD … ZPOPMAX: parse → engine call → `Reply`. Argument
+//! checks come in the order of redis `src/t_zset.c` (7.0), so that the first error is
+//! Redis's. Scores are written as Redis 7.0 writes them (`%.17g`, see `zset::format_score`):
+//! bulk strings in RESP2, doubles in RESP3.
+
+use super::args::{is_keyword, parse_f64, parse_strtod, Args};
+use super::reply::Reply;
+use super::Context;
+use crate::engine::zset::format_score;
+use crate::engine::zsets::{LexBound, RangeBy, ScoreRange, Scored, ZaddFlags};
+use crate::engine::{Error, Keyspace, Result};
+
+/// A score reply (Redis `addReplyDouble`).
+fn score(ctx: &Context, s: f64) -> Reply {
+    if ctx.resp >= 3 {
+        Reply::Double(s)
+    } else {
+        Reply::Bulk(format_score(s))
+    }
+}
+
+/// Members, with their scores when asked: flat in RESP2, `[member, score]` pairs in RESP3
+/// (Redis `zrangeResultEmit…WithScores`).
+fn scored(ctx: &Context, items: Vec<Scored>, withscores: bool) -> Reply {
+    if !withscores {
+        return Reply::bulks(items.into_iter().map(|(m, _)| m));
+    }
+    if ctx.resp >= 3 {
+        Reply::Array(items.into_iter().map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), Reply::Double(s)])).collect())
+    } else {
+        Reply::Array(items.into_iter().flat_map(|(m, s)| [Reply::Bulk(m), score(ctx, s)]).collect())
+    }
+}
+
+/// An integer argument (Redis `getLongFromObjectOrReply`).
+fn int(s: &[u8]) -> Result<i64> {
+    crate::engine::strings::parse_i64(s).ok_or(Error::NotAnInteger)
+}
+
+/// A score argument (Redis `getDoubleFromObject`).
+fn parse_score(s: &[u8]) -> Result<f64> {
+    parse_f64(s).ok_or(Error::NotAFloat)
+}
+
+/// A score range (Redis `zslParseRange`): `(` makes a bound exclusive; strtod's grammar.
+fn score_range(min: &[u8], max: &[u8]) -> Result<ScoreRange> {
+    fn bound(s: &[u8]) -> Result<(f64, bool)> {
+        let (text, ex) = if s.first() == Some(&b'(') { (&s[1..], true) } else { (s, false) };
+        match parse_strtod(text) {
+            Some(v) if !v.is_nan() => Ok((v, ex)),
+            _ => Err(Error::MinMaxNotFloat),
+        }
+    }
+    let (min, minex) = bound(min)?;
+    let (max, maxex) = bound(max)?;
+    Ok(ScoreRange { min, minex, max, maxex })
+}
+
+/// ```text
+/// ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
+/// ```
+pub(super) fn zadd(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let argv = args.rest();
+    let mut flags = ZaddFlags::default();
+    let mut ch = false;
+    let mut i = 0;
+    while let Some(a) = argv.get(i) {
+        if is_keyword(a, "nx") {
+            flags.nx = true;
+        } else if is_keyword(a, "xx") {
+            flags.xx = true;
+        } else if is_keyword(a, "gt") {
+            flags.gt = true;
+        } else if is_keyword(a, "lt") {
+            flags.lt = true;
+        } else if is_keyword(a, "ch") {
+            ch = true;
+        } else if is_keyword(a, "incr") {
+            flags.incr = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    let elements = &argv[i..];
+    if elements.is_empty() || elements.len() % 2 != 0 {
+        return Err(Error::Syntax);
+    }
+    if flags.nx && flags.xx {
+        return Err(Error::ZaddXxNx);
+    }
+    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+        return Err(Error::ZaddGtLtNx);
+    }
+    if flags.incr && elements.len() > 2 {
+        return Err(Error::ZaddIncrPairs);
+    }
+    let pairs = elements.chunks_exact(2).map(|p| Ok((parse_score(p[0])?, p[1]))).collect::<Result<Vec<(f64, &[u8])>>>()?;
+    let out = ks.zadd(ctx.db, key, flags, &pairs, b"ZADD", argv)?;
+    if flags.incr {
+        return Ok(out.score.map_or(Reply::Nil, |s| score(ctx, s)));
+    }
+    Ok(Reply::count(if ch { out.added + out.updated } else { out.added }))
+}
+
+/// ```text
+/// ZINCRBY key increment member
+/// ```
+pub(super) fn zincrby(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let argv = args.rest();
+    let incr = parse_score(argv[0])?;
+    let flags = ZaddFlags { incr: true, ..ZaddFlags::default() };
+    let out = ks.zadd(ctx.db, key, flags, &[(incr, argv[1])], b"ZINCRBY", argv)?;
+    Ok(out.score.map_or(Reply::Nil, |s| score(ctx, s)))
+}
+
+/// ```text
+/// ZREM key member [member ...]
+/// ```
+pub(super) fn zrem(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    Ok(Reply::count(ks.zrem(ctx.db, key, args.rest())?))
+}
+
+/// ```text
+/// ZCARD key
+/// ```
+pub(super) fn zcard(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    Ok(Reply::count(ks.zcard(ctx.db, key)?))
+}
+
+/// ```text
+/// ZSCORE key member
+/// ```
+pub(super) fn zscore(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let member = args.next_bytes()?;
+    Ok(ks.zscore(ctx.db, key, member)?.map_or(Reply::Nil, |s| score(ctx, s)))
+}
+
+/// ```text
+/// ZMSCORE key member [member ...]
+/// ```
+pub(super) fn zmscore(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let got = ks.zmscore(ctx.db, key, args.rest())?;
+    Ok(Reply::Array(got.into_iter().map(|s| s.map_or(Reply::Nil, |s| score(ctx, s))).collect()))
+}
+
+fn rank(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, rev: bool) -> Result<Reply> {
+    let key = args.next_key()?;
+    let member = args.next_bytes()?;
+    Ok(ks.zrank(ctx.db, key, member, rev)?.map_or(Reply::Nil, Reply::count))
+}
+
+/// ```text
+/// ZRANK key member
+/// ```
+pub(super) fn zrank(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    rank(ks, ctx, args, false)
+}
+
+/// ```text
+/// ZREVRANK key member
+/// ```
+pub(super) fn zrevrank(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    rank(ks, ctx, args, true)
+}
+
+/// ```text
+/// ZCOUNT key min max
+/// ```
+pub(super) fn zcount(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let min = args.next_bytes()?;
+    let max = args.next_bytes()?;
+    let r = score_range(min, max)?;
+    Ok(Reply::count(ks.zcount(ctx.db, key, r)?))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum By {
+    Auto,
+    Rank,
+    Score,
+    Lex,
+}
+
+/// Redis `zrangeGenericCommand`: the options after `key start stop`, checked in its
+/// order, then the range parsed by its kind, then the key read.
+fn zrange_generic(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, mut by: By, rev: Option<bool>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let a = args.next_bytes()?;
+    let b = args.next_bytes()?;
+    let opts = args.rest();
+    let (mut withscores, mut offset, mut limit, mut rev) = (false, 0i64, -1i64, rev);
+    let mut j = 0;
+    while j < opts.len() {
+        let o = opts[j];
+        let left = opts.len() - j - 1;
+        if is_keyword(o, "withscores") {
+            withscores = true;
+        } else if is_keyword(o, "limit") && left >= 2 {
+            offset = int(opts[j + 1])?;
+            limit = int(opts[j + 2])?;
+            j += 2;
+        } else if rev.is_none() && is_keyword(o, "rev") {
+            rev = Some(true);
+        } else if by == By::Auto && is_keyword(o, "bylex") {
+            by = By::Lex;
+        } else if by == By::Auto && is_keyword(o, "byscore") {
+            by = By::Score;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    let rev = rev.unwrap_or(false);
+    if by == By::Auto {
+        by = By::Rank;
+    }
+    if limit != -1 && by == By::Rank {
+        return Err(Error::ZrangeLimitByIndex);
+    }
+    if withscores && by == By::Lex {
+        return Err(Error::ZrangeWithscoresBylex);
+    }
+    let (min, max) = if rev && by != By::Rank { (b, a) } else { (a, b) };
+    let range = match by {
+        By::Auto | By::Rank => RangeBy::Rank(int(min)?, int(max)?),
+        By::Score => RangeBy::Score(score_range(min, max)?, offset, limit),
+        By::Lex => RangeBy::Lex(LexBound::parse(min)?, LexBound::parse(max)?, offset, limit),
+    };
+    let items = ks.zrange(ctx.db, key, &range, rev)?;
+    Ok(scored(ctx, items, withscores))
+}
+
+/// ```text
+/// ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
+/// ```
+pub(super) fn zrange(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    zrange_generic(ks, ctx, args, By::Auto, None)
+}
+
+/// ```text
+/// ZREVRANGE key start stop [WITHSCORES]
+/// ```
+pub(super) fn zrevrange(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    zrange_generic(ks, ctx, args, By::Rank, Some(true))
+}
+
+/// ```text
+/// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
+/// ```
+pub(super) fn zrangebyscore(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    zrange_generic(ks, ctx, args, By::Score, Some(false))
+}
+
+/// ```text
+/// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
+/// ```
+pub(super) fn zrevrangebyscore(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    zrange_generic(ks, ctx, args, By::Score, Some(true))
+}
+
+fn pop(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, max: bool) -> Result<Reply> {
+    let key = args.next_key()?;
+    let count = match args.next_opt() {
+        None => None,
+        Some(c) => {
+            let n = int(c).map_err(|_| Error::NotPositive)?;
+            if n < 0 {
+                return Err(Error::NotPositive);
+            }
+            Some(usize::try_from(n).unwrap_or(usize::MAX))
+        }
+    };
+    args.finish()?;
+    let items = ks.zpop(ctx.db, key, count.unwrap_or(1), max)?;
+    if count.is_some() && ctx.resp >= 3 {
+        return Ok(scored(ctx, items, true));
+    }
+    Ok(Reply::Array(items.into_iter().flat_map(|(m, s)| [Reply::Bulk(m), score(ctx, s)]).collect()))
+}
+
+/// ```text
+/// ZPOPMIN key [count]
+/// ```
+pub(super) fn zpopmin(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    pop(ks, ctx, args, false)
+}
+
+/// ```text
+/// ZPOPMAX key [count]
+/// ```
+pub(super) fn zpopmax(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    pop(ks, ctx, args, true)
+}

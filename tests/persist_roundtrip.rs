@@ -87,6 +87,24 @@ fn some_writes(e: &Engine) {
     e.execute(|ks| ks.srem(0, b"ints", &[b"3"]).unwrap());
     e.execute(|ks| ks.set_op_store(0, embedis::engine::sets::SetOp::Union, b"u", &[b"ints", b"strs"]).unwrap());
     e.execute(|ks| ks.lmove(0, b"q", b"dst", End::Left, End::Right).unwrap());
+    // Sorted sets of each encoding, with scores whose text must round-trip exactly, and
+    // the commands whose effects differ from the request (ZPOPMIN as a counted pop).
+    let zmany: Vec<Vec<u8>> = (0..300).map(|i: i32| format!("member-{i}").into_bytes()).collect();
+    e.execute(|ks| {
+        let flags = embedis::engine::zsets::ZaddFlags::default();
+        let small: Vec<(f64, &[u8])> = vec![(1.1, b"a"), (-0.0, b"b"), (f64::INFINITY, b"c"), (1e-300, b"d"), (1.0 / 3.0, b"e")];
+        ks.zadd(0, b"zs", flags, &small, b"ZADD", &[b"1.1", b"a", b"-0", b"b", b"inf", b"c", b"1e-300", b"d", b"0.33333333333333331", b"e"]).unwrap();
+        let big: Vec<(f64, &[u8])> = zmany.iter().enumerate().map(|(i, m)| (f64::from(i32::try_from(i % 7).unwrap()) * 0.1, m.as_slice())).collect();
+        let mut argv: Vec<Vec<u8>> = Vec::new();
+        for (sc, m) in &big {
+            argv.push(embedis::engine::zset::format_score(*sc));
+            argv.push(m.to_vec());
+        }
+        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        ks.zadd(1, b"zbig", flags, &big, b"ZADD", &argv).unwrap();
+    });
+    e.execute(|ks| ks.zpop(1, b"zbig", 5, false).unwrap());
+    e.execute(|ks| ks.zrem(0, b"zs", &[b"d"]).unwrap());
     // A unit with several effects (MULTI/EXEC in the file).
     e.execute(|ks| {
         ks.push(0, b"m", &[b"1"], End::Right, false).unwrap();

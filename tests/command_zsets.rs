@@ -11,6 +11,10 @@ fn bulk(s: &str) -> Reply {
     Reply::Bulk(s.as_bytes().to_vec())
 }
 
+fn dbl(d: f64) -> Reply {
+    Reply::Double(d)
+}
+
 fn bulks(items: &[&str]) -> Reply {
     Reply::Array(items.iter().map(|s| bulk(s)).collect())
 }
@@ -28,24 +32,24 @@ const NOT_FLOAT: &str = "ERR value is not a valid float";
 fn zadd_flags_and_replies() {
     let mut c = Conn::new();
     assert_eq!(c.ok("ZADD z 1.1 a 2 b 1e300 c"), Reply::Int(3));
-    assert_eq!(c.ok("ZSCORE z a"), bulk("1.1000000000000001"));
-    assert_eq!(c.ok("ZSCORE z c"), bulk("1.0000000000000001e+300"));
+    assert_eq!(c.ok("ZSCORE z a"), dbl(1.1));
+    assert_eq!(c.ok("ZSCORE z c"), dbl(1e300));
     assert_eq!(c.ok("ZADD z NX 5 a 3 d"), Reply::Int(1));
-    assert_eq!(c.ok("ZSCORE z a"), bulk("1.1000000000000001"));
+    assert_eq!(c.ok("ZSCORE z a"), dbl(1.1));
     assert_eq!(c.ok("ZADD z XX CH 5 a 3 e"), Reply::Int(1));
     assert_eq!(c.ok("ZCARD z"), Reply::Int(4));
     assert_eq!(c.ok("ZADD z GT CH 4 a 6 b"), Reply::Int(1));
     assert_eq!(c.ok("ZADD z LT CH 4 a 9 b"), Reply::Int(1));
-    assert_eq!(c.ok("ZMSCORE z a b nosuch"), Reply::Array(vec![bulk("4"), bulk("6"), Reply::Nil]));
-    assert_eq!(c.ok("ZADD z INCR 2.5 a"), bulk("6.5"));
+    assert_eq!(c.ok("ZMSCORE z a b nosuch"), Reply::Array(vec![dbl(4.0), dbl(6.0), Reply::Nil]));
+    assert_eq!(c.ok("ZADD z INCR 2.5 a"), dbl(6.5));
     assert_eq!(c.ok("ZADD z INCR GT -1 a"), Reply::Nil);
     assert_eq!(c.ok("ZADD z INCR XX 1 nosuch"), Reply::Nil);
     assert_eq!(c.ok("ZADD nokey XX 1 a"), Reply::Int(0));
     assert_eq!(c.ok("EXISTS nokey"), Reply::Int(0));
-    assert_eq!(c.ok("ZINCRBY z inf a"), bulk("inf"));
+    assert_eq!(c.ok("ZINCRBY z inf a"), dbl(f64::INFINITY));
     assert_eq!(c.err("ZINCRBY z -inf a"), "ERR resulting score is not a number (NaN)");
-    assert_eq!(c.ok("ZSCORE z a"), bulk("inf"));
-    assert_eq!(c.ok("ZINCRBY z 1 new"), bulk("1"));
+    assert_eq!(c.ok("ZSCORE z a"), dbl(f64::INFINITY));
+    assert_eq!(c.ok("ZINCRBY z 1 new"), dbl(1.0));
 }
 
 #[test]
@@ -72,7 +76,7 @@ fn equal_scores_order_by_member_and_ranks() {
     let mut c = Conn::new();
     c.ok("ZADD z 1 b 1 a 1 c 0 z 2 A");
     assert_eq!(c.ok("ZRANGE z 0 -1"), bulks(&["z", "a", "b", "c", "A"]));
-    assert_eq!(c.ok("ZREVRANGE z 0 1 WITHSCORES"), bulks(&["A", "2", "c", "1"]));
+    assert_eq!(c.ok("ZREVRANGE z 0 1 WITHSCORES"), Reply::Array(vec![bulk("A"), dbl(2.0), bulk("c"), dbl(1.0)]));
     assert_eq!(c.ok("ZRANK z b"), Reply::Int(2));
     assert_eq!(c.ok("ZREVRANK z b"), Reply::Int(2));
     assert_eq!(c.ok("ZRANK z nosuch"), Reply::Nil);
@@ -91,7 +95,7 @@ fn score_ranges_limits_and_lex() {
     assert_eq!(c.err("ZCOUNT z a 2"), "ERR min or max is not a float");
     assert_eq!(c.err("ZCOUNT z nan 2"), "ERR min or max is not a float");
     assert_eq!(c.ok("ZRANGEBYSCORE z (2 +inf LIMIT 1 2"), bulks(&["d", "e"]));
-    assert_eq!(c.ok("ZREVRANGEBYSCORE z 4 (1 WITHSCORES LIMIT 0 2"), bulks(&["d", "4", "c", "3"]));
+    assert_eq!(c.ok("ZREVRANGEBYSCORE z 4 (1 WITHSCORES LIMIT 0 2"), Reply::Array(vec![bulk("d"), dbl(4.0), bulk("c"), dbl(3.0)]));
     assert_eq!(c.ok("ZRANGE z 4 2 BYSCORE REV"), bulks(&["d", "c", "b"]));
     assert_eq!(c.ok("ZRANGE z 2 4 BYSCORE LIMIT -1 2"), bulks(&[]));
     assert_eq!(c.ok("ZRANGE z 2 4 BYSCORE LIMIT 1 -5"), bulks(&["c", "d"]));
@@ -113,8 +117,8 @@ fn score_ranges_limits_and_lex() {
 fn zrem_and_pops_delete_emptied_keys() {
     let mut c = Conn::new();
     c.ok("ZADD z 1 a 2 b 3 c");
-    assert_eq!(c.ok("ZPOPMIN z"), bulks(&["a", "1"]));
-    assert_eq!(c.ok("ZPOPMAX z 5"), bulks(&["c", "3", "b", "2"]));
+    assert_eq!(c.ok("ZPOPMIN z"), Reply::Array(vec![bulk("a"), dbl(1.0)]));
+    assert_eq!(c.ok("ZPOPMAX z 5"), Reply::Array(vec![bulk("c"), dbl(3.0), bulk("b"), dbl(2.0)]));
     assert_eq!(c.ok("EXISTS z"), Reply::Int(0));
     assert_eq!(c.ok("ZPOPMIN z"), bulks(&[]));
     assert_eq!(c.err("ZPOPMIN z -1"), "ERR value is out of range, must be positive");
@@ -142,6 +146,6 @@ fn encodings_follow_the_config() {
     c.ok("ZADD y 1 abcd");
     assert_eq!(c.ok("OBJECT ENCODING y"), bulk("skiplist"));
     c.ok("COPY z z2");
-    assert_eq!(c.ok("ZRANGE z2 0 -1 WITHSCORES"), bulks(&["a", "1", "b", "2", "c", "3"]));
+    assert_eq!(c.ok("ZRANGE z2 0 -1 WITHSCORES"), Reply::Array(vec![bulk("a"), dbl(1.0), bulk("b"), dbl(2.0), bulk("c"), dbl(3.0)]));
     assert_eq!(c.ok("SORT z2 BY nosort"), bulks(&["a", "b", "c"]));
 }

@@ -410,6 +410,66 @@ class Broker:
         no_values: bool | None = None,
     ) -> tuple[int, dict[Any, Any]]: ...
 
+    # sorted sets
+    def zadd(
+        self,
+        name: _Key,
+        mapping: Mapping[Any, _Encodable],
+        nx: bool = False,
+        xx: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> int | float | None: ...
+    def zcard(self, name: _Key) -> int: ...
+    def zcount(self, name: _Key, min: _Encodable, max: _Encodable) -> int: ...
+    def zincrby(self, name: _Key, amount: float, value: _Encodable) -> float | None: ...
+    def zmscore(self, key: _Key, members: list[Any]) -> list[float | None]: ...
+    def zpopmax(self, name: _Key, count: int | None = None) -> list[tuple[Any, Any]]: ...
+    def zpopmin(self, name: _Key, count: int | None = None) -> list[tuple[Any, Any]]: ...
+    def zrange(
+        self,
+        name: _Key,
+        start: _Encodable,
+        end: _Encodable,
+        desc: bool = False,
+        withscores: bool = False,
+        score_cast_func: Any = ...,
+        byscore: bool = False,
+        bylex: bool = False,
+        offset: int | None = None,
+        num: int | None = None,
+        use_rev: bool = False,
+    ) -> list[Any]: ...
+    def zrangebyscore(
+        self,
+        name: _Key,
+        min: _Encodable,
+        max: _Encodable,
+        start: int | None = None,
+        num: int | None = None,
+        withscores: bool = False,
+        score_cast_func: Any = ...,
+    ) -> list[Any]: ...
+    def zrevrange(
+        self, name: _Key, start: int, end: int, withscores: bool = False, score_cast_func: Any = ...
+    ) -> list[Any]: ...
+    def zrevrangebyscore(
+        self,
+        name: _Key,
+        max: _Encodable,
+        min: _Encodable,
+        start: int | None = None,
+        num: int | None = None,
+        withscores: bool = False,
+        score_cast_func: Any = ...,
+    ) -> list[Any]: ...
+    def zrank(self, name: _Key, value: _Encodable, withscore: bool = False, score_cast_func: Any = ...) -> Any: ...
+    def zrevrank(self, name: _Key, value: _Encodable, withscore: bool = False, score_cast_func: Any = ...) -> Any: ...
+    def zrem(self, name: _Key, *values: _Encodable) -> int: ...
+    def zscore(self, name: _Key, value: _Encodable) -> float | None: ...
+
     # pub/sub
     def publish(self, channel: _Key, message: _Encodable, **_kwargs: Any) -> int: ...
     def spublish(self, shard_channel: _Key, message: _Encodable) -> int: ...

@@ -1,22 +1,18 @@
 //! Sorted-set command handlers, ZADD … ZPOPMAX: parse → engine call → `Reply`. Argument
 //! checks come in the order of redis `src/t_zset.c` (7.0), so that the first error is
-//! Redis's. Scores are written as Redis 7.0 writes them (`%.17g`, see `zset::format_score`):
-//! bulk strings in RESP2, doubles in RESP3.
+//! Redis's. Scores are `Reply::Double`s, written as Redis 7.0 writes them (`%.17g`, see
+//! `zset::format_score`): bulk strings in RESP2, doubles in RESP3.
 
 use super::args::{is_keyword, parse_f64, parse_strtod, Args};
 use super::reply::Reply;
 use super::Context;
-use crate::engine::zset::format_score;
 use crate::engine::zsets::{LexBound, RangeBy, ScoreRange, Scored, ZaddFlags};
 use crate::engine::{Error, Keyspace, Result};
 
-/// A score reply (Redis `addReplyDouble`).
-fn score(ctx: &Context, s: f64) -> Reply {
-    if ctx.resp >= 3 {
-        Reply::Double(s)
-    } else {
-        Reply::Bulk(format_score(s))
-    }
+/// A score reply (Redis `addReplyDouble`): a double, which the RESP writers put as Redis
+/// 7.0 does (`%.17g`; a bulk string in RESP2).
+fn score(_ctx: &Context, s: f64) -> Reply {
+    Reply::Double(s)
 }
 
 /// Members, with their scores when asked: flat in RESP2, `[member, score]` pairs in RESP3

@@ -14,6 +14,7 @@ mod keys;
 mod lists;
 mod keys_more;
 mod hashes;
+mod zsets;
 mod memory;
 mod observe;
 mod persist;

@@ -65,6 +65,33 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
             Reply::Bulk(s) => py.get_type::<pyo3::types::PyFloat>().call1((pyo3::types::PyBytes::new(py, s),)),
             _ => codec.reply(py, reply),
         },
+        // redis-py 8.2 speaks RESP3 and keeps the legacy shapes: scores come as floats
+        // (ZSCORE, ZINCRBY, ZADD INCR, ZMSCORE: `codec.reply` makes a `Reply::Double` a
+        // float); ranges with scores become `[(member, score_cast_func(score))]` when the
+        // method asked `withscores` (and always for the pops), else stay RESP3's nested
+        // `[[member, score]]`.
+        "ZRANGE" | "ZRANGEBYSCORE" | "ZREVRANGE" | "ZREVRANGEBYSCORE" | "ZPOPMIN" | "ZPOPMAX" => match reply {
+            Reply::Array(items) if items.iter().any(|r| matches!(r, Reply::Double(_))) => {
+                let tuples = opts.withscores || name.starts_with("ZPOP");
+                let pairs = items
+                    .chunks(2)
+                    .map(|p| -> PyResult<Bound<'py, PyAny>> {
+                        let member = codec.reply(py, &p[0])?;
+                        let d = match p.get(1) {
+                            Some(Reply::Double(d)) => *d,
+                            _ => f64::NAN,
+                        };
+                        if tuples {
+                            Ok(PyTuple::new(py, [member, cast_score(py, codec, opts, d)?])?.into_any())
+                        } else {
+                            Ok(PyList::new(py, [member, d.into_pyobject(py)?.into_any()])?.into_any())
+                        }
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, pairs)?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
         "SETEX" | "PSETEX" => match reply {
             Reply::Ok => as_bool(true),
             _ => codec.reply(py, reply),
@@ -162,11 +189,32 @@ fn str_dict<'py>(py: Python<'py>, reply: &Reply) -> PyResult<Bound<'py, PyDict>>
     Ok(d)
 }
 
+/// A score through `score_cast_func` as redis-py 8.2 applies it on a RESP3 connection with
+/// legacy shapes: `float` directly; any other callable gets the score re-encoded as Redis's
+/// shortest text (`_redis_double_to_string`; bytes, or str when decoding) and, on
+/// ValueError/TypeError, through `float` first (`_wrap_score_cast_func`).
+fn cast_score<'py>(py: Python<'py>, codec: &Codec, opts: &Opts, score: f64) -> PyResult<Bound<'py, PyAny>> {
+    let Some(f) = &opts.score_cast else {
+        return Ok(score.into_pyobject(py)?.into_any());
+    };
+    let mut text = Vec::with_capacity(24);
+    crate::resp::format_double(score, &mut text);
+    let raw = codec.out(py, &text)?;
+    let f = f.bind(py);
+    match f.call1((raw.clone(),)) {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyValueError>(py) || e.is_instance_of::<pyo3::exceptions::PyTypeError>(py) => {
+            f.call1((py.get_type::<pyo3::types::PyFloat>().call1((raw,))?,))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// A null, for the callbacks' missing parts.
 const NIL: &Reply = &Reply::Nil;
 
 /// redis-py's options for a reply's callback.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Opts {
     /// SET with GET (`parse_set_result` returns the old value then).
     pub(crate) set_get: bool,
@@ -176,6 +224,10 @@ pub(crate) struct Opts {
     pub(crate) full: bool,
     /// XPENDING's extended form.
     pub(crate) parse_detail: bool,
+    /// ZRANGE & co. with `withscores` (`zset_score_pairs` pairs them then).
+    pub(crate) withscores: bool,
+    /// The `score_cast_func` of the sorted-set range methods; `None` is `float`.
+    pub(crate) score_cast: Option<Py<PyAny>>,
 }
 
 impl Opts {
@@ -187,7 +239,18 @@ impl Opts {
                 None => Ok(false),
             }
         };
-        Ok(Opts { set_get: flag("get")?, parse_justid: flag("parse_justid")?, full: flag("full")?, parse_detail: flag("parse_detail")? })
+        let score_cast = match options {
+            Some(o) => o.get_item("score_cast_func")?.filter(|f| !f.is(&f.py().get_type::<pyo3::types::PyFloat>())).map(Bound::unbind),
+            None => None,
+        };
+        Ok(Opts {
+            set_get: flag("get")?,
+            parse_justid: flag("parse_justid")?,
+            full: flag("full")?,
+            parse_detail: flag("parse_detail")?,
+            withscores: flag("withscores")?,
+            score_cast,
+        })
     }
 }
 

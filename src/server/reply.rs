@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::command::Reply;
 use crate::engine::pubsub::Event;
-use crate::resp::{encode, format_double, Frame};
+use crate::resp::{encode, Frame};
 
 /// A server command's answer.
 #[derive(Debug)]
@@ -192,8 +192,8 @@ pub fn write_reply(r: &Reply, resp: u8, out: &mut Vec<u8>) {
             }
         }
         Reply::Double(d) => {
-            let mut text = Vec::with_capacity(24);
-            format_double(*d, &mut text);
+            // Redis 7.0's `addReplyDouble`: `%.17g` in both protocols.
+            let text = crate::engine::zset::format_score(*d);
             if resp >= 3 {
                 out.push(b',');
                 out.extend_from_slice(&text);

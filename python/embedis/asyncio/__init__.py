@@ -301,6 +301,8 @@ _FORWARDED = """
     setbit getbit bitcount bitpos bitop bitfield_ro
     hset hsetnx hmset hget hmget hgetall hdel hexists hlen hstrlen hkeys hvals hincrby
     hincrbyfloat hrandfield hscan
+    zadd zcard zcount zincrby zmscore zpopmax zpopmin zrange zrangebyscore zrevrange
+    zrevrangebyscore zrank zrevrank zrem zscore
     publish spublish pubsub_channels pubsub_shardchannels pubsub_numsub pubsub_shardnumsub
     set_pubsub_limits
     sadd srem smembers sismember smismember scard spop srandmember smove sinter sintercard

@@ -318,6 +318,66 @@ class Broker:
     def hscan_iter(
         self, name: _Key, match: Any = None, count: int | None = None, no_values: bool | None = None
     ) -> AsyncIterator[Any]: ...
+
+    # sorted sets
+    async def zadd(
+        self,
+        name: _Key,
+        mapping: Mapping[Any, _Encodable],
+        nx: bool = False,
+        xx: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> int | float | None: ...
+    async def zcard(self, name: _Key) -> int: ...
+    async def zcount(self, name: _Key, min: _Encodable, max: _Encodable) -> int: ...
+    async def zincrby(self, name: _Key, amount: float, value: _Encodable) -> float | None: ...
+    async def zmscore(self, key: _Key, members: list[Any]) -> list[float | None]: ...
+    async def zpopmax(self, name: _Key, count: int | None = None) -> list[tuple[Any, Any]]: ...
+    async def zpopmin(self, name: _Key, count: int | None = None) -> list[tuple[Any, Any]]: ...
+    async def zrange(
+        self,
+        name: _Key,
+        start: _Encodable,
+        end: _Encodable,
+        desc: bool = False,
+        withscores: bool = False,
+        score_cast_func: Any = ...,
+        byscore: bool = False,
+        bylex: bool = False,
+        offset: int | None = None,
+        num: int | None = None,
+        use_rev: bool = False,
+    ) -> list[Any]: ...
+    async def zrangebyscore(
+        self,
+        name: _Key,
+        min: _Encodable,
+        max: _Encodable,
+        start: int | None = None,
+        num: int | None = None,
+        withscores: bool = False,
+        score_cast_func: Any = ...,
+    ) -> list[Any]: ...
+    async def zrevrange(
+        self, name: _Key, start: int, end: int, withscores: bool = False, score_cast_func: Any = ...
+    ) -> list[Any]: ...
+    async def zrevrangebyscore(
+        self,
+        name: _Key,
+        max: _Encodable,
+        min: _Encodable,
+        start: int | None = None,
+        num: int | None = None,
+        withscores: bool = False,
+        score_cast_func: Any = ...,
+    ) -> list[Any]: ...
+    async def zrank(self, name: _Key, value: _Encodable, withscore: bool = False, score_cast_func: Any = ...) -> Any: ...
+    async def zrevrank(self, name: _Key, value: _Encodable, withscore: bool = False, score_cast_func: Any = ...) -> Any: ...
+    async def zrem(self, name: _Key, *values: _Encodable) -> int: ...
+    async def zscore(self, name: _Key, value: _Encodable) -> float | None: ...
     # pub/sub
     async def publish(self, channel: _Key, message: _Encodable, **_kwargs: Any) -> int: ...
     async def spublish(self, shard_channel: _Key, message: _Encodable) -> int: ...

@@ -1,0 +1,263 @@
+"""Differential tests of the sorted-set commands: the same calls on ``embedis.Broker`` and
+on redis-py talking to a real redis-server 7.0 give the same values (or errors of the same
+class and message), and the same whole keyspace after each step. A list key and a string
+key share the key names, so the WRONGTYPE paths run; small thresholds and a long member
+send sets through the listpack → skiplist conversion (compared through OBJECT ENCODING)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+import embedis
+
+from conftest import assert_same_outcome, dump_keyspace, outcome
+
+KEYS = st.sampled_from(["z1", "z2", "z3", "list", "str"])
+MEMBERS = st.sampled_from(["a", "b", "c", "d", "e", "", "m" * 70])
+SCORES = st.sampled_from([1, 2, 0, -1, 1.5, 0.1, -0.0, 1e300, "inf", "-inf", "+inf", "abc", "nan", " 1", "1e5000", "0x10", "3"])
+BOUNDS = st.sampled_from(["-inf", "+inf", "(1", "1", "0", "(0", "2", "(inf", "1e999", "abc", " 1", "", "(", "nan", 1.5])
+INDEXES = st.sampled_from([0, 1, 2, -1, -2, 5, -10, "x"])
+COUNTS = st.sampled_from([None, 0, 1, 2, 10, -1])
+
+
+def _cmd(method: str, *args: st.SearchStrategy, **kwargs: st.SearchStrategy) -> st.SearchStrategy:
+    return st.tuples(st.just(method), st.tuples(*args), st.fixed_dictionaries(kwargs))
+
+
+FLAGS = st.fixed_dictionaries(
+    {},
+    optional={
+        "nx": st.booleans(),
+        "xx": st.booleans(),
+        "ch": st.booleans(),
+        "incr": st.booleans(),
+        "gt": st.booleans(),
+        "lt": st.booleans(),
+    },
+)
+
+COMMANDS = st.one_of(
+    st.builds(lambda k, m, f: ("zadd", (k, m), f), KEYS, st.dictionaries(MEMBERS, SCORES, min_size=1, max_size=4), FLAGS),
+    _cmd("zincrby", KEYS, SCORES, MEMBERS),
+    st.builds(lambda k, ms: ("zrem", (k, *ms), {}), KEYS, st.lists(MEMBERS, min_size=1, max_size=3)),
+    _cmd("zcard", KEYS),
+    _cmd("zscore", KEYS, MEMBERS),
+    st.builds(lambda k, ms: ("zmscore", (k, ms), {}), KEYS, st.lists(MEMBERS, min_size=1, max_size=3)),
+    _cmd("zrank", KEYS, MEMBERS),
+    _cmd("zrevrank", KEYS, MEMBERS),
+    _cmd("zcount", KEYS, BOUNDS, BOUNDS),
+    _cmd("zrange", KEYS, INDEXES, INDEXES, desc=st.booleans(), withscores=st.booleans()),
+    _cmd(
+        "zrange",
+        KEYS,
+        BOUNDS,
+        BOUNDS,
+        byscore=st.just(True),
+        desc=st.booleans(),
+        withscores=st.booleans(),
+        offset=st.sampled_from([None, 0, 1, -1]),
+        num=st.sampled_from([None, 1, 2, -1, 0]),
+    ),
+    _cmd("zrangebyscore", KEYS, BOUNDS, BOUNDS, withscores=st.booleans()),
+    _cmd("zrangebyscore", KEYS, BOUNDS, BOUNDS, st.sampled_from([0, 1, -1]), st.sampled_from([1, 2, -1, 0]), withscores=st.booleans()),
+    _cmd("zrevrangebyscore", KEYS, BOUNDS, BOUNDS, withscores=st.booleans()),
+    _cmd("zrevrangebyscore", KEYS, BOUNDS, BOUNDS, st.sampled_from([0, 1, -1]), st.sampled_from([1, 2, -1]), withscores=st.booleans()),
+    _cmd("zrevrange", KEYS, INDEXES, INDEXES, withscores=st.booleans()),
+    _cmd("zpopmin", KEYS, COUNTS),
+    _cmd("zpopmax", KEYS, COUNTS),
+    _cmd("type", KEYS),
+    _cmd("delete", KEYS),
+    _cmd("rpush", KEYS, MEMBERS),
+    _cmd("set", KEYS, MEMBERS),
+)
+
+
+def compare(e, r, method: str, args: tuple, kwargs: dict) -> None:  # type: ignore[no-untyped-def]
+    got = outcome(getattr(e, method), *args, **kwargs)
+    want = outcome(getattr(r, method), *args, **kwargs)
+    assert_same_outcome(got, want, f"{method}{args!r} {kwargs!r}")
+
+
+class ZsetsSameAsRedis(RuleBasedStateMachine):
+    """Random sorted-set command sequences on embedis and on redis give the same replies."""
+
+    real = None  # set by the test
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.e = embedis.Broker()
+        self.r = type(self).real
+        self.r.flushall()
+
+    @initialize(entries=st.sampled_from([0, 2, 4, 128]), value=st.sampled_from([4, 64]))
+    def start(self, entries: int, value: int) -> None:
+        for client in (self.e, self.r):
+            client.config_set("zset-max-listpack-entries", entries)
+            client.config_set("zset-max-listpack-value", value)
+            client.rpush("list", "x")
+            client.set("str", "v")
+
+    @rule(cmd=COMMANDS)
+    def call(self, cmd) -> None:  # type: ignore[no-untyped-def]
+        method, args, kwargs = cmd
+        compare(self.e, self.r, method, args, kwargs)
+
+    @invariant()
+    def same_keyspace(self) -> None:
+        assert dump_keyspace(self.e) == dump_keyspace(self.r)
+        for key in ("z1", "z2", "z3"):
+            if self.r.type(key) == b"zset":
+                assert self.e.object("encoding", key) == self.r.object("encoding", key), key
+
+    def teardown(self) -> None:
+        self.r.config_set("zset-max-listpack-entries", 128)
+        self.r.config_set("zset-max-listpack-value", 64)
+
+
+def test_random_zset_sequences_behave_as_redis(real) -> None:  # type: ignore[no-untyped-def]
+    ZsetsSameAsRedis.real = real
+    run_state_machine_as_test(
+        ZsetsSameAsRedis,
+        settings=settings(
+            max_examples=120,
+            stateful_step_count=40,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        ),
+    )
+
+
+# ---- raw command words: edge cases and error texts --------------------------------------
+
+RAW = [
+    ["ZADD", "z"],
+    ["ZADD", "z", "1"],
+    ["ZADD", "z", "NX"],
+    ["ZADD", "z", "NX", "XX", "1", "a"],
+    ["ZADD", "z", "GT", "LT", "1", "a"],
+    ["ZADD", "z", "GT", "NX", "1", "a"],
+    ["ZADD", "z", "INCR", "1", "a", "2", "b"],
+    ["ZADD", "z", "nan", "a"],
+    ["ZADD", "z", "1", "a", "x", "b"],
+    ["ZADD", "z", "1.1", "a", "2", "b", "1e300", "c", "-0", "d", "0x1p-2", "e"],
+    ["ZSCORE", "z", "a"],
+    ["ZSCORE", "z", "c"],
+    ["ZSCORE", "z", "d"],
+    ["ZSCORE", "z", "e"],
+    ["ZADD", "z", "INCR", "inf", "a"],
+    ["ZADD", "z", "INCR", "-inf", "a"],
+    ["ZINCRBY", "z", "-inf", "a"],
+    ["ZINCRBY", "z", "x", "a"],
+    ["ZINCRBY", "z", "1"],
+    ["ZADD", "z", "XX", "INCR", "1", "nosuch"],
+    ["ZADD", "z", "CH", "GT", "5", "b", "0", "c", "7", "new"],
+    ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["ZRANGE", "z", "0", "-1", "LIMIT", "0", "-1"],
+    ["ZRANGE", "z", "0", "-1", "LIMIT", "0", "1"],
+    ["ZRANGE", "z", "0", "-1", "LIMIT", "0"],
+    ["ZRANGE", "z", "-", "+", "BYLEX", "WITHSCORES"],
+    ["ZRANGE", "z", "0", "1", "BYSCORE", "BYLEX"],
+    ["ZRANGE", "z", "0", "1", "REV", "REV"],
+    ["ZRANGE", "z", "(0", "+inf", "BYSCORE", "LIMIT", "1", "2", "WITHSCORES"],
+    ["ZRANGE", "z", "+inf", "(0", "BYSCORE", "REV", "LIMIT", "0", "2"],
+    ["ZRANGE", "z", "x", "1"],
+    ["ZRANGE", "z", "0", "1", "BYSCORE", "LIMIT", "x", "1"],
+    ["ZRANGEBYSCORE", "z", "0", "1", "BYSCORE"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1", "1", "WITHSCORES"],
+    ["ZREVRANGEBYSCORE", "z", "+inf", "-inf", "WITHSCORES", "LIMIT", "1", "-1"],
+    ["ZREVRANGE", "z", "0", "1", "REV"],
+    ["ZREVRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["ZCOUNT", "z", "(1", "+inf"],
+    ["ZCOUNT", "z", "a", "1"],
+    ["ZCOUNT", "z", "1", "nan"],
+    ["ZCOUNT", "z", "", ""],
+    ["ZCOUNT", "z", "   1", "1e400"],
+    ["ZCOUNT", "z", "1 ", "2"],
+    ["ZMSCORE", "z", "a", "nosuch", "b"],
+    ["ZMSCORE", "nokey", "a"],
+    ["ZRANK", "z", "b"],
+    ["ZREVRANK", "z", "b"],
+    ["ZRANK", "z", "b", "WITHSCORE"],
+    ["ZPOPMIN", "z", "-1"],
+    ["ZPOPMIN", "z", "x"],
+    ["ZPOPMIN", "z", "1", "2"],
+    ["ZPOPMIN", "z", "0"],
+    ["ZPOPMIN", "z"],
+    ["ZPOPMAX", "z", "2"],
+    ["ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "d"],
+    ["ZRANGE", "lex", "[b", "(d", "BYLEX"],
+    ["ZRANGE", "lex", "+", "-", "BYLEX", "REV", "LIMIT", "1", "2"],
+    ["ZRANGE", "lex", "-", "+", "BYLEX", "LIMIT", "-1", "2"],
+    ["ZRANGE", "lex", "b", "+", "BYLEX"],
+    ["ZRANGE", "lex", "(", "[", "BYLEX"],
+    ["ZRANGE", "lex", "[c", "+", "BYLEX"],
+    ["ZREM", "z"],
+    ["ZREM", "nokey", "a"],
+    ["ZCARD", "nokey"],
+    ["ZADD", "str", "1", "a"],
+    ["ZADD", "str", "x", "a"],
+    ["ZSCORE", "str", "a"],
+    ["ZRANGE", "str", "0", "1"],
+    ["ZRANGE", "str", "x", "1"],
+    ["ZPOPMIN", "str"],
+    ["ZREM", "z", "a", "b", "c", "d", "e", "new", "nosuch"],
+    ["EXISTS", "z"],
+]
+
+
+def test_raw_words_match_redis(real) -> None:  # type: ignore[no-untyped-def]
+    e = embedis.Broker()
+    for client in (e, real):
+        client.execute_command("SET", "str", "v")
+    for words in RAW:
+        got = outcome(e.execute_command, *words)
+        want = outcome(real.execute_command, *words)
+        assert_same_outcome(got, want, repr(words))
+    assert dump_keyspace(e) == dump_keyspace(real)
+
+
+def test_redis_py_shapes_match(real) -> None:  # type: ignore[no-untyped-def]
+    """The redis-py conversions: tuples with float scores, score_cast_func, INCR's float,
+    and the DataErrors redis-py raises before sending."""
+    e = embedis.Broker()
+    for client in (e, real):
+        client.zadd("z", {"a": 1.5, "b": 2, "c": 1e300})
+    calls = [
+        ("zrange", ("z", 0, -1), {"withscores": True}),
+        ("zrange", ("z", 0, -1), {"withscores": True, "score_cast_func": int}),
+        ("zrange", ("z", 0, -1), {"withscores": True, "score_cast_func": bytes}),
+        ("zrange", ("z", 0, -1), {"desc": True, "withscores": True}),
+        ("zrange", ("z", 0, 1), {"byscore": True, "bylex": True}),
+        ("zrange", ("z", 0, 1), {"byscore": True, "offset": 1}),
+        ("zrange", ("z", "-", "+"), {"bylex": True, "withscores": True}),
+        ("zrevrangebyscore", ("z", "+inf", "-inf"), {"withscores": True, "score_cast_func": str}),
+        ("zrangebyscore", ("z", "-inf", "+inf"), {"start": 1}),
+        ("zadd", ("z", {"a": 1}), {"incr": True}),
+        ("zadd", ("z", {}), {}),
+        ("zadd", ("z", {"a": 1}), {"nx": True, "xx": True}),
+        ("zadd", ("z", {"a": 1}), {"gt": True, "lt": True}),
+        ("zadd", ("z", {"a": 1, "b": 2}), {"incr": True}),
+        ("zadd", ("z", {"a": 1}), {"nx": True, "gt": True}),
+        ("zadd", ("z", {"a": 5}), {"incr": True, "xx": True, "lt": True}),
+        ("zscore", ("z", "a"), {}),
+        ("zincrby", ("z", 0.5, "a"), {}),
+        ("zmscore", ("z", ["a", "x"]), {}),
+        ("zmscore", ("z", []), {}),
+        ("zpopmax", ("z",), {}),
+        ("zpopmin", ("z", 5), {}),
+        ("zpopmin", ("z", 5), {}),
+    ]
+    for method, args, kwargs in calls:
+        got = outcome(getattr(e, method), *args, **kwargs)
+        want = outcome(getattr(real, method), *args, **kwargs)
+        assert_same_outcome(got, want, f"{method}{args!r} {kwargs!r}")
+        if got[0] == "ok":
+            assert type(got[1]) is type(want[1]), (method, got, want)
+            if isinstance(want[1], list) and want[1] and isinstance(want[1][0], tuple):
+                assert [type(x) for p in got[1] for x in p] == [type(x) for p in want[1] for x in p], (method, got, want)
+    d = embedis.Broker(decode_responses=True)
+    d.zadd("z", {"a": 1})
+    assert d.zrange("z", 0, -1, withscores=True) == [("a", 1.0)]

@@ -149,3 +149,52 @@ fn encodings_follow_the_config() {
     assert_eq!(c.ok("ZRANGE z2 0 -1 WITHSCORES"), Reply::Array(vec![bulk("a"), dbl(1.0), bulk("b"), dbl(2.0), bulk("c"), dbl(3.0)]));
     assert_eq!(c.ok("SORT z2 BY nosort"), bulks(&["a", "b", "c"]));
 }
+
+#[derive(Debug, Default)]
+struct Recorder(parking_lot::Mutex<Vec<String>>);
+
+impl embedis::engine::effects::EffectSink for Recorder {
+    fn record(&self, unit: embedis::engine::effects::Unit<'_>) -> u64 {
+        let mut log = self.0.lock();
+        for e in unit.to_effects() {
+            log.push(e.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
+        }
+        log.len() as u64
+    }
+    fn wait_durable(&self, _seq: u64) {}
+}
+
+#[test]
+fn effects_are_what_redis_propagates() {
+    let mut c = Conn::new();
+    let rec = std::sync::Arc::new(Recorder::default());
+    c.engine.set_sink(Some(rec.clone()), |_| ());
+    c.ok("ZADD z 1 a 2 b");
+    c.ok("ZADD z NX 5 a");
+    c.ok("ZADD z XX 1 nosuch");
+    c.ok("ZADD nokey XX 1 a");
+    c.ok("ZADD z GT CH 3 a");
+    c.ok("ZINCRBY z 0.5 b");
+    c.ok("ZADD z INCR inf a");
+    c.err("ZADD z INCR -inf a");
+    c.ok("ZREM z nosuch");
+    c.ok("ZREM z b nosuch");
+    c.ok("ZRANGE z 0 -1");
+    c.ok("ZPOPMIN nokey 3");
+    c.ok("ZADD q 1 x 2 y 3 z");
+    c.ok("ZPOPMAX q 2");
+    c.ok("ZPOPMIN q 5");
+    assert_eq!(
+        *rec.0.lock(),
+        vec![
+            "ZADD z 1 a 2 b",
+            "ZADD z GT CH 3 a",
+            "ZINCRBY z 0.5 b",
+            "ZADD z INCR inf a",
+            "ZREM z b nosuch",
+            "ZADD q 1 x 2 y 3 z",
+            "ZPOPMAX q 2",
+            "ZPOPMIN q 1",
+        ]
+    );
+}

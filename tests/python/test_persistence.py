@@ -602,3 +602,53 @@ def test_embedis_loads_an_aof_written_by_redis_server(tmp_path: Path, redis_in: 
     server.stop()
     b = embedis.Broker(dir=d, appendonly=True, save=[])
     assert dump(b) == want
+
+
+def _zset_workload(b: Any) -> None:
+    b.zadd("jobs", {f"job-{i}": 1_700_000_000 + i * 0.1 for i in range(200)})
+    b.zadd("small", {"a": 1.1, "b": "-inf", "c": "inf", "d": -0.0, "e": 1 / 3})
+    b.zincrby("small", 2.5, "a")
+    b.zadd("small", {"a": 0}, gt=True)
+    b.zrem("jobs", "job-7", "job-8")
+    b.zpopmin("jobs", 3)
+    b.zpopmax("jobs")
+
+
+def _zsets(client: Any) -> dict[bytes, Any]:
+    return {k: client.zrange(k, 0, -1, withscores=True) for k in (b"jobs", b"small")}
+
+
+@needs_redis
+def test_zsets_through_aof_redis_check_aof_pipe_and_rewrite(tmp_path: Path, redis_in: Any) -> None:
+    d = tmp_path / "embedis"
+    b = embedis.Broker(dir=d, appendonly=True, appendfsync="always", save=[], aof_use_rdb_preamble=False)
+    _zset_workload(b)
+    want = _zsets(b)
+    assert b.object("encoding", "jobs") == b"skiplist" and b.object("encoding", "small") == b"listpack"
+    incr = incr_files(d)[-1]
+    check = subprocess.run([REDIS_CHECK_AOF, str(incr)], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
+    server = redis_in(tmp_path)
+    with incr.open("rb") as f:
+        pipe = subprocess.run([REDIS_CLI, "-p", str(server.port), "--pipe"], stdin=f, capture_output=True, text=True, timeout=60)
+    assert "errors: 0" in pipe.stdout, pipe.stdout
+    assert _zsets(server.client) == want
+    # The rewrite (ZADD batches, scores as %.17g) loads into redis-server as its own AOF,
+    # and a snapshot-preamble reload gives the same scores bit for bit.
+    b.bgrewriteaof()
+    b._sync_persistence()
+    del b
+    again = embedis.Broker(dir=d, appendonly=True, appendfsync="always", save=[])
+    assert _zsets(again) == want
+    del again
+    check = subprocess.run([REDIS_CHECK_AOF, str(aof_dir(d) / "appendonly.aof.manifest")], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    loaded = redis_in(d, "--appendonly", "yes", "--appenddirname", "appendonlydir")
+    assert _zsets(loaded.client) == want
+    e = tmp_path / "snap"
+    s = embedis.Broker(dir=e, appendonly=True, save=[])
+    _zset_workload(s)
+    s.bgrewriteaof()
+    s._sync_persistence()
+    del s
+    assert _zsets(embedis.Broker(dir=e, appendonly=True, save=[])) == want

@@ -198,3 +198,19 @@ fn effects_are_what_redis_propagates() {
         ]
     );
 }
+
+#[test]
+fn a_zadd_that_changes_nothing_does_not_touch_a_watch() {
+    let mut c = Conn::new();
+    c.ok("ZADD z 1 a");
+    let v = c.engine.execute(|ks| ks.db(0).watch(b"z"));
+    c.ok("ZADD z NX 5 a");
+    c.ok("ZADD z XX 1 b");
+    c.ok("ZADD z 1 a");
+    assert_eq!(c.ok("ZADD z INCR 0 a"), Reply::Double(1.0));
+    assert_eq!(c.ok("ZADD z INCR GT -1 a"), Reply::Nil);
+    c.ok("ZREM z nosuch");
+    assert!(!c.engine.execute(|ks| ks.db(0).watch_touched(b"z", v)));
+    c.ok("ZADD z GT 2 a");
+    assert!(c.engine.execute(|ks| ks.db(0).watch_touched(b"z", v)));
+}

@@ -227,8 +227,35 @@ impl Keyspace {
         let cfg = self.config.zset;
         let mut out = ZaddOutcome::default();
         let d = &mut self.dbs[db];
-        let exists = d.zset(key)?.is_some();
-        if !exists && flags.xx {
+        // Read first: a ZADD that changes nothing changes nothing (no WATCH is touched, as
+        // Redis signals the key only when something was added or updated). Checking each
+        // pair against the current scores is exact: a pair that changes nothing leaves the
+        // scores the next pair sees as they were.
+        let changes = match d.zset(key)? {
+            None => !flags.xx,
+            Some(z) => pairs.iter().any(|&(score, member)| match z.score(member) {
+                None => !flags.xx,
+                Some(cur) => {
+                    let new = if flags.incr { cur + score } else { score };
+                    !flags.nx && !new.is_nan() && !(flags.gt && new <= cur) && !(flags.lt && new >= cur) && new != cur
+                }
+            }),
+        };
+        if !changes {
+            let z = d.zset(key)?;
+            let nan = flags.incr && pairs.iter().any(|&(s, m)| z.and_then(|z| z.score(m)).is_some_and(|cur| (cur + s).is_nan()) && !flags.nx);
+            if nan {
+                return Err(Error::ScoreNan);
+            }
+            // INCR with nothing changed: the score as it stands, unless a flag stopped it.
+            if flags.incr {
+                if let Some(&(score, member)) = pairs.first() {
+                    out.score = z.and_then(|z| z.score(member)).filter(|&cur| {
+                        let new = cur + score;
+                        !flags.nx && !(flags.gt && new <= cur) && !(flags.lt && new >= cur)
+                    });
+                }
+            }
             return Ok(out);
         }
         let first_len = pairs.first().map_or(0, |p| p.1.len());

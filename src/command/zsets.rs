@@ -86,7 +86,7 @@ pub(super) fn zadd(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) ->
     if flags.nx && flags.xx {
         return Err(Error::ZaddXxNx);
     }
-    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
         return Err(Error::ZaddGtLtNx);
     }
     if flags.incr && elements.len() > 2 {

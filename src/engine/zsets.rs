@@ -237,7 +237,8 @@ impl Keyspace {
                 None => !flags.xx,
                 Some(cur) => {
                     let new = if flags.incr { cur + score } else { score };
-                    !flags.nx && !new.is_nan() && !(flags.gt && new <= cur) && !(flags.lt && new >= cur) && new != cur
+                    // `cur` is never NaN, and NaN `new` is refused first.
+                    !flags.nx && !new.is_nan() && (!flags.gt || new > cur) && (!flags.lt || new < cur) && new != cur
                 }
             }),
         };
@@ -252,7 +253,7 @@ impl Keyspace {
                 if let Some(&(score, member)) = pairs.first() {
                     out.score = z.and_then(|z| z.score(member)).filter(|&cur| {
                         let new = cur + score;
-                        !flags.nx && !(flags.gt && new <= cur) && !(flags.lt && new >= cur)
+                        !flags.nx && (!flags.gt || new > cur) && (!flags.lt || new < cur)
                     });
                 }
             }

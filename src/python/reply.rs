@@ -240,7 +240,7 @@ impl Opts {
             }
         };
         let score_cast = match options {
-            Some(o) => o.get_item("score_cast_func")?.filter(|f| !f.is(&f.py().get_type::<pyo3::types::PyFloat>())).map(Bound::unbind),
+            Some(o) => o.get_item("score_cast_func")?.filter(|f| !f.is(f.py().get_type::<pyo3::types::PyFloat>())).map(Bound::unbind),
             None => None,
         };
         Ok(Opts {

@@ -11,7 +11,7 @@ use super::reply::Opts;
 
 /// redis-py's `score_cast_func` kept for the callback; `float` (the default) is `None`.
 fn cast(py: Python<'_>, f: Option<&Bound<'_, PyAny>>) -> Option<Py<PyAny>> {
-    f.filter(|f| !f.is(&py.get_type::<pyo3::types::PyFloat>())).map(|f| f.clone().unbind())
+    f.filter(|f| !f.is(py.get_type::<pyo3::types::PyFloat>())).map(|f| f.clone().unbind())
 }
 
 /// The range options of redis-py's ZRANGEBYSCORE / ZREVRANGEBYSCORE: `LIMIT` then

@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 148] = [
+static COMMANDS: [Command; 155] = [
     row("append", 3, &[W, M, F], strings::append),
     row("bitcount", -2, &[R], bitmaps::bitcount),
     row("bitfield", -2, &[W, M], bitmaps::bitfield),
@@ -271,14 +271,21 @@ static COMMANDS: [Command; 148] = [
     row("zcard", 2, &[R, F], zsets::zcard),
     row("zcount", 4, &[R, F], zsets::zcount),
     row("zincrby", 4, &[W, M, F], zsets::zincrby),
+    row("zlexcount", 4, &[R, F], zsets::zlexcount),
     row("zmscore", -3, &[R, F], zsets::zmscore),
     row("zpopmax", -2, &[W, F], zsets::zpopmax),
     row("zpopmin", -2, &[W, F], zsets::zpopmin),
     row("zrange", -4, &[R], zsets::zrange),
+    row("zrangebylex", -4, &[R], zsets::zrangebylex),
     row("zrangebyscore", -4, &[R], zsets::zrangebyscore),
+    row("zrangestore", -5, &[W, M], zsets::zrangestore),
     row("zrank", 3, &[R, F], zsets::zrank),
     row("zrem", -3, &[W, F], zsets::zrem),
+    row("zremrangebylex", 4, &[W], zsets::zremrangebylex),
+    row("zremrangebyrank", 4, &[W], zsets::zremrangebyrank),
+    row("zremrangebyscore", 4, &[W], zsets::zremrangebyscore),
     row("zrevrange", -4, &[R], zsets::zrevrange),
+    row("zrevrangebylex", -4, &[R], zsets::zrevrangebylex),
     row("zrevrangebyscore", -4, &[R], zsets::zrevrangebyscore),
     row("zrevrank", 3, &[R, F], zsets::zrevrank),
     row("zscore", 3, &[R, F], zsets::zscore),

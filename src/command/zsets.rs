@@ -187,7 +187,13 @@ enum By {
 
 /// Redis `zrangeGenericCommand`: the options after `key start stop`, checked in its
 /// order, then the range parsed by its kind, then the key read.
-fn zrange_generic(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, mut by: By, rev: Option<bool>) -> Result<Reply> {
+fn zrange_generic(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, by: By, rev: Option<bool>) -> Result<Reply> {
+    zrange_any(ks, ctx, args, by, rev, None)
+}
+
+/// ZRANGE's parsing and reading; with `store` (ZRANGESTORE: the destination and the
+/// whole request) the result is stored instead of returned.
+fn zrange_any(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, mut by: By, rev: Option<bool>, store: Option<(&[u8], &[&[u8]])>) -> Result<Reply> {
     let key = args.next_key()?;
     let a = args.next_bytes()?;
     let b = args.next_bytes()?;
@@ -197,7 +203,7 @@ fn zrange_generic(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, mut
     while j < opts.len() {
         let o = opts[j];
         let left = opts.len() - j - 1;
-        if is_keyword(o, "withscores") {
+        if store.is_none() && is_keyword(o, "withscores") {
             withscores = true;
         } else if is_keyword(o, "limit") && left >= 2 {
             offset = int(opts[j + 1])?;
@@ -230,6 +236,9 @@ fn zrange_generic(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, mut
         By::Score => RangeBy::Score(score_range(min, max)?, offset, limit),
         By::Lex => RangeBy::Lex(LexBound::parse(min)?, LexBound::parse(max)?, offset, limit),
     };
+    if let Some((dst, argv)) = store {
+        return Ok(Reply::count(ks.zrangestore(ctx.db, dst, key, &range, rev, argv)?));
+    }
     let items = ks.zrange(ctx.db, key, &range, rev)?;
     Ok(scored(ctx, items, withscores))
 }
@@ -294,4 +303,72 @@ pub(super) fn zpopmin(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>)
 /// ```
 pub(super) fn zpopmax(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     pop(ks, ctx, args, true)
+}
+
+/// ```text
+/// ZRANGEBYLEX key min max [LIMIT offset count]
+/// ```
+pub(super) fn zrangebylex(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    zrange_generic(ks, ctx, args, By::Lex, Some(false))
+}
+
+/// ```text
+/// ZREVRANGEBYLEX key max min [LIMIT offset count]
+/// ```
+pub(super) fn zrevrangebylex(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    zrange_generic(ks, ctx, args, By::Lex, Some(true))
+}
+
+/// ```text
+/// ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
+/// ```
+/// WITHSCORES is not among its options (Redis: a syntax error).
+pub(super) fn zrangestore(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let all = args.rest();
+    let mut args = Args::new("zrangestore", all);
+    let dst = args.next_key()?;
+    zrange_any(ks, ctx, &mut args, By::Auto, None, Some((dst, all)))
+}
+
+/// ```text
+/// ZLEXCOUNT key min max
+/// ```
+pub(super) fn zlexcount(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let min = LexBound::parse(args.next_bytes()?)?;
+    let max = LexBound::parse(args.next_bytes()?)?;
+    Ok(Reply::count(ks.zlexcount(ctx.db, key, &min, &max)?))
+}
+
+/// Redis `zremrangeGenericCommand`: the range parsed first, then the key.
+fn zremrange(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>, by: By, cmd: &str) -> Result<Reply> {
+    let key = args.next_key()?;
+    let argv = args.rest();
+    let range = match by {
+        By::Score => RangeBy::Score(score_range(argv[0], argv[1])?, 0, -1),
+        By::Lex => RangeBy::Lex(LexBound::parse(argv[0])?, LexBound::parse(argv[1])?, 0, -1),
+        By::Auto | By::Rank => RangeBy::Rank(int(argv[0])?, int(argv[1])?),
+    };
+    Ok(Reply::count(ks.zremrange(ctx.db, key, &range, cmd, argv)?))
+}
+
+/// ```text
+/// ZREMRANGEBYRANK key start stop
+/// ```
+pub(super) fn zremrangebyrank(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    zremrange(ks, ctx, args, By::Rank, "ZREMRANGEBYRANK")
+}
+
+/// ```text
+/// ZREMRANGEBYSCORE key min max
+/// ```
+pub(super) fn zremrangebyscore(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    zremrange(ks, ctx, args, By::Score, "ZREMRANGEBYSCORE")
+}
+
+/// ```text
+/// ZREMRANGEBYLEX key min max
+/// ```
+pub(super) fn zremrangebylex(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    zremrange(ks, ctx, args, By::Lex, "ZREMRANGEBYLEX")
 }

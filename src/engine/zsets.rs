@@ -369,6 +369,67 @@ impl Keyspace {
         Ok(self.read_zset(db, key)?.map_or_else(Vec::new, |z| range_of(z, by, rev)))
     }
 
+    /// ZLEXCOUNT.
+    pub fn zlexcount(&mut self, db: usize, key: &[u8], min: &LexBound, max: &LexBound) -> Result<usize> {
+        Ok(self.read_zset(db, key)?.map_or(0, |z| {
+            let from = z.count_before(&|_, m| min.below_min(m));
+            let upto = z.count_before(&|_, m| max.lte_max(m));
+            upto.saturating_sub(from)
+        }))
+    }
+
+    /// ZREMRANGEBYRANK / ZREMRANGEBYSCORE / ZREMRANGEBYLEX (`by` without LIMIT): how many
+    /// members were removed. Logged as the request (`cmd key argv`), as Redis propagates
+    /// it, only when something was removed; the event is the command's lower-case name.
+    pub fn zremrange(&mut self, db: usize, key: &[u8], by: &RangeBy, cmd: &str, argv: &[&[u8]]) -> Result<usize> {
+        let d = &mut self.dbs[db];
+        let picked = match d.zset(key)? {
+            None => return Ok(0),
+            Some(z) => range_of(z, by, false),
+        };
+        if picked.is_empty() {
+            return Ok(0);
+        }
+        let Some(z) = d.zset_mut(key)? else { return Ok(0) };
+        for (m, _) in &picked {
+            z.remove(m);
+        }
+        let emptied = z.is_empty();
+        if emptied {
+            d.remove(key);
+        }
+        self.emit_args(db, &[cmd.as_bytes(), key], argv);
+        self.notify(class::ZSET, &cmd.to_ascii_lowercase(), key, db);
+        if emptied {
+            self.notify(class::GENERIC, "del", key, db);
+        }
+        Ok(picked.len())
+    }
+
+    /// ZRANGESTORE: the members of `src` picked by `by` stored at `dst` (whatever it held),
+    /// or `dst` deleted when none is picked; how many were stored. Logged as the request
+    /// (`ZRANGESTORE argv`) when it changed something, as Redis propagates it.
+    pub fn zrangestore(&mut self, db: usize, dst: &[u8], src: &[u8], by: &RangeBy, rev: bool, argv: &[&[u8]]) -> Result<usize> {
+        let cfg = self.config.zset;
+        let items = self.read_zset(db, src)?.map_or_else(Vec::new, |z| range_of(z, by, rev));
+        let d = &mut self.dbs[db];
+        let n = items.len();
+        if n > 0 {
+            let mut z = ZSet::for_first(if n > cfg.max_entries { usize::MAX } else { 0 }, cfg);
+            for (m, s) in &items {
+                z.insert(m, *s, cfg);
+            }
+            d.remove(dst);
+            d.set(dst, super::value::Value::Zset(z), false);
+            self.emit_args(db, &[b"ZRANGESTORE"], argv);
+            self.notify(class::ZSET, "zrangestore", dst, db);
+        } else if d.remove(dst).is_some() {
+            self.emit_args(db, &[b"ZRANGESTORE"], argv);
+            self.notify(class::GENERIC, "del", dst, db);
+        }
+        Ok(n)
+    }
+
     /// ZPOPMIN / ZPOPMAX: up to `count` members from the low (or, `max`, high) end.
     pub fn zpop(&mut self, db: usize, key: &[u8], count: usize, max: bool) -> Result<Vec<Scored>> {
         let d = &mut self.dbs[db];

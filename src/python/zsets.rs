@@ -306,4 +306,109 @@ impl PyBroker {
         self.born.check()?;
         self.command(py, &[W("ZSCORE"), A(name), A(value)])
     }
+
+    /// The number of members of sorted set ``name`` between ``min`` and ``max`` by member
+    /// (``"[a"`` inclusive, ``"(a"`` exclusive, ``"-"`` / ``"+"`` unbounded).
+    fn zlexcount<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, min: &Bound<'py, PyAny>, max: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        self.command(py, &[W("ZLEXCOUNT"), A(name), A(min), A(max)])
+    }
+
+    /// Members of sorted set ``name`` between ``min`` and ``max`` by member, ascending;
+    /// ``start``/``num`` page through them.
+    #[pyo3(signature = (name, min, max, start = None, num = None))]
+    fn zrangebylex<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        min: &Bound<'py, PyAny>,
+        max: &Bound<'py, PyAny>,
+        start: Option<&Bound<'py, PyAny>>,
+        num: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        let mut parts = vec![W("ZRANGEBYLEX"), A(name), A(min), A(max)];
+        limit_and_scores(&mut parts, some(start), some(num), false)?;
+        self.command(py, &parts)
+    }
+
+    /// Members of sorted set ``name`` between ``max`` and ``min`` by member, descending;
+    /// ``start``/``num`` page through them.
+    #[pyo3(signature = (name, max, min, start = None, num = None))]
+    fn zrevrangebylex<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        max: &Bound<'py, PyAny>,
+        min: &Bound<'py, PyAny>,
+        start: Option<&Bound<'py, PyAny>>,
+        num: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        let mut parts = vec![W("ZREVRANGEBYLEX"), A(name), A(max), A(min)];
+        limit_and_scores(&mut parts, some(start), some(num), false)?;
+        self.command(py, &parts)
+    }
+
+    /// Remove the members of sorted set ``name`` between ``min`` and ``max`` by member;
+    /// the number removed.
+    fn zremrangebylex<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, min: &Bound<'py, PyAny>, max: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        self.command(py, &[W("ZREMRANGEBYLEX"), A(name), A(min), A(max)])
+    }
+
+    /// Remove the members of sorted set ``name`` from index ``min`` to ``max`` (negative
+    /// from the end); the number removed.
+    fn zremrangebyrank<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, min: &Bound<'py, PyAny>, max: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        self.command(py, &[W("ZREMRANGEBYRANK"), A(name), A(min), A(max)])
+    }
+
+    /// Remove the members of sorted set ``name`` with a score between ``min`` and ``max``;
+    /// the number removed.
+    fn zremrangebyscore<'py>(&self, py: Python<'py>, name: &Bound<'py, PyAny>, min: &Bound<'py, PyAny>, max: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        self.command(py, &[W("ZREMRANGEBYSCORE"), A(name), A(min), A(max)])
+    }
+
+    /// Store at ``dest`` the members of sorted set ``name`` that ``zrange`` would return
+    /// for the same arguments (``dest`` is deleted when there are none); how many.
+    #[pyo3(signature = (dest, name, start, end, byscore = false, bylex = false, desc = false, offset = None, num = None))]
+    #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
+    fn zrangestore<'py>(
+        &self,
+        py: Python<'py>,
+        dest: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyAny>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        byscore: bool,
+        bylex: bool,
+        desc: bool,
+        offset: Option<&Bound<'py, PyAny>>,
+        num: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        let (offset, num) = (some(offset), some(num));
+        if byscore && bylex {
+            return Err(DataError::new_err("``byscore`` and ``bylex`` can not be specified together."));
+        }
+        if offset.is_some() != num.is_some() {
+            return Err(DataError::new_err("``offset`` and ``num`` must both be specified."));
+        }
+        let mut parts = vec![W("ZRANGESTORE"), A(dest), A(name), A(start), A(end)];
+        if byscore {
+            parts.push(W("BYSCORE"));
+        }
+        if bylex {
+            parts.push(W("BYLEX"));
+        }
+        if desc {
+            parts.push(W("REV"));
+        }
+        if let (Some(o), Some(n)) = (offset, num) {
+            parts.extend([W("LIMIT"), A(o), A(n)]);
+        }
+        self.command(py, &parts)
+    }
 }

@@ -302,7 +302,8 @@ _FORWARDED = """
     hset hsetnx hmset hget hmget hgetall hdel hexists hlen hstrlen hkeys hvals hincrby
     hincrbyfloat hrandfield hscan
     zadd zcard zcount zincrby zmscore zpopmax zpopmin zrange zrangebyscore zrevrange
-    zrevrangebyscore zrank zrevrank zrem zscore
+    zrevrangebyscore zrank zrevrank zrem zscore zlexcount zrangebylex zrevrangebylex
+    zremrangebylex zremrangebyrank zremrangebyscore zrangestore
     publish spublish pubsub_channels pubsub_shardchannels pubsub_numsub pubsub_shardnumsub
     set_pubsub_limits
     sadd srem smembers sismember smismember scard spop srandmember smove sinter sintercard

@@ -214,3 +214,43 @@ fn a_zadd_that_changes_nothing_does_not_touch_a_watch() {
     c.ok("ZADD z GT 2 a");
     assert!(c.engine.execute(|ks| ks.db(0).watch_touched(b"z", v)));
 }
+
+#[test]
+fn range_removals_and_zrangestore_effects_and_replies() {
+    let mut c = Conn::new();
+    let rec = std::sync::Arc::new(Recorder::default());
+    c.engine.set_sink(Some(rec.clone()), |_| ());
+    c.ok("ZADD l 0 a 0 b 0 c 0 d");
+    assert_eq!(c.ok("ZLEXCOUNT l [b (d"), Reply::Int(2));
+    assert_eq!(c.err("ZLEXCOUNT l b +"), "ERR min or max not valid string range item");
+    assert_eq!(c.ok("ZRANGEBYLEX l - + LIMIT 1 2"), bulks(&["b", "c"]));
+    assert_eq!(c.ok("ZREVRANGEBYLEX l (c -"), bulks(&["b", "a"]));
+    assert_eq!(c.ok("ZRANGESTORE d l 1 -1"), Reply::Int(3));
+    assert_eq!(c.ok("ZRANGE d 0 -1"), bulks(&["b", "c", "d"]));
+    assert_eq!(c.err("ZRANGESTORE d l 0 -1 WITHSCORES"), SYNTAX);
+    assert_eq!(c.ok("ZRANGESTORE d l 5 6"), Reply::Int(0));
+    assert_eq!(c.ok("EXISTS d"), Reply::Int(0));
+    assert_eq!(c.ok("ZRANGESTORE d l 5 6"), Reply::Int(0));
+    assert_eq!(c.ok("ZREMRANGEBYLEX l [x +"), Reply::Int(0));
+    assert_eq!(c.ok("ZREMRANGEBYLEX l - [a"), Reply::Int(1));
+    assert_eq!(c.err("ZREMRANGEBYSCORE l x 1"), "ERR min or max is not a float");
+    assert_eq!(c.ok("ZREMRANGEBYSCORE l (0 1"), Reply::Int(0));
+    assert_eq!(c.err("ZREMRANGEBYRANK l x 1"), NOT_INT);
+    assert_eq!(c.ok("ZREMRANGEBYRANK l -1 -1"), Reply::Int(1));
+    assert_eq!(c.ok("ZREMRANGEBYSCORE l -inf +inf"), Reply::Int(2));
+    assert_eq!(c.ok("EXISTS l"), Reply::Int(0));
+    c.ok("SET s v");
+    assert_eq!(c.err("ZREMRANGEBYRANK s 0 1"), WRONGTYPE);
+    assert_eq!(
+        *rec.0.lock(),
+        vec![
+            "ZADD l 0 a 0 b 0 c 0 d",
+            "ZRANGESTORE d l 1 -1",
+            "ZRANGESTORE d l 5 6",
+            "ZREMRANGEBYLEX l - [a",
+            "ZREMRANGEBYRANK l -1 -1",
+            "ZREMRANGEBYSCORE l -inf +inf",
+            "SET s v",
+        ]
+    );
+}

@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 155] = [
+static COMMANDS: [Command; 156] = [
     row("append", 3, &[W, M, F], strings::append),
     row("bitcount", -2, &[R], bitmaps::bitcount),
     row("bitfield", -2, &[W, M], bitmaps::bitfield),
@@ -275,6 +275,7 @@ static COMMANDS: [Command; 155] = [
     row("zmscore", -3, &[R, F], zsets::zmscore),
     row("zpopmax", -2, &[W, F], zsets::zpopmax),
     row("zpopmin", -2, &[W, F], zsets::zpopmin),
+    row("zrandmember", -2, &[R], zsets::zrandmember),
     row("zrange", -4, &[R], zsets::zrange),
     row("zrangebylex", -4, &[R], zsets::zrangebylex),
     row("zrangebyscore", -4, &[R], zsets::zrangebyscore),

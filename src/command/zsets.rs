@@ -372,3 +372,28 @@ pub(super) fn zremrangebyscore(ks: &mut Keyspace, ctx: &mut Context, args: &mut 
 pub(super) fn zremrangebylex(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
     zremrange(ks, ctx, args, By::Lex, "ZREMRANGEBYLEX")
 }
+
+/// ```text
+/// ZRANDMEMBER key [count [WITHSCORES]]
+/// ```
+pub(super) fn zrandmember(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    if args.is_empty() {
+        return Ok(ks.zrandmember(ctx.db, key)?.map_or(Reply::Nil, |(m, _)| Reply::Bulk(m)));
+    }
+    // Redis's range is -LONG_MAX..=LONG_MAX: i64::MIN is refused.
+    let count = args.next_i64()?;
+    if count == i64::MIN {
+        return Err(Error::IntRange { min: -i64::MAX, max: i64::MAX });
+    }
+    let withscores = match args.remaining() {
+        0 => false,
+        1 if args.peek().is_some_and(|a| is_keyword(a, "withscores")) => true,
+        _ => return Err(Error::Syntax),
+    };
+    if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
+        return Err(Error::ValueOutOfRange);
+    }
+    let items = ks.zrandmember_count(ctx.db, key, count)?;
+    Ok(scored(ctx, items, withscores))
+}

@@ -19,7 +19,7 @@ pub type Pair = (Vec<u8>, Vec<u8>);
 
 /// Random numbers for HRANDFIELD (Redis uses its process-wide `random()`): a xorshift
 /// state shared by the process, seeded from the clock at first use.
-fn random_below(n: usize) -> usize {
+pub(crate) fn random_below(n: usize) -> usize {
     static STATE: AtomicU64 = AtomicU64::new(0);
     let mut x = STATE.load(Ordering::Relaxed);
     if x == 0 {

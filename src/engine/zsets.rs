@@ -3,6 +3,7 @@
 //! the keyspace events, as redis `src/t_zset.c` (7.0). The type itself is `zset.rs`.
 
 use super::error::{Error, Result};
+use super::hashes::random_below;
 use super::keyspace::Keyspace;
 use super::notify::class;
 use super::zset::ZSet;
@@ -428,6 +429,44 @@ impl Keyspace {
             self.notify(class::GENERIC, "del", dst, db);
         }
         Ok(n)
+    }
+
+    /// ZRANDMEMBER without a count: one random member, `None` for a missing key.
+    pub fn zrandmember(&mut self, db: usize, key: &[u8]) -> Result<Option<Scored>> {
+        let Some(z) = self.read_zset(db, key)? else { return Ok(None) };
+        Ok(z.iter_from(random_below(z.len()), false).next().map(owned))
+    }
+
+    /// ZRANDMEMBER with a count (Redis `zrandmemberWithCountCommand`): a negative count
+    /// picks `-count` members that may repeat (refused above `RANDOM_REPEATS_MAX`, as
+    /// SRANDMEMBER); a positive one up to `count` distinct members (the whole set, in
+    /// order, when it has no more), answered in the set's order.
+    pub fn zrandmember_count(&mut self, db: usize, key: &[u8], count: i64) -> Result<Vec<Scored>> {
+        let Some(z) = self.read_zset(db, key)? else { return Ok(Vec::new()) };
+        let size = z.len();
+        if count == 0 || size == 0 {
+            return Ok(Vec::new());
+        }
+        if count < 0 {
+            if count.unsigned_abs() > super::RANDOM_REPEATS_MAX {
+                return Err(Error::ValueOutOfRange);
+            }
+            let n = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+            return Ok((0..n).filter_map(|_| z.iter_from(random_below(size), false).next().map(owned)).collect());
+        }
+        let n = usize::try_from(count).unwrap_or(usize::MAX);
+        if n >= size {
+            return Ok(z.iter().map(owned).collect());
+        }
+        // Distinct ranks by a partial Fisher-Yates shuffle, then read in order.
+        let mut idx: Vec<usize> = (0..size).collect();
+        for i in 0..n {
+            let j = i + random_below(size - i);
+            idx.swap(i, j);
+        }
+        let mut chosen = idx[..n].to_vec();
+        chosen.sort_unstable();
+        Ok(chosen.into_iter().filter_map(|r| z.iter_from(r, false).next().map(owned)).collect())
     }
 
     /// ZPOPMIN / ZPOPMAX: up to `count` members from the low (or, `max`, high) end.

@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 156] = [
+static COMMANDS: [Command; 158] = [
     row("append", 3, &[W, M, F], strings::append),
     row("bitcount", -2, &[R], bitmaps::bitcount),
     row("bitfield", -2, &[W, M], bitmaps::bitfield),
@@ -272,6 +272,7 @@ static COMMANDS: [Command; 156] = [
     row("zcount", 4, &[R, F], zsets::zcount),
     row("zincrby", 4, &[W, M, F], zsets::zincrby),
     row("zlexcount", 4, &[R, F], zsets::zlexcount),
+    row("zmpop", -4, &[W], zsets::zmpop),
     row("zmscore", -3, &[R, F], zsets::zmscore),
     row("zpopmax", -2, &[W, F], zsets::zpopmax),
     row("zpopmin", -2, &[W, F], zsets::zpopmin),
@@ -289,6 +290,7 @@ static COMMANDS: [Command; 156] = [
     row("zrevrangebylex", -4, &[R], zsets::zrevrangebylex),
     row("zrevrangebyscore", -4, &[R], zsets::zrevrangebyscore),
     row("zrevrank", 3, &[R, F], zsets::zrevrank),
+    row("zscan", -3, &[R], zsets::zscan),
     row("zscore", 3, &[R, F], zsets::zscore),
 ];
 

@@ -3,6 +3,7 @@
 //! Redis's. Scores are `Reply::Double`s, written as Redis 7.0 writes them (`%.17g`, see
 //! `zset::format_score`): bulk strings in RESP2, doubles in RESP3.
 
+use super::keys::{parse_cursor, scan_options};
 use super::args::{is_keyword, parse_f64, parse_strtod, Args};
 use super::reply::Reply;
 use super::Context;
@@ -396,4 +397,57 @@ pub(super) fn zrandmember(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<
     }
     let items = ks.zrandmember_count(ctx.db, key, count)?;
     Ok(scored(ctx, items, withscores))
+}
+
+/// ```text
+/// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
+/// ```
+/// Checked in Redis's order (`zmpopGenericCommand`): numkeys, MIN | MAX, COUNT; the reply
+/// is `[key, [[member, score], ...]]` (pairs in RESP2 too), nil when every key is empty.
+pub(super) fn zmpop(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let all = args.rest();
+    let numkeys = crate::engine::strings::parse_i64(all[0]).filter(|n| *n > 0).ok_or(Error::NumkeysNotPositive)?;
+    let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
+    if numkeys >= all.len() - 1 {
+        return Err(Error::Syntax);
+    }
+    let keys = &all[1..=numkeys];
+    let max = match all[numkeys + 1] {
+        w if is_keyword(w, "min") => false,
+        w if is_keyword(w, "max") => true,
+        _ => return Err(Error::Syntax),
+    };
+    let mut count = None;
+    let mut j = numkeys + 2;
+    while j < all.len() {
+        if count.is_none() && is_keyword(all[j], "count") && j + 1 < all.len() {
+            let n = crate::engine::strings::parse_i64(all[j + 1]).filter(|n| *n > 0).ok_or(Error::CountNotPositive)?;
+            count = Some(usize::try_from(n).unwrap_or(usize::MAX));
+            j += 2;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    let Some((key, items)) = ks.zmpop(ctx.db, keys, count.unwrap_or(1), max)? else {
+        return Ok(Reply::NilArray);
+    };
+    let pairs = items.into_iter().map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), score(ctx, s)])).collect();
+    Ok(Reply::Array(vec![Reply::Bulk(key), Reply::Array(pairs)]))
+}
+
+/// ```text
+/// ZSCAN key cursor [MATCH pattern] [COUNT count]
+/// ```
+/// Redis checks the cursor, then the key (a missing one answers an empty scan without
+/// looking at the options), then the options.
+pub(super) fn zscan(ks: &mut Keyspace, ctx: &mut Context, args: &mut Args<'_>) -> Result<Reply> {
+    let key = args.next_key()?;
+    let cursor = parse_cursor(args.next_bytes()?).ok_or(Error::InvalidCursor)?;
+    if ks.zcard(ctx.db, key)? == 0 {
+        return Ok(Reply::Array(vec![Reply::Bulk(b"0".to_vec()), Reply::Array(Vec::new())]));
+    }
+    let opts = scan_options(args, false)?;
+    let (next, items) = ks.zscan(ctx.db, key, cursor, opts.pattern, opts.count)?;
+    let flat = items.into_iter().flat_map(|(m, s)| [Reply::Bulk(m), Reply::Bulk(crate::engine::zset::format_score(s))]).collect();
+    Ok(Reply::Array(vec![Reply::Bulk(next.to_string().into_bytes()), Reply::Array(flat)]))
 }

@@ -34,7 +34,7 @@ pub(crate) fn random_below(n: usize) -> usize {
 
 /// The 62-bit hash that orders HSCAN over a table-encoded hash: fixed for the process so
 /// that cursors stay valid between calls.
-fn scan_hash(field: &[u8]) -> u64 {
+pub(crate) fn scan_hash(field: &[u8]) -> u64 {
     static HASHER: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
     HASHER.get_or_init(ahash::RandomState::new).hash_one(field) >> 2
 }

@@ -3,7 +3,7 @@
 //! the keyspace events, as redis `src/t_zset.c` (7.0). The type itself is `zset.rs`.
 
 use super::error::{Error, Result};
-use super::hashes::random_below;
+use super::hashes::{random_below, scan_hash};
 use super::keyspace::Keyspace;
 use super::notify::class;
 use super::zset::ZSet;
@@ -439,8 +439,8 @@ impl Keyspace {
 
     /// ZRANDMEMBER with a count (Redis `zrandmemberWithCountCommand`): a negative count
     /// picks `-count` members that may repeat (refused above `RANDOM_REPEATS_MAX`, as
-    /// SRANDMEMBER); a positive one up to `count` distinct members (the whole set, in
-    /// order, when it has no more), answered in the set's order.
+    /// SRANDMEMBER); a positive one up to `count` distinct members (the whole set, highest
+    /// first, when it has no more), answered in the set's order.
     pub fn zrandmember_count(&mut self, db: usize, key: &[u8], count: i64) -> Result<Vec<Scored>> {
         let Some(z) = self.read_zset(db, key)? else { return Ok(Vec::new()) };
         let size = z.len();
@@ -456,7 +456,8 @@ impl Keyspace {
         }
         let n = usize::try_from(count).unwrap_or(usize::MAX);
         if n >= size {
-            return Ok(z.iter().map(owned).collect());
+            // Redis walks it with its set-operation iterator, which starts at the tail.
+            return Ok(z.iter_from(size - 1, true).map(owned).collect());
         }
         // Distinct ranks by a partial Fisher-Yates shuffle, then read in order.
         let mut idx: Vec<usize> = (0..size).collect();
@@ -467,6 +468,42 @@ impl Keyspace {
         let mut chosen = idx[..n].to_vec();
         chosen.sort_unstable();
         Ok(chosen.into_iter().filter_map(|r| z.iter_from(r, false).next().map(owned)).collect())
+    }
+
+    /// ZMPOP: pops up to `count` members from the first of `keys` holding a sorted set
+    /// (WRONGTYPE for a key of another type met before it); `None` when all are empty.
+    /// Logged as the ZPOPMIN / ZPOPMAX it amounts to, as Redis propagates it.
+    pub fn zmpop(&mut self, db: usize, keys: &[&[u8]], count: usize, max: bool) -> Result<Option<(Vec<u8>, Vec<Scored>)>> {
+        for key in keys {
+            if self.dbs[db].zset(key)?.is_some() {
+                return Ok(Some((key.to_vec(), self.zpop(db, key, count, max)?)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// ZSCAN: the next cursor and a batch of members with scores. A listpack set comes
+    /// whole with cursor 0, as Redis answers it; a skiplist in the order of a per-process
+    /// hash of the members, the cursor being the hash to resume from (so a member there
+    /// from start to end is returned, SCAN's guarantee). `count` bounds the members
+    /// visited (raised to a 64th of the set: each call is a pass); `pattern` filters after.
+    pub fn zscan(&mut self, db: usize, key: &[u8], cursor: u64, pattern: Option<&[u8]>, count: usize) -> Result<(u64, Vec<Scored>)> {
+        let Some(z) = self.read_zset(db, key)? else { return Ok((0, Vec::new())) };
+        let keep = |m: &[u8]| pattern.is_none_or(|p| super::glob::glob_match(p, m, false));
+        if z.encoding_name() == "listpack" {
+            return Ok((0, z.iter().filter(|(m, _)| keep(m)).map(owned).collect()));
+        }
+        let count = count.max(z.len() / 64).max(1);
+        let mut found: Vec<(u64, (&[u8], f64))> = z.iter().map(|p| (scan_hash(p.0), p)).filter(|(h, _)| *h >= cursor).collect();
+        let next = if found.len() > count {
+            found.select_nth_unstable_by_key(count, |(h, _)| *h);
+            let boundary = found[count].0;
+            found.retain(|(h, _)| *h < boundary);
+            boundary
+        } else {
+            0
+        };
+        Ok((next, found.into_iter().map(|(_, p)| p).filter(|(m, _)| keep(m)).map(owned).collect()))
     }
 
     /// ZPOPMIN / ZPOPMAX: up to `count` members from the low (or, `max`, high) end.

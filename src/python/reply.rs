@@ -137,6 +137,28 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
             _ => codec.reply(py, reply),
         },
         // `parse_scan`: (int(cursor), list).
+        // redis-py leaves ZRANDMEMBER and ZMPOP raw (RESP2): scores are the bulk text.
+        "ZRANDMEMBER" | "ZMPOP" => codec.reply(py, &doubles_as_text(reply)),
+        // redis-py's `parse_zscan`: (cursor, [(member, score_cast_func(score))]).
+        "ZSCAN" => match reply {
+            Reply::Array(parts) if parts.len() == 2 => {
+                let cursor: u64 = match &parts[0] {
+                    Reply::Bulk(b) | Reply::Simple(b) => String::from_utf8_lossy(b).parse().unwrap_or(0),
+                    _ => 0,
+                };
+                let mut pairs = Vec::new();
+                if let Reply::Array(items) = &parts[1] {
+                    for pair in items.chunks(2) {
+                        if let [m, Reply::Bulk(t)] = pair {
+                            let d: f64 = String::from_utf8_lossy(t).parse().unwrap_or(f64::NAN);
+                            pairs.push(PyTuple::new(py, [codec.reply(py, m)?, cast_score(py, codec, opts, d)?])?.into_any());
+                        }
+                    }
+                }
+                Ok(PyTuple::new(py, [cursor.into_pyobject(py)?.into_any(), PyList::new(py, pairs)?.into_any()])?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
         "SCAN" | "SSCAN" => match reply {
             Reply::Array(parts) if parts.len() == 2 => {
                 let cursor: u64 = match &parts[0] {
@@ -207,6 +229,19 @@ fn cast_score<'py>(py: Python<'py>, codec: &Codec, opts: &Opts, score: f64) -> P
             f.call1((py.get_type::<pyo3::types::PyFloat>().call1((raw,))?,))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The reply with each double as the bulk text Redis 7.0 writes in RESP2.
+fn doubles_as_text(reply: &Reply) -> Reply {
+    match reply {
+        Reply::Double(d) => {
+            let mut text = Vec::with_capacity(24);
+            crate::resp::format_double(*d, &mut text);
+            Reply::Bulk(text)
+        }
+        Reply::Array(items) => Reply::Array(items.iter().map(doubles_as_text).collect()),
+        other => other.clone(),
     }
 }
 

@@ -411,4 +411,74 @@ impl PyBroker {
         }
         self.command(py, &parts)
     }
+
+    /// Random members of sorted set ``key``: one (None if missing) without ``count``;
+    /// up to ``count`` distinct ones, or ``-count`` that may repeat; ``withscores`` interleaves
+    /// the scores (as bytes, as redis-py returns them).
+    #[pyo3(signature = (key, count = None, withscores = false))]
+    fn zrandmember<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, count: Option<&Bound<'py, PyAny>>, withscores: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        let mut parts = vec![W("ZRANDMEMBER"), A(key)];
+        parts.extend(some(count).map(A));
+        if withscores {
+            parts.push(W("WITHSCORES"));
+        }
+        self.command(py, &parts)
+    }
+
+    /// Pop up to ``count`` members from the first non-empty sorted set of ``keys``: the
+    /// lowest (``min``) or highest (``max``) scores; ``[key, [[member, score], ...]]`` or
+    /// None.
+    #[pyo3(signature = (num_keys, keys, min = Some(false), max = Some(false), count = None), text_signature = "(self, num_keys, keys, min=False, max=False, count=1)")]
+    #[allow(clippy::too_many_arguments)]
+    fn zmpop<'py>(
+        &self,
+        py: Python<'py>,
+        num_keys: &Bound<'py, PyAny>,
+        keys: &Bound<'py, PyAny>,
+        min: Option<bool>,
+        max: Option<bool>,
+        count: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        let (min, max) = (min.unwrap_or(false), max.unwrap_or(false));
+        // redis-py sends COUNT only when `count != 1`.
+        let count = count.filter(|c| !c.eq(1).unwrap_or(false));
+        if (min && max) || (!min && !max) {
+            return Err(DataError::new_err(()));
+        }
+        let keys: Vec<Bound<'py, PyAny>> = keys.try_iter()?.collect::<PyResult<_>>()?;
+        let mut parts = vec![W("ZMPOP"), A(num_keys)];
+        parts.extend(keys.iter().map(A));
+        parts.push(W(if min { "MIN" } else { "MAX" }));
+        if let Some(c) = count {
+            parts.extend([W("COUNT"), A(c)]);
+        }
+        self.command(py, &parts)
+    }
+
+    /// Iterate sorted set ``name`` from ``cursor``: ``(next_cursor, [(member, score)])``;
+    /// ``match`` filters members by a glob, ``count`` hints the batch size.
+    #[pyo3(signature = (name, cursor = None, r#match = None, count = None, score_cast_func = None))]
+    fn zscan<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        cursor: Option<&Bound<'py, PyAny>>,
+        r#match: Option<&Bound<'py, PyAny>>,
+        count: Option<&Bound<'py, PyAny>>,
+        score_cast_func: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.born.check()?;
+        let zero = 0i64.into_pyobject(py)?.into_any();
+        let cursor = cursor.unwrap_or(&zero);
+        let mut parts = vec![W("ZSCAN"), A(name), A(cursor)];
+        if let Some(m) = some(r#match) {
+            parts.extend([W("MATCH"), A(m)]);
+        }
+        if let Some(c) = some(count) {
+            parts.extend([W("COUNT"), A(c)]);
+        }
+        self.command_as(py, "ZSCAN", &parts, &Opts { score_cast: cast(py, score_cast_func), ..Opts::default() })
+    }
 }

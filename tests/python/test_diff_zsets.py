@@ -89,6 +89,12 @@ COMMANDS = st.one_of(
         num=st.sampled_from([None, 1, 2, -1, 0]),
     ),
     _cmd("zrangestore", KEYS, KEYS, LEX, LEX, bylex=st.just(True), desc=st.booleans()),
+    st.builds(
+        lambda ks, mm, c: ("zmpop", (len(ks), ks), {"min": mm, "max": not mm, "count": c}),
+        st.lists(KEYS, min_size=1, max_size=3),
+        st.booleans(),
+        st.sampled_from([1, 2, 10, 0, -1]),
+    ),
     _cmd("type", KEYS),
     _cmd("delete", KEYS),
     _cmd("rpush", KEYS, MEMBERS),
@@ -125,6 +131,48 @@ class ZsetsSameAsRedis(RuleBasedStateMachine):
     def call(self, cmd) -> None:  # type: ignore[no-untyped-def]
         method, args, kwargs = cmd
         compare(self.e, self.r, method, args, kwargs)
+
+    @rule(key=KEYS, count=st.sampled_from([None, 0, 1, 2, 5, -1, -3]), withscores=st.booleans())
+    def zrandmember(self, key: str, count: int | None, withscores: bool) -> None:
+        """Random picks compare by shape: the same error, or as many members, all in the set
+        (distinct for a positive count), with their own scores."""
+        ws = withscores and count is not None
+        got = outcome(self.e.zrandmember, key, count, withscores=ws)
+        want = outcome(self.r.zrandmember, key, count, withscores=ws)
+        assert got[0] == want[0], (got, want)
+        if got[0] != "ok":
+            assert_same_outcome(got, want, f"zrandmember {key} {count}")
+            return
+        members = dict(self.r.zrange(key, 0, -1, withscores=True)) if self.r.type(key) == b"zset" else {}
+        if count is None:
+            assert (got[1] is None) == (want[1] is None) and (got[1] is None or got[1] in members), (got, want)
+            return
+        g, w = got[1], want[1]
+        assert len(g) == len(w), (g, w)
+        picked = g[0::2] if ws else g
+        assert all(m in members for m in picked), (g, members)
+        if ws:
+            assert all(float(sc) == members[m] for m, sc in zip(g[0::2], g[1::2])), (g, members)
+        if count > 0:
+            assert len(set(picked)) == len(picked), g
+
+    @rule(key=KEYS, match=st.sampled_from([None, "*", "a*", "[a-c]"]), count=st.sampled_from([None, 1, 3]))
+    def zscan(self, key: str, match: str | None, count: int | None) -> None:
+        """A listpack answers whole (cursor 0) as Redis does; a skiplist compares by the
+        members of a whole iteration."""
+        results = []
+        for client in (self.e, self.r):
+            try:
+                cursor, seen = client.zscan(key, 0, match=match, count=count)
+                while cursor:
+                    cursor, more = client.zscan(key, cursor, match=match, count=count)
+                    seen += more
+                results.append(("ok", sorted(set(seen))))
+            except Exception as exc:  # noqa: BLE001 - compared below
+                results.append(("err", type(exc).__name__, str(exc)))
+        assert results[0] == results[1], results
+        if self.r.type(key) == b"zset" and self.r.object("encoding", key) == b"listpack":
+            assert self.e.zscan(key, 0, match=match) == self.r.zscan(key, 0, match=match)
 
     @invariant()
     def same_keyspace(self) -> None:
@@ -266,6 +314,39 @@ RAW = [
     ["ZREMRANGEBYSCORE", "str", "0", "1"],
     ["ZREMRANGEBYRANK", "list", "0", "1"],
     ["ZLEXCOUNT", "str", "-", "+"],
+    ["ZADD", "mp", "1", "a", "2", "b", "3", "c", "0.1", "d"],
+    ["ZSCAN", "mp", "0"],
+    ["ZSCAN", "mp", "0", "MATCH", "[ab]", "COUNT", "1"],
+    ["ZSCAN", "mp", "x"],
+    ["ZSCAN", "mp", "0", "COUNT", "0"],
+    ["ZSCAN", "nokey", "0", "COUNT", "0"],
+    ["ZSCAN", "str", "0"],
+    ["ZRANDMEMBER", "mp", "0"],
+    ["ZRANDMEMBER", "mp", "4"],
+    ["ZRANDMEMBER", "mp", "x"],
+    ["ZRANDMEMBER", "mp", "1", "2"],
+    ["ZRANDMEMBER", "mp", "1", "WITHSCORES", "x"],
+    ["ZRANDMEMBER", "mp", "-9223372036854775808"],
+    ["ZRANDMEMBER", "mp", "-9223372036854775807", "WITHSCORES"],
+    ["ZRANDMEMBER", "nokey", "-99999999999"],
+    ["ZRANDMEMBER", "nokey"],
+    ["ZRANDMEMBER", "str"],
+    ["ZRANDMEMBER", "str", "1"],
+    ["ZMPOP", "0", "mp", "MIN"],
+    ["ZMPOP", "x", "mp", "MIN"],
+    ["ZMPOP", "-1", "mp", "MIN"],
+    ["ZMPOP", "2", "mp", "MIN"],
+    ["ZMPOP", "1", "mp", "MID"],
+    ["ZMPOP", "1", "mp", "MIN", "COUNT"],
+    ["ZMPOP", "1", "mp", "MIN", "COUNT", "0"],
+    ["ZMPOP", "1", "mp", "MIN", "COUNT", "x"],
+    ["ZMPOP", "1", "mp", "MIN", "COUNT", "1", "COUNT", "1"],
+    ["ZMPOP", "1", "mp", "MIN", "FOO"],
+    ["ZMPOP", "2", "nokey", "mp", "MIN", "COUNT", "2"],
+    ["ZMPOP", "2", "str", "mp", "MIN"],
+    ["ZMPOP", "2", "nokey", "nokey2", "MAX"],
+    ["ZMPOP", "1", "mp", "max", "count", "10"],
+    ["EXISTS", "mp"],
     ["ZREM", "z"],
     ["ZREM", "nokey", "a"],
     ["ZCARD", "nokey"],
@@ -325,6 +406,14 @@ def test_redis_py_shapes_match(real) -> None:  # type: ignore[no-untyped-def]
         ("zrangestore", ("d", "z", 0, -1), {}),
         ("zremrangebyrank", ("z", 0, 0), {}),
         ("zlexcount", ("z", "-", "+"), {}),
+        ("zmpop", (1, ["z"]), {}),
+        ("zmpop", (1, ["z"]), {"min": True, "max": True}),
+        ("zmpop", (2, ["nokey", "z"]), {"max": True, "count": 2}),
+        ("zscan", ("z",), {}),
+        ("zscan", ("z", 0), {"score_cast_func": int}),
+        ("zscan", ("nokey",), {}),
+        ("zrandmember", ("nokey",), {}),
+        ("zrandmember", ("nokey", 2), {"withscores": True}),
         ("zpopmax", ("z",), {}),
         ("zpopmin", ("z", 5), {}),
         ("zpopmin", ("z", 5), {}),

@@ -254,3 +254,36 @@ fn range_removals_and_zrangestore_effects_and_replies() {
         ]
     );
 }
+
+#[test]
+fn zmpop_zrandmember_zscan() {
+    let mut c = Conn::new();
+    let rec = std::sync::Arc::new(Recorder::default());
+    c.engine.set_sink(Some(rec.clone()), |_| ());
+    c.ok("ZADD q 1 x 2 y 3 z");
+    c.ok("SET s v");
+    assert_eq!(c.err("ZMPOP 0 q MIN"), "ERR numkeys should be greater than 0");
+    assert_eq!(c.err("ZMPOP 2 q MIN"), SYNTAX);
+    assert_eq!(c.err("ZMPOP 1 q MIN COUNT 0"), "ERR count should be greater than 0");
+    assert_eq!(c.err("ZMPOP 2 s q MIN"), WRONGTYPE);
+    assert_eq!(c.ok("ZMPOP 2 nokey nokey2 MAX"), Reply::NilArray);
+    assert_eq!(
+        c.ok("ZMPOP 2 nokey q MIN COUNT 10"),
+        Reply::Array(vec![
+            bulk("q"),
+            Reply::Array(vec![
+                Reply::Array(vec![bulk("x"), dbl(1.0)]),
+                Reply::Array(vec![bulk("y"), dbl(2.0)]),
+                Reply::Array(vec![bulk("z"), dbl(3.0)]),
+            ])
+        ])
+    );
+    assert_eq!(c.ok("EXISTS q"), Reply::Int(0));
+    c.ok("ZADD r 1 a 2 b");
+    assert_eq!(c.ok("ZRANDMEMBER r 5"), bulks(&["b", "a"]));
+    assert_eq!(c.err("ZRANDMEMBER r -99999999999"), "ERR value is out of range");
+    assert_eq!(c.err("ZRANDMEMBER r 1 2"), SYNTAX);
+    assert_eq!(c.ok("ZRANDMEMBER nokey"), Reply::Nil);
+    assert_eq!(c.ok("ZSCAN r 0"), Reply::Array(vec![bulk("0"), bulks(&["a", "1", "b", "2"])]));
+    assert_eq!(*rec.0.lock(), vec!["ZADD q 1 x 2 y 3 z", "SET s v", "ZPOPMIN q 3", "ZADD r 1 a 2 b"]);
+}

@@ -429,3 +429,39 @@ def test_redis_py_shapes_match(real) -> None:  # type: ignore[no-untyped-def]
     d = embedis.Broker(decode_responses=True)
     d.zadd("z", {"a": 1})
     assert d.zrange("z", 0, -1, withscores=True) == [("a", 1.0)]
+
+
+def test_range_commands_publish_redis_events(real) -> None:  # type: ignore[no-untyped-def]
+    """Keyspace events (with keymiss) of the range, store, pop and scan commands, in Redis's
+    order."""
+
+    def run(c):  # type: ignore[no-untyped-def]
+        c.config_set("notify-keyspace-events", "KEAm")
+        ps = c.pubsub()
+        ps.psubscribe("__keyevent@0__:*")
+        ps.get_message(timeout=1.0)
+        c.zadd("z", {"a": 1, "b": 2, "c": 3})
+        c.zrangestore("d", "z", 0, 1)
+        c.zrangestore("d", "z", 9, 9)
+        c.zremrangebyscore("z", 1, 1)
+        c.zremrangebylex("z", "-", "[b")
+        c.zremrangebyrank("z", 0, -1)
+        c.zlexcount("nokey", "-", "+")
+        c.zrandmember("nokey")
+        c.zscan("nokey")
+        c.zadd("q", {"x": 1})
+        c.zmpop(1, ["q"], min=True)
+        c.zrangebylex("nokey", "-", "+")
+        c.set("end", "1")
+        out = []
+        while not out or out[-1] != ("set", b"end"):
+            m = ps.get_message(timeout=5.0)
+            assert m is not None, out
+            if m["type"] == "pmessage":
+                out.append((m["channel"].decode().split(":", 1)[1], m["data"]))
+        ps.close()
+        c.config_set("notify-keyspace-events", "")
+        return out
+
+    want = run(real)
+    assert run(embedis.Broker()) == want

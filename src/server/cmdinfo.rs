@@ -216,6 +216,8 @@ const KEY_POSITIONS: &[(&str, i64, i64, i64)] = &[
     ("xinfo", 0, 0, 0),
     ("xread", 0, 0, 0),
     ("xreadgroup", 0, 0, 0),
+    ("zmpop", 0, 0, 0),
+    ("zrangestore", 1, 2, 1),
 ];
 
 /// Commands without keys.

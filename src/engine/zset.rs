@@ -407,6 +407,9 @@ impl ZSet {
     /// member is new. Converts to a skiplist first when the member is longer than
     /// `cfg.max_value` or the set would pass `cfg.max_entries` members.
     pub fn insert(&mut self, member: &[u8], score: f64, cfg: ZsetConfig) -> bool {
+        // Redis 7.0 keeps -0 as 0 (ZSCORE, ZSCAN and ZRANGE all answer "0"): adding +0
+        // turns -0.0 into 0.0 and leaves every other score as it is.
+        let score = score + 0.0;
         let old = self.score(member);
         if old.is_none() && matches!(self.enc, Enc::Pack { .. }) && (self.len() + 1 > cfg.max_entries || member.len() > cfg.max_value) {
             self.convert();

@@ -137,8 +137,24 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
             _ => codec.reply(py, reply),
         },
         // `parse_scan`: (int(cursor), list).
-        // redis-py leaves ZRANDMEMBER and ZMPOP raw (RESP2): scores are the bulk text.
-        "ZRANDMEMBER" | "ZMPOP" => codec.reply(py, &doubles_as_text(reply)),
+        // redis-py 8.2 (RESP3, legacy shapes): ZMPOP's scores and the method's ZRANDMEMBER
+        // WITHSCORES come back as Redis's shortest text, flat for ZRANDMEMBER; without the
+        // method's `withscores`, ZRANDMEMBER stays RESP3's nested `[[member, score]]`.
+        "ZMPOP" => codec.reply(py, &doubles_as_text(reply)),
+        "ZRANDMEMBER" if opts.withscores => codec.reply(py, &doubles_as_text(reply)),
+        "ZRANDMEMBER" => match reply {
+            Reply::Array(items) if items.iter().any(|r| matches!(r, Reply::Double(_))) => {
+                let pairs = items
+                    .chunks(2)
+                    .map(|p| -> PyResult<Bound<'py, PyAny>> {
+                        let score = codec.reply(py, p.get(1).unwrap_or(NIL))?;
+                        Ok(PyList::new(py, [codec.reply(py, &p[0])?, score])?.into_any())
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, pairs)?.into_any())
+            }
+            _ => codec.reply(py, reply),
+        },
         // redis-py's `parse_zscan`: (cursor, [(member, score_cast_func(score))]).
         "ZSCAN" => match reply {
             Reply::Array(parts) if parts.len() == 2 => {

@@ -423,7 +423,7 @@ impl PyBroker {
         if withscores {
             parts.push(W("WITHSCORES"));
         }
-        self.command(py, &parts)
+        self.command_as(py, "ZRANDMEMBER", &parts, &Opts { withscores, ..Opts::default() })
     }
 
     /// Pop up to ``count`` members from the first non-empty sorted set of ``keys``: the

@@ -3,7 +3,7 @@
 //! turns argv into an engine wait. Sorted by name; looked up case-insensitively.
 
 use super::args::Args;
-use super::{bitmaps, hashes, keys, lists, object, pubsub, server, sets, sort, streams, strings, zsets, Context};
+use super::{bitmaps, hashes, keys, lists, object, pubsub, server, sets, sort, streams, strings, zset_algebra, zsets, Context};
 use super::blocking::BlockingCall;
 use super::reply::Reply;
 use crate::engine::stats::CmdId;
@@ -133,18 +133,20 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 148] = [
+static COMMANDS: [Command; 155] = [
+    blocking("blmove", 6, &[W, M, B], lists::blmove, lists::parse_blmove),
+    blocking("blmpop", -5, &[W, B], lists::blmpop, lists::parse_blmpop),
+    blocking("blpop", -3, &[W, B], lists::blpop, lists::parse_blpop),
+    blocking("brpop", -3, &[W, B], lists::brpop, lists::parse_brpop),
+    blocking("brpoplpush", 4, &[W, M, B], lists::brpoplpush, lists::parse_brpoplpush),
+    blocking_with_option("xread", -4, &[R, B], streams::xread, streams::parse_xread),
+    blocking_with_option("xreadgroup", -7, &[W, B], streams::xreadgroup, streams::parse_xreadgroup),
     row("append", 3, &[W, M, F], strings::append),
     row("bitcount", -2, &[R], bitmaps::bitcount),
     row("bitfield", -2, &[W, M], bitmaps::bitfield),
     row("bitfield_ro", -2, &[R, F], bitmaps::bitfield_ro),
     row("bitop", -4, &[W, M], bitmaps::bitop),
     row("bitpos", -3, &[R], bitmaps::bitpos),
-    blocking("blmove", 6, &[W, M, B], lists::blmove, lists::parse_blmove),
-    blocking("blmpop", -5, &[W, B], lists::blmpop, lists::parse_blmpop),
-    blocking("blpop", -3, &[W, B], lists::blpop, lists::parse_blpop),
-    blocking("brpop", -3, &[W, B], lists::brpop, lists::parse_brpop),
-    blocking("brpoplpush", 4, &[W, M, B], lists::brpoplpush, lists::parse_brpoplpush),
     row("copy", -3, &[W, M], keys::copy),
     row("dbsize", 1, &[R, F], keys::dbsize),
     row("decr", 2, &[W, M, F], strings::decr),
@@ -262,15 +264,18 @@ static COMMANDS: [Command; 148] = [
     row("xlen", 2, &[R, F], streams::xlen),
     row("xpending", -3, &[R], streams::xpending),
     row("xrange", -4, &[R], streams::xrange),
-    blocking_with_option("xread", -4, &[R, B], streams::xread, streams::parse_xread),
-    blocking_with_option("xreadgroup", -7, &[W, B], streams::xreadgroup, streams::parse_xreadgroup),
     row("xrevrange", -4, &[R], streams::xrevrange),
     row("xsetid", -3, &[W, M, F], streams::xsetid),
     row("xtrim", -4, &[W], streams::xtrim),
     row("zadd", -4, &[W, M, F], zsets::zadd),
     row("zcard", 2, &[R, F], zsets::zcard),
     row("zcount", 4, &[R, F], zsets::zcount),
+    row("zdiff", -3, &[R], zset_algebra::zdiff),
+    row("zdiffstore", -4, &[W, M], zset_algebra::zdiffstore),
     row("zincrby", 4, &[W, M, F], zsets::zincrby),
+    row("zinter", -3, &[R], zset_algebra::zinter),
+    row("zintercard", -3, &[R], zset_algebra::zintercard),
+    row("zinterstore", -4, &[W, M], zset_algebra::zinterstore),
     row("zmscore", -3, &[R, F], zsets::zmscore),
     row("zpopmax", -2, &[W, F], zsets::zpopmax),
     row("zpopmin", -2, &[W, F], zsets::zpopmin),
@@ -282,6 +287,8 @@ static COMMANDS: [Command; 148] = [
     row("zrevrangebyscore", -4, &[R], zsets::zrevrangebyscore),
     row("zrevrank", 3, &[R, F], zsets::zrevrank),
     row("zscore", 3, &[R, F], zsets::zscore),
+    row("zunion", -3, &[R], zset_algebra::zunion),
+    row("zunionstore", -4, &[W, M], zset_algebra::zunionstore),
 ];
 
 /// Compares a requested name, in any case, with a table name (lower case). Byte by byte,

@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+import redis
+
 import embedis
 
 from conftest import assert_same_outcome, dump_keyspace, outcome
@@ -220,3 +222,126 @@ def test_redis_py_shapes_match(real) -> None:  # type: ignore[no-untyped-def]
     d.zadd("z", {"a": 1})
     assert d.zunion(["z"], withscores=True) == [("a", 1.0)]
     assert d.zdiff(["z"], withscores=True) == ["a", "1"]
+
+
+# ---- every door: MULTI/EXEC, asyncio, the RESP server, notifications, AOF replay ---------
+
+SCRIPT = [
+    ["ZADD", "a", "1", "x", "2", "y"],
+    ["SADD", "s", "x", "z"],
+    ["SET", "d", "v"],
+    ["ZUNIONSTORE", "d", "2", "a", "s", "WEIGHTS", "2", "3", "AGGREGATE", "MAX"],
+    ["ZINTERSTORE", "i", "2", "a", "s"],
+    ["ZDIFFSTORE", "f", "2", "a", "s"],
+    ["ZINTERSTORE", "d", "2", "a", "nokey"],
+    ["ZINTERSTORE", "never", "2", "a", "nokey"],
+    ["ZUNION", "2", "a", "s", "WITHSCORES"],
+    ["ZINTERCARD", "2", "a", "s", "LIMIT", "5"],
+]
+
+
+def test_multi_exec_matches_redis(real) -> None:  # type: ignore[no-untyped-def]
+    e = embedis.Broker()
+    results = []
+    with e.serve(port=0) as server:
+        c = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=10)
+        for client in (c, real):
+            p = client.pipeline(transaction=True)
+            for words in SCRIPT:
+                p.execute_command(*words)
+            results.append(p.execute())
+        c.close()
+    assert results[0] == results[1]
+    assert dump_keyspace(e) == dump_keyspace(real)
+
+
+def test_asyncio_and_served_doors(real) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    import embedis.asyncio
+
+    async def run() -> list:
+        ab = embedis.asyncio.Broker()
+        await ab.zadd("a", {"x": 1, "y": 2})
+        await ab.sadd("s", "x")
+        return [
+            await ab.zunion({"a": 2, "s": 1}, withscores=True),
+            await ab.zinter(["a", "s"], aggregate="min", withscores=True),
+            await ab.zdiff(["a", "s"], withscores=True),
+            await ab.zunionstore("d", ["a", "s"]),
+            await ab.zinterstore("d2", ["a", "s"]),
+            await ab.zdiffstore("d3", ["a", "s"]),
+            await ab.zintercard(2, ["a", "s"], limit=1),
+        ]
+
+    got = asyncio.run(run())
+    real.zadd("a", {"x": 1, "y": 2})
+    real.sadd("s", "x")
+    want = [
+        real.zunion({"a": 2, "s": 1}, withscores=True),
+        real.zinter(["a", "s"], aggregate="min", withscores=True),
+        real.zdiff(["a", "s"], withscores=True),
+        real.zunionstore("d", ["a", "s"]),
+        real.zinterstore("d2", ["a", "s"]),
+        real.zdiffstore("d3", ["a", "s"]),
+        real.zintercard(2, ["a", "s"], limit=1),
+    ]
+    assert got == want
+    b = embedis.Broker()
+    with b.serve(port=0) as server:
+        c = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=10)
+        for client in (c, real):
+            client.flushall()
+        for words in SCRIPT:
+            assert outcome(c.execute_command, *words) == outcome(real.execute_command, *words), words
+        c.close()
+    assert dump_keyspace(b) == dump_keyspace(real)
+
+
+def _events(client, script) -> list:  # type: ignore[no-untyped-def]
+    client.config_set("notify-keyspace-events", "KEA")
+    p = client.pubsub()
+    p.psubscribe("__key*__:*")
+    p.get_message(timeout=5)
+    for words in script:
+        outcome(client.execute_command, *words)
+    client.publish("sentinel", "end")
+    seen = []
+    for _ in range(200):
+        m = p.get_message(timeout=5)
+        if m is None:
+            break
+        if m["type"] == "pmessage":
+            seen.append((m["channel"], m["data"]))
+    p.close()
+    client.config_set("notify-keyspace-events", "")
+    return seen
+
+
+def test_keyspace_events_match_redis(real) -> None:  # type: ignore[no-untyped-def]
+    script = [*SCRIPT, ["ZUNIONSTORE", "l", "1", "nokey"], ["RPUSH", "l", "1"], ["ZUNIONSTORE", "l", "1", "nokey"]]
+    assert _events(embedis.Broker(), script) == _events(real, script)
+
+
+def test_aof_replays_to_the_same_keyspace(tmp_path, real) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    b = embedis.Broker(dir=tmp_path, appendonly=True, appendfsync="always", save=[])
+    for words in SCRIPT:
+        outcome(b.execute_command, *words)
+    want = dump_keyspace(b)
+    del b
+    b2 = embedis.Broker(dir=tmp_path, appendonly=True, appendfsync="always", save=[])
+    assert dump_keyspace(b2) == want
+    del b2
+    for f in sorted((tmp_path / "appendonlydir").glob("*.incr.aof")):
+        subprocess.run(["redis-check-aof", str(f)], check=True, capture_output=True)
+        real.flushall()
+        pipe = subprocess.run(
+            ["redis-cli", "-p", str(real.connection_pool.connection_kwargs["port"]), "--pipe"],
+            input=f.read_bytes(),
+            capture_output=True,
+            check=True,
+        )
+        assert b"errors: 0" in pipe.stdout, pipe.stdout
+    assert dump_keyspace(real) == want

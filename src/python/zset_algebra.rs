@@ -10,9 +10,12 @@ use super::broker::{Part, PyBroker, A, I, W};
 use super::errors::DataError;
 use super::reply::Opts;
 
+/// Python objects, in order.
+type Objs<'py> = Vec<Bound<'py, PyAny>>;
+
 /// The keys of `keys` (a sequence, or a mapping of key → weight) and, for a non-empty
 /// mapping, the weights, as redis-py's `_zaggregate` reads them.
-fn keys_and_weights<'py>(py: Python<'py>, keys: &Bound<'py, PyAny>) -> PyResult<(usize, Vec<Bound<'py, PyAny>>, Vec<Bound<'py, PyAny>>)> {
+fn keys_and_weights<'py>(py: Python<'py>, keys: &Bound<'py, PyAny>) -> PyResult<(usize, Objs<'py>, Objs<'py>)> {
     let n = keys.len()?;
     let mapping = py.import("collections.abc")?.getattr("Mapping")?;
     if keys.is_instance(&mapping)? {

@@ -24,6 +24,7 @@ mod sort;
 mod sets;
 mod streams;
 mod strings;
+mod zset_algebra;
 mod zsets;
 pub mod table;
 

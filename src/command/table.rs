@@ -3,7 +3,7 @@
 //! turns argv into an engine wait. Sorted by name; looked up case-insensitively.
 
 use super::args::Args;
-use super::{bitmaps, hashes, keys, lists, object, pubsub, server, sets, sort, streams, strings, zsets, Context};
+use super::{bitmaps, hashes, keys, lists, object, pubsub, server, sets, sort, streams, strings, zset_algebra, zsets, Context};
 use super::blocking::BlockingCall;
 use super::reply::Reply;
 use crate::engine::stats::CmdId;
@@ -133,7 +133,7 @@ const fn blocking_with_option(
 }
 
 /// Every command, sorted by name (a test checks it). Flags as in Redis 7.0's tables.
-static COMMANDS: [Command; 158] = [
+static COMMANDS: [Command; 165] = [
     row("append", 3, &[W, M, F], strings::append),
     row("bitcount", -2, &[R], bitmaps::bitcount),
     row("bitfield", -2, &[W, M], bitmaps::bitfield),
@@ -270,7 +270,12 @@ static COMMANDS: [Command; 158] = [
     row("zadd", -4, &[W, M, F], zsets::zadd),
     row("zcard", 2, &[R, F], zsets::zcard),
     row("zcount", 4, &[R, F], zsets::zcount),
+    row("zdiff", -3, &[R], zset_algebra::zdiff),
+    row("zdiffstore", -4, &[W, M], zset_algebra::zdiffstore),
     row("zincrby", 4, &[W, M, F], zsets::zincrby),
+    row("zinter", -3, &[R], zset_algebra::zinter),
+    row("zintercard", -3, &[R], zset_algebra::zintercard),
+    row("zinterstore", -4, &[W, M], zset_algebra::zinterstore),
     row("zlexcount", 4, &[R, F], zsets::zlexcount),
     row("zmpop", -4, &[W], zsets::zmpop),
     row("zmscore", -3, &[R, F], zsets::zmscore),
@@ -292,6 +297,8 @@ static COMMANDS: [Command; 158] = [
     row("zrevrank", 3, &[R, F], zsets::zrevrank),
     row("zscan", -3, &[R], zsets::zscan),
     row("zscore", 3, &[R, F], zsets::zscore),
+    row("zunion", -3, &[R], zset_algebra::zunion),
+    row("zunionstore", -4, &[W, M], zset_algebra::zunionstore),
 ];
 
 /// Compares a requested name, in any case, with a table name (lower case). Byte by byte,

@@ -31,6 +31,10 @@ pub enum Error {
     InvalidExpireTime { cmd: String },
     /// A command called with the wrong number of arguments (lower-case name).
     WrongArity { cmd: String },
+    /// ZUNION & co. with numkeys below 1 (lower-case name).
+    ZsetNoInputKey { cmd: String },
+    /// ZUNION & co.: a WEIGHTS value that is not a float.
+    WeightNotFloat,
     /// A command name that is not in the table, with the first arguments quoted.
     UnknownCommand { cmd: String, args: Vec<String> },
     /// An unknown subcommand of a container command (`PUBSUB`, `XGROUP`, …).
@@ -429,6 +433,8 @@ impl fmt::Display for Error {
                 f.write_str("ERR GT and LT options at the same time are not compatible")
             }
             Error::IntercardLimitNegative => f.write_str("ERR LIMIT can't be negative"),
+            Error::ZsetNoInputKey { cmd } => write!(f, "ERR at least 1 input key is needed for '{cmd}' command"),
+            Error::WeightNotFloat => f.write_str("ERR weight value is not a float"),
             Error::IntRange { min, max } => {
                 write!(f, "ERR value is out of range, value must between {min} and {max}")
             }

@@ -39,6 +39,7 @@ pub mod value;
 pub mod waiters;
 pub mod zset;
 pub mod zsets;
+pub mod zset_algebra;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};

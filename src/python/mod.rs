@@ -14,6 +14,7 @@ mod keys;
 mod lists;
 mod keys_more;
 mod hashes;
+mod zset_algebra;
 mod zsets;
 mod memory;
 mod observe;

@@ -70,7 +70,8 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
         // float); ranges with scores become `[(member, score_cast_func(score))]` when the
         // method asked `withscores` (and always for the pops), else stay RESP3's nested
         // `[[member, score]]`.
-        "ZRANGE" | "ZRANGEBYSCORE" | "ZREVRANGE" | "ZREVRANGEBYSCORE" | "ZPOPMIN" | "ZPOPMAX" => match reply {
+        // ZUNION and ZINTER share ZRANGE's callback in redis-py.
+        "ZRANGE" | "ZRANGEBYSCORE" | "ZREVRANGE" | "ZREVRANGEBYSCORE" | "ZPOPMIN" | "ZPOPMAX" | "ZUNION" | "ZINTER" => match reply {
             Reply::Array(items) if items.iter().any(|r| matches!(r, Reply::Double(_))) => {
                 let tuples = opts.withscores || name.starts_with("ZPOP");
                 let pairs = items
@@ -91,6 +92,26 @@ pub(crate) fn callback<'py>(py: Python<'py>, codec: &Codec, name: &str, opts: &O
                 Ok(PyList::new(py, pairs)?.into_any())
             }
             _ => codec.reply(py, reply),
+        },
+        // redis-py's `zset_score_pairs_resp3_to_resp2_legacy_flat`: ZDIFF with `withscores`
+        // stays flat, each score as its RESP2 text (bytes, or str when decoding).
+        "ZDIFF" => match reply {
+            Reply::Array(items) if opts.withscores => {
+                let flat = items
+                    .iter()
+                    .map(|r| match r {
+                        Reply::Double(d) => {
+                            let mut text = Vec::with_capacity(24);
+                            crate::resp::format_double(*d, &mut text);
+                            codec.out(py, &text)
+                        }
+                        other => codec.reply(py, other),
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, flat)?.into_any())
+            }
+            // Without `withscores` redis-py leaves RESP3's nested pairs, as for ZRANGE.
+            _ => callback(py, codec, "ZRANGE", &Opts::default(), reply),
         },
         "SETEX" | "PSETEX" => match reply {
             Reply::Ok => as_bool(true),

@@ -304,6 +304,7 @@ _FORWARDED = """
     zadd zcard zcount zincrby zmscore zpopmax zpopmin zrange zrangebyscore zrevrange
     zrevrangebyscore zrank zrevrank zrem zscore zlexcount zrangebylex zrevrangebylex
     zremrangebylex zremrangebyrank zremrangebyscore zrangestore zrandmember zmpop zscan
+    zunion zinter zunionstore zinterstore zdiff zdiffstore zintercard
     publish spublish pubsub_channels pubsub_shardchannels pubsub_numsub pubsub_shardnumsub
     set_pubsub_limits
     sadd srem smembers sismember smismember scard spop srandmember smove sinter sintercard

@@ -5,23 +5,10 @@
 
 use super::args::{is_keyword, parse_f64, Args};
 use super::reply::Reply;
+use super::zsets::scored;
 use super::Context;
 use crate::engine::zset_algebra::{Aggregate, ZOp};
-use crate::engine::zsets::Scored;
 use crate::engine::{Error, Keyspace, Result};
-
-/// Members with their scores when asked, shaped as ZRANGE's reply (flat in RESP2,
-/// `[member, score]` pairs in RESP3): Redis emits both through the same handler.
-fn scored(ctx: &Context, items: Vec<Scored>, withscores: bool) -> Reply {
-    if !withscores {
-        return Reply::bulks(items.into_iter().map(|(m, _)| m));
-    }
-    if ctx.resp >= 3 {
-        Reply::Array(items.into_iter().map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), Reply::Double(s)])).collect())
-    } else {
-        Reply::Array(items.into_iter().flat_map(|(m, s)| [Reply::Bulk(m), Reply::Double(s)]).collect())
-    }
-}
 
 /// What the request asked.
 struct Parsed<'a> {

@@ -18,7 +18,7 @@ fn score(_ctx: &Context, s: f64) -> Reply {
 
 /// Members, with their scores when asked: flat in RESP2, `[member, score]` pairs in RESP3
 /// (Redis `zrangeResultEmit…WithScores`).
-fn scored(ctx: &Context, items: Vec<Scored>, withscores: bool) -> Reply {
+pub(super) fn scored(ctx: &Context, items: Vec<Scored>, withscores: bool) -> Reply {
     if !withscores {
         return Reply::bulks(items.into_iter().map(|(m, _)| m));
     }

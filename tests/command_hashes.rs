@@ -4,7 +4,7 @@
 use embedis::command::{config, Reply};
 
 mod command_common;
-use command_common::Conn;
+use command_common::{Conn, Recorder};
 
 fn bulk(s: &str) -> Reply {
     Reply::Bulk(s.as_bytes().to_vec())
@@ -213,20 +213,6 @@ fn used_memory_follows_every_hash_change() {
     }
     c.ok("DEL h n x");
     assert_eq!(counted(&c), (0, 0));
-}
-
-#[derive(Debug, Default)]
-struct Recorder(parking_lot::Mutex<Vec<String>>);
-
-impl embedis::engine::effects::EffectSink for Recorder {
-    fn record(&self, unit: embedis::engine::effects::Unit<'_>) -> u64 {
-        let mut log = self.0.lock();
-        for e in unit.to_effects() {
-            log.push(e.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
-        }
-        log.len() as u64
-    }
-    fn wait_durable(&self, _seq: u64) {}
 }
 
 #[test]

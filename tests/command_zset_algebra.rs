@@ -5,7 +5,7 @@
 use embedis::command::{config, Reply};
 
 mod command_common;
-use command_common::Conn;
+use command_common::{Conn, Recorder};
 
 fn bulk(s: &str) -> Reply {
     Reply::Bulk(s.as_bytes().to_vec())
@@ -69,20 +69,6 @@ fn stores_overwrite_delete_and_pick_the_encoding() {
     c.engine.execute(|ks| config::set(ks, &config::NoHost, &[b"zset-max-listpack-entries", b"1"])).expect("config");
     assert_eq!(c.ok("ZDIFFSTORE d 1 a"), Reply::Int(2));
     assert_eq!(c.ok("OBJECT ENCODING d"), bulk("skiplist"));
-}
-
-#[derive(Debug, Default)]
-struct Recorder(parking_lot::Mutex<Vec<String>>);
-
-impl embedis::engine::effects::EffectSink for Recorder {
-    fn record(&self, unit: embedis::engine::effects::Unit<'_>) -> u64 {
-        let mut log = self.0.lock();
-        for e in unit.to_effects() {
-            log.push(e.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
-        }
-        log.len() as u64
-    }
-    fn wait_durable(&self, _seq: u64) {}
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use embedis::command::{config, Reply};
 
 mod command_common;
-use command_common::Conn;
+use command_common::{Conn, Recorder};
 
 fn bulk(s: &str) -> Reply {
     Reply::Bulk(s.as_bytes().to_vec())
@@ -148,20 +148,6 @@ fn encodings_follow_the_config() {
     c.ok("COPY z z2");
     assert_eq!(c.ok("ZRANGE z2 0 -1 WITHSCORES"), Reply::Array(vec![bulk("a"), dbl(1.0), bulk("b"), dbl(2.0), bulk("c"), dbl(3.0)]));
     assert_eq!(c.ok("SORT z2 BY nosort"), bulks(&["a", "b", "c"]));
-}
-
-#[derive(Debug, Default)]
-struct Recorder(parking_lot::Mutex<Vec<String>>);
-
-impl embedis::engine::effects::EffectSink for Recorder {
-    fn record(&self, unit: embedis::engine::effects::Unit<'_>) -> u64 {
-        let mut log = self.0.lock();
-        for e in unit.to_effects() {
-            log.push(e.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
-        }
-        log.len() as u64
-    }
-    fn wait_durable(&self, _seq: u64) {}
 }
 
 #[test]

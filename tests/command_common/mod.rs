@@ -45,3 +45,19 @@ impl Conn {
         }
     }
 }
+
+/// An effect sink that keeps each recorded command as its words joined by spaces, for
+/// asserting the AOF effects of commands.
+#[derive(Debug, Default)]
+pub struct Recorder(pub parking_lot::Mutex<Vec<String>>);
+
+impl embedis::engine::effects::EffectSink for Recorder {
+    fn record(&self, unit: embedis::engine::effects::Unit<'_>) -> u64 {
+        let mut log = self.0.lock();
+        for e in unit.to_effects() {
+            log.push(e.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
+        }
+        log.len() as u64
+    }
+    fn wait_durable(&self, _seq: u64) {}
+}
